@@ -1,0 +1,32 @@
+"""The audit trail: one append-only row per change, written in the same transaction as the change."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from .models import AuditEvent
+
+
+def _jsonable(value):
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def record(*, session: Session, now: datetime, action: str, object_type: str, object_id: str | None = None,
+           before: dict | None = None, after: dict | None = None, actor_id: int | None = None,
+           actor_label: str | None = None, organization_id: int | None = None, ip: str | None = None) -> AuditEvent:
+    """Add an audit row to the session (the caller's transaction commits or rolls it back with the change)."""
+    event = AuditEvent(
+        occurred_at=now, action=action, object_type=object_type, object_id=object_id,
+        before=_jsonable(before), after=_jsonable(after), actor_id=actor_id, actor_label=actor_label,
+        organization_id=organization_id, ip=ip,
+    )
+    session.add(event)
+    return event

@@ -1,0 +1,28 @@
+"""Alembic environment: the models' metadata, the URL handed in by tracker.migrate."""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+from tracker import models  # noqa: F401  (registers the tables)
+from tracker.db import make_engine
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def run_migrations() -> None:
+    """Run migrations online, with batch mode so that SQLite can alter tables."""
+    url = config.attributes["database_url"]
+    connectable = config.attributes.get("connection") or make_engine(url)
+    with connectable.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+run_migrations()

@@ -1,0 +1,169 @@
+"""Validating models of the roadmap YAML format (table models do not validate; these do)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+
+
+def _plain_text(value):
+    """Refuse what YAML 1.1 turned into another type, with a hint that names the trap."""
+    if isinstance(value, bool):
+        raise ValueError(
+            f"YAML read this value as the boolean {str(value).lower()} (unquoted yes/no/on/off/true/false): "
+            "put the text in quotes"
+        )
+    if isinstance(value, int | float | date):
+        raise ValueError(f"YAML read this value as {type(value).__name__} {value!r}: put it in quotes")
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_plain_text), Field(min_length=1)]
+Code = Annotated[str, BeforeValidator(_plain_text), Field(min_length=1, max_length=64)]
+Key = Annotated[str, BeforeValidator(_plain_text), Field(pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$", max_length=100)]
+Number = Annotated[str, BeforeValidator(_plain_text), Field(pattern=r"^\d+(\.\d+)*$", max_length=32)]
+
+
+class Strict(BaseModel):
+    """Base: unknown fields are errors, values are not coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Names(Strict):
+    """A name in Russian, with Kazakh and English beside it."""
+
+    ru: Text
+    kk: Text | None = None
+    en: Text | None = None
+
+
+class OrganizationSpec(Strict):
+    """An organization of roadmaps/organizations.yaml."""
+
+    code: Code
+    kind: Literal["ministry", "akimat", "government", "international", "holding", "trade_union", "employers",
+                  "commission", "other"]
+    names: Names
+    aliases: list[Text] = []
+    note: Text | None = None
+
+
+class GroupSpec(Strict):
+    """A group owner (МИО, ЦГО, РОП, РОР) and its members."""
+
+    code: Code
+    names: Names
+    reports: Literal["each_member", "jointly"]
+    members: list[Code] = Field(min_length=1)
+    note: Text | None = None
+
+
+class OrganizationsFile(Strict):
+    """roadmaps/organizations.yaml."""
+
+    organizations: list[OrganizationSpec]
+    groups: list[GroupSpec] = []
+
+
+class SourceSpec(Strict):
+    """Where an obligation comes from: the document and passage, and the quoted words."""
+
+    document: Text
+    quote: Text | None = None
+
+
+class Translation(Strict):
+    """A title and/or text beside the verbatim original."""
+
+    title: Text | None = None
+    text: Text | None = None
+
+
+class ObligationSpec(Strict):
+    """One measure: number, verbatim text, result, deadline as written, owners in order, source."""
+
+    number: Number
+    text: Text
+    result: Text | None = None
+    deadline: Text | None = None
+    deadline_note: Text | None = None
+    #: "МТСЗН", "РОР (по согласованию)": codes or aliases, lead first
+    owners: list[Text] | None = None
+    owners_as_written: Text | None = None
+    owners_note: Text | None = None
+    note: Text | None = None
+    source: SourceSpec | None = None
+    translations: dict[Literal["kk", "en"], Translation] = {}
+
+    @field_validator("text")
+    @classmethod
+    def _verbatim(cls, value: str) -> str:
+        return value.strip()
+
+
+class SectionSpec(Strict):
+    """A numbered section and its obligations."""
+
+    number: Number
+    title: Names
+    obligations: list[ObligationSpec] = Field(min_length=1)
+
+
+class InstrumentSpec(Strict):
+    """The instrument's header: what it is, who approved it, for how long, who signed it."""
+
+    key: Key
+    kind: Literal["roadmap", "agreement", "action_plan", "industry_agreement", "regional_agreement"]
+    title: Names
+    approved_by: Text | None = None
+    approved_on: date | None = None
+    valid_from: date
+    valid_to: date
+    validity_note: Text | None = None
+    parties: list[Code] = []
+    completeness: Literal["complete", "partial"]
+    completeness_note: Text | None = None
+    language: Literal["ru", "kk", "en"] = "ru"
+    source: Text | None = None
+    numbering: Text | None = None
+    public: bool = False
+
+    @model_validator(mode="after")
+    def _coherent(self):
+        if self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        if self.completeness == "partial" and not self.completeness_note:
+            raise ValueError("a partial instrument needs completeness_note saying what is missing")
+        return self
+
+
+class Defaults(Strict):
+    """Values every obligation of the file takes unless it sets its own."""
+
+    deadline: Text | None = None
+    deadline_note: Text | None = None
+    owners: list[Text] | None = None
+    owners_note: Text | None = None
+
+
+class InstrumentFile(Strict):
+    """One roadmaps/<key>.yaml file."""
+
+    instrument: InstrumentSpec
+    defaults: Defaults = Defaults()
+    sections: list[SectionSpec] = Field(min_length=1)
+
+
+BY_AGREEMENT = re.compile(r"\s*\(\s*по\s+согласованию\s*\)\s*$", re.IGNORECASE)
+
+
+def split_owner(entry: str) -> tuple[str, bool]:
+    """'РОР (по согласованию)' → ('РОР', True): the name as written and the by-agreement flag."""
+    by_agreement = bool(BY_AGREEMENT.search(entry))
+    return BY_AGREEMENT.sub("", entry).strip(), by_agreement
+
