@@ -1,0 +1,133 @@
+"""Command line: `mindet` (or `flask --app tracker`) db / roadmaps / obligations commands."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlmodel import select
+
+from . import export, migrate, obligations, roadmaps, sync
+from .db import get_session
+from .models import Instrument
+from .timeutil import now_utc, today_almaty
+
+
+def _fail(message: str) -> None:
+    click.secho(message, fg="red", err=True)
+    sys.exit(1)
+
+
+@click.group("db")
+def db_group():
+    """Database schema (Alembic migrations)."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+@with_appcontext
+def db_upgrade(revision):
+    """Create or upgrade the schema of TRACKER_DATABASE_URL."""
+    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"Database at revision {revision}.")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision):
+    """Downgrade the schema to REVISION ("base" drops every table: data is lost)."""
+    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"Database at revision {revision}.")
+
+
+@click.group("roadmaps")
+def roadmaps_group():
+    """Roadmap YAML files: validate and load into the database."""
+
+
+def _load_and_report(directory) -> roadmaps.Catalog:
+    catalog = roadmaps.load_catalog(directory)
+    for problem in catalog.problems:
+        click.secho(str(problem), fg="red", err=True)
+    return catalog
+
+
+@roadmaps_group.command("check")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help="Roadmaps folder (TRACKER_ROADMAPS_DIR).")
+@with_appcontext
+def roadmaps_check(directory):
+    """Validate every file; print every problem (file:line: path: message). Exit 1 on any problem."""
+    catalog = _load_and_report(directory or current_app.config["ROADMAPS_DIR"])
+    if not catalog.is_valid:
+        _fail(f"{len(catalog.problems)} problem(s); fix them and run `mindet roadmaps check` again.")
+    total = sum(len(p.obligations) for p in catalog.instruments)
+    for plan in catalog.instruments:
+        click.echo(f"{plan.file_name}: {len(plan.obligations)} obligations, {len(plan.sections)} sections")
+    click.echo(f"OK: {len(catalog.organizations.organizations)} organizations, "
+               f"{len(catalog.organizations.groups)} groups, {len(catalog.instruments)} instruments, "
+               f"{total} obligations.")
+
+
+@roadmaps_group.command("sync")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help="Roadmaps folder (TRACKER_ROADMAPS_DIR).")
+@with_appcontext
+def roadmaps_sync(directory):
+    """Apply all files in one transaction: create, update, retire; nothing at all if any file is invalid."""
+    catalog = _load_and_report(directory or current_app.config["ROADMAPS_DIR"])
+    if not catalog.is_valid:
+        _fail(f"{len(catalog.problems)} problem(s): nothing was changed. "
+              "Fix them (`mindet roadmaps check`) and sync again.")
+    session = get_session()
+    for plan in catalog.instruments:
+        click.echo(f"  {plan.file_name}: {len(plan.obligations)} obligations")
+    try:
+        summary = sync.sync_catalog(session=session, catalog=catalog, now=now_utc())
+        session.commit()
+    except (OperationalError, ProgrammingError) as exc:
+        session.rollback()
+        _fail(f"Database error: {exc.orig}. Is the schema created? Run `mindet db upgrade` first.")
+    for line in summary.lines():
+        click.echo(line)
+    click.echo("Synced." if summary.changed else "Already in sync: nothing changed.")
+
+
+@click.group("obligations")
+def obligations_group():
+    """Obligations: export."""
+
+
+@obligations_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.option("--instrument", "instrument_key", help="Only this instrument's key, e.g. decent-work-2024-2025.")
+@click.option("--include-retired", is_flag=True, help="Also obligations that left the YAML.")
+@with_appcontext
+def obligations_export(fmt, instrument_key, include_retired):
+    """Write every obligation to stdout with owners, checkpoints and status."""
+    session = get_session()
+    instrument = None
+    if instrument_key:
+        instrument = session.exec(select(Instrument).where(Instrument.key == instrument_key)).first()
+        if instrument is None:
+            known = ", ".join(session.exec(select(Instrument.key).order_by(Instrument.key)))
+            _fail(f"No instrument {instrument_key!r}. Known: {known or 'none (run `mindet roadmaps sync`)'}.")
+    views = obligations.obligation_views(session=session, today=today_almaty(), instrument=instrument,
+                                         include_retired=include_retired)
+    records = [obligations.export_record(v) for v in views]
+    (export.write_json if fmt == "json" else export.write_csv)(records, sys.stdout)
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups on the app's CLI."""
+    for group in (db_group, roadmaps_group, obligations_group):
+        app.cli.add_command(group)
+
+
+def main() -> None:
+    """Entry point of the `mindet` command."""
+    from . import create_app
+
+    FlaskGroup(create_app=create_app, help="Mindet command line.")(prog_name="mindet")

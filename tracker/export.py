@@ -1,0 +1,44 @@
+"""Writing obligation records as JSON or CSV (the CSV flattens the JSON's nested lists)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import TextIO
+
+COLUMNS = ["key", "instrument", "section", "section_title", "number", "text", "result", "deadline_text",
+           "deadline_kind", "owners", "checkpoints", "next_due_on", "status", "source", "retired"]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize(value: str) -> str:
+    """Prefix a quote to a cell that a spreadsheet would run as a formula."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _flatten_owner(owner: dict) -> str:
+    flags = [flag for flag, on in (("lead", owner["lead"]), ("by agreement", owner["by_agreement"])) if on]
+    return owner["code"] + (f" ({', '.join(flags)})" if flags else "")
+
+
+def flatten(record: dict) -> dict:
+    """One CSV row: owners as "МТСЗН (lead); РОР (by agreement)", checkpoints as "2025-Q1 2025-03-31 overdue"."""
+    row = dict(record)
+    row["owners"] = "; ".join(_flatten_owner(o) for o in record["owners"])
+    row["checkpoints"] = "; ".join(f"{c['period']} {c['due_on']} {c['status']}" for c in record["checkpoints"])
+    row["retired"] = "yes" if record["retired"] else "no"
+    return {k: neutralize(v) if isinstance(v, str) else ("" if v is None else v) for k, v in row.items()}
+
+
+def write_json(records: list[dict], stream: TextIO) -> None:
+    """A JSON list, UTF-8 text kept readable (no \\u escapes)."""
+    json.dump(records, stream, ensure_ascii=False, indent=2)
+    stream.write("\n")
+
+
+def write_csv(records: list[dict], stream: TextIO) -> None:
+    """CSV with a header row and the same columns as the JSON."""
+    writer = csv.DictWriter(stream, fieldnames=COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for record in records:
+        writer.writerow(flatten(record))

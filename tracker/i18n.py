@@ -1,0 +1,30 @@
+"""Languages: Russian by default, Kazakh and English; chosen by ?lang=, remembered in the session."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_babel import Babel, get_locale
+
+
+def select_locale() -> str:
+    """The request's language: an explicit ?lang=, then the remembered choice, then the browser, then ru."""
+    languages = current_app.config["LANGUAGES"]
+    asked = request.args.get("lang")
+    if asked in languages:
+        session["lang"] = asked
+        return asked
+    if session.get("lang") in languages:
+        return session["lang"]
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def localized(obj, field: str) -> str | None:
+    """obj.<field>_<lang> for the current language, falling back to Russian (the source language)."""
+    lang = str(get_locale() or "ru")
+    return getattr(obj, f"{field}_{lang}", None) or getattr(obj, f"{field}_ru")
+
+
+def init_app(app: Flask) -> None:
+    """Wire Flask-Babel and expose helpers to templates."""
+    Babel(app, locale_selector=select_locale, default_translation_directories="translations")
+    app.jinja_env.globals.update(localized=localized, get_locale=get_locale)
