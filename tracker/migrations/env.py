@@ -13,16 +13,19 @@ target_metadata = SQLModel.metadata
 def run_migrations() -> None:
     """Run migrations online, with batch mode so that SQLite can alter tables."""
     url = config.attributes["database_url"]
-    connectable = config.attributes.get("connection") or make_engine(url)
-    with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=True,
-            compare_type=True,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                render_as_batch=True,
+                compare_type=True,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()  # closes SQLite's WAL cleanly, so the file is complete on its own
 
 
 run_migrations()

@@ -1,0 +1,131 @@
+"""Sync: one transaction, idempotent, retires instead of deleting, keeps every status update and evidence."""
+
+from datetime import timedelta
+
+from sqlmodel import func, select
+
+from tracker.models import AuditEvent, Checkpoint, Evidence, Obligation, Organization, Report, StatusUpdate
+from tracker.roadmaps import load_catalog
+from tracker.sync import sync_catalog
+
+from .conftest import NOW, ROADMAPS, write_instrument
+
+
+def _sync(db, folder, now=NOW):
+    summary = sync_catalog(session=db, catalog=load_catalog(folder), now=now)
+    db.commit()
+    return summary
+
+
+def _obligation(db, key):
+    return db.exec(select(Obligation).where(Obligation.key == key)).one()
+
+
+def _add_history(db, key):
+    """A status update with evidence on the lead report of the obligation's first checkpoint."""
+    ob = _obligation(db, key)
+    checkpoint = db.exec(select(Checkpoint).where(Checkpoint.obligation_id == ob.id).order_by(Checkpoint.due_on)).first()
+    report = db.exec(select(Report).where(Report.checkpoint_id == checkpoint.id, Report.is_lead)).first()
+    update = StatusUpdate(report_id=report.id, status="in_progress", note="Работа начата", created_at=NOW)
+    db.add(update)
+    db.flush()
+    db.add(Evidence(report_id=report.id, status_update_id=update.id, kind="link", url="https://enbek.gov.kz/",
+                    created_at=NOW))
+    report.status = "in_progress"
+    db.commit()
+    return report.id, update.id
+
+
+def test_second_sync_changes_nothing(runner, db):
+    """`roadmaps sync` twice: the second run reports no change and writes no audit row but its own summary."""
+    first = runner.invoke(args=["roadmaps", "sync"])
+    assert first.exit_code == 0, first.output
+    assert "obligations    created 67" in first.output
+    audit_rows = db.exec(select(func.count()).select_from(AuditEvent)).one()
+    second = runner.invoke(args=["roadmaps", "sync"])
+    assert second.exit_code == 0
+    assert "Already in sync: nothing changed." in second.output
+    assert "obligations    created 0  updated 0  retired 0  unchanged 67" in second.output
+    assert db.exec(select(func.count()).select_from(AuditEvent)).one() == audit_rows + 1  # the sync summary
+
+
+def test_edited_text_keeps_status_updates_and_evidence(roadmaps_dir, db):
+    """Edit an obligation's text, re-sync: the row is updated in place and its history stays attached."""
+    path = write_instrument(roadmaps_dir)
+    _sync(db, roadmaps_dir)
+    report_id, update_id = _add_history(db, "test-roadmap/1")
+    ob_id = _obligation(db, "test-roadmap/1").id
+    path.write_text(path.read_text(encoding="utf-8").replace("Первая мера", "Первая мера (ред. РТК)"), "utf-8")
+    summary = _sync(db, roadmaps_dir, NOW + timedelta(days=1))
+    assert summary.counts["obligations"]["updated"] == 1
+    db.expire_all()
+    ob = _obligation(db, "test-roadmap/1")
+    assert (ob.id, ob.text) == (ob_id, "Первая мера (ред. РТК)")
+    assert db.get(StatusUpdate, update_id).report_id == report_id
+    assert db.exec(select(Evidence).where(Evidence.report_id == report_id)).one().url == "https://enbek.gov.kz/"
+    assert db.get(Report, report_id).status == "in_progress"
+    change = db.exec(select(AuditEvent).where(AuditEvent.action == "obligation.update")).one()
+    assert change.before == {"text": "Первая мера", "content_hash": change.before["content_hash"]}
+    assert change.after["text"] == "Первая мера (ред. РТК)"
+
+
+def test_removed_obligation_is_retired_not_deleted_and_comes_back(roadmaps_dir, db):
+    """An obligation that leaves the YAML is retired with its history; put back, it is live again."""
+    path = write_instrument(roadmaps_dir)
+    original = path.read_text(encoding="utf-8")
+    _sync(db, roadmaps_dir)
+    _, update_id = _add_history(db, "test-roadmap/2")
+    path.write_text(original[:original.index('      - number: "2"')], encoding="utf-8")
+    summary = _sync(db, roadmaps_dir)
+    assert summary.counts["obligations"]["retired"] == 1
+    db.expire_all()
+    assert _obligation(db, "test-roadmap/2").retired_at is not None
+    assert db.get(StatusUpdate, update_id) is not None
+    path.write_text(original, encoding="utf-8")
+    assert _sync(db, roadmaps_dir).counts["obligations"]["updated"] == 1
+    db.expire_all()
+    assert _obligation(db, "test-roadmap/2").retired_at is None
+
+
+def test_changed_deadline_retires_old_checkpoints_and_keeps_their_reports(roadmaps_dir, db):
+    """Quarterly → semi-annual: quarter checkpoints are retired (history kept), half-year ones created."""
+    path = write_instrument(roadmaps_dir)
+    _sync(db, roadmaps_dir)
+    report_id, _ = _add_history(db, "test-roadmap/2")
+    path.write_text(path.read_text(encoding="utf-8").replace('"Ежеквартально"', '"1 раз в полугодие"'), "utf-8")
+    summary = _sync(db, roadmaps_dir)
+    assert summary.counts["checkpoints"]["retired"] == 8
+    assert summary.counts["checkpoints"]["created"] == 4
+    db.expire_all()
+    report = db.get(Report, report_id)
+    assert db.get(Checkpoint, report.checkpoint_id).retired_at is not None
+
+
+def test_new_group_member_gets_reports(roadmaps_dir, db):
+    """A 21st akimat added to МИО gets a report on every live checkpoint of МИО's obligations."""
+    write_instrument(roadmaps_dir)
+    _sync(db, roadmaps_dir)
+    orgs = roadmaps_dir / "organizations.yaml"
+    text = orgs.read_text(encoding="utf-8").replace(
+        "\ngroups:", '\n  - code: "АКИМАТ-НОВЫЙ"\n    kind: akimat\n    names: {ru: "Акимат новой области"}\n\ngroups:'
+    ).replace("АКИМАТ-ШЫМКЕНТ]", "АКИМАТ-ШЫМКЕНТ, АКИМАТ-НОВЫЙ]")
+    orgs.write_text(text, encoding="utf-8")
+    summary = _sync(db, roadmaps_dir)
+    assert summary.counts["reports"]["created"] == 8  # obligation 2 (МИО): 8 quarterly checkpoints
+    new = db.exec(select(Organization).where(Organization.code == "АКИМАТ-НОВЫЙ")).one()
+    assert db.exec(select(func.count()).select_from(Report).where(Report.organization_id == new.id)).one() == 8
+
+
+def test_every_change_is_audited(db, synced):
+    """The first sync writes one audit row per organization, instrument and obligation it created."""
+    actions = dict(db.exec(select(AuditEvent.action, func.count()).group_by(AuditEvent.action)).all())
+    assert actions["obligation.create"] == 67
+    assert actions["instrument.create"] == 3
+    assert actions["organization.create"] == synced.counts["organizations"]["created"]
+    assert actions["roadmaps.sync"] == 1
+
+
+def test_real_roadmaps_sync_is_idempotent_in_the_domain_function(db, synced):
+    """sync_catalog on an unchanged catalog reports only 'unchanged'."""
+    again = sync_catalog(session=db, catalog=load_catalog(ROADMAPS), now=NOW)
+    assert not again.changed
