@@ -12,6 +12,17 @@ def _default_database_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'mindet.sqlite3'}"
 
 
+def _instance_secret(instance_path: Path) -> str:
+    """A random key kept in instance/secret_key, so that every worker and restart of one machine shares it."""
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(os.urandom(32).hex())
+    return path.read_text().strip()
+
+
 def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     """Build the app configuration from defaults, TRACKER_* variables and explicit overrides (tests)."""
     env = os.environ
@@ -27,7 +38,6 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     }
     config.update(overrides or {})
     if not config["SECRET_KEY"]:
-        # A random key per process is safe (sessions simply end on restart); production sets TRACKER_SECRET_KEY.
-        config["SECRET_KEY"] = os.urandom(32).hex()
+        config["SECRET_KEY"] = _instance_secret(instance_path)
     config["ROADMAPS_DIR"] = Path(config["ROADMAPS_DIR"])
     return config

@@ -1,0 +1,35 @@
+# The README's two commands: `make run` and `make test`. Each sets everything up on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+
+.PHONY: setup run test lint clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+## run: migrate, load roadmaps/, then serve web (gunicorn) and the clock on 127.0.0.1:$(PORT)
+run: setup
+	$(BIN)/mindet db upgrade
+	$(BIN)/mindet roadmaps sync
+	@echo
+	@echo "Mindet is running at http://127.0.0.1:$(PORT)/  (Ctrl-C stops web and clock)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/python -m tracker.scheduler & \
+	  $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - "tracker:create_app()"
+
+## test: the whole suite (SQLite; set TRACKER_TEST_DATABASE_URL for PostgreSQL)
+test: setup
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check tracker tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache *.egg-info

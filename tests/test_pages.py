@@ -1,0 +1,73 @@
+"""Read-only pages: instruments, an instrument, an obligation; Russian by default; Markdown sanitised."""
+
+from .conftest import write_instrument
+
+
+def test_instrument_list_shows_counts(client, synced):
+    """The home page lists the three instruments with their obligation counts and marks the partial one."""
+    page = client.get("/").get_data(as_text=True)
+    assert "Дорожная карта по содействию достойному труду в Республике Казахстан" in page
+    assert "Генеральное соглашение" in page and "неполный текст" in page
+    assert '<td class="num">22</td>' in page and '<td class="num">31</td>' in page
+
+
+def test_instrument_page_shows_sections_obligations_owners_and_next_due(client, synced):
+    """Sections in order, each obligation with deadline as written, owners (lead marked) and status."""
+    page = client.get("/instruments/conflict-prevention-2025-2026").get_data(as_text=True)
+    assert "1. Мониторинг ситуации в социально-трудовой сфере" in page
+    assert "6. Меры по расширению социального диалога на отраслевом и региональном уровнях" in page
+    assert "По мере поступления запроса" in page and "по событию" in page
+    assert "31.12.2026" in page  # the next due date of the quarterly measures
+    assert "(головной)" in page and "(по согласованию)" in page
+
+
+def test_obligation_page_shows_text_result_owners_and_checkpoints(client, synced):
+    """Measure 15: verbatim text, result, owners and its 24 monthly checkpoints with due dates."""
+    page = client.get("/obligations/conflict-prevention-2025-2026/15").get_data(as_text=True)
+    assert "Проведение мониторинга по информационным системам своевременной уплаты" in page
+    assert "Акты реагирования, письма" in page
+    assert page.count("<td>2025-") + page.count("<td>2026-") == 24
+    assert "28.02.2025" in page and "просрочено" in page
+    assert 'href="/instruments/conflict-prevention-2025-2026"' in page  # where you are
+
+
+def test_partial_instrument_says_so_and_cites_sources(client, synced):
+    """The General Agreement is marked partial, and an obligation shows its quoted source."""
+    page = client.get("/obligations/general-agreement-2024-2026/5.2").get_data(as_text=True)
+    assert "Неполный текст инструмента." in page
+    assert "№131" in page and "Генеральное соглашение предусматривает совместные действия" in page
+
+
+def test_unknown_pages_are_404(client, synced):
+    """A missing instrument or obligation gives a 404 page with a way back."""
+    for url in ("/instruments/nope", "/obligations/nope/1"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert "К списку инструментов" in response.get_data(as_text=True)
+
+
+def test_english_switch_keeps_source_texts_verbatim(client, synced):
+    """?lang=en shows English titles where the YAML has them; obligation texts stay in Russian."""
+    page = client.get("/instruments/decent-work-2024-2025?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in page
+    assert "Roadmap for the Promotion of Decent Work" in page
+    assert "Оказать экспертную поддержку в подготовке поправок" in page
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)  # the choice is remembered
+
+
+def test_markdown_in_texts_is_sanitised(app, client, roadmaps_dir, db):
+    """A script tag or javascript: link in an obligation text never reaches the page."""
+    from tracker.roadmaps import load_catalog
+    from tracker.sync import sync_catalog
+
+    from .conftest import NOW
+
+    path = write_instrument(roadmaps_dir)
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        'text: "Первая мера"', 'text: "Мера <script>alert(1)</script> [ссылка](javascript:alert(2)) **важно**"'),
+        encoding="utf-8")
+    sync_catalog(session=db, catalog=load_catalog(roadmaps_dir), now=NOW)
+    db.commit()
+    page = client.get("/obligations/test-roadmap/1").get_data(as_text=True)
+    assert "<script>alert(1)" not in page and "javascript:" not in page
+    assert "<strong>важно</strong>" in page
