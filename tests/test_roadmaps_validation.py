@@ -9,7 +9,6 @@ from tracker.roadmaps import load_catalog
 from .conftest import write_instrument
 
 
-
 def _bad(folder, old, new):
     path = write_instrument(folder)
     text = path.read_text(encoding="utf-8")
@@ -42,9 +41,11 @@ def test_the_small_file_is_valid(roadmaps_dir):
          "test-roadmap.yaml:17: sections[0].obligations[1].text: required field is missing"),
         ('        result: "Справка"', "        result: no",
          "test-roadmap.yaml:14: sections[0].obligations[0].result: YAML read this value as the boolean false"),
-        ("  kind: roadmap", "  kind: roadmap\n  kind: agreement", "test-roadmap.yaml:4: instrument: duplicate key 'kind'"),
+        ("  kind: roadmap", "  kind: roadmap\n  kind: agreement",
+         "test-roadmap.yaml:4: instrument: duplicate key 'kind'"),
         ("  completeness: complete", "  completenes: complete", "instrument.completenes: unknown field (a typo?)"),
-        ('      - number: "2"', "      - number: 2", "sections[0].obligations[1].number: YAML read this value as int 2"),
+        ('      - number: "2"', "      - number: 2",
+         "sections[0].obligations[1].number: YAML read this value as int 2"),
         ("  valid_to: 2026-12-31", "  valid_to: 2024-12-31", "instrument: valid_to is before valid_from"),
     ],
     ids=["syntax", "unknown-owner", "unknown-deadline", "duplicate-number", "missing-field", "yaml-boolean-no",

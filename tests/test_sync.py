@@ -24,7 +24,8 @@ def _obligation(db, key):
 def _add_history(db, key):
     """A status update with evidence on the lead report of the obligation's first checkpoint."""
     ob = _obligation(db, key)
-    checkpoint = db.exec(select(Checkpoint).where(Checkpoint.obligation_id == ob.id).order_by(Checkpoint.due_on)).first()
+    checkpoints = select(Checkpoint).where(Checkpoint.obligation_id == ob.id).order_by(Checkpoint.due_on)
+    checkpoint = db.exec(checkpoints).first()
     report = db.exec(select(Report).where(Report.checkpoint_id == checkpoint.id, Report.is_lead)).first()
     update = StatusUpdate(report_id=report.id, status="in_progress", note="Работа начата", created_at=NOW)
     db.add(update)

@@ -118,7 +118,8 @@ _ONE_OFF = [
     (re.compile(rf"^(?:в течение\s+)?{_ORDINAL}полугоди[ея]\s+{_YEAR}$"), lambda m: half(int(m["year"]), _n(m, 2))),
     (re.compile(rf"^(?:в течение\s+|до конца\s+)?{_YEAR}$"), lambda m: year(int(m["year"]))),
     (
-        re.compile(r"^(?:в течение\s+)?(?P<first>(?:19|20)\d\d)\s*-\s*(?P<last>(?:19|20)\d\d)\s*(?:годы|годов|гг\.?)?$"),
+        re.compile(r"^(?:в течение\s+)?(?P<first>(?:19|20)\d\d)\s*-\s*(?P<last>(?:19|20)\d\d)"
+                   r"\s*(?:годы|годов|гг\.?)?$"),
         lambda m: _years(m),
     ),
 ]

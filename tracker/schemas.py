@@ -9,7 +9,6 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 
-
 def _plain_text(value):
     """Refuse what YAML 1.1 turned into another type, with a hint that names the trap."""
     if isinstance(value, bool):
