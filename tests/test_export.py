@@ -64,3 +64,15 @@ def test_formula_cells_are_neutralised():
     assert neutralize("+7 701") == "'+7 701" and neutralize("@SUM(A1)") == "'@SUM(A1)"
     assert neutralize("- повторные моратории") == "'- повторные моратории"
     assert neutralize("МТСЗН") == "МТСЗН"
+
+
+def test_commands_on_a_database_without_schema_say_what_to_do(tmp_path):
+    """Sync and export on an empty database exit 1 with "run `mindet db upgrade`", not a traceback."""
+    from tracker import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'e.sqlite3'}"})
+    for args in (["roadmaps", "sync"], ["obligations", "export"]):
+        result = app.test_cli_runner().invoke(args=args)
+        assert result.exit_code == 1
+        assert "Run `mindet db upgrade` first." in result.output
+    app.extensions["engine"].dispose()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import select
 
@@ -19,6 +21,20 @@ from .timeutil import now_utc, today_almaty
 def _fail(message: str) -> None:
     click.secho(message, fg="red", err=True)
     sys.exit(1)
+
+
+@contextmanager
+def _database_errors():
+    """Turn database failures into a message that says what to do next."""
+    try:
+        yield
+    except (OperationalError, ProgrammingError) as exc:
+        get_session().rollback()
+        detail = str(exc.orig).strip().splitlines()[0]
+        url = make_url(current_app.config["DATABASE_URL"]).render_as_string(hide_password=True)
+        if "no such table" in detail or "does not exist" in detail:
+            _fail(f"The database has no Mindet schema ({detail}). Run `mindet db upgrade` first.")
+        _fail(f"Database error at {url}: {detail}. Check TRACKER_DATABASE_URL and that the server is running.")
 
 
 @click.group("db")
@@ -84,12 +100,9 @@ def roadmaps_sync(directory):
     session = get_session()
     for plan in catalog.instruments:
         click.echo(f"  {plan.file_name}: {len(plan.obligations)} obligations")
-    try:
+    with _database_errors():
         summary = sync.sync_catalog(session=session, catalog=catalog, now=now_utc())
         session.commit()
-    except (OperationalError, ProgrammingError) as exc:
-        session.rollback()
-        _fail(f"Database error: {exc.orig}. Is the schema created? Run `mindet db upgrade` first.")
     for line in summary.lines():
         click.echo(line)
     click.echo("Synced." if summary.changed else "Already in sync: nothing changed.")
@@ -107,6 +120,12 @@ def obligations_group():
 @with_appcontext
 def obligations_export(fmt, instrument_key, include_retired):
     """Write every obligation to stdout with owners, checkpoints and status."""
+    with _database_errors():
+        records = _export_records(instrument_key, include_retired)
+    (export.write_json if fmt == "json" else export.write_csv)(records, sys.stdout)
+
+
+def _export_records(instrument_key: str | None, include_retired: bool) -> list[dict]:
     session = get_session()
     instrument = None
     if instrument_key:
@@ -116,8 +135,7 @@ def obligations_export(fmt, instrument_key, include_retired):
             _fail(f"No instrument {instrument_key!r}. Known: {known or 'none (run `mindet roadmaps sync`)'}.")
     views = obligations.obligation_views(session=session, today=today_almaty(), instrument=instrument,
                                          include_retired=include_retired)
-    records = [obligations.export_record(v) for v in views]
-    (export.write_json if fmt == "json" else export.write_csv)(records, sys.stdout)
+    return [obligations.export_record(v) for v in views]
 
 
 def init_app(app: Flask) -> None:
