@@ -46,6 +46,12 @@ def test_unknown_pages_are_404(client, synced):
         assert "К списку инструментов" in response.get_data(as_text=True)
 
 
+def test_russian_is_the_default_whatever_the_browser_says(client, synced):
+    """Without a choice the interface is Russian, even for a browser that asks for English."""
+    page = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="ru">' in page and "Дорожные карты и соглашения" in page
+
+
 def test_english_switch_keeps_source_texts_verbatim(client, synced):
     """?lang=en shows English titles where the YAML has them; obligation texts stay in Russian."""
     page = client.get("/instruments/decent-work-2024-2025?lang=en").get_data(as_text=True)

@@ -7,7 +7,10 @@ from flask_babel import Babel, get_locale
 
 
 def select_locale() -> str:
-    """The request's language: an explicit ?lang=, then the remembered choice, then the browser, then ru."""
+    """The request's language: an explicit ?lang=, then the remembered choice, then Russian.
+
+    The browser's Accept-Language is not used: most machines here say en-US, yet the working language is Russian.
+    """
     languages = current_app.config["LANGUAGES"]
     asked = request.args.get("lang")
     if asked in languages:
@@ -15,7 +18,7 @@ def select_locale() -> str:
         return asked
     if session.get("lang") in languages:
         return session["lang"]
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def localized(obj, field: str) -> str | None:
