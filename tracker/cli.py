@@ -72,8 +72,12 @@ def _load_and_report(directory) -> roadmaps.Catalog:
     return catalog
 
 
+_dir_option = click.option("--dir", "directory", type=click.Path(file_okay=False),
+                           help="Roadmaps folder (default: TRACKER_ROADMAPS_DIR, else roadmaps/).")
+
+
 @roadmaps_group.command("check")
-@click.option("--dir", "directory", type=click.Path(file_okay=False), help="Roadmaps folder (TRACKER_ROADMAPS_DIR).")
+@_dir_option
 @with_appcontext
 def roadmaps_check(directory):
     """Validate every file; print every problem (file:line: path: message). Exit 1 on any problem."""
@@ -89,7 +93,7 @@ def roadmaps_check(directory):
 
 
 @roadmaps_group.command("sync")
-@click.option("--dir", "directory", type=click.Path(file_okay=False), help="Roadmaps folder (TRACKER_ROADMAPS_DIR).")
+@_dir_option
 @with_appcontext
 def roadmaps_sync(directory):
     """Apply all files in one transaction: create, update, retire; nothing at all if any file is invalid."""

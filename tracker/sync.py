@@ -86,8 +86,27 @@ def _set(obj, values: dict) -> dict:
     return changes
 
 
-def _diff(changes: dict) -> tuple[dict, dict]:
-    return {k: v[0] for k, v in changes.items()}, {k: v[1] for k, v in changes.items()}
+def _upsert(session: Session, summary: SyncSummary, now: datetime, *, kind: str, object_type: str, object_id: str,
+            existing, create, values: dict):
+    """Create (via `create()`) or update `existing` with `values`; count the outcome and audit any change."""
+    if existing is None:
+        obj = create()
+        session.add(obj)
+        summary.add(kind, "created")
+        audit.record(session=session, now=now, action=f"{object_type}.create", object_type=object_type,
+                     object_id=object_id, after=values, actor_label=ACTOR)
+        return obj
+    changes = _set(existing, values)
+    if not changes:
+        summary.add(kind, "unchanged")
+        return existing
+    if hasattr(existing, "updated_at"):
+        existing.updated_at = now
+    summary.add(kind, "updated")
+    audit.record(session=session, now=now, action=f"{object_type}.update", object_type=object_type,
+                 object_id=object_id, before={k: v[0] for k, v in changes.items()},
+                 after={k: v[1] for k, v in changes.items()}, actor_label=ACTOR)
+    return existing
 
 
 def _sync_organizations(session: Session, catalog: Catalog, now: datetime, summary: SyncSummary) -> dict:
@@ -103,21 +122,9 @@ def _sync_organizations(session: Session, catalog: Catalog, now: datetime, summa
                                   name_en=group.names.en, aliases=[], note=group.note, is_group=True,
                                   group_reports=group.reports, retired_at=None)
     for code, values in wanted.items():
-        org = existing.get(code)
-        if org is None:
-            org = Organization(code=code, **values)
-            session.add(org)
-            existing[code] = org
-            summary.add("organizations", "created")
-            audit.record(session=session, now=now, action="organization.create", object_type="organization",
-                         object_id=code, after=values, actor_label=ACTOR)
-        elif changes := _set(org, values):
-            summary.add("organizations", "updated")
-            before, after = _diff(changes)
-            audit.record(session=session, now=now, action="organization.update", object_type="organization",
-                         object_id=code, before=before, after=after, actor_label=ACTOR)
-        else:
-            summary.add("organizations", "unchanged")
+        existing[code] = _upsert(session, summary, now, kind="organizations", object_type="organization",
+                                 object_id=code, existing=existing.get(code), values=values,
+                                 create=lambda code=code, values=values: Organization(code=code, **values))
     for code, org in existing.items():
         if code not in wanted and org.retired_at is None:
             org.retired_at = now
@@ -154,23 +161,12 @@ def _instrument_values(plan: InstrumentPlan) -> dict:
 
 def _sync_instrument(session: Session, plan: InstrumentPlan, orgs: dict, now: datetime,
                      summary: SyncSummary) -> None:
-    instrument = session.exec(select(Instrument).where(Instrument.key == plan.spec.key)).first()
     values = _instrument_values(plan)
-    if instrument is None:
-        instrument = Instrument(key=plan.spec.key, created_at=now, updated_at=now, **values)
-        session.add(instrument)
-        session.flush()
-        summary.add("instruments", "created")
-        audit.record(session=session, now=now, action="instrument.create", object_type="instrument",
-                     object_id=instrument.key, after=values, actor_label=ACTOR)
-    elif changes := _set(instrument, values):
-        instrument.updated_at = now
-        summary.add("instruments", "updated")
-        before, after = _diff(changes)
-        audit.record(session=session, now=now, action="instrument.update", object_type="instrument",
-                     object_id=instrument.key, before=before, after=after, actor_label=ACTOR)
-    else:
-        summary.add("instruments", "unchanged")
+    instrument = _upsert(
+        session, summary, now, kind="instruments", object_type="instrument", object_id=plan.spec.key,
+        existing=session.exec(select(Instrument).where(Instrument.key == plan.spec.key)).first(), values=values,
+        create=lambda: Instrument(key=plan.spec.key, created_at=now, updated_at=now, **values))
+    session.flush()
 
     sections = _sync_sections(session, instrument, plan, now, summary)
     existing = {o.key: o for o in session.exec(select(Obligation).where(Obligation.instrument_id == instrument.id))}
@@ -178,23 +174,12 @@ def _sync_instrument(session: Session, plan: InstrumentPlan, orgs: dict, now: da
     # a change of validity or of a group's members must reach them too.
     live: list[tuple[Obligation, ObligationPlan]] = []
     for ob_plan in plan.obligations:
-        obligation = existing.get(ob_plan.key)
         values = _obligation_values(ob_plan, sections)
-        if obligation is None:
-            obligation = Obligation(key=ob_plan.key, instrument_id=instrument.id, created_at=now, updated_at=now,
-                                    **values)
-            session.add(obligation)
-            summary.add("obligations", "created")
-            audit.record(session=session, now=now, action="obligation.create", object_type="obligation",
-                         object_id=ob_plan.key, after=values, actor_label=ACTOR)
-        elif changes := _set(obligation, values):
-            obligation.updated_at = now
-            summary.add("obligations", "updated")
-            before, after = _diff(changes)
-            audit.record(session=session, now=now, action="obligation.update", object_type="obligation",
-                         object_id=ob_plan.key, before=before, after=after, actor_label=ACTOR)
-        else:
-            summary.add("obligations", "unchanged")
+        obligation = _upsert(
+            session, summary, now, kind="obligations", object_type="obligation", object_id=ob_plan.key,
+            existing=existing.get(ob_plan.key), values=values,
+            create=lambda ob_plan=ob_plan, values=values: Obligation(
+                key=ob_plan.key, instrument_id=instrument.id, created_at=now, updated_at=now, **values))
         live.append((obligation, ob_plan))
     for key, obligation in existing.items():
         if key not in {p.key for p in plan.obligations} and obligation.retired_at is None:
