@@ -1,0 +1,20 @@
+"""Table models of DESIGN.md (validating models live in schemas.py)."""
+
+from .base import UTCDateTime
+from .catalog import (
+    Checkpoint,
+    GroupMembership,
+    Instrument,
+    Obligation,
+    ObligationOwner,
+    Organization,
+    Report,
+    Section,
+)
+from .history import AuditEvent, DeadlineChange, Evidence, Notification, StatusUpdate
+from .people import User
+
+__all__ = [
+    "AuditEvent", "Checkpoint", "DeadlineChange", "Evidence", "GroupMembership", "Instrument", "Notification",
+    "Obligation", "ObligationOwner", "Organization", "Report", "Section", "StatusUpdate", "User", "UTCDateTime",
+]

@@ -1,0 +1,96 @@
+"""History: status updates, evidence, deadline changes, notifications, the audit trail."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+from .base import optional_timestamp, timestamp
+
+
+class StatusUpdate(SQLModel, table=True):
+    """An append-only entry on a report: status, Markdown note, the period it covers, author, time."""
+
+    __tablename__ = "status_update"
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    status: str = Field(max_length=16)
+    note: str | None = Field(default=None, sa_type=Text)
+    covers_period: str | None = Field(default=None, max_length=32)
+    #: for returned / not applicable / cancelled: why, and the act it rests on
+    reason: str | None = Field(default=None, sa_type=Text)
+    reason_source: str | None = Field(default=None, sa_type=Text)
+    author_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = timestamp()
+
+
+class Evidence(SQLModel, table=True):
+    """A file or a link that proves a status update."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    status_update_id: int | None = Field(default=None, foreign_key="status_update.id")
+    kind: str = Field(max_length=8)  # file | link
+    file_name: str | None = Field(default=None, max_length=255)
+    storage_key: str | None = Field(default=None, max_length=128)
+    sha256: str | None = Field(default=None, max_length=64)
+    size: int | None = None
+    content_type: str | None = Field(default=None, max_length=128)
+    url: str | None = Field(default=None, sa_type=Text)
+    covers_period: str | None = Field(default=None, max_length=32)
+    is_public: bool = False
+    uploaded_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = timestamp()
+
+
+class DeadlineChange(SQLModel, table=True):
+    """A secretary's rescheduling of a checkpoint, with reason and source."""
+
+    __tablename__ = "deadline_change"
+    id: int | None = Field(default=None, primary_key=True)
+    checkpoint_id: int = Field(foreign_key="checkpoint.id", index=True)
+    old_due_on: date
+    new_due_on: date
+    reason: str = Field(sa_type=Text)
+    source: str = Field(sa_type=Text)
+    changed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = timestamp()
+
+
+class Notification(SQLModel, table=True):
+    """A reminder or digest that was due: claimed under a unique key before sending, then its delivery."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    #: (kind, checkpoint or period, recipient) — the claim that prevents a second send
+    dedupe_key: str = Field(max_length=255, unique=True)
+    recipient_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    checkpoint_id: int | None = Field(default=None, foreign_key="checkpoint.id")
+    period: str | None = Field(default=None, max_length=32)
+    status: str = Field(default="claimed", max_length=16)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_type=Text)
+    claimed_at: datetime = timestamp()
+    next_attempt_at: datetime | None = optional_timestamp()
+    sent_at: datetime | None = optional_timestamp()
+
+
+class AuditEvent(SQLModel, table=True):
+    """Every change: by whom, from where, before and after. Never edited, never deleted."""
+
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = timestamp(index=True)
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id")
+    #: who acted when there is no user: "cli:roadmaps sync", "clock"
+    actor_label: str | None = Field(default=None, max_length=255)
+    organization_id: int | None = Field(default=None, foreign_key="organization.id")
+    action: str = Field(max_length=64)
+    object_type: str = Field(max_length=32)
+    object_id: str | None = Field(default=None, max_length=160)
+    before: dict | None = Field(default=None, sa_column=Column(JSON))
+    after: dict | None = Field(default=None, sa_column=Column(JSON))
+    ip: str | None = Field(default=None, max_length=64)
+    __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"),)
