@@ -12,9 +12,10 @@ from .catalog import (
     Section,
 )
 from .history import AuditEvent, DeadlineChange, Evidence, Notification, StatusUpdate
-from .people import User
+from .people import ORGANIZATION_ROLES, LoginSession, Membership, OneTimeToken, Secretaryship, User
 
 __all__ = [
     "AuditEvent", "Checkpoint", "DeadlineChange", "Evidence", "GroupMembership", "Instrument", "Notification",
     "Obligation", "ObligationOwner", "Organization", "Report", "Section", "StatusUpdate", "User", "UTCDateTime",
+    "ORGANIZATION_ROLES", "LoginSession", "Membership", "OneTimeToken", "Secretaryship",
 ]

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .base import timestamp
+from .base import optional_timestamp, timestamp
+
+#: roles a person may hold in an organization; all of them may report for it
+ORGANIZATION_ROLES = ("focal_point", "alternate", "head")
 
 
 class User(SQLModel, table=True):
-    """A person who signs in."""
+    """A person who signs in. Roles: administrator, observer (flags), secretary, focal point (link tables)."""
 
     __tablename__ = "app_user"
     id: int | None = Field(default=None, primary_key=True)
@@ -20,7 +24,63 @@ class User(SQLModel, table=True):
     language: str = Field(default="ru", max_length=8)
     #: stored as `active`; Flask-Login's `is_active` is a property on top of it
     active: bool = True
+    is_admin: bool = False
+    is_observer: bool = False
+    #: failed logins in a row, and until when the account refuses passwords (back-off shared by all workers)
+    failed_logins: int = 0
+    locked_until: datetime | None = optional_timestamp()
+    last_login_at: datetime | None = optional_timestamp()
     created_at: datetime = timestamp()
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class Membership(SQLModel, table=True):
+    """A person's role in an organization: focal point, alternate or head."""
+
+    __table_args__ = (UniqueConstraint("user_id", "organization_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    role: str = Field(default="focal_point", max_length=16)
+    created_at: datetime = timestamp()
+
+
+class Secretaryship(SQLModel, table=True):
+    """A person is secretary of an instrument (of its commission)."""
+
+    __table_args__ = (UniqueConstraint("user_id", "instrument_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    instrument_id: int = Field(foreign_key="instrument.id", index=True)
+    created_at: datetime = timestamp()
+
+
+class LoginSession(SQLModel, table=True):
+    """A server-side login: the cookie carries its token; logout or expiry revokes it for every copy."""
+
+    __tablename__ = "login_session"
+    id: int | None = Field(default=None, primary_key=True)
+    #: sha256 of the random token kept in the signed cookie
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime = timestamp()
+    last_seen_at: datetime = timestamp()
+    revoked_at: datetime | None = optional_timestamp()
+    ip: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=255)
+
+
+class OneTimeToken(SQLModel, table=True):
+    """An invitation or password-reset link: single use, expires."""
+
+    __tablename__ = "one_time_token"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # invite | reset
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = timestamp()
+    expires_at: datetime = timestamp()
+    used_at: datetime | None = optional_timestamp()
