@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlmodel import Session
 
-from tracker import create_app, migrate
+from tracker import accounts, create_app, migrate
 from tracker.roadmaps import load_catalog
 from tracker.sync import sync_catalog
 
@@ -108,6 +109,40 @@ def roadmaps_dir(tmp_path):
     folder.mkdir()
     shutil.copy(ROADMAPS / "organizations.yaml", folder / "organizations.yaml")
     return folder
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(db, email: str, role: str, *, orgs=(), instruments=(), password: str = PASSWORD):
+    """An account with one role, committed."""
+    user = accounts.create_user(session=db, email=email, name=email.split("@")[0], role=role, org_codes=list(orgs),
+                                instrument_keys=list(instruments), password=password, now=NOW, actor_label="test")
+    db.commit()
+    return user
+
+
+def csrf_token(client, url: str) -> str:
+    """The CSRF token of the form on the page at `url`."""
+    page = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="csrf_token" value="([^"]+)"', page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def login(client, email: str, password: str = PASSWORD):
+    """Sign in through the real form (CSRF token included); returns the response."""
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+@pytest.fixture
+def observer(client, db, synced):
+    """A signed-in observer (reads everything, writes nothing)."""
+    user = make_user(db, "observer@example.kz", "observer")
+    assert login(client, user.email).status_code == 302
+    return user
 
 
 def write_instrument(folder: Path, key: str = "test-roadmap", body: str | None = None) -> Path:

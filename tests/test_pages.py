@@ -3,7 +3,7 @@
 from .conftest import write_instrument
 
 
-def test_instrument_list_shows_counts(client, synced):
+def test_instrument_list_shows_counts(client, observer):
     """The home page lists the three instruments with their obligation counts and marks the partial one."""
     page = client.get("/").get_data(as_text=True)
     assert "Дорожная карта по содействию достойному труду в Республике Казахстан" in page
@@ -11,7 +11,7 @@ def test_instrument_list_shows_counts(client, synced):
     assert '<td class="num">22</td>' in page and '<td class="num">31</td>' in page
 
 
-def test_instrument_page_shows_sections_obligations_owners_and_next_due(client, synced):
+def test_instrument_page_shows_sections_obligations_owners_and_next_due(client, observer):
     """Sections in order, each obligation with deadline as written, owners (lead marked) and status."""
     page = client.get("/instruments/conflict-prevention-2025-2026").get_data(as_text=True)
     assert "1. Мониторинг ситуации в социально-трудовой сфере" in page
@@ -21,7 +21,7 @@ def test_instrument_page_shows_sections_obligations_owners_and_next_due(client, 
     assert "(головной)" in page and "(по согласованию)" in page
 
 
-def test_obligation_page_shows_text_result_owners_and_checkpoints(client, synced):
+def test_obligation_page_shows_text_result_owners_and_checkpoints(client, observer):
     """Measure 15: verbatim text, result, owners and its 24 monthly checkpoints with due dates."""
     page = client.get("/obligations/conflict-prevention-2025-2026/15").get_data(as_text=True)
     assert "Проведение мониторинга по информационным системам своевременной уплаты" in page
@@ -31,14 +31,14 @@ def test_obligation_page_shows_text_result_owners_and_checkpoints(client, synced
     assert 'href="/instruments/conflict-prevention-2025-2026"' in page  # where you are
 
 
-def test_partial_instrument_says_so_and_cites_sources(client, synced):
+def test_partial_instrument_says_so_and_cites_sources(client, observer):
     """The General Agreement is marked partial, and an obligation shows its quoted source."""
     page = client.get("/obligations/general-agreement-2024-2026/5.2").get_data(as_text=True)
     assert "Неполный текст инструмента." in page
     assert "№131" in page and "Генеральное соглашение предусматривает совместные действия" in page
 
 
-def test_unknown_pages_are_404(client, synced):
+def test_unknown_pages_are_404(client, observer):
     """A missing instrument or obligation gives a 404 page with a way back."""
     for url in ("/instruments/nope", "/obligations/nope/1"):
         response = client.get(url)
@@ -46,13 +46,13 @@ def test_unknown_pages_are_404(client, synced):
         assert "К списку инструментов" in response.get_data(as_text=True)
 
 
-def test_russian_is_the_default_whatever_the_browser_says(client, synced):
+def test_russian_is_the_default_whatever_the_browser_says(client, observer):
     """Without a choice the interface is Russian, even for a browser that asks for English."""
     page = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
     assert '<html lang="ru">' in page and "Дорожные карты и соглашения" in page
 
 
-def test_english_switch_keeps_source_texts_verbatim(client, synced):
+def test_english_switch_keeps_source_texts_verbatim(client, observer):
     """?lang=en shows English titles where the YAML has them; obligation texts stay in Russian."""
     page = client.get("/instruments/decent-work-2024-2025?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in page
@@ -61,7 +61,7 @@ def test_english_switch_keeps_source_texts_verbatim(client, synced):
     assert '<html lang="en">' in client.get("/").get_data(as_text=True)  # the choice is remembered
 
 
-def test_markdown_in_texts_is_sanitised(app, client, roadmaps_dir, db):
+def test_markdown_in_texts_is_sanitised(app, client, roadmaps_dir, db, observer):
     """A script tag or javascript: link in an obligation text never reaches the page."""
     from tracker.roadmaps import load_catalog
     from tracker.sync import sync_catalog

@@ -13,19 +13,23 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    """Build the app: configuration → database → i18n → templates → blueprints → CLI. Nothing runs at import."""
+    """Build the app: configuration → database → security → auth → i18n → blueprints → CLI. Nothing runs at import."""
     app = Flask(__name__, instance_relative_config=True, template_folder=str(TEMPLATES))
     app.config.update(config_module.load_config(Path(app.instance_path), overrides))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from . import cli, db, i18n, text
-    from .views import catalog, errors
+    from . import auth, cli, db, i18n, permissions, security, text
+    from .views import account, admin, audit, catalog, errors, people
 
     db.init_app(app)
+    security.init_app(app)
+    auth.init_app(app)
+    permissions.init_app(app)
     i18n.init_app(app)
     text.init_app(app)
-    app.register_blueprint(catalog.bp)
+    for blueprint in (catalog.bp, people.bp, audit.bp, account.bp, admin.bp):
+        app.register_blueprint(blueprint)
     errors.init_app(app)
     cli.init_app(app)
     return app

@@ -12,6 +12,10 @@ def _default_database_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'mindet.sqlite3'}"
 
 
+def _flag(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true", "yes", "on")
+
+
 def _instance_secret(instance_path: Path) -> str:
     """A random key kept in instance/secret_key, so that every worker and restart of one machine shares it."""
     path = instance_path / "secret_key"
@@ -33,11 +37,30 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "ru",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",
         "LANGUAGES": ("ru", "kk", "en"),
-        "DEMO": env.get("TRACKER_DEMO", "").lower() in ("1", "true", "yes"),
-        "SQL_ECHO": env.get("TRACKER_SQL_ECHO", "").lower() in ("1", "true", "yes"),
+        "SQL_ECHO": _flag(env.get("TRACKER_SQL_ECHO")),
+        "BASE_URL": (env.get("TRACKER_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "HTTPS": _flag(env.get("TRACKER_HTTPS")),
+        "PROXY_FIX": _flag(env.get("TRACKER_PROXY_FIX")),
+        "SESSION_IDLE_MINUTES": int(env.get("TRACKER_SESSION_IDLE_MINUTES") or 120),
+        "SESSION_ABSOLUTE_HOURS": int(env.get("TRACKER_SESSION_ABSOLUTE_HOURS") or 12),
+        "RATELIMIT_STORAGE_URI": env.get("TRACKER_RATELIMIT_STORAGE") or "memory://",
+        "LOGIN_RATE_LIMIT": env.get("TRACKER_LOGIN_RATE_LIMIT") or "20 per minute",
+        "MAIL_BACKEND": env.get("TRACKER_MAIL_BACKEND") or "console",
+        "MAIL_HOST": env.get("TRACKER_MAIL_HOST") or "127.0.0.1",
+        "MAIL_PORT": int(env.get("TRACKER_MAIL_PORT") or 25),
+        "MAIL_SECURITY": env.get("TRACKER_MAIL_SECURITY") or "none",
+        "MAIL_USERNAME": env.get("TRACKER_MAIL_USERNAME"),
+        "MAIL_PASSWORD": env.get("TRACKER_MAIL_PASSWORD"),
+        "MAIL_SENDER": env.get("TRACKER_MAIL_SENDER") or "Mindet <mindet@localhost>",
     }
     config.update(overrides or {})
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _instance_secret(instance_path)
     config["ROADMAPS_DIR"] = Path(config["ROADMAPS_DIR"])
+    config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config["HTTPS"],
+        PREFERRED_URL_SCHEME="https" if config["HTTPS"] else "http",
+    )
     return config

@@ -32,6 +32,22 @@ class User(SQLModel, table=True):
     last_login_at: datetime | None = optional_timestamp()
     created_at: datetime = timestamp()
 
+    # Flask-Login's protocol, written out: UserMixin's `is_active` would clash with a column of that name.
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
     def __repr__(self) -> str:
         return f"<User {self.email}>"
 

@@ -1,16 +1,34 @@
-"""Error pages that say where you are and what to do next."""
+"""Error pages that say where you are and what to do next; the health check for load balancers."""
 
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+
+from ..db import get_session
 
 
 def init_app(app: Flask) -> None:
-    """Register the 404 and 500 pages."""
+    """Register the error pages and /health."""
 
     @app.errorhandler(404)
     def not_found(_error):
         return render_template("errors/404.html"), 404
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return render_template("errors/400.html", reason=error.description), 400
+
+    @app.errorhandler(429)
+    def too_many(_error):
+        return render_template("errors/429.html"), 429
+
+    def health():
+        get_session().execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    app.add_url_rule("/health", "health", health)
 
     @app.errorhandler(500)
     def server_error(_error):

@@ -1,0 +1,34 @@
+"""A person's own account: name and language."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import session as cookie
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import audit
+from ..db import get_session
+from ..forms import AccountForm
+from ..timeutil import now_utc
+
+bp = Blueprint("account", __name__)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def settings():
+    """Change your name and interface language."""
+    session = get_session()
+    user = current_user._get_current_object()  # loaded by this request's session
+    form = AccountForm(obj=user)
+    if form.validate_on_submit():
+        before = {"name": user.name, "language": user.language}
+        user.name, user.language = form.name.data, form.language.data
+        audit.record(session=session, now=now_utc(), action="user.settings", object_type="user",
+                     object_id=str(user.id), before=before, after={"name": user.name, "language": user.language},
+                     actor_id=user.id, ip=request.remote_addr)
+        session.commit()
+        cookie["lang"] = user.language
+        flash(_("Сохранено."), "info")
+        return redirect(url_for("account.settings"))
+    return render_template("account/settings.html", form=form)
