@@ -14,10 +14,11 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-## run: migrate, load roadmaps/, then serve web (gunicorn) and the clock on 127.0.0.1:$(PORT)
+## run: migrate, load roadmaps/, create demo accounts, then serve web (gunicorn) and the clock on 127.0.0.1:$(PORT)
 run: setup
 	$(BIN)/mindet db upgrade
 	$(BIN)/mindet roadmaps sync
+	$(BIN)/mindet demo seed
 	@echo
 	@echo "Mindet is running at http://127.0.0.1:$(PORT)/  (Ctrl-C stops web and clock)"
 	@trap 'kill 0' INT TERM EXIT; \

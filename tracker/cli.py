@@ -144,7 +144,9 @@ def _export_records(instrument_key: str | None, include_retired: bool) -> list[d
 
 def init_app(app: Flask) -> None:
     """Register the command groups on the app's CLI."""
-    for group in (db_group, roadmaps_group, obligations_group):
+    from .cli_users import demo_group, users_group
+
+    for group in (db_group, roadmaps_group, obligations_group, users_group, demo_group):
         app.cli.add_command(group)
 
 

@@ -77,7 +77,7 @@ def handover(code: str):
                 ip=request.remote_addr)
             delivered = True
             if is_new:
-                _, delivered = send_link(session=session, user=to_user, kind="invite", created_by=current_user)
+                delivered = send_link(session=session, user=to_user, kind="invite", created_by=current_user)[1]
         except accounts.AccountError as exc:
             session.rollback()
             flash(_("Передача не выполнена: %(why)s", why=str(exc)), "error")

@@ -1,0 +1,104 @@
+"""Every route of the app, for every role: allowed ones work, the others give 404 (or send you to sign in).
+
+A route without a rule here fails test_every_route_has_a_rule: new routes must say who may use them.
+"""
+
+import pytest
+
+from .conftest import csrf_token, login, make_user
+
+ROLES = ["anonymous", "observer", "focal_point", "other_focal_point", "secretary", "admin"]
+SIGNED_IN = set(ROLES) - {"anonymous"}
+EVERYONE = set(ROLES)
+
+#: endpoint → (method, URL, roles allowed). URLs use real objects: МТСЗН is the focal point's organization.
+RULES = {
+    "static": ("GET", "/static/style.css", EVERYONE),
+    "health": ("GET", "/health", EVERYONE),
+    "auth.login": ("GET", "/login", {"anonymous"}),  # signed in: sent on to the instruments
+    "auth.reset_request": ("GET", "/reset", EVERYONE),
+    "auth.invite": ("GET", "/invite/not-a-token", set()),  # an unknown link is a 404 for everybody
+    "auth.reset": ("GET", "/reset/not-a-token", set()),
+    "auth.logout": ("POST", "/logout", SIGNED_IN),
+    "catalog.instruments": ("GET", "/", SIGNED_IN),
+    "catalog.instrument": ("GET", "/instruments/conflict-prevention-2025-2026", SIGNED_IN),
+    "catalog.obligation": ("GET", "/obligations/conflict-prevention-2025-2026/1", SIGNED_IN),
+    "people.organizations": ("GET", "/organizations", SIGNED_IN),
+    "people.organization": ("GET", "/organizations/МТСЗН", SIGNED_IN),
+    "people.handover": ("POST", "/organizations/МТСЗН/handover", {"admin"}),
+    "audit.index": ("GET", "/audit", {"secretary", "admin"}),
+    "audit.obligation": ("GET", "/obligations/conflict-prevention-2025-2026/1/history", {"secretary", "admin"}),
+    "account.settings": ("GET", "/account", SIGNED_IN),
+    "admin.users": ("GET", "/admin/users", {"admin"}),
+    "admin.invite": ("POST", "/admin/users/invite", {"admin"}),
+    "admin.user": ("GET", "/admin/users/{admin_id}", {"admin"}),
+    "admin.send_reset": ("POST", "/admin/users/{admin_id}/reset", {"admin"}),
+}
+#: a secretary of another instrument must not read this obligation's history
+SECRETARY_ELSEWHERE = ("GET", "/obligations/decent-work-2024-2025/1.1/history")
+
+
+def test_every_route_has_a_rule(app):
+    """The rule table covers every endpoint the app serves (a new route without a rule fails here)."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - set(RULES) == set(), "add a rule to RULES for these endpoints"
+    assert set(RULES) - endpoints == set(), "rules for endpoints that no longer exist"
+
+
+@pytest.fixture
+def people(db, synced):
+    """One account per role; the secretary is secretary of the conflict-prevention roadmap only."""
+    return {
+        "observer": make_user(db, "observer@example.kz", "observer"),
+        "focal_point": make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"]),
+        "other_focal_point": make_user(db, "other@example.kz", "focal_point", orgs=["МЮ"]),
+        "secretary": make_user(db, "secretary@example.kz", "secretary",
+                               instruments=["conflict-prevention-2025-2026"]),
+        "admin": make_user(db, "admin@example.kz", "admin"),
+    }
+
+
+def _request(client, method, url, role):
+    if method == "GET":
+        return client.get(url)
+    token = csrf_token(client, "/account" if role != "anonymous" else "/login")
+    return client.post(url, data={"csrf_token": token})
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_reaches_exactly_its_routes(app, people, role):
+    """Allowed routes answer 200 (GET) or redirect after acting (POST); others 404, or the sign-in page."""
+    client = app.test_client()
+    if role != "anonymous":
+        assert login(client, people[role].email).status_code == 302
+    for endpoint, (method, url, allowed) in RULES.items():
+        if endpoint == "auth.logout":
+            continue  # signs out; checked separately
+        url = url.format(admin_id=people["admin"].id)
+        response = _request(client, method, url, role)
+        if endpoint == "auth.login" and role != "anonymous":
+            assert response.status_code == 302 and response.location == "/"
+        elif role in allowed:
+            expected = 200 if method == "GET" else 302
+            assert response.status_code == expected, (endpoint, role, response.status_code)
+        elif role == "anonymous" and endpoint not in ("auth.invite", "auth.reset"):
+            assert response.status_code == 302 and response.location.startswith("/login"), (endpoint, role)
+        else:
+            assert response.status_code == 404, (endpoint, role, response.status_code)
+
+
+def test_secretary_of_another_instrument_gets_404(app, people):
+    """A secretary acts only on their instruments: another instrument's obligation history is not theirs."""
+    client = app.test_client()
+    login(client, people["secretary"].email)
+    assert client.get(SECRETARY_ELSEWHERE[1]).status_code == 404
+
+
+@pytest.mark.parametrize("role", sorted(SIGNED_IN))
+def test_logout_works_for_every_signed_in_role(app, people, role):
+    """POST /logout signs anyone out and lands on the sign-in page."""
+    client = app.test_client()
+    login(client, people[role].email)
+    response = _request(client, "POST", "/logout", role)
+    assert response.status_code == 302 and response.location == "/login"
+    assert client.get("/").location.startswith("/login")
