@@ -9,10 +9,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel
-
-import tracker.models
 from alembic import op
 
+import tracker.models
 
 revision: str = '0002'
 down_revision: str | None = '0001'
