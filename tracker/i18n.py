@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, current_app, request, session
 from flask_babel import Babel, get_locale
 
+from .timeutil import today_almaty
+
 
 def select_locale() -> str:
     """The request's language: an explicit ?lang=, then the remembered choice, then Russian.
@@ -31,3 +33,4 @@ def init_app(app: Flask) -> None:
     """Wire Flask-Babel and expose helpers to templates."""
     Babel(app, locale_selector=select_locale, default_translation_directories="translations")
     app.jinja_env.globals.update(localized=localized, get_locale=get_locale)
+    app.context_processor(lambda: {"today": today_almaty()})
