@@ -76,3 +76,29 @@ def test_commands_on_a_database_without_schema_say_what_to_do(tmp_path):
         assert result.exit_code == 1
         assert "Run `mindet db upgrade` first." in result.output
     app.extensions["engine"].dispose()
+
+
+def test_overview_and_obligation_pages_agree_on_what_is_overdue(db, synced):
+    """The instruments list counts exactly the checkpoints the obligation views call overdue; a submitted
+    report past its due date is not overdue in either."""
+    from sqlmodel import select
+
+    from tracker.models import Checkpoint, Instrument, Obligation, Report
+    from tracker.obligations import instrument_overview, obligation_views
+
+    from .conftest import NOW
+
+    today = NOW.date()
+    instrument = db.exec(select(Instrument).where(Instrument.key == "decent-work-2024-2025")).one()
+
+    def counts():
+        overview = next(r for r in instrument_overview(session=db, today=today) if r["instrument"].id == instrument.id)
+        views = obligation_views(session=db, today=today, instrument=instrument)
+        return overview["overdue"], sum(v.overdue_count for v in views)
+
+    assert counts() == (22, 22)
+    lead = db.exec(select(Report).join(Checkpoint).join(Obligation)
+                   .where(Obligation.key == "decent-work-2024-2025/1.1", Report.is_lead)).one()
+    lead.status = "submitted"
+    db.commit()
+    assert counts() == (21, 21)

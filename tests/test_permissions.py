@@ -102,3 +102,19 @@ def test_logout_works_for_every_signed_in_role(app, people, role):
     response = _request(client, "POST", "/logout", role)
     assert response.status_code == 302 and response.location == "/login"
     assert client.get("/").location.startswith("/login")
+
+
+def test_focal_point_of_a_group_reports_for_its_members(db, synced):
+    """A focal point of МИО may report for each of the 20 akimats; one of МТСЗН for МТСЗН only."""
+    from sqlmodel import select
+
+    from tracker.models import Organization
+    from tracker.permissions import access_for
+
+    ids = {o.code: o.id for o in db.exec(select(Organization))}
+    group = access_for(db, make_user(db, "mio@example.kz", "focal_point", orgs=["МИО"]))
+    assert group.can_report_for(ids["АКИМАТ-ШЫМКЕНТ"]) and group.can_report_for(ids["МИО"])
+    assert len(group.organization_ids) == 21
+    single = access_for(db, make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"]))
+    assert single.can_report_for(ids["МТСЗН"]) and not single.can_report_for(ids["МЮ"])
+    assert not single.can_report_for(ids["АКИМАТ-ШЫМКЕНТ"])

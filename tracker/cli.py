@@ -18,7 +18,8 @@ from .models import Instrument
 from .timeutil import now_utc, today_almaty
 
 
-def _fail(message: str) -> None:
+def fail(message: str) -> None:
+    """Print the error in red on stderr and exit 1 (every command ends this way on bad input)."""
     click.secho(message, fg="red", err=True)
     sys.exit(1)
 
@@ -33,8 +34,8 @@ def _database_errors():
         detail = str(exc.orig).strip().splitlines()[0]
         url = make_url(current_app.config["DATABASE_URL"]).render_as_string(hide_password=True)
         if "no such table" in detail or "does not exist" in detail:
-            _fail(f"The database has no Mindet schema ({detail}). Run `mindet db upgrade` first.")
-        _fail(f"Database error at {url}: {detail}. Check TRACKER_DATABASE_URL and that the server is running.")
+            fail(f"The database has no Mindet schema ({detail}). Run `mindet db upgrade` first.")
+        fail(f"Database error at {url}: {detail}. Check TRACKER_DATABASE_URL and that the server is running.")
 
 
 @click.group("db")
@@ -47,7 +48,8 @@ def db_group():
 @with_appcontext
 def db_upgrade(revision):
     """Create or upgrade the schema of TRACKER_DATABASE_URL."""
-    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+    with _database_errors():
+        migrate.upgrade(current_app.config["DATABASE_URL"], revision)
     click.echo(f"Database at revision {revision}.")
 
 
@@ -83,7 +85,7 @@ def roadmaps_check(directory):
     """Validate every file; print every problem (file:line: path: message). Exit 1 on any problem."""
     catalog = _load_and_report(directory or current_app.config["ROADMAPS_DIR"])
     if not catalog.is_valid:
-        _fail(f"{len(catalog.problems)} problem(s); fix them and run `mindet roadmaps check` again.")
+        fail(f"{len(catalog.problems)} problem(s); fix them and run `mindet roadmaps check` again.")
     total = sum(len(p.obligations) for p in catalog.instruments)
     for plan in catalog.instruments:
         click.echo(f"{plan.file_name}: {len(plan.obligations)} obligations, {len(plan.sections)} sections")
@@ -99,7 +101,7 @@ def roadmaps_sync(directory):
     """Apply all files in one transaction: create, update, retire; nothing at all if any file is invalid."""
     catalog = _load_and_report(directory or current_app.config["ROADMAPS_DIR"])
     if not catalog.is_valid:
-        _fail(f"{len(catalog.problems)} problem(s): nothing was changed. "
+        fail(f"{len(catalog.problems)} problem(s): nothing was changed. "
               "Fix them (`mindet roadmaps check`) and sync again.")
     session = get_session()
     for plan in catalog.instruments:
@@ -136,7 +138,7 @@ def _export_records(instrument_key: str | None, include_retired: bool) -> list[d
         instrument = session.exec(select(Instrument).where(Instrument.key == instrument_key)).first()
         if instrument is None:
             known = ", ".join(session.exec(select(Instrument.key).order_by(Instrument.key)))
-            _fail(f"No instrument {instrument_key!r}. Known: {known or 'none (run `mindet roadmaps sync`)'}.")
+            fail(f"No instrument {instrument_key!r}. Known: {known or 'none (run `mindet roadmaps sync`)'}.")
     views = obligations.obligation_views(session=session, today=today_almaty(), instrument=instrument,
                                          include_retired=include_retired)
     return [obligations.export_record(v) for v in views]

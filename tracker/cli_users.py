@@ -11,15 +11,12 @@ from sqlmodel import select
 
 from . import accounts, passwords
 from .auth import send_link
+from .cli import fail
 from .db import get_session
 from .models import Instrument
 from .timeutil import now_utc
 
 ROLE_CHOICE = click.Choice(["admin", "secretary", "focal_point", "alternate", "head", "observer"])
-
-
-def _fail(message: str) -> None:
-    raise click.ClickException(message)
 
 
 @click.group("users")
@@ -51,7 +48,7 @@ def users_create(email, role, name, orgs, instruments, password):
                                     actor_label="cli:users create")
     except (accounts.AccountError, passwords.PasswordRejected) as exc:
         session.rollback()
-        _fail(f"Not created: {exc}.")
+        fail(f"Not created: {exc}.")
     session.commit()
     click.echo(f"Created {user.email} ({role}). Sign in at {current_app.config['BASE_URL']}/login")
 
@@ -68,7 +65,7 @@ def users_invite(email, role, name, orgs, instruments):
         link, delivered = send_link(session=session, user=user, kind="invite", created_by=None)
     except accounts.AccountError as exc:
         session.rollback()
-        _fail(f"Not invited: {exc}.")
+        fail(f"Not invited: {exc}.")
     session.commit()
     click.echo(f"Invited {user.email} ({role}). Link (single use, 72 hours): {link}")
     if not delivered:
@@ -101,7 +98,7 @@ def demo_seed():
     now = now_utc()
     all_keys = list(session.exec(select(Instrument.key).where(Instrument.retired_at.is_(None))))
     if not all_keys:
-        _fail("No instruments loaded: run `mindet roadmaps sync` first.")
+        fail("No instruments loaded: run `mindet roadmaps sync` first.")
     rows = []
     for email, name, role, orgs, instruments in DEMO_PEOPLE:
         password = secrets.token_urlsafe(9)  # 12 characters, new at every run

@@ -81,19 +81,21 @@ def instrument_overview(*, session: Session, today: date) -> list[dict]:
 
 
 def _overdue_counts(session: Session, today: date) -> dict[int, int]:
-    # A checkpoint is overdue when it is past due and its lead report is not done.
+    """Past-due checkpoints per instrument that checkpoint_status calls overdue (the one rule for lateness)."""
+    lead_report = (Report.checkpoint_id == Checkpoint.id) & Report.is_lead & Report.retired_at.is_(None)
     rows = session.exec(
-        select(Obligation.instrument_id, Checkpoint.id, Report.status).select_from(Checkpoint)
-        .join(Obligation).join(Report, Report.checkpoint_id == Checkpoint.id)
-        .where(Checkpoint.due_on < today, Checkpoint.retired_at.is_(None), Obligation.retired_at.is_(None),
-               Report.is_lead, Report.retired_at.is_(None))
+        select(Obligation.instrument_id, Checkpoint.id, Checkpoint.due_on, Report.status).select_from(Checkpoint)
+        .join(Obligation).join(Report, lead_report, isouter=True)
+        .where(Checkpoint.due_on < today, Checkpoint.retired_at.is_(None), Obligation.retired_at.is_(None))
     ).all()
-    statuses = defaultdict(list)
-    for instrument_id, checkpoint_id, status in rows:
-        statuses[(instrument_id, checkpoint_id)].append(status)
+    lead = defaultdict(list)
+    for instrument_id, checkpoint_id, due_on, status in rows:
+        statuses = lead[(instrument_id, checkpoint_id, due_on)]
+        if status is not None:
+            statuses.append(status)
     counts = defaultdict(int)
-    for (instrument_id, _), lead in statuses.items():
-        if not all(s in DONE for s in lead):
+    for (instrument_id, _, due_on), statuses in lead.items():
+        if checkpoint_status(statuses, due_on, today) == "overdue":
             counts[instrument_id] += 1
     return counts
 

@@ -31,10 +31,6 @@ class Access:
         """Secretary of at least one instrument."""
         return bool(self.secretary_of)
 
-    def can_read_instrument(self, instrument: Instrument) -> bool:
-        """Any signed-in role reads instruments; without sign-in only public ones."""
-        return self.user is not None or instrument.is_public
-
     def can_manage_instrument(self, instrument: Instrument) -> bool:
         """Judge reports, reschedule, open checkpoints: the instrument's secretaries only."""
         return instrument.id in self.secretary_of

@@ -181,8 +181,9 @@ def _sync_instrument(session: Session, plan: InstrumentPlan, orgs: dict, now: da
             create=lambda ob_plan=ob_plan, values=values: Obligation(
                 key=ob_plan.key, instrument_id=instrument.id, created_at=now, updated_at=now, **values))
         live.append((obligation, ob_plan))
+    wanted = {p.key for p in plan.obligations}
     for key, obligation in existing.items():
-        if key not in {p.key for p in plan.obligations} and obligation.retired_at is None:
+        if key not in wanted and obligation.retired_at is None:
             obligation.retired_at = now
             obligation.updated_at = now
             summary.add("obligations", "retired")

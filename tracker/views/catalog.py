@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 
 from flask import Blueprint, abort, render_template
+from sqlalchemy import case, func
 from sqlmodel import select
 
 from ..db import get_session
 from ..models import Instrument, Report, Section
-from ..obligations import instrument_overview, obligation_views
+from ..obligations import DONE, instrument_overview, obligation_views
 from ..timeutil import today_almaty
 
 bp = Blueprint("catalog", __name__)
@@ -49,14 +50,12 @@ def obligation(key: str):
     if not views:
         abort(404)
     view = views[0]
-    checkpoint_ids = [cp.id for cp, _ in view.checkpoints]
-    reported = defaultdict(lambda: [0, 0])  # checkpoint id → [reports, submitted or done]
-    if checkpoint_ids:
-        for report in session.exec(select(Report).where(Report.checkpoint_id.in_(checkpoint_ids),
-                                                        Report.retired_at.is_(None))):
-            reported[report.checkpoint_id][0] += 1
-            if report.status in ("submitted", "accepted", "not_applicable", "cancelled"):
-                reported[report.checkpoint_id][1] += 1
+    answered = func.sum(case((Report.status.in_(("submitted", *DONE)), 1), else_=0))
+    reported = defaultdict(lambda: (0, 0))  # checkpoint id → (reports, submitted or done)
+    reported.update((cp_id, (total, done or 0)) for cp_id, total, done in session.exec(
+        select(Report.checkpoint_id, func.count(), answered)
+        .where(Report.checkpoint_id.in_([cp.id for cp, _ in view.checkpoints]), Report.retired_at.is_(None))
+        .group_by(Report.checkpoint_id)))
     return render_template("catalog/obligation.html", view=view, ob=view.obligation, reported=reported,
                            today=today)
 
