@@ -67,10 +67,10 @@ def database_url(migrated_template, tmp_path):
 
 
 @pytest.fixture
-def app(database_url):
-    """The app on the test database, reading the real roadmaps/."""
+def app(database_url, tmp_path):
+    """The app on the test database, reading the real roadmaps/, storing evidence under the test's folder."""
     app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": database_url,
-                      "ROADMAPS_DIR": ROADMAPS})
+                      "ROADMAPS_DIR": ROADMAPS, "EVIDENCE_DIR": tmp_path / "evidence"})
     yield app
     app.extensions["engine"].dispose()
 

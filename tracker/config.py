@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_EVIDENCE_TYPES = "pdf,docx,xlsx,odt,ods,png,jpeg,txt,csv,zip"
 
 
 def _default_database_url(instance_path: Path) -> str:
@@ -52,11 +53,19 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "MAIL_USERNAME": env.get("TRACKER_MAIL_USERNAME"),
         "MAIL_PASSWORD": env.get("TRACKER_MAIL_PASSWORD"),
         "MAIL_SENDER": env.get("TRACKER_MAIL_SENDER") or "Mindet <mindet@localhost>",
+        "EVIDENCE_DIR": Path(env.get("TRACKER_EVIDENCE_DIR") or instance_path / "evidence"),
+        "EVIDENCE_TYPES": (env.get("TRACKER_EVIDENCE_TYPES") or DEFAULT_EVIDENCE_TYPES).replace(" ", "").split(","),
+        "EVIDENCE_MAX_MB": int(env.get("TRACKER_EVIDENCE_MAX_MB") or 25),
+        "EVIDENCE_MAX_FILES": int(env.get("TRACKER_EVIDENCE_MAX_FILES") or 10),
+        "EVIDENCE_ZIP_MAX_ENTRIES": int(env.get("TRACKER_EVIDENCE_ZIP_MAX_ENTRIES") or 10_000),
+        "EVIDENCE_ZIP_MAX_MB": int(env.get("TRACKER_EVIDENCE_ZIP_MAX_MB") or 250),
     }
     config.update(overrides or {})
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _instance_secret(instance_path)
     config["ROADMAPS_DIR"] = Path(config["ROADMAPS_DIR"])
+    # a request may carry every allowed file at full size, plus the form around them
+    config["MAX_CONTENT_LENGTH"] = (config["EVIDENCE_MAX_FILES"] * config["EVIDENCE_MAX_MB"] + 1) * 1024 * 1024
     config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -1,11 +1,23 @@
-"""Form input: Flask-WTF forms (CSRF token included) for sign-in, passwords, accounts and handovers."""
+"""Form input: Flask-WTF forms (CSRF token included) for sign-in, accounts, handovers, reports and checkpoints."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    MultipleFileField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
 LANGUAGES = [("ru", "Русский"), ("kk", "Қазақша"), ("en", "English")]
 
@@ -70,3 +82,56 @@ class HandoverForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that only needs the CSRF token."""
+
+
+class ReportUpdateForm(FlaskForm):
+    """A status update on a report: the new status, a note, evidence, and what the status needs."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    status = SelectField(_l("Новый статус"), choices=[], validate_choice=True)
+    note = TextAreaField(_l("Что сделано (Markdown)"), validators=[Optional(), Length(max=20_000)])
+    files = MultipleFileField(_l("Файлы-подтверждения (PDF, DOCX, XLSX, ODT, ODS, PNG, JPEG, TXT, CSV, ZIP)"))
+    links = TextAreaField(_l("Ссылки-подтверждения (по одной в строке)"), validators=[Optional(), Length(max=10_000)])
+    evidence_period = StringField(_l("Период, который покрывают подтверждения (пусто — действуют дальше)"),
+                                  validators=[Optional(), Length(max=32)])
+    public = BooleanField(_l("Подтверждения можно публиковать"))
+    no_evidence_reason = TextAreaField(_l("Если подтверждений нет — почему"), validators=[Optional(), Length(max=2000)])
+    reason = TextAreaField(_l("Причина (для возврата, неприменимости, отмены)"),
+                           validators=[Optional(), Length(max=2000)])
+    reason_source = StringField(_l("Основание (документ, протокол)"), validators=[Optional(), Length(max=500)])
+
+
+class CarryForwardForm(FlaskForm):
+    """"No change since last period": one button with the version the person saw."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class BulkUpdateForm(FlaskForm):
+    """One status update applied to several reports of the person's organizations."""
+
+    reports = SelectMultipleField(_l("Отчёты"), choices=[], validate_choice=True)
+    status = SelectField(_l("Новый статус"),
+                         choices=[("in_progress", _l("в работе")), ("submitted", _l("на проверку"))])
+    note = TextAreaField(_l("Что сделано (Markdown)"), validators=[Optional(), Length(max=20_000)])
+    files = MultipleFileField(_l("Файлы-подтверждения"))
+    links = TextAreaField(_l("Ссылки-подтверждения (по одной в строке)"), validators=[Optional(), Length(max=10_000)])
+    no_evidence_reason = TextAreaField(_l("Если подтверждений нет — почему"), validators=[Optional(), Length(max=2000)])
+
+
+class RescheduleForm(FlaskForm):
+    """A secretary moves a checkpoint's due date."""
+
+    due_on = DateField(_l("Новый срок"), validators=[DataRequired()])
+    reason = TextAreaField(_l("Причина"), validators=[DataRequired(), Length(max=2000)])
+    source = StringField(_l("Основание (например, протокол РТК от 29.12.2025)"),
+                         validators=[DataRequired(), Length(max=500)])
+
+
+class OpenEventForm(FlaskForm):
+    """A secretary opens a checkpoint when the event of an event-driven obligation happens."""
+
+    label = StringField(_l("Событие (например, запрос МТСЗН от 12.11.2026)"),
+                        validators=[DataRequired(), Length(max=500)])
+    due_on = DateField(_l("Срок"), validators=[DataRequired()])
+    source = StringField(_l("Основание (документ)"), validators=[DataRequired(), Length(max=500)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, request, session
 from flask_babel import Babel, get_locale
 
-from .timeutil import today_almaty
+from .timeutil import ALMATY, today_almaty
 
 
 def select_locale() -> str:
@@ -33,4 +33,5 @@ def init_app(app: Flask) -> None:
     """Wire Flask-Babel and expose helpers to templates."""
     Babel(app, locale_selector=select_locale, default_translation_directories="translations")
     app.jinja_env.globals.update(localized=localized, get_locale=get_locale)
+    app.jinja_env.filters["almaty"] = lambda moment: moment.astimezone(ALMATY) if moment else moment
     app.context_processor(lambda: {"today": today_almaty()})

@@ -227,7 +227,7 @@ def _obligation_values(plan: ObligationPlan, sections: dict[str, Section]) -> di
     )
 
 
-def _responsible(owners: list[ObligationOwner], orgs_by_id: dict, members: dict) -> dict[int, dict]:
+def responsible_reports(owners: list[ObligationOwner], orgs_by_id: dict, members: dict) -> dict[int, dict]:
     """Organization id → report attributes; groups that report per member fan out (a direct owner wins)."""
     result: dict[int, dict] = {}
     for owner in owners:
@@ -273,7 +273,7 @@ def _sync_owners_checkpoints_reports(session, instrument, live, orgs, now, summa
         for org_id in list(current):
             if org_id not in wanted_owner_ids:
                 session.delete(current.pop(org_id))  # the owner list is configuration; reports keep history
-        responsible = _responsible(sorted(current.values(), key=lambda o: o.position), orgs_by_id, members)
+        responsible = responsible_reports(sorted(current.values(), key=lambda o: o.position), orgs_by_id, members)
 
         periods = {p.label: p for p in plan.deadline.periods(instrument.valid_from, instrument.valid_to)}
         by_period = checkpoints[obligation.id]

@@ -145,6 +145,8 @@ class Checkpoint(SQLModel, table=True):
     #: the due date the instrument set; differs from due_on after a deadline change (slippage)
     original_due_on: date
     is_event: bool = False
+    #: what an event checkpoint answers ("Запрос МТСЗН от 12.11.2026"), set by the secretary who opened it
+    label: str | None = Field(default=None, sa_type=Text)
     retired_at: datetime | None = optional_timestamp()
     created_at: datetime = timestamp()
 

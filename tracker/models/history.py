@@ -17,7 +17,13 @@ class StatusUpdate(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     report_id: int = Field(foreign_key="report.id", index=True)
     status: str = Field(max_length=16)
+    #: the report's status before this update (the timeline shows "submitted → returned")
+    previous_status: str | None = Field(default=None, max_length=16)
+    #: the report's version after this update; a stale editor is shown every update above their version
+    report_version: int = 0
     note: str | None = Field(default=None, sa_type=Text)
+    #: submitting without evidence asks for an explicit reason
+    no_evidence_reason: str | None = Field(default=None, sa_type=Text)
     covers_period: str | None = Field(default=None, max_length=32)
     #: for returned / not applicable / cancelled: why, and the act it rests on
     reason: str | None = Field(default=None, sa_type=Text)
@@ -40,6 +46,8 @@ class Evidence(SQLModel, table=True):
     content_type: str | None = Field(default=None, max_length=128)
     url: str | None = Field(default=None, sa_type=Text)
     covers_period: str | None = Field(default=None, max_length=32)
+    #: the evidence row this one was carried forward from ("no change since last period")
+    carried_from_id: int | None = Field(default=None, foreign_key="evidence.id")
     is_public: bool = False
     uploaded_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = timestamp()

@@ -9,6 +9,7 @@ from sqlalchemy import case, func
 from sqlmodel import select
 
 from ..db import get_session
+from ..forms import OpenEventForm
 from ..models import Instrument, Report, Section
 from ..obligations import DONE, instrument_overview, obligation_views
 from ..timeutil import today_almaty
@@ -57,6 +58,6 @@ def obligation(key: str):
         .where(Report.checkpoint_id.in_([cp.id for cp, _ in view.checkpoints]), Report.retired_at.is_(None))
         .group_by(Report.checkpoint_id)))
     return render_template("catalog/obligation.html", view=view, ob=view.obligation, reported=reported,
-                           today=today)
+                           today=today, event_form=OpenEventForm(formdata=None))
 
 

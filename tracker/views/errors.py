@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 
@@ -19,6 +20,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
         return render_template("errors/400.html", reason=error.description), 400
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        reason = _("Загрузка больше %(mb)d МБ. Отправьте файлы по одному или уменьшите их.", mb=limit)
+        return render_template("errors/400.html", reason=reason), 413
 
     @app.errorhandler(429)
     def too_many(_error):

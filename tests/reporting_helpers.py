@@ -1,0 +1,70 @@
+"""Helpers for reporting tests: find a report, post an update through the domain, sample evidence files."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from sqlmodel import select
+
+from tracker import evidence, reporting
+from tracker.models import Checkpoint, Obligation, Organization, Report
+from tracker.permissions import access_for
+from tracker.storage import LocalStore
+
+from .conftest import NOW
+
+PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
+#: the first bytes of a Windows executable
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 100 + b"This program cannot be run"
+
+
+def docx_bytes(text: str = "Справка") -> bytes:
+    """A minimal Office Open XML word-processing package."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", f"<w:document><w:t>{text}</w:t></w:document>")
+    return buffer.getvalue()
+
+
+def zip_bomb(expanded_mb: int) -> bytes:
+    """A small ZIP that expands to `expanded_mb` MiB of zeros."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("zeros.txt", "w", force_zip64=True) as member:
+            chunk = b"\x00" * (1024 * 1024)
+            for _ in range(expanded_mb):
+                member.write(chunk)
+    return buffer.getvalue()
+
+
+def report_of(db, obligation_key: str, period: str, org_code: str) -> Report:
+    """The report of an organization on one checkpoint of an obligation."""
+    return db.exec(select(Report).join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
+                   .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+                   .join(Organization, Organization.id == Report.organization_id)
+                   .where(Obligation.key == obligation_key, Checkpoint.period == period,
+                          Organization.code == org_code)).one()
+
+
+def post(app, db, report_id: int, user, target: str, *, version: int | None = None, files=(), now=NOW, **fields):
+    """Post a status update as `user` through the domain layer and commit; returns the update."""
+    with app.test_request_context():
+        ctx = reporting.load_report(db, report_id)
+        limits = evidence.Limits.from_config(app.config)
+        uploads = [evidence.receive(io.BytesIO(data), name, limits) for name, data in files]
+        try:
+            entry = reporting.post_update(
+                session=db, store=LocalStore(app.config["EVIDENCE_DIR"]), ctx=ctx, actor=user,
+                access=access_for(db, user), target=target,
+                expected_version=ctx.report.version if version is None else version, now=now, uploads=uploads,
+                **fields)
+            db.commit()
+        except Exception:
+            db.rollback()
+            raise
+        finally:
+            evidence.discard(uploads)
+    return entry
