@@ -32,11 +32,10 @@ def docx_bytes(text: str = "Справка") -> bytes:
 def zip_bomb(expanded_mb: int) -> bytes:
     """A small ZIP that expands to `expanded_mb` MiB of zeros."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("zeros.txt", "w", force_zip64=True) as member:
-            chunk = b"\x00" * (1024 * 1024)
-            for _ in range(expanded_mb):
-                member.write(chunk)
+    with (zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive,
+          archive.open("zeros.txt", "w", force_zip64=True) as member):
+        for _ in range(expanded_mb):
+            member.write(b"\x00" * (1024 * 1024))
     return buffer.getvalue()
 
 

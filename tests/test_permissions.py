@@ -4,7 +4,6 @@ A route without a rule here fails test_every_route_has_a_rule: new routes must s
 """
 
 import pytest
-
 from sqlmodel import select
 
 from tracker.models import Evidence

@@ -201,7 +201,8 @@ def update(report_id: int):
             ip=request.remote_addr, stored=stored))
     except StaleReport as exc:
         ctx = load_report(get_session(), report_id)
-        form.version.data = ctx.report.version  # resubmitting now means "I saw the changes"
+        # resubmitting now means "I saw the changes": the form carries the current version
+        form.version.data, form.version.raw_data = ctx.report.version, [str(ctx.report.version)]
         return _render_report(ctx, form, error=str(exc), stale=exc.updates, status=409)
     except (ReportingError, uploads_.EvidenceRejected) as exc:
         return _render_report(load_report(get_session(), report_id), form, error=str(exc), status=400)

@@ -1,0 +1,153 @@
+"""The reporting journey through the pages: report, return, resubmit, accept; stale edits; bulk; secretaries' tools."""
+
+import io
+import re
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from tracker.models import AuditEvent, Checkpoint, DeadlineChange, Obligation, Report
+
+from .conftest import csrf_token, login, make_user
+from .reporting_helpers import PDF, report_of
+
+
+@pytest.fixture
+def people(db, synced):
+    return dict(fp=make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"]),
+                colleague=make_user(db, "alt@example.kz", "alternate", orgs=["МТСЗН"]),
+                secretary=make_user(db, "sec@example.kz", "secretary", instruments=["conflict-prevention-2025-2026"]))
+
+
+def _as(app, user):
+    client = app.test_client()
+    assert login(client, user.email).status_code == 302
+    return client
+
+
+def _version(client, report_id):
+    page = client.get(f"/reports/{report_id}").get_data(as_text=True)
+    return re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+
+
+def _post(client, report_id, status, version=None, files=(), **fields):
+    data = {"csrf_token": csrf_token(client, f"/reports/{report_id}"), "status": status,
+            "version": version if version is not None else _version(client, report_id), **fields,
+            "files": [(io.BytesIO(content), name) for name, content in files]}
+    return client.post(f"/reports/{report_id}", data=data, content_type="multipart/form-data")
+
+
+def test_report_return_resubmit_accept(app, db, people):
+    """Focal point submits with a file; the secretary returns it; the focal point sees why, answers; accepted."""
+    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    fp, sec = _as(app, people["fp"]), _as(app, people["secretary"])
+    assert _post(fp, report.id, "submitted", note="Модель скоринга обновлена",
+                 files=[("Справка.pdf", PDF)]).status_code == 302
+    checkpoint_page = sec.get(f"/checkpoints/{report.checkpoint_id}").get_data(as_text=True)
+    assert "на проверке" in checkpoint_page and "1 из 3" in checkpoint_page  # МТСЗН lead, РОП and РОР co-executors
+    assert _post(sec, report.id, "returned", reason="Приложите протокол").status_code == 302
+    page = fp.get(f"/reports/{report.id}").get_data(as_text=True)
+    assert "возвращено" in page and "Приложите протокол" in page
+    assert _post(fp, report.id, "submitted", note="Протокол приложен", files=[("Протокол.pdf", PDF + b"%2")]
+                 ).status_code == 302
+    assert _post(sec, report.id, "accepted").status_code == 302
+    db.refresh(report)
+    assert (report.status, report.version) == ("accepted", 4)
+    page = sec.get(f"/reports/{report.id}").get_data(as_text=True)
+    # newest first: accepted, then the resubmission, the return, the first submission
+    assert page.index("Протокол приложен") < page.index("Приложите протокол") < page.index("Модель скоринга")
+    obligation_page = sec.get("/obligations/conflict-prevention-2025-2026/3").get_data(as_text=True)
+    assert "исполнено" in obligation_page
+
+
+def test_a_focal_point_cannot_accept_through_a_forged_form(app, db, people):
+    """Posting status=accepted as the focal point is refused and changes nothing."""
+    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    fp = _as(app, people["fp"])
+    _post(fp, report.id, "submitted", note="x", no_evidence_reason="ДСП")
+    response = _post(fp, report.id, "accepted")
+    assert response.status_code == 400
+    db.refresh(report)
+    assert report.status == "submitted"
+
+
+def test_second_editor_sees_what_changed_and_keeps_their_text(app, db, people):
+    """Both open version 0; the colleague saves first; the focal point's save is refused with the change shown
+    and their text kept; resubmitting then works."""
+    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    fp, colleague = _as(app, people["fp"]), _as(app, people["colleague"])
+    seen = _version(fp, report.id)
+    assert _post(colleague, report.id, "in_progress", note="Черновик коллеги").status_code == 302
+    response = _post(fp, report.id, "in_progress", version=seen, note="Мой подробный отчёт")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "alt" in page and "Черновик коллеги" in page and "Мой подробный отчёт" in page
+    assert re.search(r'name="version" type="hidden" value="1"', page)
+    assert _post(fp, report.id, "in_progress", version="1", note="Мой подробный отчёт").status_code == 302
+    db.refresh(report)
+    assert report.version == 2
+
+
+def test_bulk_update_is_all_or_nothing(app, db, people):
+    """Two reports moved in one action; with one of them stale, neither is changed."""
+    fp = _as(app, people["fp"])
+    a = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    b = report_of(db, "conflict-prevention-2025-2026/7", "2025-Q1", "МТСЗН")
+    page = fp.get("/reports").get_data(as_text=True)
+    assert f'value="{a.id}:0"' in page and f'value="{b.id}:0"' in page
+    token = csrf_token(fp, "/reports")
+    response = fp.post("/reports/bulk", data={"csrf_token": token, "reports": [f"{a.id}:0", f"{b.id}:0"],
+                                              "status": "in_progress", "note": "Работа начата"})
+    assert response.status_code == 302
+    db.refresh(a), db.refresh(b)
+    assert (a.status, b.status) == ("in_progress", "in_progress")
+    response = fp.post("/reports/bulk", data={"csrf_token": token, "reports": [f"{a.id}:1", f"{b.id}:0"],
+                                              "status": "submitted", "no_evidence_reason": "ДСП"},
+                       follow_redirects=True)
+    assert "Ничего не изменено" in response.get_data(as_text=True) or "обновите" in response.get_data(as_text=True)
+    db.refresh(a), db.refresh(b)
+    assert (a.status, b.status) == ("in_progress", "in_progress")
+
+
+def test_secretary_reschedules_with_reason_and_source(app, db, people):
+    """The new date shows beside the struck original, with slippage; only the secretary can do it; audited."""
+    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    url = f"/checkpoints/{report.checkpoint_id}"
+    fp, sec = _as(app, people["fp"]), _as(app, people["secretary"])
+    form = {"due_on": "2026-03-31", "reason": "Перенос по просьбе МТСЗН", "source": "Протокол РТК от 29.12.2025"}
+    assert fp.post(f"{url}/reschedule", data={"csrf_token": csrf_token(fp, "/reports"), **form}).status_code == 404
+    assert sec.post(f"{url}/reschedule", data={"csrf_token": csrf_token(sec, url), **form}).status_code == 302
+    checkpoint = db.get(Checkpoint, report.checkpoint_id)
+    db.refresh(checkpoint)
+    assert (checkpoint.original_due_on, checkpoint.due_on) == (date(2025, 12, 31), date(2026, 3, 31))
+    page = sec.get(url).get_data(as_text=True)
+    assert "<s>31.12.2025</s>" in page and "сдвиг 90" in page and "Протокол РТК от 29.12.2025" in page
+    change = db.exec(select(DeadlineChange)).one()
+    assert change.changed_by_id == people["secretary"].id
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "checkpoint.reschedule")).one().after[
+        "slippage_days"] == 90
+    missing = {"due_on": "2026-06-30", "reason": "", "source": ""}
+    sec.post(f"{url}/reschedule", data={"csrf_token": csrf_token(sec, url), **missing})
+    assert len(db.exec(select(DeadlineChange)).all()) == 1
+
+
+def test_secretary_opens_an_event_checkpoint(app, db, people):
+    """Measure 5 (on request): no checkpoint until the secretary opens one; then МТСЗН has a report to write."""
+    url = "/obligations/conflict-prevention-2025-2026/5"
+    sec = _as(app, people["secretary"])
+    assert "Открыть контрольную точку по событию" in sec.get(url).get_data(as_text=True)
+    response = sec.post(f"{url}/events", data={"csrf_token": csrf_token(sec, url), "due_on": "2026-12-15",
+                                               "label": "Запрос ФПРК от 20.11.2026", "source": "Письмо №1-2/345"})
+    assert response.status_code == 302
+    checkpoint = db.exec(select(Checkpoint).join(Obligation).where(
+        Obligation.key == "conflict-prevention-2025-2026/5")).one()
+    assert checkpoint.is_event and checkpoint.label == "Запрос ФПРК от 20.11.2026"
+    reports = db.exec(select(Report).where(Report.checkpoint_id == checkpoint.id)).all()
+    assert len(reports) == 1 and reports[0].is_lead
+    fp = _as(app, people["fp"])
+    assert "Запрос ФПРК от 20.11.2026" in fp.get("/reports").get_data(as_text=True)
+    one_off = "/obligations/conflict-prevention-2025-2026/3"
+    sec.post(f"{one_off}/events", data={"csrf_token": csrf_token(sec, one_off), "due_on": "2026-12-15",
+                                        "label": "x", "source": "y"})
+    assert db.exec(select(Checkpoint).where(Checkpoint.is_event)).all() == [checkpoint]
