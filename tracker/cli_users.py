@@ -13,6 +13,7 @@ from . import accounts, passwords
 from .auth import send_link
 from .cli import fail
 from .db import get_session
+from .demo_statuses import STATUSES_FILE, load_demo_statuses
 from .models import Instrument
 from .timeutil import now_utc
 
@@ -81,6 +82,7 @@ DEMO_PEOPLE = [
     ("rop@demo.mindet.kz", "РОП, контактное лицо (демо)", "focal_point", ("РОП",), ()),
     ("ror@demo.mindet.kz", "РОР, контактное лицо (демо)", "focal_point", ("РОР",), ()),
     ("almaty@demo.mindet.kz", "Акимат г. Алматы, контактное лицо (демо)", "focal_point", ("АКИМАТ-АЛМАТЫ",), ()),
+    ("ilo@demo.mindet.kz", "МОТ, контактное лицо (демо)", "focal_point", ("МОТ",), ()),
     ("observer@demo.mindet.kz", "Наблюдатель (демо)", "observer", (), ()),
 ]
 
@@ -93,7 +95,8 @@ def demo_group():
 @demo_group.command("seed")
 @with_appcontext
 def demo_seed():
-    """Create the demo accounts (or give them new passwords) and print their credentials."""
+    """Create the demo accounts (or give them new passwords), load the statuses the sources document, print
+    the credentials."""
     session = get_session()
     now = now_utc()
     all_keys = list(session.exec(select(Instrument.key).where(Instrument.retired_at.is_(None))))
@@ -111,7 +114,11 @@ def demo_seed():
             user.password_hash, user.active = passwords.hash_password(password), True
             user.failed_logins, user.locked_until = 0, None
         rows.append((email, password, role, ", ".join(keys if role == "secretary" else orgs)))
+    session.flush()
+    applied, skipped = load_demo_statuses(session)
     session.commit()
+    click.echo(f"Demo statuses from the sources: {applied} loaded, {skipped} already there "
+               f"(see {STATUSES_FILE.name}).")
     click.echo("Demo accounts (passwords are new at every start):")
     for email, password, role, scope in rows:
         click.echo(f"  {email:<28} {password:<14} {role:<12} {scope}")
