@@ -151,3 +151,14 @@ def test_secretary_opens_an_event_checkpoint(app, db, people):
     sec.post(f"{one_off}/events", data={"csrf_token": csrf_token(sec, one_off), "due_on": "2026-12-15",
                                         "label": "x", "source": "y"})
     assert db.exec(select(Checkpoint).where(Checkpoint.is_event)).all() == [checkpoint]
+
+
+def test_group_owners_are_counted_per_member(app, db, people):
+    """Measure 2 is owned by МИО: the checkpoint counts the 20 akimats ("МИО: 1 из 20") as they report."""
+    almaty = make_user(db, "almaty@example.kz", "focal_point", orgs=["АКИМАТ-АЛМАТЫ"])
+    report = report_of(db, "conflict-prevention-2025-2026/2", "2025-H1", "АКИМАТ-АЛМАТЫ")
+    client = _as(app, almaty)
+    assert _post(client, report.id, "submitted", note="Мониторинг проведён", no_evidence_reason="ДСП"
+                 ).status_code == 302
+    page = _as(app, people["secretary"]).get(f"/checkpoints/{report.checkpoint_id}").get_data(as_text=True)
+    assert "МИО: 1 из 20 отчитались" in page

@@ -59,10 +59,18 @@ def checkpoint(checkpoint_id: int):
     if access.can_manage_instrument(inst) or access.is_admin:
         readable = {r.id for r, _org in rows}
     events = timeline(session, cp, [r for r, _org in rows if r.id in readable])
+    groups = {}  # group id → [answered, expected]: "МИО: 14 of 20 regions reported"
+    for r, _org in rows:
+        if r.via_group_id:
+            counts = groups.setdefault(r.via_group_id, [0, 0])
+            counts[0] += r.status in ("submitted", "accepted", "not_applicable", "cancelled")
+            counts[1] += 1
+    group_names = {o.id: o for o in session.exec(select(Organization).where(Organization.id.in_(groups)))}
     form = RescheduleForm(formdata=None, due_on=cp.due_on) if access.can_manage_instrument(inst) else None
     return render_template("reports/checkpoint.html", cp=cp, ob=ob, instrument=inst, section=section, rows=rows,
                            status=checkpoint_status(lead, cp.due_on, today), answered=answered, readable=readable,
-                           events=events, form=form, today=today)
+                           events=events, form=form, today=today,
+                           groups=[(group_names[g], done, total) for g, (done, total) in groups.items()])
 
 
 @bp.post("/checkpoints/<int:checkpoint_id>/reschedule")
