@@ -1,4 +1,4 @@
-"""Command line: `mindet` (or `flask --app tracker`) db / roadmaps / obligations commands."""
+"""Command line: `mindet` (or `flask --app tracker`): db, roadmaps and obligations commands; the rest register here."""
 
 from __future__ import annotations
 
@@ -146,9 +146,11 @@ def _export_records(instrument_key: str | None, include_retired: bool) -> list[d
 
 def init_app(app: Flask) -> None:
     """Register the command groups on the app's CLI."""
+    from .cli_mail import digest_group, mail_group, reminders_group, scheduler_group
     from .cli_users import demo_group, users_group
 
-    for group in (db_group, roadmaps_group, obligations_group, users_group, demo_group):
+    for group in (db_group, roadmaps_group, obligations_group, users_group, demo_group, reminders_group,
+                  digest_group, mail_group, scheduler_group):
         app.cli.add_command(group)
 
 

@@ -7,10 +7,17 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EVIDENCE_TYPES = "pdf,docx,xlsx,odt,ods,png,jpeg,txt,csv,zip"
+#: Kazakhstan's fixed-date public holidays (MM-DD); movable ones (Kurban Ait) and transferred days off are added
+#: as full dates (YYYY-MM-DD) in TRACKER_HOLIDAYS, which replaces this list
+DEFAULT_HOLIDAYS = "01-01,01-02,01-07,03-08,03-21,03-22,03-23,05-01,05-07,05-09,07-06,08-30,10-25,12-16"
 
 
 def _default_database_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'mindet.sqlite3'}"
+
+
+def _numbers(value: str) -> tuple[int, ...]:
+    return tuple(sorted({int(part) for part in value.replace(" ", "").split(",") if part}, reverse=True))
 
 
 def _flag(value: str | None) -> bool:
@@ -53,6 +60,14 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "MAIL_USERNAME": env.get("TRACKER_MAIL_USERNAME"),
         "MAIL_PASSWORD": env.get("TRACKER_MAIL_PASSWORD"),
         "MAIL_SENDER": env.get("TRACKER_MAIL_SENDER") or "Mindet <mindet@localhost>",
+        "MAIL_MAX_ATTEMPTS": int(env.get("TRACKER_MAIL_MAX_ATTEMPTS") or 8),
+        "MAIL_RETRY_MINUTES": int(env.get("TRACKER_MAIL_RETRY_MINUTES") or 5),
+        "REMINDER_DAYS_BEFORE": _numbers(env.get("TRACKER_REMINDER_DAYS_BEFORE") or "30,7,1"),
+        "REMINDER_OVERDUE_EVERY_DAYS": int(env.get("TRACKER_REMINDER_OVERDUE_EVERY_DAYS") or 7),
+        "ESCALATE_TO_HEAD_DAYS": int(env.get("TRACKER_ESCALATE_TO_HEAD_DAYS") or 14),
+        "ESCALATE_TO_SECRETARY_DAYS": int(env.get("TRACKER_ESCALATE_TO_SECRETARY_DAYS") or 30),
+        "SEND_HOUR": int(env.get("TRACKER_SEND_HOUR") or 9),
+        "HOLIDAYS": (env.get("TRACKER_HOLIDAYS") or DEFAULT_HOLIDAYS).replace(" ", "").split(","),
         "EVIDENCE_DIR": Path(env.get("TRACKER_EVIDENCE_DIR") or instance_path / "evidence"),
         "EVIDENCE_TYPES": (env.get("TRACKER_EVIDENCE_TYPES") or DEFAULT_EVIDENCE_TYPES).replace(" ", "").split(","),
         "EVIDENCE_MAX_MB": int(env.get("TRACKER_EVIDENCE_MAX_MB") or 25),

@@ -11,11 +11,11 @@ from .catalog import (
     Report,
     Section,
 )
-from .history import AuditEvent, DeadlineChange, Evidence, Notification, StatusUpdate
+from .history import AuditEvent, DeadlineChange, Evidence, Notification, OutboxMessage, StatusUpdate
 from .people import ORGANIZATION_ROLES, LoginSession, Membership, OneTimeToken, Secretaryship, User
 
 __all__ = [
     "AuditEvent", "Checkpoint", "DeadlineChange", "Evidence", "GroupMembership", "Instrument", "Notification",
     "Obligation", "ObligationOwner", "Organization", "Report", "Section", "StatusUpdate", "User", "UTCDateTime",
-    "ORGANIZATION_ROLES", "LoginSession", "Membership", "OneTimeToken", "Secretaryship",
+    "ORGANIZATION_ROLES", "LoginSession", "Membership", "OneTimeToken", "OutboxMessage", "Secretaryship",
 ]

@@ -68,20 +68,42 @@ class DeadlineChange(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """A reminder or digest that was due: claimed under a unique key before sending, then its delivery."""
+    """One item a person was told about (a reminder stage, an escalation, a digest): claimed under a unique key
+    before anything is sent, so that a crash, a restart or a second clock never tells it twice."""
 
     id: int | None = Field(default=None, primary_key=True)
+    #: reminder | escalation_head | escalation_secretary | returned | digest
     kind: str = Field(max_length=32)
-    #: (kind, checkpoint or period, recipient) — the claim that prevents a second send
+    #: (kind, stage, report or period, recipient) — the claim that prevents a second send
     dedupe_key: str = Field(max_length=255, unique=True)
     recipient_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
     checkpoint_id: int | None = Field(default=None, foreign_key="checkpoint.id")
+    report_id: int | None = Field(default=None, foreign_key="report.id")
+    #: "before-7", "due", "overdue-3" (weeks), or the digest period "2026-Q4"
     period: str | None = Field(default=None, max_length=32)
-    status: str = Field(default="claimed", max_length=16)
+    outbox_id: int | None = Field(default=None, foreign_key="outbox_message.id", index=True)
+    claimed_at: datetime = timestamp()
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One email, rendered once and kept until the mail server took it: retried with back-off, never lost."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_message_status_next", "status", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    recipient_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    to_email: str = Field(max_length=254)
+    subject: str = Field(sa_type=Text)
+    body_text: str = Field(sa_type=Text)
+    body_html: str = Field(sa_type=Text)
+    message_id: str = Field(max_length=255)
+    #: pending → sending → sent; retrying after a failure; failed after the last attempt (the admin sees it)
+    status: str = Field(default="pending", max_length=16)
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_type=Text)
-    claimed_at: datetime = timestamp()
-    next_attempt_at: datetime | None = optional_timestamp()
+    created_at: datetime = timestamp()
+    next_attempt_at: datetime = timestamp()
     sent_at: datetime | None = optional_timestamp()
 
 

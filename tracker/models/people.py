@@ -22,6 +22,8 @@ class User(SQLModel, table=True):
     name: str = Field(max_length=200)
     password_hash: str | None = Field(default=None, max_length=255)
     language: str = Field(default="ru", max_length=8)
+    #: digest by email: quarterly (default), monthly or none
+    digest_frequency: str = Field(default="quarterly", max_length=16)
     #: stored as `active`; Flask-Login's `is_active` is a property on top of it
     active: bool = True
     is_admin: bool = False
