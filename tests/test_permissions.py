@@ -6,9 +6,9 @@ A route without a rule here fails test_every_route_has_a_rule: new routes must s
 import pytest
 from sqlmodel import select
 
-from tracker.models import Evidence
+from tracker.models import Evidence, OutboxMessage
 
-from .conftest import csrf_token, login, make_user
+from .conftest import NOW, csrf_token, login, make_user
 from .reporting_helpers import PDF, post, report_of
 
 ROLES = ["anonymous", "observer", "focal_point", "other_focal_point", "secretary", "admin"]
@@ -37,6 +37,9 @@ RULES = {
     "admin.invite": ("POST", "/admin/users/invite", {"admin"}),
     "admin.user": ("GET", "/admin/users/{admin_id}", {"admin"}),
     "admin.send_reset": ("POST", "/admin/users/{admin_id}/reset", {"admin"}),
+    "admin.deliveries": ("GET", "/admin/deliveries", {"admin"}),
+    "admin.send_test_email": ("POST", "/admin/deliveries/test", {"admin"}),
+    "admin.retry_delivery": ("POST", "/admin/deliveries/{message_id}/retry", {"admin"}),
     "reports.checkpoint": ("GET", "/checkpoints/{checkpoint_id}", SIGNED_IN),
     "reports.reschedule_checkpoint": ("POST", "/checkpoints/{checkpoint_id}/reschedule", {"secretary"}),
     "reports.open_event": ("POST", "/obligations/conflict-prevention-2025-2026/5/events", {"secretary"}),
@@ -78,8 +81,12 @@ def ids(app, db, people):
     report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
     post(app, db, report.id, people["focal_point"], "in_progress", files=[("справка.pdf", PDF)])
     evidence = db.exec(select(Evidence).where(Evidence.report_id == report.id)).one()
+    failed = OutboxMessage(kind="test", to_email="x@example.kz", subject="s", body_text="t", body_html="h",
+                           message_id="<1@test>", status="failed", created_at=NOW, next_attempt_at=NOW)
+    db.add(failed)
+    db.commit()
     return dict(admin_id=people["admin"].id, checkpoint_id=report.checkpoint_id, report_id=report.id,
-                evidence_id=evidence.id)
+                evidence_id=evidence.id, message_id=failed.id)
 
 
 def _request(client, method, url, role):

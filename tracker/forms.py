@@ -47,6 +47,8 @@ class AccountForm(FlaskForm):
 
     name = StringField(_l("Имя"), validators=[DataRequired(), Length(max=200)])
     language = SelectField(_l("Язык"), choices=LANGUAGES)
+    digest_frequency = SelectField(_l("Сводка по почте"), choices=[
+        ("quarterly", _l("раз в квартал")), ("monthly", _l("раз в месяц")), ("none", _l("не присылать"))])
 
 
 class InviteForm(FlaskForm):

@@ -49,7 +49,7 @@ def reminder_stage(due_on: date, today: date, days_before: tuple[int, ...], ever
 class Item:
     """One open report somebody should hear about, and why."""
 
-    kind: str  # reminder | escalation_head | escalation_secretary | returned
+    kind: str  # reminder | escalation_head | escalation_secretary | returned | submitted
     stage: str
     report: Report
     checkpoint: Checkpoint
@@ -65,6 +65,8 @@ class Item:
         due = self.checkpoint.due_on.strftime("%d.%m.%Y")
         if self.kind == "returned":
             return _("возвращено секретарём: %(reason)s", reason=self.reason or "—")
+        if self.kind == "submitted":
+            return _("отправлено на проверку, ждёт вашего решения")
         if days > 0:
             text = _("срок через %(n)d дн. (%(due)s)", n=days, due=due)
         elif days == 0:
@@ -139,12 +141,29 @@ def due_items(session: Session, today: date) -> dict[int, tuple[User, list[Item]
             tell(people["alternate"] + people["head"], Item("escalation_head", "escalation", *parts))
         if late >= config["ESCALATE_TO_SECRETARY_DAYS"]:
             tell(secretaries[instrument.id], Item("escalation_secretary", "escalation", *parts))
-        if report.id in returns:
+        if report.id in returns:  # reporters hear of a return once
             update = returns[report.id]
             own = [u for u in reporters + people["alternate"] if u.id != update.author_id]  # not for own action
             tell(list({u.id: u for u in own}.values()), Item("returned", f"returned-{update.id}", *parts,
                                                              reason=update.reason))
+    _awaiting_verification(session, secretaries, tell, today)
     return result
+
+
+def _awaiting_verification(session: Session, secretaries, tell, today: date) -> None:
+    """Secretaries hear once of each submission waiting for their verdict, except the one they made themselves."""
+    rows = session.exec(
+        select(StatusUpdate, Report, Checkpoint, Obligation, Instrument, Organization)
+        .join(Report, (Report.id == StatusUpdate.report_id) & (StatusUpdate.report_version == Report.version))
+        .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
+        .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+        .join(Instrument, Instrument.id == Obligation.instrument_id)
+        .join(Organization, Organization.id == Report.organization_id)
+        .where(Report.status == "submitted", StatusUpdate.status == "submitted", Report.retired_at.is_(None),
+               Instrument.retired_at.is_(None))).all()
+    for update, *parts in rows:
+        judges = [u for u in secretaries[parts[3].id] if u.id != update.author_id]  # not for one's own action
+        tell(judges, Item("submitted", f"submitted-{update.id}", *parts, today))
 
 
 def _latest_returns(session: Session, report_ids: list[int]) -> dict[int, StatusUpdate]:

@@ -1,4 +1,4 @@
-"""A person's own account: name and language."""
+"""A person's own account: name, language, digest by email."""
 
 from __future__ import annotations
 
@@ -17,15 +17,17 @@ bp = Blueprint("account", __name__)
 
 @bp.route("/account", methods=["GET", "POST"])
 def settings():
-    """Change your name and interface language."""
+    """Change your name, interface (and email) language and how often the digest comes."""
     session = get_session()
     user = current_user._get_current_object()  # loaded by this request's session
     form = AccountForm(obj=user)
     if form.validate_on_submit():
-        before = {"name": user.name, "language": user.language}
-        user.name, user.language = form.name.data, form.language.data
+        fields = ("name", "language", "digest_frequency")
+        before = {f: getattr(user, f) for f in fields}
+        for name in fields:
+            setattr(user, name, getattr(form, name).data)
         audit.record(session=session, now=now_utc(), action="user.settings", object_type="user",
-                     object_id=str(user.id), before=before, after={"name": user.name, "language": user.language},
+                     object_id=str(user.id), before=before, after={f: getattr(user, f) for f in fields},
                      actor_id=user.id, ip=request.remote_addr)
         session.commit()
         cookie["lang"] = user.language

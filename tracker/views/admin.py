@@ -1,17 +1,18 @@
-"""Administration: accounts, invitations, roles."""
+"""Administration: accounts, invitations, roles, the email delivery log."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import case, func
 from sqlmodel import select
 
-from .. import accounts, audit
+from .. import accounts, audit, outbox
 from ..auth import send_link
 from ..db import get_session
 from ..forms import ConfirmForm, InviteForm, UserAdminForm
-from ..models import Instrument, Membership, Organization, Secretaryship, User
+from ..models import Instrument, Membership, Organization, OutboxMessage, Secretaryship, User
 from ..permissions import require, require_admin
 from ..timeutil import now_utc
 
@@ -113,3 +114,58 @@ def send_reset(user_id: int):
               _("Почтовый сервер недоступен. Передайте ссылку лично: %(link)s", link=link),
               "info" if delivered else "error")
     return redirect(url_for("admin.user", user_id=person.id))
+
+
+DELIVERY_STATUSES = ("pending", "sending", "retrying", "failed", "sent")
+
+
+@bp.get("/deliveries")
+def deliveries():
+    """The delivery log: every queued email with its status, attempts and last error; failed ones first."""
+    session = get_session()
+    status = request.args.get("status")
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = select(OutboxMessage)
+    if status in DELIVERY_STATUSES:
+        query = query.where(OutboxMessage.status == status)
+    failed_first = case((OutboxMessage.status == "failed", 0), (OutboxMessage.status == "retrying", 1), else_=2)
+    rows = session.exec(query.order_by(failed_first, OutboxMessage.id.desc()).offset((page - 1) * 50).limit(51)).all()
+    counts = dict(session.exec(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
+    return render_template("admin/deliveries.html", rows=rows[:50], has_next=len(rows) > 50, page=page,
+                           status=status, counts=counts, statuses=DELIVERY_STATUSES, form=ConfirmForm())
+
+
+@bp.post("/deliveries/test")
+def send_test_email():
+    """Queue a test message to the administrator and deliver it now: shows at once whether mail works."""
+    session = get_session()
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        now = now_utc()
+        subject, text, html = outbox.render_email("test", current_user)
+        message = outbox.enqueue(session, kind="test", user=current_user, subject=subject, text=text, html=html,
+                                 now=now)
+        session.commit()
+        outbox.deliver(session, now)
+        session.refresh(message)
+        if message.status == "sent":
+            flash(_("Тестовое письмо отправлено на %(email)s.", email=message.to_email), "info")
+        else:
+            flash(_("Почтовый сервер не принял письмо: %(error)s. Проверьте TRACKER_MAIL_*; письмо в очереди.",
+                    error=message.last_error), "error")
+    return redirect(url_for("admin.deliveries"))
+
+
+@bp.post("/deliveries/<int:message_id>/retry")
+def retry_delivery(message_id: int):
+    """Put a failed message back in the queue."""
+    session = get_session()
+    message = session.get(OutboxMessage, message_id)
+    require(message is not None and message.status == "failed")
+    if ConfirmForm().validate_on_submit():
+        outbox.retry(session, message, now_utc())
+        audit.record(session=session, now=now_utc(), action="outbox.retry", object_type="outbox_message",
+                     object_id=str(message.id), actor_id=current_user.id, ip=request.remote_addr)
+        session.commit()
+        flash(_("Письмо снова в очереди."), "info")
+    return redirect(url_for("admin.deliveries"))

@@ -1,0 +1,236 @@
+"""Reminders, escalations and digests over time (time-machine), claims that never send twice, the clock lock."""
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+import pytest
+import time_machine
+from sqlmodel import select
+
+from tracker.models import Membership, Notification, Organization, OutboxMessage, User
+from tracker.reminders import reminder_stage, run_reminders
+from tracker.roadmaps import load_catalog
+from tracker.scheduler import acquire_leadership, tick
+from tracker.sync import sync_catalog
+from tracker.timeutil import ALMATY
+from tracker.workdays import Period
+
+from .conftest import NOW, make_user, write_instrument
+from .reporting_helpers import post, report_of
+
+
+@pytest.mark.parametrize("days,stage", [
+    (45, None), (31, None), (30, "before-30"), (20, "before-30"), (7, "before-7"), (2, "before-7"), (1, "before-1"),
+    (0, "due"), (-6, "due"), (-7, "overdue-1"), (-13, "overdue-1"), (-14, "overdue-2"), (-70, "overdue-10"),
+])
+def test_reminder_stage(days, stage):
+    """The latest stage reached: a missed earlier one is folded into the current one."""
+    today = date(2025, 6, 1)
+    assert reminder_stage(today + timedelta(days=days), today, (30, 7, 1), 7) == stage
+
+
+def test_first_working_day_skips_weekends_and_holidays():
+    """2026-Q1 starts on a holiday (1–2 January) before a weekend: its digest goes out on Monday 5 January."""
+    holidays = ["01-01", "01-02", "01-07", "03-08"]
+    assert Period.parse("2026-Q1").send_on(holidays) == date(2026, 1, 5)
+    assert Period.parse("2025-Q3").send_on(holidays) == date(2025, 7, 1)
+    assert Period.parse("2026-Q4").send_on(holidays + ["2026-10-01"]) == date(2026, 10, 2)
+    assert Period.parse("2026-Q1").previous().label == "2025-Q4"
+    with pytest.raises(ValueError, match="2026-Q1"):
+        Period.parse("2026-Q5")
+
+
+@pytest.fixture
+def small(app, db, roadmaps_dir):
+    """One test roadmap (measure 1 due 30.06.2025: МТСЗН lead, РОР; measure 2 quarterly for МИО) and its people."""
+    write_instrument(roadmaps_dir)
+    sync_catalog(session=db, catalog=load_catalog(roadmaps_dir), now=NOW)
+    db.commit()
+    app.config.update(MAIL_BACKEND="memory", BASE_URL="https://mindet.example.kz")
+    return dict(
+        fp=make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"]),
+        alt=make_user(db, "alt@example.kz", "alternate", orgs=["МТСЗН"]),
+        head=make_user(db, "head@example.kz", "head", orgs=["МТСЗН"]),
+        sec=make_user(db, "sec@example.kz", "secretary", instruments=["test-roadmap"]),
+        observer=make_user(db, "obs@example.kz", "observer"),
+    )
+
+
+def _at(day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour), ALMATY)
+
+
+def _days(start: date, end: date):
+    day = start
+    while day <= end:
+        yield day
+        day += timedelta(days=1)
+
+
+def _run_clock_daily(app, start: date, end: date, hour: int = 10, before_each=None) -> None:
+    """Travel to each day at `hour` Almaty time and let the clock tick once."""
+    for day in _days(start, end):
+        if before_each:
+            before_each(day)
+        with time_machine.travel(_at(day, hour), tick=False), app.app_context():
+            tick()
+
+
+def _claims(db, user) -> dict[date, list[tuple[str, str]]]:
+    result = defaultdict(list)
+    for n in db.exec(select(Notification).where(Notification.recipient_id == user.id).order_by(Notification.id)):
+        result[n.claimed_at.astimezone(ALMATY).date()].append((n.kind, n.period))
+    return result
+
+
+def test_a_quarter_of_reminders_escalations_and_digests(app, db, small):
+    """1 May – 15 August 2025, one tick a day: measure 1 (due 30.06) reminds its focal point at 30, 7, 1 days,
+    on the day, then weekly; the alternate and head hear at 14 days, the secretary at 30; one email per person
+    per day; the Q3 digest on 1 July; the observer gets nothing."""
+    _run_clock_daily(app, date(2025, 5, 1), date(2025, 8, 15))
+    fp_report = report_of(db, "test-roadmap/1", "2025-H1", "МТСЗН")
+    stages = {day: period for day, items in _claims(db, small["fp"]).items()
+              for kind, period in items if kind == "reminder"}
+    assert stages == {date(2025, 5, 31): "before-30", date(2025, 6, 23): "before-7", date(2025, 6, 29): "before-1",
+                      date(2025, 6, 30): "due", date(2025, 7, 7): "overdue-1", date(2025, 7, 14): "overdue-2",
+                      date(2025, 7, 21): "overdue-3", date(2025, 7, 28): "overdue-4", date(2025, 8, 4): "overdue-5",
+                      date(2025, 8, 11): "overdue-6"}
+    assert db.exec(select(Notification).where(Notification.report_id == fp_report.id,
+                                              Notification.kind == "reminder")).all()
+    for person in ("alt", "head"):
+        assert {d: k for d, items in _claims(db, small[person]).items() for k, _ in items if k != "digest"} == {
+            date(2025, 7, 14): "escalation_head"}
+    escalated = db.exec(select(Notification).where(Notification.recipient_id == small["sec"].id,
+                                                   Notification.kind == "escalation_secretary",
+                                                   Notification.report_id == fp_report.id)).all()
+    assert [n.claimed_at.astimezone(ALMATY).date() for n in escalated] == [date(2025, 7, 30)]
+    digests = {n.period: n.claimed_at.astimezone(ALMATY).date() for n in db.exec(
+        select(Notification).where(Notification.kind == "digest", Notification.recipient_id == small["fp"].id))}
+    assert digests == {"2025-Q2": date(2025, 5, 1), "2025-Q3": date(2025, 7, 1)}  # Q2 late, once: catch-up
+    assert _claims(db, small["observer"]) == {}
+    per_day = defaultdict(int)
+    for message in db.exec(select(OutboxMessage).where(OutboxMessage.kind == "reminders")):
+        per_day[(message.recipient_id, message.created_at.date())] += 1
+    assert set(per_day.values()) == {1}
+    outbox = app.extensions["mail_outbox"]
+    assert all(m["To"] for m in outbox) and len(outbox) == len(db.exec(select(OutboxMessage)).all())
+
+
+def test_reminders_stop_when_submitted(app, db, small):
+    """Submitted on 2 July: no weekly overdue reminders after, and no escalation."""
+    report = report_of(db, "test-roadmap/1", "2025-H1", "МТСЗН")
+
+    def submit_on_2_july(day):
+        if day == date(2025, 7, 2):
+            post(app, db, report.id, small["fp"], "submitted", note="Готово", no_evidence_reason="ДСП",
+                 now=_at(day, 9))
+
+    _run_clock_daily(app, date(2025, 6, 25), date(2025, 8, 5), before_each=submit_on_2_july)
+    stages = [p for items in _claims(db, small["fp"]).values() for k, p in items if k == "reminder"]
+    assert stages == ["before-7", "before-1", "due"]
+    assert not [k for items in _claims(db, small["alt"]).values() for k, _ in items if k.startswith("escalation")]
+
+
+def test_digest_waits_for_the_first_working_day_and_sends_nothing_on_weekends(app, db, small):
+    """30 Dec 2025 – 6 Jan 2026: the 2026-Q1 digest goes out on Monday 5 January at 09:00, not on the
+    holidays of 1–2 January nor the weekend; before 09:00 nothing goes."""
+    _run_clock_daily(app, date(2025, 12, 30), date(2026, 1, 4))
+    with time_machine.travel(_at(date(2026, 1, 5), 8), tick=False), app.app_context():
+        tick()
+    q1 = select(Notification).where(Notification.kind == "digest", Notification.period == "2026-Q1")
+    assert db.exec(q1).all() == []
+    _run_clock_daily(app, date(2026, 1, 5), date(2026, 1, 6))
+    days = {n.claimed_at.astimezone(ALMATY).date() for n in db.exec(q1)}
+    assert days == {date(2026, 1, 5)}
+
+
+def test_clock_restarted_after_a_missed_quarter_start(app, db, small):
+    """Down from 25 June to 20 July 2025: on restart the Q3 digest goes out once, and the missed before-1, due
+    and overdue-1 reminders are folded into one (overdue-2)."""
+    _run_clock_daily(app, date(2025, 6, 20), date(2025, 6, 24))
+    _run_clock_daily(app, date(2025, 7, 20), date(2025, 7, 20))
+    _run_clock_daily(app, date(2025, 7, 20), date(2025, 7, 20), hour=15)  # a second tick that day adds nothing
+    fp = _claims(db, small["fp"])
+    assert [p for k, p in fp[date(2025, 7, 20)] if k == "reminder"] == ["overdue-2"]
+    assert [p for k, p in fp[date(2025, 7, 20)] if k == "digest"] == ["2025-Q3"]
+    on_restart = [m.kind for m in db.exec(select(OutboxMessage).where(OutboxMessage.recipient_id == small["fp"].id))
+                  if m.created_at.astimezone(ALMATY).date() == date(2025, 7, 20)]
+    assert sorted(on_restart) == ["digest", "reminders"]
+
+
+def test_secretaries_hear_of_submissions_but_not_of_their_own(app, db, small):
+    """A secretary who is also МТСЗН's alternate submits: the other secretary is told, they are not."""
+    other = make_user(db, "sec2@example.kz", "secretary", instruments=["test-roadmap"])
+    both = small["sec"]
+    mtszn = db.exec(select(Organization).where(Organization.code == "МТСЗН")).one()
+    db.add(Membership(user_id=both.id, organization_id=mtszn.id, role="alternate"))
+    db.commit()
+    report = report_of(db, "test-roadmap/1", "2025-H1", "МТСЗН")
+    post(app, db, report.id, both, "submitted", note="x", no_evidence_reason="ДСП", now=_at(date(2025, 6, 1), 9))
+    with app.test_request_context():
+        run_reminders(db, _at(date(2025, 6, 1)), date(2025, 6, 1))
+    kinds = lambda user: {k for items in _claims(db, user).values() for k, _ in items}  # noqa: E731
+    assert "submitted" in kinds(other) and "submitted" not in kinds(both)
+
+
+def test_killed_between_claim_and_send_sends_once_on_restart(app, db, small):
+    """Claims and the outbox row are committed, then the clock dies; the next tick delivers it exactly once."""
+    with app.test_request_context():
+        summary = run_reminders(db, _at(date(2025, 6, 29)), date(2025, 6, 29))
+    assert summary.emails >= 1 and app.extensions.get("mail_outbox", []) == []
+    with time_machine.travel(_at(date(2025, 6, 29), 11), tick=False), app.app_context():
+        tick()
+        tick()
+    sent = app.extensions["mail_outbox"]
+    message_ids = [m["Message-ID"] for m in sent]
+    assert len(message_ids) == len(set(message_ids)) == len(db.exec(select(OutboxMessage)).all())
+    assert "fp@example.kz" in [m["To"] for m in sent]
+    assert db.exec(select(OutboxMessage).where(OutboxMessage.status != "sent")).all() == []
+
+
+def test_two_deliveries_of_one_message_send_it_once(app, db, small):
+    """Two clocks leasing the same message: the conditional UPDATE lets one through."""
+    from sqlmodel import Session
+
+    from tracker import outbox
+
+    with app.test_request_context():
+        run_reminders(db, _at(date(2025, 6, 29)), date(2025, 6, 29))
+        engine = app.extensions["engine"]
+        with Session(engine) as first, Session(engine) as second:
+            a = outbox.deliver(first, _at(date(2025, 6, 29), 11))
+            b = outbox.deliver(second, _at(date(2025, 6, 29), 11))
+    assert a.sent >= 1 and b.sent == 0
+    assert len(app.extensions["mail_outbox"]) == a.sent
+
+
+def test_a_second_clock_stays_idle_while_the_first_holds_the_lock(app):
+    """PostgreSQL advisory lock (or a file lock with SQLite): the second clock gets no leadership until the
+    first releases it."""
+    from tracker.db import make_engine
+
+    url = app.config["DATABASE_URL"]
+    first_engine, second_engine = make_engine(url), make_engine(url)
+    try:
+        first = acquire_leadership(first_engine)
+        assert first is not None
+        assert acquire_leadership(second_engine) is None
+        first.release()
+        second = acquire_leadership(second_engine)
+        assert second is not None
+        second.release()
+    finally:
+        first_engine.dispose(), second_engine.dispose()
+
+
+def test_digest_preference_none_means_no_digest(app, db, small):
+    """A person who chose "none" gets no digest; one who chose monthly gets the month's."""
+    fp = db.get(User, small["fp"].id)
+    fp.digest_frequency = "none"
+    alt = db.get(User, small["alt"].id)
+    alt.digest_frequency = "monthly"
+    db.commit()
+    _run_clock_daily(app, date(2025, 7, 1), date(2025, 7, 1))
+    digests = {(n.recipient_id, n.period) for n in db.exec(select(Notification).where(Notification.kind == "digest"))}
+    assert (fp.id, "2025-Q3") not in digests and (alt.id, "2025-07") in digests
+    assert (small["head"].id, "2025-Q3") in digests
