@@ -1,6 +1,8 @@
 """Invitation mail through a real SMTP server (aiosmtpd on loopback), and a dead server losing nothing."""
 
 import email
+import email.header
+import re
 import socket
 
 import pytest
@@ -55,3 +57,111 @@ def test_dead_mail_server_keeps_the_invitation(app, runner, db, synced):
     assert result.exit_code == 0
     assert "/invite/" in result.output and "mail server refused or was unreachable" in result.output
     assert accounts.find_user(db, "fp@mju.example") is not None
+
+
+def _parts(message):
+    """(plain text, HTML) of a multipart/alternative message, decoded."""
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    return text, html
+
+
+def test_reminders_through_a_real_smtp_server_in_each_language(app, runner, db, smtp_server, roadmaps_dir):
+    """`reminders run --now`: one message per person, both parts, the person's language, absolute links,
+    Message-ID, Date, List-Unsubscribe to the preferences page; a second run sends nothing."""
+    from email import policy
+
+    from tracker.roadmaps import load_catalog
+    from tracker.sync import sync_catalog
+
+    from .conftest import NOW, make_user, write_instrument
+
+    write_instrument(roadmaps_dir)
+    sync_catalog(session=db, catalog=load_catalog(roadmaps_dir), now=NOW)
+    db.commit()
+    app.config["BASE_URL"] = "https://mindet.example.kz"
+    people = {lang: make_user(db, f"{lang}@example.kz", "focal_point", orgs=["МТСЗН"]) for lang in ("ru", "en", "kk")}
+    for lang, user in people.items():
+        user.language = lang
+        db.add(user)
+    db.commit()
+    result = runner.invoke(args=["reminders", "run", "--now", "2025-06-29T10:00"])
+    assert result.exit_code == 0, result.output
+    assert "queued 3 emails" in result.output and "3 sent" in result.output
+    received = {rcpt[0]: email.message_from_bytes(m.as_bytes(), policy=policy.default)
+                for rcpt, m in smtp_server.messages}
+    assert set(received) == {"ru@example.kz", "en@example.kz", "kk@example.kz"}
+    expectations = {"ru@example.kz": ("напоминание о сроке", "срок через 1 дн."),
+                    "en@example.kz": ("deadline reminder", "due in 1 days"),
+                    "kk@example.kz": ("мерзім туралы еске салу", "мерзіміне 1 күн қалды")}
+    for address, (subject, line) in expectations.items():
+        message = received[address]
+        assert subject in message["Subject"] and message["Message-ID"] and message["Date"]
+        assert message["List-Unsubscribe"] == "<https://mindet.example.kz/account#notifications>"
+        assert message.get_content_type() == "multipart/alternative"
+        text, html = _parts(message)
+        assert line in text and "Первая мера" not in subject
+        report_link = re.search(r"https://mindet\.example\.kz/reports/\d+", text).group(0)
+        assert f'href="{report_link}"' in html and "<script" not in html
+    again = runner.invoke(args=["reminders", "run", "--now", "2025-06-29T15:00"])
+    assert "queued 0 emails" in again.output and len(smtp_server.messages) == 3
+
+
+def test_smtp_down_then_back_loses_nothing_and_sends_once(app, db, smtp_server, roadmaps_dir):
+    """The server refuses (nothing listens): the message waits with back-off; when it is back, one delivery."""
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from tracker import outbox
+    from tracker.models import OutboxMessage
+
+    from .conftest import NOW, make_user
+
+    user = make_user(db, "fp@example.kz", "observer")
+    live_port = app.config["MAIL_PORT"]
+    app.config["MAIL_PORT"] = _free_port()  # down
+    with app.test_request_context():
+        subject, text, html = outbox.render_email("test", user)
+        outbox.enqueue(db, kind="test", user=user, subject=subject, text=text, html=html, now=NOW)
+        db.commit()
+        first = outbox.deliver(db, NOW)
+        assert (first.sent, first.retrying) == (0, 1)
+        row = db.exec(select(OutboxMessage)).one()
+        assert row.status == "retrying" and row.next_attempt_at == NOW + timedelta(minutes=5) and row.last_error
+        assert outbox.deliver(db, NOW + timedelta(minutes=1)).sent == 0  # not due yet
+        app.config["MAIL_PORT"] = live_port  # back
+        assert outbox.deliver(db, NOW + timedelta(minutes=6)).sent == 1
+        assert outbox.deliver(db, NOW + timedelta(hours=1)).sent == 0
+    db.refresh(row)
+    assert (row.status, row.attempts) == ("sent", 2) and len(smtp_server.messages) == 1
+
+
+def test_after_the_last_attempt_the_admin_sees_the_failure_and_can_retry(app, client, db, synced, smtp_server):
+    """A message that failed every attempt shows on the delivery log; "send again" delivers it."""
+    from datetime import timedelta
+
+    from tracker import outbox
+
+    from .conftest import NOW, csrf_token, login, make_user
+
+    admin = make_user(db, "admin@example.kz", "admin")
+    live_port = app.config["MAIL_PORT"]
+    app.config.update(MAIL_PORT=_free_port(), MAIL_MAX_ATTEMPTS=2)
+    with app.test_request_context():
+        subject, text, html = outbox.render_email("test", admin)
+        message = outbox.enqueue(db, kind="test", user=admin, subject=subject, text=text, html=html, now=NOW)
+        db.commit()
+        outbox.deliver(db, NOW)
+        assert outbox.deliver(db, NOW + timedelta(hours=1)).failed == 1
+    login(client, admin.email)
+    page = client.get("/admin/deliveries").get_data(as_text=True)
+    assert "Не доставлено после всех попыток" in page and "failed" in page
+    app.config["MAIL_PORT"] = live_port
+    token = csrf_token(client, "/admin/deliveries")
+    assert client.post(f"/admin/deliveries/{message.id}/retry", data={"csrf_token": token}).status_code == 302
+    assert client.post("/admin/deliveries/test", data={"csrf_token": token}).status_code == 302
+    decode = email.header.decode_header
+    subjects = {str(email.header.make_header(decode(m["Subject"]))) for _, m in smtp_server.messages}
+    assert subjects == {"Mindet: проверка почты"}
+    assert len(smtp_server.messages) == 2  # the retried one and the new test email

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request, session
 from flask_babel import Babel, get_locale
+from flask_login import current_user
 
 from .timeutil import ALMATY, today_almaty
 
 
 def select_locale() -> str:
-    """The request's language: an explicit ?lang=, then the remembered choice, then Russian.
+    """The request's language: an explicit ?lang=, the choice remembered in the session, the account's language,
+    then Russian.
 
     The browser's Accept-Language is not used: most machines here say en-US, yet the working language is Russian.
     """
@@ -20,6 +22,8 @@ def select_locale() -> str:
         return asked
     if session.get("lang") in languages:
         return session["lang"]
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language  # the language chosen on the account page
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

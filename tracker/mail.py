@@ -48,7 +48,10 @@ def _send_smtp(message: EmailMessage) -> None:
 
 
 def _send_console(message: EmailMessage) -> None:
-    print(f"--- email (TRACKER_MAIL_BACKEND=console) ---\n{message}\n--- end ---", flush=True)  # noqa: T201
+    body = message.get_body(("plain",)) if message.is_multipart() else message
+    head = "\n".join(f"{k}: {message[k]}" for k in ("To", "Subject", "Message-ID"))
+    print(f"--- email (TRACKER_MAIL_BACKEND=console; HTML part not shown) ---\n{head}\n\n{body.get_content()}"
+          "--- end ---", flush=True)  # noqa: T201
 
 
 def _send_memory(message: EmailMessage) -> None:
