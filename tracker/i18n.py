@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, format_decimal, format_percent, get_locale
 from flask_login import current_user
 
 from .timeutil import ALMATY, today_almaty
@@ -38,4 +38,6 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale, default_translation_directories="translations")
     app.jinja_env.globals.update(localized=localized, get_locale=get_locale)
     app.jinja_env.filters["almaty"] = lambda moment: moment.astimezone(ALMATY) if moment else moment
+    app.jinja_env.filters["format_number"] = format_decimal
+    app.jinja_env.filters["format_percent"] = format_percent
     app.context_processor(lambda: {"today": today_almaty()})

@@ -1,4 +1,5 @@
-"""Figures over reports: the on-time reporting rate per organization (the league table the sources ask for)."""
+"""Figures over reports: progress by status and section, the on-time reporting rate per organization (the league
+table the sources ask for) and its trend across quarters."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from .models import Checkpoint, Obligation, Organization, Report, StatusUpdate
+from .models import Checkpoint, Instrument, Obligation, Organization, Report, Section, StatusUpdate
 from .timeutil import ALMATY
+from .workdays import Period
 
 
 @dataclass(frozen=True)
@@ -52,3 +54,51 @@ def on_time_rates(session: Session, *, instrument_ids: list[int] | None, start: 
         row[1] += 1
     rates = [Rate(code, on_time, total) for code, (on_time, total) in counts.items()]
     return sorted(rates, key=lambda r: (-r.percent, -r.total, r.code))
+
+
+def derived_status(status: str, past_due: bool) -> str:
+    """A lead report's status as the checkpoint shows it (the rule of obligations.checkpoint_status)."""
+    if status in ("accepted", "not_applicable", "cancelled"):
+        return "done"
+    if status == "submitted":
+        return "submitted"
+    return "overdue" if past_due else status
+
+
+def progress(session: Session, today: date, instrument_id: int | None = None):
+    """(checkpoint counts by derived status, [(section, done, total)]) from the lead reports, by GROUP BY."""
+    past = Checkpoint.due_on < today
+    query = (select(Section.id, Report.status, past, func.count()).select_from(Report)
+             .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
+             .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+             .join(Section, Section.id == Obligation.section_id)
+             .join(Instrument, Instrument.id == Obligation.instrument_id)
+             .where(Report.is_lead, Report.retired_at.is_(None), Checkpoint.retired_at.is_(None),
+                    Obligation.retired_at.is_(None), Instrument.retired_at.is_(None))
+             .group_by(Section.id, Report.status, past))
+    if instrument_id is not None:
+        query = query.where(Obligation.instrument_id == instrument_id)
+    counts: dict[str, int] = {}
+    per_section: dict[int, list[int]] = {}
+    for section_id, status, past_due, n in session.exec(query):
+        shown = derived_status(status, bool(past_due))
+        counts[shown] = counts.get(shown, 0) + n
+        row = per_section.setdefault(section_id, [0, 0])
+        row[0] += n if shown == "done" else 0
+        row[1] += n
+    sections = session.exec(select(Section, Instrument).join(Instrument, Instrument.id == Section.instrument_id)
+                            .where(Section.id.in_(per_section)).order_by(Instrument.key, Section.position)).all()
+    return counts, [(section, instrument, *per_section[section.id]) for section, instrument in sections]
+
+
+def trend(session: Session, *, instrument_ids: list[int] | None, first: date,
+          today: date) -> list[tuple[str, float | None]]:
+    """The on-time rate of all organizations together, per quarter from `first` to the last complete quarter."""
+    points = []
+    period = Period.containing(first, "quarterly")
+    while period.end < today:
+        rates = on_time_rates(session, instrument_ids=instrument_ids, start=period.start, end=period.end)
+        total = sum(r.total for r in rates)
+        points.append((period.label, 100 * sum(r.on_time for r in rates) / total if total else None))
+        period = Period.containing(period.end + timedelta(days=1), "quarterly")
+    return points
