@@ -161,6 +161,7 @@ def test_every_post_route_refuses_a_missing_csrf_token(app, db, synced):
     posts = [r for r in app.url_map.iter_rules() if "POST" in r.methods]
     assert len(posts) >= 8
     values = {"user_id": str(admin.id), "code": "МТСЗН", "checkpoint_id": "1", "report_id": "1", "message_id": "1",
+              "feed_id": "1",
               "key": "conflict-prevention-2025-2026/1"}
     for rule in posts:
         url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: values.get(m.group(1), "x"), rule.rule)

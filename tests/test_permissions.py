@@ -6,7 +6,9 @@ A route without a rule here fails test_every_route_has_a_rule: new routes must s
 import pytest
 from sqlmodel import select
 
+from tracker.calendar_feeds import create_feed
 from tracker.models import Evidence, OutboxMessage
+from tracker.permissions import access_for
 
 from .conftest import NOW, csrf_token, login, make_user
 from .reporting_helpers import PDF, post, report_of
@@ -40,6 +42,21 @@ RULES = {
     "admin.deliveries": ("GET", "/admin/deliveries", {"admin"}),
     "admin.send_test_email": ("POST", "/admin/deliveries/test", {"admin"}),
     "admin.retry_delivery": ("POST", "/admin/deliveries/{message_id}/retry", {"admin"}),
+    "dashboards.overdue": ("GET", "/overdue", {"secretary", "admin"}),
+    "dashboards.overdue_export": ("GET", "/overdue.csv", {"secretary", "admin"}),
+    "dashboards.obligations_export": ("GET", "/instruments/conflict-prevention-2025-2026/obligations.xlsx",
+                                      SIGNED_IN),
+    "dashboards.overall": ("GET", "/dashboard", SIGNED_IN),
+    "dashboards.instrument_dashboard": ("GET", "/instruments/conflict-prevention-2025-2026/dashboard", SIGNED_IN),
+    "meeting.report": ("GET", "/instruments/conflict-prevention-2025-2026/execution-report", {"secretary", "admin"}),
+    "meeting.report_docx": ("GET", "/instruments/conflict-prevention-2025-2026/execution-report.docx",
+                            {"secretary", "admin"}),
+    "calendar.feeds": ("GET", "/account/calendar", SIGNED_IN),
+    "calendar.feed": ("GET", "/calendar/{feed_token}.ics", EVERYONE),
+    "calendar.revoke": ("POST", "/account/calendar/{feed_id}/revoke", {"focal_point"}),  # after the feed's rule
+    "public.index": ("GET", "/public/", EVERYONE),
+    "public.instrument": ("GET", "/public/decent-work-2024-2025", EVERYONE),
+    "public.evidence": ("GET", "/public/evidence/{public_evidence_id}", EVERYONE),
     "reports.checkpoint": ("GET", "/checkpoints/{checkpoint_id}", SIGNED_IN),
     "reports.reschedule_checkpoint": ("POST", "/checkpoints/{checkpoint_id}/reschedule", {"secretary"}),
     "reports.open_event": ("POST", "/obligations/conflict-prevention-2025-2026/5/events", {"secretary"}),
@@ -85,8 +102,19 @@ def ids(app, db, people):
                            message_id="<1@test>", status="failed", created_at=NOW, next_attempt_at=NOW)
     db.add(failed)
     db.commit()
+    published = report_of(db, "decent-work-2024-2025/1.1", "2024-Q3", "МТСЗН")
+    post(app, db, published.id, people["focal_point"], "submitted", files=[("отчёт.pdf", PDF + b"1")],
+         public_evidence=True)
+    published.status = "accepted"  # as if the decent-work secretary had accepted it
+    db.add(published)
+    with app.test_request_context():
+        feed, token = create_feed(db, user=people["focal_point"], access=access_for(db, people["focal_point"]),
+                                  scope="user", key=None, now=NOW)
+    db.commit()
+    public = db.exec(select(Evidence).where(Evidence.report_id == published.id)).one()
     return dict(admin_id=people["admin"].id, checkpoint_id=report.checkpoint_id, report_id=report.id,
-                evidence_id=evidence.id, message_id=failed.id)
+                evidence_id=evidence.id, message_id=failed.id, feed_id=feed.id, feed_token=token,
+                public_evidence_id=public.id)
 
 
 def _request(client, method, url, role):

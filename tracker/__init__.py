@@ -20,7 +20,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
     from . import auth, cli, db, i18n, permissions, security, text
-    from .views import account, admin, audit, catalog, dashboards, errors, meeting, people, reports
+    from .views import account, admin, audit, calendar, catalog, dashboards, errors, meeting, people, public, reports
 
     db.init_app(app)
     security.init_app(app)
@@ -28,7 +28,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     permissions.init_app(app)
     i18n.init_app(app)
     text.init_app(app)
-    for blueprint in (catalog.bp, people.bp, audit.bp, account.bp, admin.bp, reports.bp, dashboards.bp, meeting.bp):
+    for blueprint in (catalog.bp, people.bp, audit.bp, account.bp, admin.bp, reports.bp, dashboards.bp, meeting.bp,
+                      calendar.bp, public.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     cli.init_app(app)

@@ -12,7 +12,8 @@ from .db import get_session
 from .models import GroupMembership, Instrument, Membership, Secretaryship, User
 
 #: endpoints anyone may open without signing in
-PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.invite", "auth.reset_request", "auth.reset", "health"}
+PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.invite", "auth.reset_request", "auth.reset", "health",
+                    "calendar.feed", "public.index", "public.instrument", "public.evidence"}
 
 
 @dataclass(frozen=True)

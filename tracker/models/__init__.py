@@ -12,10 +12,11 @@ from .catalog import (
     Section,
 )
 from .history import AuditEvent, DeadlineChange, Evidence, Notification, OutboxMessage, StatusUpdate
-from .people import ORGANIZATION_ROLES, LoginSession, Membership, OneTimeToken, Secretaryship, User
+from .people import ORGANIZATION_ROLES, CalendarFeed, LoginSession, Membership, OneTimeToken, Secretaryship, User
 
 __all__ = [
-    "AuditEvent", "Checkpoint", "DeadlineChange", "Evidence", "GroupMembership", "Instrument", "Notification",
+    "AuditEvent", "CalendarFeed", "Checkpoint", "DeadlineChange", "Evidence", "GroupMembership", "Instrument",
+    "Notification",
     "Obligation", "ObligationOwner", "Organization", "Report", "Section", "StatusUpdate", "User", "UTCDateTime",
     "ORGANIZATION_ROLES", "LoginSession", "Membership", "OneTimeToken", "OutboxMessage", "Secretaryship",
 ]

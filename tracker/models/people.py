@@ -102,3 +102,22 @@ class OneTimeToken(SQLModel, table=True):
     created_at: datetime = timestamp()
     expires_at: datetime = timestamp()
     used_at: datetime | None = optional_timestamp()
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A secret calendar (ICS) address of a person: their checkpoints, an organization's or an instrument's.
+
+    Only a hash of the token is kept; revoking it ends the address for every calendar that subscribed.
+    """
+
+    __tablename__ = "calendar_feed"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    #: user | organization | instrument
+    scope: str = Field(max_length=16)
+    #: the organization code or instrument key (None for "user")
+    scope_key: str | None = Field(default=None, max_length=160)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = timestamp()
+    revoked_at: datetime | None = optional_timestamp()
+    last_used_at: datetime | None = optional_timestamp()

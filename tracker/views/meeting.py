@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from .. import meeting_report
 from ..db import get_session
+from ..permissions import current_access, require
 from ..reporting import status_label
 from ..timeutil import today_almaty
 from .dashboards import _instrument_or_404, quarter_arg
@@ -18,6 +19,9 @@ bp = Blueprint("meeting", __name__)
 
 def _content(key: str):
     instrument = _instrument_or_404(key)
+    access = current_access()
+    # it quotes every lead executor's latest note, drafts included: the instrument's secretaries and admins only
+    require(access.is_admin or access.can_manage_instrument(instrument))
     today = today_almaty()
     quarter = quarter_arg(today)
     return instrument, quarter, meeting_report.build(get_session(), instrument, quarter, today)

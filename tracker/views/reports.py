@@ -29,6 +29,7 @@ from ..reporting import (
 )
 from ..storage import evidence_store
 from ..timeutil import now_utc, today_almaty
+from ..workdays import Period
 
 bp = Blueprint("reports", __name__)
 
@@ -260,12 +261,26 @@ def evidence(evidence_id: int):
 
 @bp.get("/reports")
 def mine():
-    """The open reports of the person's organizations, to update several at once."""
+    """My work: my organizations' returned reports, overdue ones, this quarter's, the next deadlines; one click to
+    report, or several at once."""
     session = get_session()
     access = current_access()
     rows = _open_reports(session, access)
-    form = BulkUpdateForm(formdata=None)
-    return render_template("reports/mine.html", rows=rows, form=form, today=today_almaty())
+    today = today_almaty()
+    quarter = Period.containing(today, "quarterly")
+    groups = {"returned": [], "overdue": [], "quarter": [], "next": []}
+    for row in rows:
+        report, cp = row[0], row[1]
+        if report.status == "returned":
+            groups["returned"].append(row)
+        elif cp.due_on < today:
+            groups["overdue"].append(row)
+        elif cp.due_on <= quarter.end:
+            groups["quarter"].append(row)
+        elif len(groups["next"]) < 15:
+            groups["next"].append(row)
+    return render_template("reports/mine.html", groups=groups, rows=rows, quarter=quarter,
+                           form=BulkUpdateForm(formdata=None), today=today)
 
 
 def _open_reports(session, access):
