@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import case
 from sqlmodel import select
 
 from .. import evidence as uploads_
@@ -294,7 +295,8 @@ def _open_reports(session, access):
         .where(Report.organization_id.in_(access.organization_ids), Report.retired_at.is_(None),
                Checkpoint.retired_at.is_(None), Obligation.retired_at.is_(None), Instrument.retired_at.is_(None),
                Report.status.in_(("not_started", "in_progress", "returned")))
-        .order_by(Checkpoint.due_on, Obligation.key).limit(500)).all()
+        .order_by(case((Report.status == "returned", 0), else_=1), Checkpoint.due_on, Obligation.key)
+        .limit(500)).all()  # returned ones first: they must never fall behind the limit
 
 
 @bp.post("/reports/bulk")
