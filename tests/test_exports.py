@@ -1,0 +1,132 @@
+"""Exports read back: XLSX (openpyxl), CSV, DOCX (python-docx), iCalendar (icalendar); Cyrillic and formulas."""
+
+import csv
+import io
+import re
+
+import pytest
+from docx import Document
+from icalendar import Calendar
+from openpyxl import load_workbook
+from sqlmodel import select
+
+from tracker import export
+from tracker.models import CalendarFeed
+
+from .conftest import csrf_token, login, make_user
+from .reporting_helpers import PDF, post, report_of
+
+
+@pytest.fixture
+def people(db, synced):
+    return dict(fp=make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"]),
+                secretary=make_user(db, "sec@example.kz", "secretary", instruments=["conflict-prevention-2025-2026"]))
+
+
+def _as(app, user):
+    client = app.test_client()
+    login(client, user.email)
+    return client
+
+
+def test_obligation_list_xlsx_and_csv_have_the_json_columns(app, people):
+    """The same columns as the JSON export, Cyrillic intact, 31 measures, in XLSX and CSV."""
+    client = _as(app, people["fp"])
+    base = "/instruments/conflict-prevention-2025-2026/obligations"
+    records = client.get(f"{base}.json").get_json()
+    sheet = load_workbook(io.BytesIO(client.get(f"{base}.xlsx").data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == export.COLUMNS and len(rows) == 1 + len(records) == 32
+    assert rows[1][0] == records[0]["key"] and rows[1][5] == records[0]["text"] and "МТСЗН" in rows[1][9]
+    text = client.get(f"{base}.csv").data.decode("utf-8-sig")
+    parsed = list(csv.DictReader(io.StringIO(text)))
+    assert list(parsed[0]) == export.COLUMNS and parsed[12]["text"] == records[12]["text"]
+
+
+def test_formula_cells_are_neutralised_in_xlsx_and_csv():
+    """A cell that begins with =, +, -, @ gets a leading quote, so a spreadsheet shows it as text."""
+    hostile = {"obligation": "x/1", "text": "=HYPERLINK(\"http://evil\")", "organization": "+7", "role": "-1",
+               "status": "@SUM(A1)"}
+    columns = list(hostile)
+    buffer = io.BytesIO()
+    export.write_xlsx([hostile], buffer, columns=columns, flat=export.flat_cells)
+    values = list(load_workbook(io.BytesIO(buffer.getvalue())).active.iter_rows(values_only=True))[1]
+    assert values == ("x/1", "'=HYPERLINK(\"http://evil\")", "'+7", "'-1", "'@SUM(A1)")
+    text = io.StringIO()
+    export.write_csv([hostile], text, columns=columns, flat=export.flat_cells)
+    assert next(csv.DictReader(io.StringIO(text.getvalue())))["text"].startswith("'=")
+
+
+def test_overdue_export_matches_the_view_and_its_filters(app, people):
+    """XLSX and CSV of the filtered overdue view: every row, not one page; days overdue as numbers."""
+    client = _as(app, people["secretary"])
+    page = client.get("/overdue?organization=МТСЗН").get_data(as_text=True)
+    total = int(re.search(r'<small class="muted">(\d+)</small>', page).group(1))
+    data = client.get("/overdue.json?organization=МТСЗН").get_json()
+    assert len(data) == total and {r["organization"] for r in data} == {"МТСЗН"}
+    sheet = load_workbook(io.BytesIO(client.get("/overdue.xlsx?organization=МТСЗН").data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == total + 1 and isinstance(rows[1][rows[0].index("days_overdue")], int)
+    text = client.get("/overdue.csv?organization=МТСЗН").data.decode("utf-8-sig")
+    assert len(list(csv.DictReader(io.StringIO(text)))) == total
+
+
+def test_execution_report_docx_and_page(app, db, people):
+    """The quarterly report: per section, status, what was done, evidence, overdue with the return's reason,
+    deadline changes — in DOCX and on the printable page."""
+    fp, sec = people["fp"], people["secretary"]
+    done = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    post(app, db, done.id, fp, "submitted", note="Скоринговая модель внедрена", files=[("Справка №7.pdf", PDF)])
+    post(app, db, done.id, sec, "accepted")
+    late = report_of(db, "conflict-prevention-2025-2026/7", "2025-Q1", "МТСЗН")
+    post(app, db, late.id, fp, "submitted", note="Черновик анализа", no_evidence_reason="ДСП")
+    post(app, db, late.id, sec, "returned", reason="Нет выводов")
+    client = _as(app, sec)
+    url = f"/checkpoints/{late.checkpoint_id}"
+    client.post(f"{url}/reschedule", data={"csrf_token": csrf_token(client, url), "due_on": "2025-09-30",
+                                            "reason": "Запрос МТСЗН", "source": "Протокол РТК от 28.04.2025"})
+    response = client.get("/instruments/conflict-prevention-2025-2026/execution-report.docx?quarter=2025-Q4")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    text = "\n".join(p.text for p in Document(io.BytesIO(response.data)).paragraphs)
+    assert "Скоринговая модель внедрена" in text and "Справка №7.pdf" in text
+    assert "Нет выводов" in text and "Протокол РТК от 28.04.2025" in text and "31.03.2025 → 30.09.2025" in text
+    page = client.get("/instruments/conflict-prevention-2025-2026/execution-report?quarter=2025-Q4").get_data(
+        as_text=True)
+    assert "Скоринговая модель внедрена" in page and "Нет выводов" in page and "2025-Q4" in page
+
+
+def test_calendar_feed_parses_and_can_be_revoked(app, client, db, people):
+    """A focal point makes a feed; a calendar client (no cookies) reads all-day events on due dates with the
+    measure's text and a link; after revocation the address is dead."""
+    login(client, people["fp"].email)
+    token = csrf_token(client, "/account/calendar")
+    page = client.post("/account/calendar", data={"csrf_token": token, "scope": "user"}).get_data(as_text=True)
+    link = re.search(r"http://[^<\s]+/calendar/[^<\s]+\.ics", page).group(0)
+    path = "/calendar/" + link.rsplit("/calendar/", 1)[1]
+    outsider = app.test_client()
+    response = outsider.get(path)
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    calendar = Calendar.from_ical(response.data)
+    events = list(calendar.walk("VEVENT"))
+    assert len(events) > 50
+    event = next(e for e in events if "conflict-prevention-2025-2026 · мера 3 ·" in str(e["SUMMARY"]))
+    assert str(event["DTSTART"].dt) == "2025-12-31" and str(event["DTEND"].dt) == "2026-01-01"
+    assert "Совершенствование системы раннего определения" in str(event["DESCRIPTION"])
+    assert str(event["URL"]).startswith("http") and "/checkpoints/" in str(event["URL"])
+    feed = db.exec(select(CalendarFeed)).one()
+    assert feed.token_hash not in link  # only a hash is stored
+    client.post(f"/account/calendar/{feed.id}/revoke", data={"csrf_token": csrf_token(client, "/account/calendar")})
+    assert outsider.get(path).status_code == 404
+
+
+def test_instrument_feed_and_foreign_organization_feed(app, client, db, people):
+    """An instrument feed lists every checkpoint of it; a focal point cannot make a feed of another organization."""
+    login(client, people["fp"].email)
+    token = csrf_token(client, "/account/calendar")
+    assert client.post("/account/calendar", data={"csrf_token": token, "scope": "organization",
+                                                   "key": "МЮ"}).status_code == 404
+    page = client.post("/account/calendar", data={"csrf_token": token, "scope": "instrument",
+                                                  "key": "decent-work-2024-2025"}).get_data(as_text=True)
+    path = "/calendar/" + re.search(r"/calendar/([^<\s]+\.ics)", page).group(1)
+    events = list(Calendar.from_ical(app.test_client().get(path).data).walk("VEVENT"))
+    assert len(events) == 22  # one checkpoint per measure of the ILO roadmap
