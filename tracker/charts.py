@@ -5,8 +5,12 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 _BAR = 22
-_LABEL = 190
-_WIDTH = 640
+_LABEL = 250
+_WIDTH = 720
+
+
+def _short(label: str, limit: int = 36) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
 def bar_chart(rows: list[tuple[str, float, str]], *, title: str, max_value: float | None = None) -> Markup:
@@ -22,7 +26,7 @@ def bar_chart(rows: list[tuple[str, float, str]], *, title: str, max_value: floa
         y = 5 + i * _BAR
         width = max(0.0, min(1.0, value / top)) * room
         parts.append(
-            f'<text x="{_LABEL - 6}" y="{y + 15}" text-anchor="end" font-size="12">{escape(label[:30])}</text>'
+            f'<text x="{_LABEL - 6}" y="{y + 15}" text-anchor="end" font-size="12">{escape(_short(label))}</text>'
             f'<rect x="{_LABEL}" y="{y + 3}" width="{room}" height="{_BAR - 8}" fill="#eef1f4"/>'
             f'<rect x="{_LABEL}" y="{y + 3}" width="{width:.1f}" height="{_BAR - 8}" fill="#2f6f9f"/>'
             f'<text x="{_LABEL + room + 6}" y="{y + 15}" font-size="12">{escape(caption)}</text>')
@@ -36,7 +40,7 @@ def line_chart(points: list[tuple[str, float | None]], *, title: str, max_value:
     if not points:
         return Markup("")
     height, left, bottom, top_pad = 200, 40, 30, 10
-    step = (_WIDTH - left - 20) / max(len(points) - 1, 1)
+    step = (_WIDTH - left - 40) / max(len(points) - 1, 1)
     plot = height - bottom - top_pad
 
     def y_of(value: float) -> float:

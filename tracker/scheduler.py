@@ -43,7 +43,13 @@ def acquire_leadership(engine) -> Leadership | None:
         connection = engine.connect()  # the session-level lock lives as long as this connection
         if connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}).scalar():
             connection.commit()
-            return Leadership(connection.close)
+
+            def release():
+                # closing would only return the connection to the pool, still holding the lock: unlock first
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+                connection.commit()
+                connection.close()
+            return Leadership(release)
         connection.close()
         return None
     database = engine.url.database

@@ -1,0 +1,141 @@
+"""Browser journeys in headless Chromium (Debian's package, driven by Playwright; no browser download).
+
+A focal point reports with a file, the secretary returns it, the focal point resubmits, the secretary accepts;
+the overdue view and the dashboard follow. The language switch. Screenshots go to test-artifacts/screenshots/.
+"""
+
+import os
+import re
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from .conftest import ROOT, make_user
+from .reporting_helpers import PDF, report_of
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+if CHROMIUM is None and os.environ.get("CI"):
+    raise RuntimeError("CI needs Debian's chromium for the browser tests: apt-get install -y chromium")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed: apt-get install chromium")
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served on a free loopback port in a thread, for the browser."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def browser():
+    """Headless Chromium from the system, through Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=["--no-sandbox", "--disable-gpu"])
+        yield instance
+        instance.close()
+
+
+def _sign_in(browser, base, email):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", "correct horse battery staple")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    return page
+
+
+def _shot(page, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def _overdue_links(page, base):
+    page.goto(f"{base}/overdue?organization=МТСЗН&period=2025")
+    return page.content()
+
+
+def _done_count(page, base):
+    page.goto(f"{base}/instruments/conflict-prevention-2025-2026/dashboard")
+    return int(re.search(r"исполнено</span> <strong>(\d+)</strong>", page.content()).group(1))
+
+
+def test_report_return_resubmit_accept_in_a_browser(app, db, synced, live_server, browser, tmp_path):
+    """The whole verification loop through real pages, with a Cyrillic file name; the overdue view and the
+    dashboard change accordingly."""
+    make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"])
+    make_user(db, "sec@example.kz", "secretary", instruments=["conflict-prevention-2025-2026"])
+    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    checkpoint_link = f"/checkpoints/{report.checkpoint_id}\""
+    evidence = tmp_path / "Справка о скоринге.pdf"
+    evidence.write_bytes(PDF)
+
+    secretary = _sign_in(browser, live_server, "sec@example.kz")
+    assert checkpoint_link in _overdue_links(secretary, live_server)
+    done_before = _done_count(secretary, live_server)
+    _shot(secretary, "dashboard")
+
+    focal = _sign_in(browser, live_server, "fp@example.kz")
+    focal.goto(f"{live_server}/reports")
+    _shot(focal, "my-work")
+    focal.click(f"a[href='/reports/{report.id}']")
+    focal.select_option("select[name=status]", "submitted")
+    focal.fill("textarea[name=note]", "Скоринговая модель **обновлена**")
+    focal.set_input_files("input[name=files]", str(evidence))
+    focal.click("form[enctype='multipart/form-data'] button[type=submit]")
+    focal.wait_for_load_state()
+    assert "на проверке" in focal.content() and "Справка о скоринге.pdf" in focal.content()
+    _shot(focal, "report-submitted")
+
+    assert checkpoint_link not in _overdue_links(secretary, live_server)
+    secretary.goto(f"{live_server}/reports/{report.id}")
+    secretary.select_option("select[name=status]", "returned")
+    secretary.fill("textarea[name=reason]", "Приложите протокол")
+    secretary.click("form[enctype='multipart/form-data'] button[type=submit]")
+    secretary.wait_for_load_state()
+    assert "возвращено" in secretary.content()
+    assert checkpoint_link in _overdue_links(secretary, live_server)  # returned and past due: overdue again
+
+    focal.goto(f"{live_server}/reports")
+    assert "Приложите протокол" not in focal.content()  # the list shows the report, the page shows why
+    focal.goto(f"{live_server}/reports/{report.id}")
+    assert "Приложите протокол" in focal.content()
+    focal.select_option("select[name=status]", "submitted")
+    focal.fill("textarea[name=note]", "Протокол приложен")
+    focal.click("form[enctype='multipart/form-data'] button[type=submit]")
+    focal.wait_for_load_state()
+
+    secretary.goto(f"{live_server}/reports/{report.id}")
+    secretary.select_option("select[name=status]", "accepted")
+    secretary.click("form[enctype='multipart/form-data'] button[type=submit]")
+    secretary.wait_for_load_state()
+    assert "принято" in secretary.content()
+    _shot(secretary, "report-accepted")
+    assert checkpoint_link not in _overdue_links(secretary, live_server)
+    _shot(secretary, "overdue")
+    assert _done_count(secretary, live_server) == done_before + 1
+
+
+def test_language_switch_in_a_browser(app, db, synced, live_server, browser):
+    """Clicking Eng and Қаз changes the interface; the measure text stays in Russian."""
+    make_user(db, "obs@example.kz", "observer")
+    page = _sign_in(browser, live_server, "obs@example.kz")
+    page.click("nav.langs >> text=Eng")
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en" and "Organizations" in page.content()
+    page.goto(f"{live_server}/obligations/conflict-prevention-2025-2026/1")
+    assert "Checkpoints" in page.content() and "Проведение мониторинга" in page.content()
+    _shot(page, "obligation-en")
+    page.click("nav.langs >> text=Қаз")
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "kk" and "Бақылау нүктелері" in page.content()
+    _shot(page, "obligation-kk")
