@@ -52,3 +52,20 @@ def test_catalog_folder_is_packaged():
     """pyproject ships the compiled catalogs with the package."""
     assert "translations/*/LC_MESSAGES/*" in (ROOT / "pyproject.toml").read_text()
     assert all((CATALOGS / lang / "LC_MESSAGES" / "messages.mo").exists() for lang in ("en", "kk"))
+
+
+def test_dates_and_numbers_follow_the_language(app):
+    """31.12.2025 in Russian and Kazakh, 31 Dec 2025 in English; numbers with the language's separators."""
+    from datetime import date
+
+    from flask_babel import force_locale
+
+    from tracker.i18n import format_day
+
+    with app.test_request_context():
+        for lang, expected in (("ru", "31.12.2025"), ("kk", "31.12.2025"), ("en", "31 Dec 2025")):
+            with force_locale(lang):
+                assert format_day(date(2025, 12, 31)) == expected
+    for lang, expected in (("en", "12,345"), ("ru", "12 345")):
+        with app.test_request_context(f"/?lang={lang}"):
+            assert app.jinja_env.from_string("{{ 12345|format_number }}").render().replace("\xa0", " ") == expected
