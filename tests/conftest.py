@@ -137,6 +137,13 @@ def login(client, email: str, password: str = PASSWORD):
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
 
 
+def signed_in(app, user):
+    """A new test client signed in as `user`."""
+    client = app.test_client()
+    assert login(client, user.email).status_code == 302
+    return client
+
+
 @pytest.fixture
 def observer(client, db, synced):
     """A signed-in observer (reads everything, writes nothing)."""

@@ -13,7 +13,7 @@ from sqlmodel import select
 from tracker import export
 from tracker.models import CalendarFeed
 
-from .conftest import csrf_token, login, make_user
+from .conftest import csrf_token, login, make_user, signed_in
 from .reporting_helpers import PDF, post, report_of
 
 
@@ -23,15 +23,10 @@ def people(db, synced):
                 secretary=make_user(db, "sec@example.kz", "secretary", instruments=["conflict-prevention-2025-2026"]))
 
 
-def _as(app, user):
-    client = app.test_client()
-    login(client, user.email)
-    return client
-
 
 def test_obligation_list_xlsx_and_csv_have_the_json_columns(app, people):
     """The same columns as the JSON export, Cyrillic intact, 31 measures, in XLSX and CSV."""
-    client = _as(app, people["fp"])
+    client = signed_in(app, people["fp"])
     base = "/instruments/conflict-prevention-2025-2026/obligations"
     records = client.get(f"{base}.json").get_json()
     sheet = load_workbook(io.BytesIO(client.get(f"{base}.xlsx").data)).active
@@ -59,7 +54,7 @@ def test_formula_cells_are_neutralised_in_xlsx_and_csv():
 
 def test_overdue_export_matches_the_view_and_its_filters(app, people):
     """XLSX and CSV of the filtered overdue view: every row, not one page; days overdue as numbers."""
-    client = _as(app, people["secretary"])
+    client = signed_in(app, people["secretary"])
     page = client.get("/overdue?organization=МТСЗН").get_data(as_text=True)
     total = int(re.search(r'<small class="muted">(\d+)</small>', page).group(1))
     data = client.get("/overdue.json?organization=МТСЗН").get_json()
@@ -81,7 +76,7 @@ def test_execution_report_docx_and_page(app, db, people):
     late = report_of(db, "conflict-prevention-2025-2026/7", "2025-Q1", "МТСЗН")
     post(app, db, late.id, fp, "submitted", note="Черновик анализа", no_evidence_reason="ДСП")
     post(app, db, late.id, sec, "returned", reason="Нет выводов")
-    client = _as(app, sec)
+    client = signed_in(app, sec)
     url = f"/checkpoints/{late.checkpoint_id}"
     client.post(f"{url}/reschedule", data={"csrf_token": csrf_token(client, url), "due_on": "2025-09-30",
                                             "reason": "Запрос МТСЗН", "source": "Протокол РТК от 28.04.2025"})

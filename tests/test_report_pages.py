@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from tracker.models import AuditEvent, Checkpoint, DeadlineChange, Obligation, Report
 
-from .conftest import csrf_token, login, make_user
+from .conftest import csrf_token, make_user, signed_in
 from .reporting_helpers import PDF, report_of
 
 
@@ -19,11 +19,6 @@ def people(db, synced):
                 colleague=make_user(db, "alt@example.kz", "alternate", orgs=["МТСЗН"]),
                 secretary=make_user(db, "sec@example.kz", "secretary", instruments=["conflict-prevention-2025-2026"]))
 
-
-def _as(app, user):
-    client = app.test_client()
-    assert login(client, user.email).status_code == 302
-    return client
 
 
 def _version(client, report_id):
@@ -41,7 +36,7 @@ def _post(client, report_id, status, version=None, files=(), **fields):
 def test_report_return_resubmit_accept(app, db, people):
     """Focal point submits with a file; the secretary returns it; the focal point sees why, answers; accepted."""
     report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
-    fp, sec = _as(app, people["fp"]), _as(app, people["secretary"])
+    fp, sec = signed_in(app, people["fp"]), signed_in(app, people["secretary"])
     assert _post(fp, report.id, "submitted", note="Модель скоринга обновлена",
                  files=[("Справка.pdf", PDF)]).status_code == 302
     checkpoint_page = sec.get(f"/checkpoints/{report.checkpoint_id}").get_data(as_text=True)
@@ -64,7 +59,7 @@ def test_report_return_resubmit_accept(app, db, people):
 def test_a_focal_point_cannot_accept_through_a_forged_form(app, db, people):
     """Posting status=accepted as the focal point is refused and changes nothing."""
     report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
-    fp = _as(app, people["fp"])
+    fp = signed_in(app, people["fp"])
     _post(fp, report.id, "submitted", note="x", no_evidence_reason="ДСП")
     response = _post(fp, report.id, "accepted")
     assert response.status_code == 400
@@ -76,7 +71,7 @@ def test_second_editor_sees_what_changed_and_keeps_their_text(app, db, people):
     """Both open version 0; the colleague saves first; the focal point's save is refused with the change shown
     and their text kept; resubmitting then works."""
     report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
-    fp, colleague = _as(app, people["fp"]), _as(app, people["colleague"])
+    fp, colleague = signed_in(app, people["fp"]), signed_in(app, people["colleague"])
     seen = _version(fp, report.id)
     assert _post(colleague, report.id, "in_progress", note="Черновик коллеги").status_code == 302
     response = _post(fp, report.id, "in_progress", version=seen, note="Мой подробный отчёт")
@@ -91,7 +86,7 @@ def test_second_editor_sees_what_changed_and_keeps_their_text(app, db, people):
 
 def test_bulk_update_is_all_or_nothing(app, db, people):
     """Two reports moved in one action; with one of them stale, neither is changed."""
-    fp = _as(app, people["fp"])
+    fp = signed_in(app, people["fp"])
     a = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
     b = report_of(db, "conflict-prevention-2025-2026/7", "2025-Q1", "МТСЗН")
     page = fp.get("/reports").get_data(as_text=True)
@@ -114,7 +109,7 @@ def test_secretary_reschedules_with_reason_and_source(app, db, people):
     """The new date shows beside the struck original, with slippage; only the secretary can do it; audited."""
     report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
     url = f"/checkpoints/{report.checkpoint_id}"
-    fp, sec = _as(app, people["fp"]), _as(app, people["secretary"])
+    fp, sec = signed_in(app, people["fp"]), signed_in(app, people["secretary"])
     form = {"due_on": "2026-03-31", "reason": "Перенос по просьбе МТСЗН", "source": "Протокол РТК от 29.12.2025"}
     assert fp.post(f"{url}/reschedule", data={"csrf_token": csrf_token(fp, "/reports"), **form}).status_code == 404
     assert sec.post(f"{url}/reschedule", data={"csrf_token": csrf_token(sec, url), **form}).status_code == 302
@@ -135,7 +130,7 @@ def test_secretary_reschedules_with_reason_and_source(app, db, people):
 def test_secretary_opens_an_event_checkpoint(app, db, people):
     """Measure 5 (on request): no checkpoint until the secretary opens one; then МТСЗН has a report to write."""
     url = "/obligations/conflict-prevention-2025-2026/5"
-    sec = _as(app, people["secretary"])
+    sec = signed_in(app, people["secretary"])
     assert "Открыть контрольную точку по событию" in sec.get(url).get_data(as_text=True)
     response = sec.post(f"{url}/events", data={"csrf_token": csrf_token(sec, url), "due_on": "2026-12-15",
                                                "label": "Запрос ФПРК от 20.11.2026", "source": "Письмо №1-2/345"})
@@ -145,7 +140,7 @@ def test_secretary_opens_an_event_checkpoint(app, db, people):
     assert checkpoint.is_event and checkpoint.label == "Запрос ФПРК от 20.11.2026"
     reports = db.exec(select(Report).where(Report.checkpoint_id == checkpoint.id)).all()
     assert len(reports) == 1 and reports[0].is_lead
-    fp = _as(app, people["fp"])
+    fp = signed_in(app, people["fp"])
     assert "Запрос ФПРК от 20.11.2026" in fp.get("/reports").get_data(as_text=True)
     one_off = "/obligations/conflict-prevention-2025-2026/3"
     sec.post(f"{one_off}/events", data={"csrf_token": csrf_token(sec, one_off), "due_on": "2026-12-15",
@@ -157,8 +152,8 @@ def test_group_owners_are_counted_per_member(app, db, people):
     """Measure 2 is owned by МИО: the checkpoint counts the 20 akimats ("МИО: 1 из 20") as they report."""
     almaty = make_user(db, "almaty@example.kz", "focal_point", orgs=["АКИМАТ-АЛМАТЫ"])
     report = report_of(db, "conflict-prevention-2025-2026/2", "2025-H1", "АКИМАТ-АЛМАТЫ")
-    client = _as(app, almaty)
+    client = signed_in(app, almaty)
     assert _post(client, report.id, "submitted", note="Мониторинг проведён", no_evidence_reason="ДСП"
                  ).status_code == 302
-    page = _as(app, people["secretary"]).get(f"/checkpoints/{report.checkpoint_id}").get_data(as_text=True)
+    page = signed_in(app, people["secretary"]).get(f"/checkpoints/{report.checkpoint_id}").get_data(as_text=True)
     assert "МИО: 1 из 20 отчитались" in page

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from tracker.models import Checkpoint, Report
 
-from .conftest import login, make_user
+from .conftest import make_user, signed_in
 from .reporting_helpers import PDF, post, report_of
 
 
@@ -25,11 +25,6 @@ def people(db, synced):
         observer=make_user(db, "obs@example.kz", "observer"),
     )
 
-
-def _as(app, user):
-    client = app.test_client()
-    login(client, user.email)
-    return client
 
 
 @contextmanager
@@ -51,7 +46,7 @@ def count_queries(app):
 def test_overdue_view_lists_filters_pages_and_totals(app, db, people):
     """All overdue reports of the secretary's instrument, most overdue first; akimats listed one by one;
     filters narrow; 50 per page; totals per organization; nothing of other instruments."""
-    client = _as(app, people["secretary"])
+    client = signed_in(app, people["secretary"])
     page = client.get("/overdue").get_data(as_text=True)
     total = int(re.search(r'<small class="muted">(\d+)</small>', page).group(1))
     assert total > 500 and "decent-work-2024-2025" not in page.split("<tbody>")[1]
@@ -72,7 +67,7 @@ def test_overdue_view_lists_filters_pages_and_totals(app, db, people):
 def test_submitting_takes_a_report_off_the_overdue_view(app, db, people):
     """A submitted report is no longer overdue (the one lateness rule)."""
     report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
-    client = _as(app, people["secretary"])
+    client = signed_in(app, people["secretary"])
     url = "/overdue?organization=МТСЗН&period=2025"
     assert f"/checkpoints/{report.checkpoint_id}" in client.get(url).get_data(as_text=True)
     post(app, db, report.id, people["fp"], "submitted", note="x", no_evidence_reason="ДСП")
@@ -85,7 +80,7 @@ def test_submitting_takes_a_report_off_the_overdue_view(app, db, people):
 def test_list_pages_cost_the_same_whatever_the_data(app, db, people, url):
     """The number of SQL statements of a list page does not grow when more reports are stored or updated."""
     who = people["mio"] if url == "/reports" else people["secretary"]
-    client = _as(app, who)
+    client = signed_in(app, who)
     client.get(url)
     with count_queries(app) as before:
         assert client.get(url).status_code == 200
@@ -105,7 +100,7 @@ def test_my_work_groups_returned_overdue_and_this_quarter(app, db, people):
     report = report_of(db, "conflict-prevention-2025-2026/2", "2026-H1", "АКИМАТ-АЛМАТЫ")
     post(app, db, report.id, people["mio"], "submitted", note="x", no_evidence_reason="ДСП")
     post(app, db, report.id, people["secretary"], "returned", reason="Нет данных по районам")
-    page = _as(app, people["mio"]).get("/reports").get_data(as_text=True)
+    page = signed_in(app, people["mio"]).get("/reports").get_data(as_text=True)
     returned = page.split('id="returned"')[1].split('id="overdue"')[0]
     assert f"/reports/{report.id}" in returned and "АКИМАТ-АЛМАТЫ" in returned
     assert "дн. просрочки" in page.split('id="overdue"')[1]
@@ -120,7 +115,7 @@ def test_dashboard_shows_counts_charts_and_the_league_table(app, db, people):
         due = db.get(Checkpoint, report.checkpoint_id).due_on
         post(app, db, report.id, people["fp"], "submitted", note="x", no_evidence_reason="ДСП",
              now=datetime.combine(due - timedelta(days=2), time(5), UTC))
-    page = _as(app, people["observer"]).get(
+    page = signed_in(app, people["observer"]).get(
         "/instruments/conflict-prevention-2025-2026/dashboard?quarter=2025-Q4").get_data(as_text=True)
     assert page.count("<svg") == 3 and "<script" not in page
     league = page.split('id="league"')[1]
