@@ -234,3 +234,18 @@ def test_digest_preference_none_means_no_digest(app, db, small):
     digests = {(n.recipient_id, n.period) for n in db.exec(select(Notification).where(Notification.kind == "digest"))}
     assert (fp.id, "2025-Q3") not in digests and (alt.id, "2025-07") in digests
     assert (small["head"].id, "2025-Q3") in digests
+
+
+def test_digest_commands_preview_and_send_once(app, runner, db, small):
+    """`digest preview` prints without claiming; `digest send --dry-run` claims nothing; `digest send` queues
+    once, and again says "already sent"."""
+    preview = runner.invoke(args=["digest", "preview", "--user", "fp@example.kz", "--quarter", "2025-Q3"])
+    assert preview.exit_code == 0 and "Subject: Mindet" in preview.output and "2025-Q2" in preview.output
+    assert runner.invoke(args=["digest", "preview", "--user", "nobody@example.kz"]).exit_code == 1
+    dry = runner.invoke(args=["digest", "send", "--quarter", "2025-Q3", "--dry-run"])
+    assert "dry run" in dry.output and db.exec(select(Notification)).first() is None
+    sent = runner.invoke(args=["digest", "send", "--quarter", "2025-Q3"])
+    assert sent.exit_code == 0 and "queued" in sent.output, sent.output
+    again = runner.invoke(args=["digest", "send", "--quarter", "2025-Q3"])
+    assert "already sent" in again.output and "queued" not in again.output
+    assert runner.invoke(args=["digest", "send", "--quarter", "2025-Q5"]).exit_code == 1

@@ -14,7 +14,8 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from . import outbox
@@ -182,15 +183,18 @@ def dedupe_key(item: Item, user: User) -> str:
 
 def claim(session: Session, *, kind: str, key: str, user: User, now: datetime, checkpoint_id=None,
           report_id=None, period=None) -> Notification | None:
-    """Insert the claim under its unique key; None when it was already claimed (by this or another clock)."""
-    notification = Notification(kind=kind, dedupe_key=key, recipient_id=user.id, checkpoint_id=checkpoint_id,
-                                report_id=report_id, period=period, claimed_at=now)
-    try:
-        with session.begin_nested():
-            session.add(notification)
-    except IntegrityError:
-        return None
-    return notification
+    """Insert the claim under its unique key; None when it was already claimed (by this or another clock).
+
+    INSERT … ON CONFLICT DO NOTHING, not a savepoint: with SQLite's Python driver a savepoint opened first in a
+    transaction commits on release, which would let a claim outlive a rolled-back email (or a dry run).
+    """
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = Notification.__table__
+    statement = (insert(table).values(kind=kind, dedupe_key=key, recipient_id=user.id, checkpoint_id=checkpoint_id,
+                                      report_id=report_id, period=period, claimed_at=now)
+                 .on_conflict_do_nothing(index_elements=[table.c.dedupe_key]).returning(table.c.id))
+    new_id = session.execute(statement).scalar()
+    return None if new_id is None else session.get(Notification, new_id)
 
 
 def run_reminders(session: Session, now: datetime, today: date, *, dry_run: bool = False,
