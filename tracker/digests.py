@@ -172,9 +172,14 @@ def send_digests(session: Session, period: Period, now: datetime, today: date, *
     counts = defaultdict(int)
     users = session.exec(select(User).where(User.active, User.digest_frequency == period.kind)
                          .order_by(User.id)).all()
+    # the clock asks every few minutes: people who already have this period's digest are not rendered again
+    sent = set(session.exec(select(Notification.recipient_id).where(Notification.kind == "digest",
+                                                                    Notification.period == period.label)))
     for done, user in enumerate(users, 1):
-        rendered = render_digest(session, user, period, today)
-        if rendered is None:
+        rendered = None if user.id in sent else render_digest(session, user, period, today)
+        if user.id in sent:
+            counts["already sent"] += 1
+        elif rendered is None:  # never an empty email
             counts["nothing to say"] += 1
         elif (claimed := claim(session, kind="digest", key=f"digest:{period.label}:user-{user.id}", user=user,
                                now=now, period=period.label)) is None:
