@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from . import audit
 from .models import CalendarFeed, Checkpoint, Instrument, Obligation, Organization, Report, User
+from .obligations import live_reports
 from .permissions import Access
 
 SCOPES = ("user", "organization", "instrument")
@@ -71,13 +72,7 @@ def find_feed(session: Session, token: str) -> tuple[CalendarFeed, User] | None:
 
 
 def _checkpoints(session: Session, feed: CalendarFeed, access: Access):
-    query = (select(Checkpoint, Obligation, Instrument, Organization.code)
-             .join(Obligation, Obligation.id == Checkpoint.obligation_id)
-             .join(Instrument, Instrument.id == Obligation.instrument_id)
-             .join(Report, Report.checkpoint_id == Checkpoint.id)
-             .join(Organization, Organization.id == Report.organization_id)
-             .where(Checkpoint.retired_at.is_(None), Obligation.retired_at.is_(None), Instrument.retired_at.is_(None),
-                    Report.retired_at.is_(None)))
+    query = live_reports(Checkpoint, Obligation, Instrument, Organization.code)
     if feed.scope == "user":
         query = query.where(Report.organization_id.in_(access.organization_ids)
                             | Instrument.id.in_(access.secretary_of))

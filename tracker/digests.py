@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from . import outbox
 from .models import Checkpoint, Instrument, Notification, Obligation, Organization, Report, Section, StatusUpdate, User
-from .obligations import DONE
+from .obligations import AWAITING, DONE, live_reports
 from .permissions import access_for
 from .reminders import claim
 from .reporting import status_label
@@ -63,17 +63,12 @@ class SecretaryPart:
 
 def _lines(session: Session, org_ids, start: date, end: date) -> list[Line]:
     return [Line(*row) for row in session.exec(
-        select(Report, Checkpoint, Obligation, Organization).join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
-        .join(Obligation, Obligation.id == Checkpoint.obligation_id)
-        .join(Instrument, Instrument.id == Obligation.instrument_id)
-        .join(Organization, Organization.id == Report.organization_id)
-        .where(Report.organization_id.in_(org_ids), Report.retired_at.is_(None), Checkpoint.retired_at.is_(None),
-               Obligation.retired_at.is_(None), Instrument.retired_at.is_(None),
-               Checkpoint.due_on >= start, Checkpoint.due_on <= end)
+        live_reports(Report, Checkpoint, Obligation, Organization)
+        .where(Report.organization_id.in_(org_ids), Checkpoint.due_on >= start, Checkpoint.due_on <= end)
         .order_by(Checkpoint.due_on, Obligation.key))]
 
 
-def _focal_part(session: Session, user: User, org_ids, period: Period) -> FocalPart | None:
+def _focal_part(session: Session, org_ids, period: Period) -> FocalPart | None:
     if not org_ids:
         return None
     own = session.exec(select(Organization.code).where(Organization.id.in_(org_ids))
@@ -116,7 +111,7 @@ def _secretary_part(session: Session, instrument: Instrument, period: Period, si
         .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
         .join(Obligation, Obligation.id == Checkpoint.obligation_id)
         .join(Organization, Organization.id == Report.organization_id)
-        .where(*of_instrument, Checkpoint.due_on < today, Report.status.in_(("not_started", "in_progress", "returned")))
+        .where(*of_instrument, Checkpoint.due_on < today, Report.status.in_(AWAITING))
         .group_by(Organization.code).order_by(func.count().desc(), Organization.code)).all()
     previous = period.previous()
     rates = on_time_rates(session, instrument_ids=[instrument.id], start=previous.start, end=previous.end)
@@ -145,7 +140,7 @@ def _previous_digest_at(session: Session, user: User, period: Period) -> datetim
 def build_digest(session: Session, user: User, period: Period, today: date) -> dict | None:
     """The digest's content for one person, or None when there is nothing to tell them."""
     access = access_for(session, user)
-    focal = _focal_part(session, user, access.organization_ids, period)
+    focal = _focal_part(session, access.organization_ids, period)
     secretary = []
     if access.secretary_of:
         since = _previous_digest_at(session, user, period)

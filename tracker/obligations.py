@@ -12,10 +12,19 @@ from sqlmodel import Session, select
 from .models import Checkpoint, Instrument, Obligation, ObligationOwner, Organization, Report, Section
 
 DONE = {"accepted", "not_applicable", "cancelled"}
+#: the organization has answered: submitted for review, or done
+ANSWERED = ("submitted", *sorted(DONE))
+#: the organization still owes the report (reminders, overdue view, my work)
+AWAITING = ("not_started", "in_progress", "returned")
 
 
 def checkpoint_status(lead_statuses: list[str], due_on: date, today: date) -> str:
     """Overall status of a checkpoint from its lead executor's report(s); overdue and late are derived here."""
+    return shown_status(lead_statuses, past_due=due_on < today)
+
+
+def shown_status(lead_statuses: list[str], *, past_due: bool) -> str:
+    """checkpoint_status for callers that only know whether the due date has passed (aggregates by GROUP BY)."""
     if lead_statuses and all(s in DONE for s in lead_statuses):
         return "done"
     if any(s == "returned" for s in lead_statuses):
@@ -26,7 +35,18 @@ def checkpoint_status(lead_statuses: list[str], due_on: date, today: date) -> st
         status = "in_progress"
     else:
         status = "not_started"
-    return "overdue" if due_on < today else status
+    return "overdue" if past_due else status
+
+
+def live_reports(*columns):
+    """SELECT columns FROM reports joined to their checkpoint, obligation, instrument and organization, none of
+    them retired: the shape every list of reports starts from."""
+    return (select(*columns).select_from(Report).join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
+            .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+            .join(Instrument, Instrument.id == Obligation.instrument_id)
+            .join(Organization, Organization.id == Report.organization_id)
+            .where(Report.retired_at.is_(None), Checkpoint.retired_at.is_(None), Obligation.retired_at.is_(None),
+                   Instrument.retired_at.is_(None)))
 
 
 def obligation_status(obligation: Obligation, checkpoint_statuses: list[tuple[date, str]]) -> str:

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from .models import Checkpoint, Instrument, Obligation, Organization, Report, Section
+from .obligations import AWAITING, live_reports
 
-OPEN = ("not_started", "in_progress", "returned")
 PAGE_SIZE = 50
 #: the export columns (JSON keys; CSV and XLSX use the same, in this order)
 COLUMNS = ["obligation", "instrument", "section", "section_title", "number", "text", "organization", "role",
@@ -37,7 +37,7 @@ class Filters:
                 return date.fromisoformat(args.get(name, ""))
             except ValueError:
                 return None
-        status = args.get("status") if args.get("status") in OPEN else None
+        status = args.get("status") if args.get("status") in AWAITING else None
         return cls(args.get("instrument") or None, args.get("section") or None, args.get("organization") or None,
                    status, args.get("period") or None, day("due_from"), day("due_to"))
 
@@ -65,14 +65,9 @@ class OverdueRow:
 
 
 def _query(filters: Filters, today: date, instrument_ids):
-    query = (select(Report, Checkpoint, Obligation, Section, Instrument, Organization)
-             .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
-             .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+    query = (live_reports(Report, Checkpoint, Obligation, Section, Instrument, Organization)
              .join(Section, Section.id == Obligation.section_id)
-             .join(Instrument, Instrument.id == Obligation.instrument_id)
-             .join(Organization, Organization.id == Report.organization_id)
-             .where(Report.status.in_(OPEN), Report.retired_at.is_(None), Checkpoint.retired_at.is_(None),
-                    Obligation.retired_at.is_(None), Instrument.retired_at.is_(None), Checkpoint.due_on < today))
+             .where(Report.status.in_(AWAITING), Checkpoint.due_on < today))
     if instrument_ids is not None:
         query = query.where(Instrument.id.in_(instrument_ids))
     if filters.instrument:
@@ -101,9 +96,15 @@ def overdue_page(session: Session, filters: Filters, today: date, *, instrument_
     if page_size:
         ordered = ordered.offset((page - 1) * page_size).limit(page_size)
     rows = [OverdueRow(*row, today) for row in session.exec(ordered)]
-    counted = query.with_only_columns(Organization.code, func.count()).group_by(Organization.code)
-    totals = sorted(session.exec(counted).all(), key=lambda t: (-t[1], t[0]))
+    totals = overdue_totals(session, filters, today, instrument_ids=instrument_ids)
     return rows, sum(n for _, n in totals), totals
+
+
+def overdue_totals(session: Session, filters: Filters, today: date, *,
+                   instrument_ids=None) -> list[tuple[str, int]]:
+    """Overdue reports per organization code, most first (one GROUP BY)."""
+    counted = _query(filters, today, instrument_ids).with_only_columns(Organization.code, func.count())
+    return sorted(session.exec(counted.group_by(Organization.code)).all(), key=lambda t: (-t[1], t[0]))
 
 
 def export_record(row: OverdueRow) -> dict:

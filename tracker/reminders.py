@@ -31,8 +31,7 @@ from .models import (
     StatusUpdate,
     User,
 )
-
-OPEN = ("not_started", "in_progress", "returned")
+from .obligations import AWAITING, live_reports
 
 
 def reminder_stage(due_on: date, today: date, days_before: tuple[int, ...], every: int) -> str | None:
@@ -93,14 +92,8 @@ class RunSummary:
 
 def _open_reports(session: Session, today: date, horizon: int):
     return session.exec(
-        select(Report, Checkpoint, Obligation, Instrument, Organization)
-        .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
-        .join(Obligation, Obligation.id == Checkpoint.obligation_id)
-        .join(Instrument, Instrument.id == Obligation.instrument_id)
-        .join(Organization, Organization.id == Report.organization_id)
-        .where(Report.status.in_(OPEN), Report.retired_at.is_(None), Checkpoint.retired_at.is_(None),
-               Obligation.retired_at.is_(None), Instrument.retired_at.is_(None),
-               Checkpoint.due_on <= today + timedelta(days=horizon))
+        live_reports(Report, Checkpoint, Obligation, Instrument, Organization)
+        .where(Report.status.in_(AWAITING), Checkpoint.due_on <= today + timedelta(days=horizon))
         .order_by(Instrument.key, Checkpoint.due_on, Obligation.position)).all()
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from .models import Checkpoint, Instrument, Obligation, Organization, Report, Section, StatusUpdate
+from .obligations import shown_status
 from .timeutil import ALMATY
 from .workdays import Period
 
@@ -56,15 +57,6 @@ def on_time_rates(session: Session, *, instrument_ids: list[int] | None, start: 
     return sorted(rates, key=lambda r: (-r.percent, -r.total, r.code))
 
 
-def derived_status(status: str, past_due: bool) -> str:
-    """A lead report's status as the checkpoint shows it (the rule of obligations.checkpoint_status)."""
-    if status in ("accepted", "not_applicable", "cancelled"):
-        return "done"
-    if status == "submitted":
-        return "submitted"
-    return "overdue" if past_due else status
-
-
 def progress(session: Session, today: date, instrument_id: int | None = None):
     """(checkpoint counts by derived status, [(section, done, total)]) from the lead reports, by GROUP BY."""
     past = Checkpoint.due_on < today
@@ -81,7 +73,7 @@ def progress(session: Session, today: date, instrument_id: int | None = None):
     counts: dict[str, int] = {}
     per_section: dict[int, list[int]] = {}
     for section_id, status, past_due, n in session.exec(query):
-        shown = derived_status(status, bool(past_due))
+        shown = shown_status([status], past_due=bool(past_due))
         counts[shown] = counts.get(shown, 0) + n
         row = per_section.setdefault(section_id, [0, 0])
         row[0] += n if shown == "done" else 0

@@ -11,7 +11,7 @@ from sqlmodel import select
 from ..db import get_session
 from ..forms import OpenEventForm
 from ..models import Instrument, Report, Section
-from ..obligations import DONE, instrument_overview, obligation_views
+from ..obligations import ANSWERED, instrument_overview, obligation_views
 from ..timeutil import today_almaty
 
 bp = Blueprint("catalog", __name__)
@@ -51,7 +51,7 @@ def obligation(key: str):
     if not views:
         abort(404)
     view = views[0]
-    answered = func.sum(case((Report.status.in_(("submitted", *DONE)), 1), else_=0))
+    answered = func.sum(case((Report.status.in_(ANSWERED), 1), else_=0))
     reported = defaultdict(lambda: (0, 0))  # checkpoint id → (reports, submitted or done)
     reported.update((cp_id, (total, done or 0)) for cp_id, total, done in session.exec(
         select(Report.checkpoint_id, func.count(), answered)

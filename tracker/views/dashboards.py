@@ -16,7 +16,7 @@ from ..models import Instrument, Organization, Section
 from ..obligations import export_record as obligation_record
 from ..obligations import obligation_views
 from ..overdue import COLUMNS as OVERDUE_COLUMNS
-from ..overdue import PAGE_SIZE, Filters, overdue_page
+from ..overdue import PAGE_SIZE, Filters, overdue_page, overdue_totals
 from ..overdue import export_record as overdue_record
 from ..permissions import current_access, require
 from ..stats import on_time_rates, progress, trend
@@ -102,28 +102,24 @@ def _dashboard(instrument: Instrument | None):
     today = today_almaty()
     ids = [instrument.id] if instrument else None
     counts, sections = progress(session, today, instrument.id if instrument else None)
-    try:
-        quarter = Period.parse(request.args.get("quarter", ""))
-    except ValueError:
-        quarter = Period.containing(today, "quarterly").previous()
+    quarter = quarter_arg(today, default=Period.containing(today, "quarterly").previous())
     league = on_time_rates(session, instrument_ids=ids, start=quarter.start, end=quarter.end)
     names = {o.code: o for o in session.exec(select(Organization).where(
         Organization.code.in_([r.code for r in league])))}
-    _rows, _total, overdue_totals = overdue_page(session, Filters(instrument=instrument.key if instrument else None),
-                                                 today, page_size=1)
+    by_organization = overdue_totals(session, Filters(instrument=instrument.key if instrument else None), today)
     first = instrument.valid_from if instrument else min(
         session.exec(select(Instrument.valid_from).where(Instrument.retired_at.is_(None))).all(), default=today)
     points = trend(session, instrument_ids=ids, first=first, today=today)
     charts = {
         "sections": bar_chart([(f"{s.number}. {s.title_ru}", done / total if total else 0, f"{done} / {total}")
                                for s, _i, done, total in sections], title=_("Исполнение по разделам"), max_value=1),
-        "overdue": bar_chart([(code, n, str(n)) for code, n in overdue_totals[:20]],
+        "overdue": bar_chart([(code, n, str(n)) for code, n in by_organization[:20]],
                              title=_("Просрочено по организациям")),
         "trend": line_chart(points, title=_("Своевременность отчётов по кварталам")),
     }
     return render_template("dashboards/dashboard.html", instrument=instrument, counts=counts, sections=sections,
                            league=league, names=names, quarter=quarter, charts=charts, points=points,
-                           overdue_totals=overdue_totals, today=today)
+                           overdue_totals=by_organization, today=today)
 
 
 @bp.get("/dashboard")
@@ -138,9 +134,9 @@ def instrument_dashboard(key: str):
     return _dashboard(_instrument_or_404(key))
 
 
-def quarter_arg(today: date) -> Period:
-    """The quarter asked for in ?quarter=, else the current one."""
+def quarter_arg(today: date, default: Period | None = None) -> Period:
+    """The quarter asked for in ?quarter=, else `default` (the current quarter if none)."""
     try:
         return Period.parse(request.args.get("quarter", ""))
     except ValueError:
-        return Period.containing(today, "quarterly")
+        return default or Period.containing(today, "quarterly")

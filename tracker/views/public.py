@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from flask import Blueprint, abort, render_template, send_file
+from sqlalchemy import func
 from sqlmodel import select
 
 from ..db import get_session
@@ -26,7 +27,7 @@ def index():
     """Public instruments with their published progress."""
     session = get_session()
     instruments = session.exec(_public_instruments().order_by(Instrument.key)).all()
-    progress = {i.id: _progress(session, i) for i in instruments}
+    progress = {i.id: _progress(session, i, _accepted_leads(session, i)) for i in instruments}
     return render_template("public/index.html", instruments=instruments, progress=progress)
 
 
@@ -38,11 +39,12 @@ def _accepted_leads(session, instrument):
                                Report.retired_at.is_(None), Checkpoint.retired_at.is_(None))).all()
 
 
-def _progress(session, instrument) -> tuple[int, int]:
-    total = len(session.exec(select(Checkpoint.id).join(Obligation).where(
+def _progress(session, instrument, accepted) -> tuple[int, int]:
+    """(checkpoints with an accepted lead report, all live checkpoints) of the instrument."""
+    total = session.exec(select(func.count()).select_from(Checkpoint).join(Obligation).where(
         Obligation.instrument_id == instrument.id, Obligation.retired_at.is_(None),
-        Checkpoint.retired_at.is_(None))).all())
-    return len({cp for _ob, cp, _r in _accepted_leads(session, instrument)}), total
+        Checkpoint.retired_at.is_(None))).one()
+    return len({cp for _ob, cp, _r in accepted}), total
 
 
 @bp.get("/<key>")
@@ -69,7 +71,7 @@ def instrument(key: str):
         evidence[report_to_obligation[item.report_id]].append(item)
     return render_template("public/instrument.html", instrument=inst, obligations=obligations,
                            checkpoints=checkpoints, accepted=accepted_checkpoints, evidence=evidence,
-                           progress=_progress(session, inst))
+                           progress=_progress(session, inst, accepted))
 
 
 @bp.get("/evidence/<int:evidence_id>")

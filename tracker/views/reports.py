@@ -13,7 +13,7 @@ from ..checkpoints import open_event_checkpoint, reschedule, timeline
 from ..db import get_session
 from ..forms import BulkUpdateForm, CarryForwardForm, OpenEventForm, ReportUpdateForm, RescheduleForm
 from ..models import Checkpoint, Evidence, Instrument, Obligation, Organization, Report, Section
-from ..obligations import checkpoint_status
+from ..obligations import ANSWERED, AWAITING, checkpoint_status, live_reports
 from ..permissions import current_access, require
 from ..reporting import (
     SECRETARY,
@@ -45,18 +45,23 @@ def _checkpoint_or_404(checkpoint_id: int):
     return row
 
 
+def _checkpoint_reports(session, checkpoint_id: int):
+    """(report, organization) of a checkpoint: lead executors first, then by code."""
+    return session.exec(select(Report, Organization).join(Organization, Organization.id == Report.organization_id)
+                        .where(Report.checkpoint_id == checkpoint_id, Report.retired_at.is_(None))
+                        .order_by(Report.is_lead.desc(), Organization.code)).all()
+
+
 @bp.get("/checkpoints/<int:checkpoint_id>")
 def checkpoint(checkpoint_id: int):
     """A checkpoint: due dates and slippage, the lead executor's report, co-executors' reports, the timeline."""
     session = get_session()
     cp, ob, inst, section = _checkpoint_or_404(checkpoint_id)
     access = current_access()
-    rows = session.exec(select(Report, Organization).join(Organization, Organization.id == Report.organization_id)
-                        .where(Report.checkpoint_id == cp.id, Report.retired_at.is_(None))
-                        .order_by(Report.is_lead.desc(), Organization.code)).all()
+    rows = _checkpoint_reports(session, cp.id)
     today = today_almaty()
     lead = [r.status for r, _org in rows if r.is_lead]
-    answered = sum(1 for r, _org in rows if r.status in ("submitted", "accepted", "not_applicable", "cancelled"))
+    answered = sum(1 for r, _org in rows if r.status in ANSWERED)
     readable = {r.id for r, _org in rows if access.can_report_for(r.organization_id)}
     if access.can_manage_instrument(inst) or access.is_admin:
         readable = {r.id for r, _org in rows}
@@ -65,7 +70,7 @@ def checkpoint(checkpoint_id: int):
     for r, _org in rows:
         if r.via_group_id:
             counts = groups.setdefault(r.via_group_id, [0, 0])
-            counts[0] += r.status in ("submitted", "accepted", "not_applicable", "cancelled")
+            counts[0] += r.status in ANSWERED
             counts[1] += 1
     group_names = {o.id: o for o in session.exec(select(Organization).where(Organization.id.in_(groups)))}
     form = RescheduleForm(formdata=None, due_on=cp.due_on) if access.can_manage_instrument(inst) else None
@@ -144,9 +149,7 @@ def _render_report(ctx, form, *, error=None, stale=None, status=200):
     can_carry = (ctx.obligation.deadline_kind in ("recurring", "continuous")
                  and any(m.target == "submitted" and m.by != SECRETARY for m in moves)
                  and previous_report(session, ctx) is not None)
-    siblings = session.exec(select(Report, Organization).join(Organization, Organization.id == Report.organization_id)
-                            .where(Report.checkpoint_id == ctx.checkpoint.id, Report.retired_at.is_(None))
-                            .order_by(Report.is_lead.desc(), Organization.code)).all()
+    siblings = _checkpoint_reports(session, ctx.checkpoint.id)
     carry_form = CarryForwardForm(formdata=None, version=ctx.report.version) if can_carry else None
     return render_template("reports/report.html", ctx=ctx, form=form, moves=moves, error=error, stale=stale,
                            events=timeline(session, ctx.checkpoint, [ctx.report]), siblings=siblings,
@@ -288,13 +291,8 @@ def _open_reports(session, access):
     if not access.organization_ids:
         return []
     return session.exec(
-        select(Report, Checkpoint, Obligation, Organization).join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
-        .join(Obligation, Obligation.id == Checkpoint.obligation_id)
-        .join(Instrument, Instrument.id == Obligation.instrument_id)
-        .join(Organization, Organization.id == Report.organization_id)
-        .where(Report.organization_id.in_(access.organization_ids), Report.retired_at.is_(None),
-               Checkpoint.retired_at.is_(None), Obligation.retired_at.is_(None), Instrument.retired_at.is_(None),
-               Report.status.in_(("not_started", "in_progress", "returned")))
+        live_reports(Report, Checkpoint, Obligation, Organization)
+        .where(Report.organization_id.in_(access.organization_ids), Report.status.in_(AWAITING))
         .order_by(case((Report.status == "returned", 0), else_=1), Checkpoint.due_on, Obligation.key)
         .limit(500)).all()  # returned ones first: they must never fall behind the limit
 
