@@ -1,4 +1,4 @@
-"""Fixtures: a migrated database per test (SQLite file copy, or PostgreSQL truncated), app, client, CLI."""
+"""Fixtures: a database per test copied from a template made once (SQLite file, PostgreSQL TEMPLATE), app, client."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from argon2 import PasswordHasher
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
-from tracker import accounts, create_app, migrate
+from tracker import accounts, create_app, migrate, passwords
+from tracker.db import make_engine
 from tracker.roadmaps import load_catalog
 from tracker.sync import sync_catalog
 
@@ -24,46 +27,95 @@ PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
 NOW = datetime(2026, 11, 21, 5, 0, tzinfo=UTC)
 
 
-def reset_postgres(url: str) -> None:
-    """Drop everything in the public schema of the test database."""
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _postgres_admin():
+    """An autocommit connection to the configured test database, from which per-worker databases are made."""
+    return create_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool).connect()
+
+
+def _postgres_url(name: str) -> str:
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _postgres_copy(template: str | None, name: str) -> str:
+    """(Re)create database `name`, a copy of `template` (or empty); PostgreSQL copies a template file by file."""
+    with _postgres_admin() as admin:
+        admin.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    return _postgres_url(name)
+
+
+def _sync_roadmaps(url: str):
+    """Load the real roadmaps into the database at `url`; the sync's summary."""
+    engine = make_engine(url)
+    with Session(engine, expire_on_commit=False) as session:
+        summary = sync_catalog(session=session, catalog=load_catalog(ROADMAPS), now=NOW)
+        session.commit()
     engine.dispose()
+    return summary
+
+
+class Templates:
+    """Two databases made once per run (and per xdist worker): migrated, and migrated with the roadmaps synced.
+
+    Each test starts from a copy of one of them, so no test pays for migrations or for the 1,307-report sync."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        if PG_URL:
+            base = make_url(PG_URL).database
+            self.names = {kind: f"{base}_{kind}_{WORKER}" for kind in ("empty", "synced")}
+            self.test_name = f"{base}_{WORKER}"
+            migrate.upgrade(_postgres_copy(None, self.names["empty"]))
+            self.summary = _sync_roadmaps(_postgres_copy(self.names["empty"], self.names["synced"]))
+        else:
+            self.paths = {kind: folder / f"{kind}.sqlite3" for kind in ("empty", "synced")}
+            migrate.upgrade(f"sqlite:///{self.paths['empty']}")
+            _checkpoint(self.paths["empty"])
+            shutil.copy(self.paths["empty"], self.paths["synced"])
+            self.summary = _sync_roadmaps(f"sqlite:///{self.paths['synced']}")
+            _checkpoint(self.paths["synced"])
+
+    def copy(self, kind: str, tmp_path: Path) -> str:
+        """A database URL for one test: a fresh copy of the `kind` template."""
+        if PG_URL:
+            return _postgres_copy(self.names[kind], self.test_name)
+        path = tmp_path / "test.sqlite3"
+        shutil.copy(self.paths[kind], path)
+        return f"sqlite:///{path}"
+
+    def blank(self, tmp_path: Path) -> str:
+        """A database URL for one test: an empty database without any migration."""
+        if PG_URL:
+            return _postgres_copy(None, self.test_name)
+        return f"sqlite:///{tmp_path / 'blank.sqlite3'}"
+
+
+def _checkpoint(path: Path) -> None:
+    with sqlite3.connect(path) as connection:  # fold the WAL into the file so that a copy is complete
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory):
-    """A database at head, made once per run: a template file for SQLite, the test database for PostgreSQL."""
-    if PG_URL:
-        reset_postgres(PG_URL)
-        migrate.upgrade(PG_URL)
-        return PG_URL
-    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-    migrate.upgrade(f"sqlite:///{path}")
-    with sqlite3.connect(path) as connection:  # fold the WAL into the file so that a copy is complete
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return path
+def templates(tmp_path_factory) -> Templates:
+    """The template databases of this run."""
+    return Templates(tmp_path_factory.mktemp("templates"))
 
 
-def _truncate_postgres(url: str) -> None:
-    engine = create_engine(url)
-    tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Argon2 with minimal cost in tests: the production parameters are tested once, in test_auth."""
+    production = passwords.set_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    yield
+    passwords.set_hasher(production)
 
 
 @pytest.fixture
-def database_url(migrated_template, tmp_path):
-    """An empty, migrated database for one test."""
-    if PG_URL:
-        _truncate_postgres(PG_URL)
-        return PG_URL
-    path = tmp_path / "test.sqlite3"
-    shutil.copy(migrated_template, path)
-    return f"sqlite:///{path}"
+def database_url(request, templates, tmp_path):
+    """A migrated database for one test: with the real roadmaps synced if the test asks for `synced`."""
+    return templates.copy("synced" if "synced" in request.fixturenames else "empty", tmp_path)
 
 
 @pytest.fixture
@@ -95,11 +147,9 @@ def runner(app):
 
 
 @pytest.fixture
-def synced(db):
-    """The real roadmaps loaded into the database."""
-    summary = sync_catalog(session=db, catalog=load_catalog(ROADMAPS), now=NOW)
-    db.commit()
-    return summary
+def synced(templates, db):
+    """The real roadmaps loaded into the database (the test's copy was made from the synced template)."""
+    return templates.summary
 
 
 @pytest.fixture

@@ -244,3 +244,18 @@ def test_audit_records_each_kind_of_change(client, db, synced, mailbox, runner):
         assert action in actions, action
     update = db.exec(select(AuditEvent).where(AuditEvent.action == "user.update")).one()
     assert update.before["active"] is True and update.after["active"] is False and update.actor_id == admin.id
+
+
+def test_production_hashes_are_argon2id_with_the_rfc_9106_low_memory_profile():
+    """Outside tests every password is hashed with Argon2id, t=3, m=64 MiB, p=4 (the suite swaps in a cheap hasher)."""
+    from argon2 import PasswordHasher
+
+    from tracker import passwords
+
+    cheap = passwords.set_hasher(PasswordHasher())
+    try:
+        stored = passwords.hash_password(PASSWORD)
+        assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+        assert passwords.verify(stored, PASSWORD) == (True, None)
+    finally:
+        passwords.set_hasher(cheap)

@@ -8,14 +8,11 @@ from sqlmodel import SQLModel
 
 from tracker import migrate
 
-from .conftest import PG_URL, reset_postgres
 
 
-def test_empty_database_to_head_matches_the_models(tmp_path):
+def test_empty_database_to_head_matches_the_models(templates, tmp_path):
     """upgrade head on an empty database, then autogenerate finds no difference with the models."""
-    url = PG_URL or f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-    if PG_URL:
-        reset_postgres(url)
+    url = templates.blank(tmp_path)
     migrate.upgrade(url)
     engine = create_engine(url)
     try:
@@ -25,7 +22,6 @@ def test_empty_database_to_head_matches_the_models(tmp_path):
         migrate.downgrade(url, "base")
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     finally:
-        migrate.upgrade(url)  # leave the shared PostgreSQL database at head for the other tests
         engine.dispose()
 
 

@@ -23,6 +23,13 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
+def set_hasher(hasher: PasswordHasher) -> PasswordHasher:
+    """Use `hasher` from now on (tests choose a cheap one); returns the one it replaces."""
+    global _hasher
+    previous, _hasher = _hasher, hasher
+    return previous
+
+
 def check_policy(password: str, *, email: str | None = None) -> None:
     """No composition rules: at least 10 characters, not a common password, not the email address."""
     if len(password) < MIN_LENGTH:

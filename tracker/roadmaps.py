@@ -93,6 +93,20 @@ class Catalog:
         return not self.problems
 
 
+#: libyaml's parser where PyYAML was built with it (ten times faster), the pure-Python one otherwise
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _parse(text: str):
+    """(node tree with line marks, Python data) from one parse of the text."""
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        return root, (loader.construct_document(root) if root is not None else None)
+    finally:
+        loader.dispose()
+
+
 class _Document:
     """A parsed YAML file with the line of every node, so that errors can point at lines."""
 
@@ -102,8 +116,7 @@ class _Document:
         self.root = None
         self.problems: list[Problem] = []
         try:
-            self.root = yaml.compose(text, Loader=yaml.SafeLoader)
-            self.data = yaml.safe_load(text)
+            self.root, self.data = _parse(text)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark else None
