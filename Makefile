@@ -26,9 +26,9 @@ run: setup
 	  $(BIN)/python -m tracker.scheduler >> instance/clock.log 2>&1 & \
 	  $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - "tracker:create_app()"
 
-## test: the whole suite (SQLite; set TRACKER_TEST_DATABASE_URL for PostgreSQL)
+## test: the whole suite, one worker per core, then the ten slowest tests (SQLite; TRACKER_TEST_DATABASE_URL for PostgreSQL)
 test: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --durations=10
 
 lint: setup
 	$(BIN)/ruff check tracker tests
