@@ -15,10 +15,11 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
-from tracker import accounts, create_app, migrate, passwords
+from tracker import create_app, migrate
+from tracker.catalog.loader import load_catalog
+from tracker.catalog.sync import sync_catalog
 from tracker.db import make_engine
-from tracker.roadmaps import load_catalog
-from tracker.sync import sync_catalog
+from tracker.people import accounts, passwords
 
 ROOT = Path(__file__).resolve().parent.parent
 ROADMAPS = ROOT / "roadmaps"

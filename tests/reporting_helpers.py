@@ -7,10 +7,10 @@ import zipfile
 
 from sqlmodel import select
 
-from tracker import evidence, reporting
 from tracker.models import Checkpoint, Obligation, Organization, Report
-from tracker.permissions import access_for
-from tracker.storage import LocalStore
+from tracker.people.permissions import access_for
+from tracker.reporting import evidence, workflow
+from tracker.reporting.storage import LocalStore
 
 from .conftest import NOW
 
@@ -51,11 +51,11 @@ def report_of(db, obligation_key: str, period: str, org_code: str) -> Report:
 def post(app, db, report_id: int, user, target: str, *, version: int | None = None, files=(), now=NOW, **fields):
     """Post a status update as `user` through the domain layer and commit; returns the update."""
     with app.test_request_context():
-        ctx = reporting.load_report(db, report_id)
+        ctx = workflow.load_report(db, report_id)
         limits = evidence.Limits.from_config(app.config)
         uploads = [evidence.receive(io.BytesIO(data), name, limits) for name, data in files]
         try:
-            entry = reporting.post_update(
+            entry = workflow.post_update(
                 session=db, store=LocalStore(app.config["EVIDENCE_DIR"]), ctx=ctx, actor=user,
                 access=access_for(db, user), target=target,
                 expected_version=ctx.report.version if version is None else version, now=now, uploads=uploads,

@@ -7,8 +7,9 @@ import pytest
 import time_machine
 from sqlmodel import select
 
-from tracker import accounts, create_app, passwords
+from tracker import create_app
 from tracker.models import AuditEvent, User
+from tracker.people import accounts, passwords
 
 from .conftest import NOW, PASSWORD, csrf_token, login, make_user
 
@@ -250,7 +251,7 @@ def test_production_hashes_are_argon2id_with_the_rfc_9106_low_memory_profile():
     """Outside tests every password is hashed with Argon2id, t=3, m=64 MiB, p=4 (the suite swaps in a cheap hasher)."""
     from argon2 import PasswordHasher
 
-    from tracker import passwords
+    from tracker.people import passwords
 
     cheap = passwords.set_hasher(PasswordHasher())
     try:

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracker import deadlines
-from tracker.deadlines import DeadlineError, Frequency, Kind
+from tracker.catalog import deadlines
+from tracker.catalog.deadlines import DeadlineError, Frequency, Kind
 
 VALID_2025_2026 = (date(2025, 1, 1), date(2026, 12, 31))
 

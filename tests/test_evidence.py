@@ -8,10 +8,11 @@ from urllib.parse import unquote
 import pytest
 from sqlmodel import select
 
-from tracker import audit, evidence
-from tracker.evidence import EvidenceRejected, Limits, clean_file_name
+from tracker import audit
 from tracker.models import AuditEvent, Evidence, StatusUpdate
-from tracker.storage import LocalStore
+from tracker.reporting import evidence
+from tracker.reporting.evidence import EvidenceRejected, Limits, clean_file_name
+from tracker.reporting.storage import LocalStore
 
 from .conftest import csrf_token, login, make_user
 from .reporting_helpers import EXE, PDF, PNG, docx_bytes, post, report_of, zip_bomb

@@ -4,7 +4,7 @@ import csv
 import io
 import json
 
-from tracker.export import COLUMNS, neutralize
+from tracker.insight.exports import COLUMNS, neutralize
 
 
 def _json(runner, *args):
@@ -83,8 +83,8 @@ def test_overview_and_obligation_pages_agree_on_what_is_overdue(db, synced):
     report past its due date is not overdue in either."""
     from sqlmodel import select
 
+    from tracker.catalog.obligations import instrument_overview, obligation_views
     from tracker.models import Checkpoint, Instrument, Obligation, Report
-    from tracker.obligations import instrument_overview, obligation_views
 
     from .conftest import NOW
 

@@ -10,7 +10,7 @@ from icalendar import Calendar
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from tracker import export
+from tracker.insight import exports
 from tracker.models import CalendarFeed
 
 from .conftest import csrf_token, login, make_user, signed_in
@@ -31,11 +31,11 @@ def test_obligation_list_xlsx_and_csv_have_the_json_columns(app, people):
     records = client.get(f"{base}.json").get_json()
     sheet = load_workbook(io.BytesIO(client.get(f"{base}.xlsx").data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == export.COLUMNS and len(rows) == 1 + len(records) == 32
+    assert list(rows[0]) == exports.COLUMNS and len(rows) == 1 + len(records) == 32
     assert rows[1][0] == records[0]["key"] and rows[1][5] == records[0]["text"] and "МТСЗН" in rows[1][9]
     text = client.get(f"{base}.csv").data.decode("utf-8-sig")
     parsed = list(csv.DictReader(io.StringIO(text)))
-    assert list(parsed[0]) == export.COLUMNS and parsed[12]["text"] == records[12]["text"]
+    assert list(parsed[0]) == exports.COLUMNS and parsed[12]["text"] == records[12]["text"]
 
 
 def test_formula_cells_are_neutralised_in_xlsx_and_csv():
@@ -44,11 +44,11 @@ def test_formula_cells_are_neutralised_in_xlsx_and_csv():
                "status": "@SUM(A1)"}
     columns = list(hostile)
     buffer = io.BytesIO()
-    export.write_xlsx([hostile], buffer, columns=columns, flat=export.flat_cells)
+    exports.write_xlsx([hostile], buffer, columns=columns, flat=exports.flat_cells)
     values = list(load_workbook(io.BytesIO(buffer.getvalue())).active.iter_rows(values_only=True))[1]
     assert values == ("x/1", "'=HYPERLINK(\"http://evil\")", "'+7", "'-1", "'@SUM(A1)")
     text = io.StringIO()
-    export.write_csv([hostile], text, columns=columns, flat=export.flat_cells)
+    exports.write_csv([hostile], text, columns=columns, flat=exports.flat_cells)
     assert next(csv.DictReader(io.StringIO(text.getvalue())))["text"].startswith("'=")
 
 

@@ -60,7 +60,7 @@ def test_dates_and_numbers_follow_the_language(app):
 
     from flask_babel import force_locale
 
-    from tracker.i18n import format_day
+    from tracker.web.i18n import format_day
 
     with app.test_request_context():
         for lang, expected in (("ru", "31.12.2025"), ("kk", "31.12.2025"), ("en", "31 Dec 2025")):

@@ -8,7 +8,7 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 
-from tracker import accounts
+from tracker.people import accounts
 
 
 class _Inbox:
@@ -71,8 +71,8 @@ def test_reminders_through_a_real_smtp_server_in_each_language(app, runner, db, 
     Message-ID, Date, List-Unsubscribe to the preferences page; a second run sends nothing."""
     from email import policy
 
-    from tracker.roadmaps import load_catalog
-    from tracker.sync import sync_catalog
+    from tracker.catalog.loader import load_catalog
+    from tracker.catalog.sync import sync_catalog
 
     from .conftest import NOW, make_user, write_instrument
 
@@ -113,8 +113,8 @@ def test_smtp_down_then_back_loses_nothing_and_sends_once(app, db, smtp_server, 
 
     from sqlmodel import select
 
-    from tracker import outbox
     from tracker.models import OutboxMessage
+    from tracker.notify import outbox
 
     from .conftest import NOW, make_user
 
@@ -141,7 +141,7 @@ def test_after_the_last_attempt_the_admin_sees_the_failure_and_can_retry(app, cl
     """A message that failed every attempt shows on the delivery log; "send again" delivers it."""
     from datetime import timedelta
 
-    from tracker import outbox
+    from tracker.notify import outbox
 
     from .conftest import NOW, csrf_token, login, make_user
 

@@ -9,7 +9,6 @@ from sqlmodel import SQLModel
 from tracker import migrate
 
 
-
 def test_empty_database_to_head_matches_the_models(templates, tmp_path):
     """upgrade head on an empty database, then autogenerate finds no difference with the models."""
     url = templates.blank(tmp_path)

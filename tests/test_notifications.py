@@ -7,13 +7,13 @@ import pytest
 import time_machine
 from sqlmodel import select
 
+from tracker.catalog.loader import load_catalog
+from tracker.catalog.sync import sync_catalog
 from tracker.models import Membership, Notification, Organization, OutboxMessage, User
-from tracker.reminders import reminder_stage, run_reminders
-from tracker.roadmaps import load_catalog
-from tracker.scheduler import acquire_leadership, tick
-from tracker.sync import sync_catalog
+from tracker.notify.reminders import reminder_stage, run_reminders
+from tracker.notify.scheduler import acquire_leadership, tick
+from tracker.periods import Period
 from tracker.timeutil import ALMATY
-from tracker.workdays import Period
 
 from .conftest import NOW, make_user, write_instrument
 from .reporting_helpers import post, report_of
@@ -192,7 +192,7 @@ def test_two_deliveries_of_one_message_send_it_once(app, db, small):
     """Two clocks leasing the same message: the conditional UPDATE lets one through."""
     from sqlmodel import Session
 
-    from tracker import outbox
+    from tracker.notify import outbox
 
     with app.test_request_context():
         run_reminders(db, _at(date(2025, 6, 29)), date(2025, 6, 29))

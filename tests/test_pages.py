@@ -65,8 +65,8 @@ def test_english_switch_keeps_source_texts_verbatim(client, observer):
 
 def test_markdown_in_texts_is_sanitised(app, client, roadmaps_dir, db, observer):
     """A script tag or javascript: link in an obligation text never reaches the page."""
-    from tracker.roadmaps import load_catalog
-    from tracker.sync import sync_catalog
+    from tracker.catalog.loader import load_catalog
+    from tracker.catalog.sync import sync_catalog
 
     from .conftest import NOW
 

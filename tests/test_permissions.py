@@ -6,9 +6,9 @@ A route without a rule here fails test_every_route_has_a_rule: new routes must s
 import pytest
 from sqlmodel import select
 
-from tracker.calendar_feeds import create_feed
 from tracker.models import Evidence, OutboxMessage
-from tracker.permissions import access_for
+from tracker.people.calendar_feeds import create_feed
+from tracker.people.permissions import access_for
 
 from .conftest import NOW, csrf_token, login, make_user
 from .reporting_helpers import PDF, post, report_of
@@ -170,7 +170,7 @@ def test_focal_point_of_a_group_reports_for_its_members(db, synced):
     from sqlmodel import select
 
     from tracker.models import Organization
-    from tracker.permissions import access_for
+    from tracker.people.permissions import access_for
 
     ids = {o.code: o.id for o in db.exec(select(Organization))}
     group = access_for(db, make_user(db, "mio@example.kz", "focal_point", orgs=["МИО"]))

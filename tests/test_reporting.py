@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from tracker import reporting
 from tracker.models import AuditEvent, Evidence, Membership, Organization, StatusUpdate
-from tracker.permissions import access_for
-from tracker.reporting import MOVES, SECRETARY, ReportingError, StaleReport
-from tracker.storage import LocalStore
+from tracker.people.permissions import access_for
+from tracker.reporting import workflow
+from tracker.reporting.storage import LocalStore
+from tracker.reporting.workflow import MOVES, SECRETARY, ReportingError, StaleReport
 
 from .conftest import NOW, make_user
 from .reporting_helpers import PDF, post, report_of
@@ -122,11 +122,11 @@ def test_concurrent_writers_with_the_same_version_one_wins(app, db, cast):
     engine = app.extensions["engine"]
     results = []
     with Session(engine, expire_on_commit=False) as first, Session(engine, expire_on_commit=False) as second:
-        contexts = [reporting.load_report(s, report_id) for s in (first, second)]  # both see version 0
+        contexts = [workflow.load_report(s, report_id) for s in (first, second)]  # both see version 0
         for session, ctx, note in ((first, contexts[0], "первый"), (second, contexts[1], "второй")):
             with app.test_request_context():
                 try:
-                    reporting.post_update(session=session, store=LocalStore(app.config["EVIDENCE_DIR"]), ctx=ctx,
+                    workflow.post_update(session=session, store=LocalStore(app.config["EVIDENCE_DIR"]), ctx=ctx,
                                           actor=fp, access=access_for(session, fp), target="in_progress",
                                           expected_version=0, now=NOW, note=note)
                     session.commit()
@@ -164,8 +164,8 @@ def test_carry_forward_brings_the_note_and_still_valid_evidence(app, db, cast):
     post(app, db, first.id, fp, "submitted", note="Мониторинг ведётся", no_evidence_reason=None)
     second = report_of(db, "conflict-prevention-2025-2026/2", "2025-H2", "МТСЗН")
     with app.test_request_context():
-        ctx = reporting.load_report(db, second.id)
-        entry = reporting.carry_forward(session=db, store=LocalStore(app.config["EVIDENCE_DIR"]), ctx=ctx, actor=fp,
+        ctx = workflow.load_report(db, second.id)
+        entry = workflow.carry_forward(session=db, store=LocalStore(app.config["EVIDENCE_DIR"]), ctx=ctx, actor=fp,
                                         access=access_for(db, fp), expected_version=0, now=NOW)
         db.commit()
     assert entry.status == "submitted" and entry.note == "Мониторинг ведётся" and "2025-H1" in entry.reason
@@ -178,8 +178,8 @@ def test_carry_forward_is_only_for_recurring_measures(app, db, cast):
     """A one-off measure has no "previous period"."""
     fp = cast["fp"]
     with app.test_request_context(), pytest.raises(ReportingError, match="периодических"):
-        reporting.carry_forward(session=db, store=LocalStore(app.config["EVIDENCE_DIR"]),
-                                ctx=reporting.load_report(db, cast["report"].id), actor=fp,
+        workflow.carry_forward(session=db, store=LocalStore(app.config["EVIDENCE_DIR"]),
+                                ctx=workflow.load_report(db, cast["report"].id), actor=fp,
                                 access=access_for(db, fp), expected_version=0, now=NOW)
 
 

@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from sqlmodel import func, select
 
+from tracker.catalog.loader import load_catalog
 from tracker.models import Checkpoint, Obligation, Organization, Report
-from tracker.roadmaps import load_catalog
 
 from .conftest import ROADMAPS
 

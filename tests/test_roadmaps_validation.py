@@ -3,8 +3,8 @@
 import pytest
 from sqlmodel import func, select
 
+from tracker.catalog.loader import load_catalog
 from tracker.models import AuditEvent, Instrument, Obligation, Organization
-from tracker.roadmaps import load_catalog
 
 from .conftest import write_instrument
 

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from sqlmodel import func, select
 
+from tracker.catalog.loader import load_catalog
+from tracker.catalog.sync import sync_catalog
 from tracker.models import AuditEvent, Checkpoint, Evidence, Obligation, Organization, Report, StatusUpdate
-from tracker.roadmaps import load_catalog
-from tracker.sync import sync_catalog
 
 from .conftest import NOW, ROADMAPS, write_instrument
 

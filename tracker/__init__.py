@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import config as config_module
+from tracker import config as config_module
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -19,8 +19,22 @@ def create_app(overrides: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from . import auth, cli, db, i18n, permissions, security, text
-    from .views import account, admin, audit, calendar, catalog, dashboards, errors, meeting, people, public, reports
+    from tracker import cli, db, text
+    from tracker.people import permissions
+    from tracker.web import auth, i18n, security
+    from tracker.web.views import (
+        account,
+        admin,
+        audit,
+        calendar,
+        catalog,
+        dashboards,
+        errors,
+        meeting,
+        people,
+        public,
+        reports,
+    )
 
     db.init_app(app)
     security.init_app(app)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from .models import AuditEvent
+from tracker.models import AuditEvent
 
 
 def _jsonable(value):

@@ -1,7 +1,7 @@
 """Table models of DESIGN.md (validating models live in schemas.py)."""
 
-from .base import UTCDateTime
-from .catalog import (
+from tracker.models.base import UTCDateTime
+from tracker.models.catalog import (
     Checkpoint,
     GroupMembership,
     Instrument,
@@ -11,8 +11,16 @@ from .catalog import (
     Report,
     Section,
 )
-from .history import AuditEvent, DeadlineChange, Evidence, Notification, OutboxMessage, StatusUpdate
-from .people import ORGANIZATION_ROLES, CalendarFeed, LoginSession, Membership, OneTimeToken, Secretaryship, User
+from tracker.models.history import AuditEvent, DeadlineChange, Evidence, Notification, OutboxMessage, StatusUpdate
+from tracker.models.people import (
+    ORGANIZATION_ROLES,
+    CalendarFeed,
+    LoginSession,
+    Membership,
+    OneTimeToken,
+    Secretaryship,
+    User,
+)
 
 __all__ = [
     "AuditEvent", "CalendarFeed", "Checkpoint", "DeadlineChange", "Evidence", "GroupMembership", "Instrument",

@@ -7,7 +7,7 @@ from datetime import UTC
 from sqlalchemy import JSON, Column, DateTime, MetaData, TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from ..timeutil import now_utc
+from tracker.timeutil import now_utc
 
 # Named constraints keep Alembic migrations stable and SQLite batch operations possible.
 SQLModel.metadata.naming_convention = MetaData(

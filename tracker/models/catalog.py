@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .base import json_column, optional_timestamp, timestamp
+from tracker.models.base import json_column, optional_timestamp, timestamp
 
 
 class Organization(SQLModel, table=True):

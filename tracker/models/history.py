@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-from .base import optional_timestamp, timestamp
+from tracker.models.base import optional_timestamp, timestamp
 
 
 class StatusUpdate(SQLModel, table=True):

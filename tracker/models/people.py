@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .base import optional_timestamp, timestamp
+from tracker.models.base import optional_timestamp, timestamp
 
 #: roles a person may hold in an organization; all of them may report for it
 ORGANIZATION_ROLES = ("focal_point", "alternate", "head")

@@ -1,0 +1,181 @@
+"""Queries over obligations, checkpoints and reports: overviews, details, derived status, export rows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from tracker.models import Checkpoint, Instrument, Obligation, ObligationOwner, Organization, Report, Section
+
+DONE = {"accepted", "not_applicable", "cancelled"}
+#: the organization has answered: submitted for review, or done
+ANSWERED = ("submitted", *sorted(DONE))
+#: the organization still owes the report (reminders, overdue view, my work)
+AWAITING = ("not_started", "in_progress", "returned")
+
+
+def checkpoint_status(lead_statuses: list[str], due_on: date, today: date) -> str:
+    """Overall status of a checkpoint from its lead executor's report(s); overdue and late are derived here."""
+    return shown_status(lead_statuses, past_due=due_on < today)
+
+
+def shown_status(lead_statuses: list[str], *, past_due: bool) -> str:
+    """checkpoint_status for callers that only know whether the due date has passed (aggregates by GROUP BY)."""
+    if lead_statuses and all(s in DONE for s in lead_statuses):
+        return "done"
+    if any(s == "returned" for s in lead_statuses):
+        status = "returned"
+    elif lead_statuses and all(s in DONE | {"submitted"} for s in lead_statuses):
+        return "submitted"
+    elif any(s in ("in_progress", "submitted") for s in lead_statuses):
+        status = "in_progress"
+    else:
+        status = "not_started"
+    return "overdue" if past_due else status
+
+
+def live_reports(*columns):
+    """SELECT columns FROM reports joined to their checkpoint, obligation, instrument and organization, none of
+    them retired: the shape every list of reports starts from."""
+    return (select(*columns).select_from(Report).join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
+            .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+            .join(Instrument, Instrument.id == Obligation.instrument_id)
+            .join(Organization, Organization.id == Report.organization_id)
+            .where(Report.retired_at.is_(None), Checkpoint.retired_at.is_(None), Obligation.retired_at.is_(None),
+                   Instrument.retired_at.is_(None)))
+
+
+def obligation_status(obligation: Obligation, checkpoint_statuses: list[tuple[date, str]]) -> str:
+    """One word for an obligation: retired, awaiting_event, done, overdue, or its next checkpoint's status."""
+    if obligation.retired_at is not None:
+        return "retired"
+    if not checkpoint_statuses:
+        return "awaiting_event"
+    open_ones = [(due, s) for due, s in sorted(checkpoint_statuses) if s != "done"]
+    if not open_ones:
+        return "done"
+    if any(s == "overdue" for _, s in open_ones):
+        return "overdue"
+    return open_ones[0][1]
+
+
+@dataclass
+class ObligationView:
+    """An obligation with what a page or an export shows of it."""
+
+    obligation: Obligation
+    section: Section
+    instrument: Instrument
+    owners: list[tuple[Organization, ObligationOwner]] = field(default_factory=list)
+    checkpoints: list[tuple[Checkpoint, str]] = field(default_factory=list)  # (checkpoint, status)
+    status: str = "not_started"
+
+    @property
+    def next_due_on(self) -> date | None:
+        """The earliest due date among checkpoints that are not done."""
+        return min((cp.due_on for cp, s in self.checkpoints if s != "done"), default=None)
+
+    @property
+    def overdue_count(self) -> int:
+        """How many checkpoints are past due and not done."""
+        return sum(1 for _, s in self.checkpoints if s == "overdue")
+
+
+def instrument_overview(*, session: Session, today: date) -> list[dict]:
+    """Every live instrument with counts of obligations, checkpoints and overdue checkpoints."""
+    instruments = session.exec(select(Instrument).where(Instrument.retired_at.is_(None)).order_by(Instrument.key))
+    obligations = dict(session.exec(
+        select(Obligation.instrument_id, func.count()).where(Obligation.retired_at.is_(None))
+        .group_by(Obligation.instrument_id)).all())
+    live_checkpoints = (select(Obligation.instrument_id, func.count()).select_from(Checkpoint).join(Obligation)
+                        .where(Obligation.retired_at.is_(None), Checkpoint.retired_at.is_(None))
+                        .group_by(Obligation.instrument_id))
+    checkpoints = dict(session.exec(live_checkpoints).all())
+    overdue = _overdue_counts(session, today)
+    return [dict(instrument=i, obligations=obligations.get(i.id, 0), checkpoints=checkpoints.get(i.id, 0),
+                 overdue=overdue.get(i.id, 0)) for i in instruments]
+
+
+def _overdue_counts(session: Session, today: date) -> dict[int, int]:
+    """Past-due checkpoints per instrument that checkpoint_status calls overdue (the one rule for lateness)."""
+    lead_report = (Report.checkpoint_id == Checkpoint.id) & Report.is_lead & Report.retired_at.is_(None)
+    rows = session.exec(
+        select(Obligation.instrument_id, Checkpoint.id, Checkpoint.due_on, Report.status).select_from(Checkpoint)
+        .join(Obligation).join(Report, lead_report, isouter=True)
+        .where(Checkpoint.due_on < today, Checkpoint.retired_at.is_(None), Obligation.retired_at.is_(None))
+    ).all()
+    lead = defaultdict(list)
+    for instrument_id, checkpoint_id, due_on, status in rows:
+        statuses = lead[(instrument_id, checkpoint_id, due_on)]
+        if status is not None:
+            statuses.append(status)
+    counts = defaultdict(int)
+    for (instrument_id, _, due_on), statuses in lead.items():
+        if checkpoint_status(statuses, due_on, today) == "overdue":
+            counts[instrument_id] += 1
+    return counts
+
+
+def obligation_views(*, session: Session, today: date, instrument: Instrument | None = None,
+                     keys: list[str] | None = None, include_retired: bool = False) -> list[ObligationView]:
+    """Obligations (of one instrument, or all) with sections, owners, checkpoints and derived status."""
+    query = (select(Obligation, Section, Instrument).join(Section, Section.id == Obligation.section_id)
+             .join(Instrument, Instrument.id == Obligation.instrument_id).where(Instrument.retired_at.is_(None)))
+    if instrument is not None:
+        query = query.where(Obligation.instrument_id == instrument.id)
+    if keys is not None:
+        query = query.where(Obligation.key.in_(keys))
+    if not include_retired:
+        query = query.where(Obligation.retired_at.is_(None))
+    query = query.order_by(Instrument.key, Obligation.position)
+    views = {ob.id: ObligationView(ob, section, inst) for ob, section, inst in session.exec(query)}
+    if not views:
+        return []
+    ids = list(views)
+    scope = Obligation.id.in_(ids) if len(ids) < 900 else Obligation.instrument_id.in_(
+        {v.instrument.id for v in views.values()})
+    for owner, org in session.exec(select(ObligationOwner, Organization).join(Organization)
+                                   .join(Obligation, Obligation.id == ObligationOwner.obligation_id)
+                                   .where(scope).order_by(ObligationOwner.position)):
+        if owner.obligation_id in views:
+            views[owner.obligation_id].owners.append((org, owner))
+    lead = defaultdict(list)
+    for checkpoint_id, status in session.exec(
+            select(Report.checkpoint_id, Report.status).join(Checkpoint).join(Obligation)
+            .where(scope, Report.is_lead, Report.retired_at.is_(None))):
+        lead[checkpoint_id].append(status)
+    for cp in session.exec(select(Checkpoint).join(Obligation).where(scope, Checkpoint.retired_at.is_(None))
+                           .order_by(Checkpoint.due_on, Checkpoint.period)):
+        if cp.obligation_id in views:
+            views[cp.obligation_id].checkpoints.append((cp, checkpoint_status(lead[cp.id], cp.due_on, today)))
+    for view in views.values():
+        view.status = obligation_status(view.obligation, [(cp.due_on, s) for cp, s in view.checkpoints])
+    return list(views.values())
+
+
+def export_record(view: ObligationView) -> dict:
+    """The export shape of an obligation (JSON; the CSV flattens the same keys)."""
+    ob = view.obligation
+    return {
+        "key": ob.key,
+        "instrument": view.instrument.key,
+        "section": view.section.number,
+        "section_title": view.section.title_ru,
+        "number": ob.number,
+        "text": ob.text,
+        "result": ob.result,
+        "deadline_text": ob.deadline_text,
+        "deadline_kind": ob.deadline_kind,
+        "owners": [{"code": org.code, "lead": owner.is_lead, "by_agreement": owner.is_by_agreement}
+                   for org, owner in view.owners],
+        "checkpoints": [{"period": cp.period, "due_on": cp.due_on.isoformat(), "status": status}
+                        for cp, status in view.checkpoints],
+        "next_due_on": view.next_due_on.isoformat() if view.next_due_on else None,
+        "status": view.status,
+        "source": ob.source_document,
+        "retired": ob.retired_at is not None,
+    }

@@ -1,0 +1,327 @@
+"""Apply a validated catalog of roadmaps to the database: create, update, retire (never delete)."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from tracker import audit
+from tracker.catalog.loader import Catalog, InstrumentPlan, ObligationPlan
+from tracker.models import (
+    Checkpoint,
+    GroupMembership,
+    Instrument,
+    Obligation,
+    ObligationOwner,
+    Organization,
+    Report,
+    Section,
+)
+
+log = logging.getLogger(__name__)
+
+ACTOR = "cli:roadmaps sync"
+
+
+class InvalidCatalog(Exception):
+    """Sync refused: the catalog has problems, nothing was changed."""
+
+
+@dataclass
+class SyncSummary:
+    """What a sync did, per kind of object: created / updated / retired / unchanged."""
+
+    counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+
+    def add(self, kind: str, outcome: str, n: int = 1) -> None:
+        """Count `n` objects of `kind` with `outcome`."""
+        self.counts[kind][outcome] += n
+
+    @property
+    def changed(self) -> bool:
+        """True when anything was created, updated or retired."""
+        return any(c[o] for c in self.counts.values() for o in ("created", "updated", "retired"))
+
+    def lines(self) -> list[str]:
+        """One human-readable line per kind of object."""
+        order = ["organizations", "instruments", "sections", "obligations", "checkpoints", "reports"]
+        return [
+            f"{kind:<14} " + "  ".join(f"{o} {self.counts[kind][o]}" for o in
+                                      ("created", "updated", "retired", "unchanged"))
+            for kind in order if kind in self.counts
+        ]
+
+
+def sync_catalog(*, session: Session, catalog: Catalog, now: datetime) -> SyncSummary:
+    """Bring the database in line with the catalog; flushes, never commits. Refuses an invalid catalog."""
+    if not catalog.is_valid:
+        raise InvalidCatalog(f"{len(catalog.problems)} problem(s) in roadmaps; nothing was changed")
+    summary = SyncSummary()
+    orgs = _sync_organizations(session, catalog, now, summary)
+    seen_keys = set()
+    for plan in catalog.instruments:
+        _sync_instrument(session, plan, orgs, now, summary)
+        seen_keys.add(plan.spec.key)
+    for instrument in session.exec(select(Instrument).where(Instrument.retired_at.is_(None))):
+        if instrument.key not in seen_keys:
+            _retire_instrument(session, instrument, now, summary)
+    session.flush()
+    audit.record(session=session, now=now, action="roadmaps.sync", object_type="catalog", actor_label=ACTOR,
+                 after={kind: dict(c) for kind, c in summary.counts.items()})
+    return summary
+
+
+def _set(obj, values: dict) -> dict:
+    """Assign changed values; return {field: (before, after)} of what changed."""
+    changes = {}
+    for name, value in values.items():
+        old = getattr(obj, name)
+        if old != value:
+            changes[name] = (old, value)
+            setattr(obj, name, value)
+    return changes
+
+
+def _upsert(session: Session, summary: SyncSummary, now: datetime, *, kind: str, object_type: str, object_id: str,
+            existing, create, values: dict):
+    """Create (via `create()`) or update `existing` with `values`; count the outcome and audit any change."""
+    if existing is None:
+        obj = create()
+        session.add(obj)
+        summary.add(kind, "created")
+        audit.record(session=session, now=now, action=f"{object_type}.create", object_type=object_type,
+                     object_id=object_id, after=values, actor_label=ACTOR)
+        return obj
+    changes = _set(existing, values)
+    if not changes:
+        summary.add(kind, "unchanged")
+        return existing
+    if hasattr(existing, "updated_at"):
+        existing.updated_at = now
+    summary.add(kind, "updated")
+    audit.record(session=session, now=now, action=f"{object_type}.update", object_type=object_type,
+                 object_id=object_id, before={k: v[0] for k, v in changes.items()},
+                 after={k: v[1] for k, v in changes.items()}, actor_label=ACTOR)
+    return existing
+
+
+def _sync_organizations(session: Session, catalog: Catalog, now: datetime, summary: SyncSummary) -> dict:
+    spec = catalog.organizations
+    existing = {o.code: o for o in session.exec(select(Organization))}
+    wanted = {}
+    for org in spec.organizations:
+        wanted[org.code] = dict(kind=org.kind, name_ru=org.names.ru, name_kk=org.names.kk, name_en=org.names.en,
+                                aliases=list(org.aliases), note=org.note, is_group=False, group_reports=None,
+                                retired_at=None)
+    for group in spec.groups:
+        wanted[group.code] = dict(kind="group", name_ru=group.names.ru, name_kk=group.names.kk,
+                                  name_en=group.names.en, aliases=[], note=group.note, is_group=True,
+                                  group_reports=group.reports, retired_at=None)
+    for code, values in wanted.items():
+        existing[code] = _upsert(session, summary, now, kind="organizations", object_type="organization",
+                                 object_id=code, existing=existing.get(code), values=values,
+                                 create=lambda code=code, values=values: Organization(code=code, **values))
+    for code, org in existing.items():
+        if code not in wanted and org.retired_at is None:
+            org.retired_at = now
+            summary.add("organizations", "retired")
+            audit.record(session=session, now=now, action="organization.retire", object_type="organization",
+                         object_id=code, actor_label=ACTOR)
+    session.flush()
+    memberships = {(m.group_id, m.member_id): m for m in session.exec(select(GroupMembership))}
+    wanted_memberships = set()
+    for group in spec.groups:
+        for position, member in enumerate(group.members):
+            pair = (existing[group.code].id, existing[member].id)
+            wanted_memberships.add(pair)
+            if pair not in memberships:
+                session.add(GroupMembership(group_id=pair[0], member_id=pair[1], position=position))
+            else:
+                memberships[pair].position = position
+    for pair, membership in memberships.items():
+        if pair not in wanted_memberships:
+            session.delete(membership)  # membership is configuration, not history
+    session.flush()
+    return existing
+
+
+def _instrument_values(plan: InstrumentPlan) -> dict:
+    spec = plan.spec
+    return dict(kind=spec.kind, title_ru=spec.title.ru, title_kk=spec.title.kk, title_en=spec.title.en,
+                approved_by=spec.approved_by, approved_on=spec.approved_on, valid_from=spec.valid_from,
+                valid_to=spec.valid_to, validity_note=spec.validity_note, completeness=spec.completeness,
+                completeness_note=spec.completeness_note, language=spec.language, source=spec.source,
+                numbering_note=spec.numbering, parties=list(spec.parties), is_public=spec.public,
+                file_name=plan.file_name, retired_at=None)
+
+
+def _sync_instrument(session: Session, plan: InstrumentPlan, orgs: dict, now: datetime,
+                     summary: SyncSummary) -> None:
+    values = _instrument_values(plan)
+    instrument = _upsert(
+        session, summary, now, kind="instruments", object_type="instrument", object_id=plan.spec.key,
+        existing=session.exec(select(Instrument).where(Instrument.key == plan.spec.key)).first(), values=values,
+        create=lambda: Instrument(key=plan.spec.key, created_at=now, updated_at=now, **values))
+    session.flush()
+
+    sections = _sync_sections(session, instrument, plan, now, summary)
+    existing = {o.key: o for o in session.exec(select(Obligation).where(Obligation.instrument_id == instrument.id))}
+    # Owners, checkpoints and reports are reconciled for every live obligation, not only edited ones:
+    # a change of validity or of a group's members must reach them too.
+    live: list[tuple[Obligation, ObligationPlan]] = []
+    for ob_plan in plan.obligations:
+        values = _obligation_values(ob_plan, sections)
+        obligation = _upsert(
+            session, summary, now, kind="obligations", object_type="obligation", object_id=ob_plan.key,
+            existing=existing.get(ob_plan.key), values=values,
+            create=lambda ob_plan=ob_plan, values=values: Obligation(
+                key=ob_plan.key, instrument_id=instrument.id, created_at=now, updated_at=now, **values))
+        live.append((obligation, ob_plan))
+    wanted = {p.key for p in plan.obligations}
+    for key, obligation in existing.items():
+        if key not in wanted and obligation.retired_at is None:
+            obligation.retired_at = now
+            obligation.updated_at = now
+            summary.add("obligations", "retired")
+            audit.record(session=session, now=now, action="obligation.retire", object_type="obligation",
+                         object_id=key, actor_label=ACTOR)
+    session.flush()
+    if live:
+        _sync_owners_checkpoints_reports(session, instrument, live, orgs, now, summary)
+
+
+def _sync_sections(session, instrument, plan, now, summary) -> dict[str, Section]:
+    existing = {s.number: s for s in session.exec(select(Section).where(Section.instrument_id == instrument.id))}
+    for position, spec in enumerate(plan.sections):
+        values = dict(position=position, title_ru=spec.title.ru, title_kk=spec.title.kk, title_en=spec.title.en,
+                      retired_at=None)
+        section = existing.get(spec.number)
+        if section is None:
+            existing[spec.number] = Section(instrument_id=instrument.id, number=spec.number, **values)
+            session.add(existing[spec.number])
+            summary.add("sections", "created")
+        elif _set(section, values):
+            summary.add("sections", "updated")
+        else:
+            summary.add("sections", "unchanged")
+    wanted = {s.number for s in plan.sections}
+    for number, section in existing.items():
+        if number not in wanted and section.retired_at is None:
+            section.retired_at = now
+            summary.add("sections", "retired")
+    session.flush()
+    return existing
+
+
+def _obligation_values(plan: ObligationPlan, sections: dict[str, Section]) -> dict:
+    return dict(
+        section_id=sections[plan.section_number].id, number=plan.number, position=plan.position, text=plan.text,
+        result=plan.result, deadline_text=plan.deadline.text, deadline_kind=str(plan.deadline.kind),
+        deadline_note=plan.deadline_note, owners_text=plan.owners_text, owners_note=plan.owners_note,
+        note=plan.note, source_document=plan.source_document, source_quote=plan.source_quote,
+        translations=plan.translations, content_hash=plan.content_hash, retired_at=None,
+    )
+
+
+def responsible_reports(owners: list[ObligationOwner], orgs_by_id: dict, members: dict) -> dict[int, dict]:
+    """Organization id → report attributes; groups that report per member fan out (a direct owner wins)."""
+    result: dict[int, dict] = {}
+    for owner in owners:
+        org = orgs_by_id[owner.organization_id]
+        attrs = dict(is_lead=owner.is_lead, is_by_agreement=owner.is_by_agreement, via_group_id=None)
+        if org.is_group and org.group_reports == "each_member":
+            for member_id in members[org.id]:
+                if member_id not in result:
+                    result[member_id] = dict(attrs, via_group_id=org.id)
+        else:
+            result[org.id] = attrs
+    return result
+
+
+def _sync_owners_checkpoints_reports(session, instrument, live, orgs, now, summary) -> None:
+    orgs_by_id = {o.id: o for o in orgs.values()}
+    members = defaultdict(list)
+    for m in session.exec(select(GroupMembership).order_by(GroupMembership.position)):
+        members[m.group_id].append(m.member_id)
+    of_instrument = Obligation.instrument_id == instrument.id
+    owners = defaultdict(dict)
+    for owner in session.exec(select(ObligationOwner).join(Obligation).where(of_instrument)):
+        owners[owner.obligation_id][owner.organization_id] = owner
+    checkpoints = defaultdict(dict)
+    for cp in session.exec(select(Checkpoint).join(Obligation).where(of_instrument)):
+        checkpoints[cp.obligation_id][cp.period] = cp
+    reports = defaultdict(dict)
+    for report in session.exec(select(Report).join(Checkpoint).join(Obligation).where(of_instrument)):
+        reports[report.checkpoint_id][report.organization_id] = report
+
+    for obligation, plan in live:
+        current = owners[obligation.id]
+        wanted_owner_ids = set()
+        for position, owner_plan in enumerate(plan.owners):
+            org_id = orgs[owner_plan.code].id
+            wanted_owner_ids.add(org_id)
+            values = dict(position=position, is_lead=owner_plan.is_lead, is_by_agreement=owner_plan.is_by_agreement)
+            if org_id in current:
+                _set(current[org_id], values)
+            else:
+                current[org_id] = ObligationOwner(obligation_id=obligation.id, organization_id=org_id, **values)
+                session.add(current[org_id])
+        for org_id in list(current):
+            if org_id not in wanted_owner_ids:
+                session.delete(current.pop(org_id))  # the owner list is configuration; reports keep history
+        responsible = responsible_reports(sorted(current.values(), key=lambda o: o.position), orgs_by_id, members)
+
+        periods = {p.label: p for p in plan.deadline.periods(instrument.valid_from, instrument.valid_to)}
+        by_period = checkpoints[obligation.id]
+        for label, period in periods.items():
+            cp = by_period.get(label)
+            if cp is None:
+                cp = Checkpoint(obligation_id=obligation.id, period=label, starts_on=period.starts_on,
+                                due_on=period.ends_on, original_due_on=period.ends_on, created_at=now)
+                session.add(cp)
+                by_period[label] = cp
+                summary.add("checkpoints", "created")
+            elif cp.retired_at is not None:
+                cp.retired_at = None
+                summary.add("checkpoints", "updated")
+            else:
+                summary.add("checkpoints", "unchanged")
+        for label, cp in by_period.items():
+            if label not in periods and not cp.is_event and cp.retired_at is None:
+                cp.retired_at = now  # its reports and their history stay attached
+                summary.add("checkpoints", "retired")
+        session.flush()
+        for cp in by_period.values():
+            if cp.retired_at is not None:
+                continue
+            existing = reports[cp.id]
+            for org_id, attrs in responsible.items():
+                report = existing.get(org_id)
+                if report is None:
+                    existing[org_id] = Report(checkpoint_id=cp.id, organization_id=org_id, updated_at=now, **attrs)
+                    session.add(existing[org_id])
+                    summary.add("reports", "created")
+                elif _set(report, dict(attrs, retired_at=None)):
+                    summary.add("reports", "updated")
+                else:
+                    summary.add("reports", "unchanged")
+            for org_id, report in existing.items():
+                if org_id not in responsible and report.retired_at is None:
+                    report.retired_at = now
+                    summary.add("reports", "retired")
+    session.flush()
+
+
+def _retire_instrument(session, instrument, now, summary) -> None:
+    instrument.retired_at = now
+    summary.add("instruments", "retired")
+    audit.record(session=session, now=now, action="instrument.retire", object_type="instrument",
+                 object_id=instrument.key, actor_label=ACTOR)
+    for obligation in session.exec(select(Obligation).where(Obligation.instrument_id == instrument.id,
+                                                            Obligation.retired_at.is_(None))):
+        obligation.retired_at = now
+        summary.add("obligations", "retired")

@@ -1,0 +1,124 @@
+"""Command line for people: `mindet users create|invite`, and `mindet demo seed` for demonstrations."""
+
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlmodel import select
+
+from tracker.cli import fail
+from tracker.db import get_session
+from tracker.models import Instrument
+from tracker.people import accounts, passwords
+from tracker.reporting.demo import STATUSES_FILE, load_demo_statuses
+from tracker.timeutil import now_utc
+from tracker.web.auth import send_link
+
+ROLE_CHOICE = click.Choice(["admin", "secretary", "focal_point", "alternate", "head", "observer"])
+
+
+@click.group("users")
+def users_group():
+    """Accounts: create (for scripts) or invite (a link to set one's own password)."""
+
+
+def _options(command):
+    command = click.option("--instrument", "instruments", multiple=True,
+                           help="Instrument key (secretary); repeat for several.")(command)
+    command = click.option("--org", "orgs", multiple=True, help="Organization code (focal point, alternate, "
+                           "head); repeat for several.")(command)
+    command = click.option("--name", default="", help="Full name (default: the email).")(command)
+    command = click.option("--role", type=ROLE_CHOICE, required=True)(command)
+    return click.argument("email")(command)
+
+
+@users_group.command("create")
+@_options
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="At least 10 characters, not a common one (prompted if omitted).")
+@with_appcontext
+def users_create(email, role, name, orgs, instruments, password):
+    """Create an account with a password (for scripts and the first administrator)."""
+    session = get_session()
+    try:
+        user = accounts.create_user(session=session, email=email, name=name, role=role, org_codes=list(orgs),
+                                    instrument_keys=list(instruments), password=password, now=now_utc(),
+                                    actor_label="cli:users create")
+    except (accounts.AccountError, passwords.PasswordRejected) as exc:
+        session.rollback()
+        fail(f"Not created: {exc}.")
+    session.commit()
+    click.echo(f"Created {user.email} ({role}). Sign in at {current_app.config['BASE_URL']}/login")
+
+
+@users_group.command("invite")
+@_options
+@with_appcontext
+def users_invite(email, role, name, orgs, instruments):
+    """Create an account and email a single-use link (72 h) to set a password; the link is printed too."""
+    session = get_session()
+    try:
+        user = accounts.create_user(session=session, email=email, name=name, role=role, org_codes=list(orgs),
+                                    instrument_keys=list(instruments), now=now_utc(), actor_label="cli:users invite")
+        link, delivered = send_link(session=session, user=user, kind="invite", created_by=None)
+    except accounts.AccountError as exc:
+        session.rollback()
+        fail(f"Not invited: {exc}.")
+    session.commit()
+    click.echo(f"Invited {user.email} ({role}). Link (single use, 72 hours): {link}")
+    if not delivered:
+        click.secho("The mail server refused or was unreachable: pass the link on by hand, "
+                    "or fix TRACKER_MAIL_* and invite again.", fg="yellow", err=True)
+
+
+DEMO_PEOPLE = [
+    ("admin@demo.mindet.kz", "Администратор (демо)", "admin", (), ()),
+    ("secretary@demo.mindet.kz", "Секретарь РТК (демо)", "secretary", (), "all"),
+    ("mtszn@demo.mindet.kz", "МТСЗН, контактное лицо (демо)", "focal_point", ("МТСЗН",), ()),
+    ("mju@demo.mindet.kz", "МЮ, контактное лицо (демо)", "focal_point", ("МЮ",), ()),
+    ("rop@demo.mindet.kz", "РОП, контактное лицо (демо)", "focal_point", ("РОП",), ()),
+    ("ror@demo.mindet.kz", "РОР, контактное лицо (демо)", "focal_point", ("РОР",), ()),
+    ("almaty@demo.mindet.kz", "Акимат г. Алматы, контактное лицо (демо)", "focal_point", ("АКИМАТ-АЛМАТЫ",), ()),
+    ("ilo@demo.mindet.kz", "МОТ, контактное лицо (демо)", "focal_point", ("МОТ",), ()),
+    ("observer@demo.mindet.kz", "Наблюдатель (демо)", "observer", (), ()),
+]
+
+
+@click.group("demo")
+def demo_group():
+    """Demonstration data: only when asked for (`make run` asks)."""
+
+
+@demo_group.command("seed")
+@with_appcontext
+def demo_seed():
+    """Create the demo accounts (or give them new passwords), load the statuses the sources document, print
+    the credentials."""
+    session = get_session()
+    now = now_utc()
+    all_keys = list(session.exec(select(Instrument.key).where(Instrument.retired_at.is_(None))))
+    if not all_keys:
+        fail("No instruments loaded: run `mindet roadmaps sync` first.")
+    rows = []
+    for email, name, role, orgs, instruments in DEMO_PEOPLE:
+        password = secrets.token_urlsafe(9)  # 12 characters, new at every run
+        keys = all_keys if instruments == "all" else list(instruments)
+        user = accounts.find_user(session, email)
+        if user is None:
+            accounts.create_user(session=session, email=email, name=name, role=role, org_codes=list(orgs),
+                                 instrument_keys=keys, password=password, now=now, actor_label="cli:demo seed")
+        else:
+            user.password_hash, user.active = passwords.hash_password(password), True
+            user.failed_logins, user.locked_until = 0, None
+        rows.append((email, password, role, ", ".join(keys if role == "secretary" else orgs)))
+    session.flush()
+    applied, skipped = load_demo_statuses(session)
+    session.commit()
+    click.echo(f"Demo statuses from the sources: {applied} loaded, {skipped} already there "
+               f"(see {STATUSES_FILE.name}).")
+    click.echo("Demo accounts (passwords are new at every start):")
+    for email, password, role, scope in rows:
+        click.echo(f"  {email:<28} {password:<14} {role:<12} {scope}")

@@ -1,0 +1,97 @@
+"""The quarterly execution report for a commission meeting: per section, each measure's status, what was done,
+evidence, overdue checkpoints with reasons, deadline changes. Built once, shown as HTML or written as DOCX."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import BinaryIO
+
+from docx import Document
+from docx.shared import Pt
+from sqlmodel import Session, select
+
+from tracker.catalog.obligations import ObligationView, obligation_views
+from tracker.models import Checkpoint, DeadlineChange, Evidence, Instrument, Obligation, Report, Section, StatusUpdate
+from tracker.periods import Period
+
+
+@dataclass
+class Measure:
+    """One obligation as the meeting report shows it."""
+
+    view: ObligationView
+    notes: list[tuple[str, StatusUpdate]] = field(default_factory=list)  # (period, latest update with a note)
+    evidence: list[Evidence] = field(default_factory=list)
+    overdue: list[tuple[Checkpoint, str]] = field(default_factory=list)  # (checkpoint, reason)
+    changes: list[DeadlineChange] = field(default_factory=list)
+
+
+def build(session: Session, instrument: Instrument, quarter: Period,
+          today: date) -> list[tuple[Section, list[Measure]]]:
+    """The report's content: checkpoints due up to the end of `quarter`, lead executors' updates; five queries."""
+    measures = {v.obligation.id: Measure(v) for v in obligation_views(session=session, today=today,
+                                                                      instrument=instrument)}
+    in_scope = (Obligation.instrument_id == instrument.id, Checkpoint.due_on <= quarter.end,
+                Checkpoint.retired_at.is_(None), Report.is_lead, Report.retired_at.is_(None))
+    latest: dict[int, StatusUpdate] = {}
+    report_of: dict[int, tuple[int, Checkpoint]] = {}
+    for update, report, checkpoint in session.exec(
+            select(StatusUpdate, Report, Checkpoint).join(Report, Report.id == StatusUpdate.report_id)
+            .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
+            .join(Obligation, Obligation.id == Checkpoint.obligation_id).where(*in_scope)
+            .order_by(StatusUpdate.report_version)):
+        report_of[report.id] = (checkpoint.obligation_id, checkpoint)
+        if update.note or update.reason:
+            latest[report.id] = update
+    for report_id, update in latest.items():
+        obligation_id, checkpoint = report_of[report_id]
+        if obligation_id in measures and update.note:
+            measures[obligation_id].notes.append((checkpoint.label or checkpoint.period, update))
+    for item in session.exec(select(Evidence).where(Evidence.report_id.in_(list(report_of))).order_by(Evidence.id)):
+        measures[report_of[item.report_id][0]].evidence.append(item)
+    for change, checkpoint in session.exec(
+            select(DeadlineChange, Checkpoint).join(Checkpoint, Checkpoint.id == DeadlineChange.checkpoint_id)
+            .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+            .where(Obligation.instrument_id == instrument.id).order_by(DeadlineChange.created_at)):
+        if checkpoint.obligation_id in measures:
+            measures[checkpoint.obligation_id].changes.append(change)
+    returned = {report_of[r][1].id: u.reason for r, u in latest.items() if u.status == "returned"}
+    for measure in measures.values():
+        for checkpoint, status in measure.view.checkpoints:
+            if status == "overdue" and checkpoint.due_on <= quarter.end:
+                measure.overdue.append((checkpoint, returned.get(checkpoint.id) or ""))
+    by_section = defaultdict(list)
+    for measure in measures.values():
+        by_section[measure.view.section.id].append(measure)
+    sections = session.exec(select(Section).where(Section.instrument_id == instrument.id, Section.retired_at.is_(None))
+                            .order_by(Section.position)).all()
+    return [(s, by_section[s.id]) for s in sections if by_section[s.id]]
+
+
+def write_docx(instrument: Instrument, quarter: Period, content, labels: dict, stream: BinaryIO) -> None:
+    """The same report as a Word document (labels carry the translated headings and status names)."""
+    document = Document()
+    document.styles["Normal"].font.size = Pt(10)
+    document.add_heading(instrument.title_ru, level=1)
+    document.add_paragraph(f"{labels['report']} {quarter.label}")
+    for section, measures in content:
+        document.add_heading(f"{section.number}. {section.title_ru}", level=2)
+        for measure in measures:
+            ob = measure.view.obligation
+            status = labels["statuses"].get(measure.view.status, measure.view.status)
+            document.add_heading(f"{labels['measure']} {ob.number} — {status}", level=3)
+            document.add_paragraph(ob.text)
+            for period, update in measure.notes:
+                document.add_paragraph(f"{period}: {update.note}", style="List Bullet")
+            if measure.evidence:
+                document.add_paragraph(f"{labels['evidence']}: " + "; ".join(
+                    e.file_name or e.url or "" for e in measure.evidence))
+            for checkpoint, reason in measure.overdue:
+                document.add_paragraph(f"{labels['overdue']}: {checkpoint.label or checkpoint.period} "
+                                       f"({checkpoint.due_on:%d.%m.%Y}){' — ' + reason if reason else ''}")
+            for change in measure.changes:
+                document.add_paragraph(f"{labels['moved']}: {change.old_due_on:%d.%m.%Y} → {change.new_due_on:%d.%m.%Y}"
+                                       f" — {change.reason} ({change.source})")
+    document.save(stream)

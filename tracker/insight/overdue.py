@@ -1,0 +1,119 @@
+"""The overdue view: every open report past its due date, filtered, sorted by lateness, paged, with totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session
+
+from tracker.catalog.obligations import AWAITING, live_reports
+from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section
+
+PAGE_SIZE = 50
+#: the export columns (JSON keys; CSV and XLSX use the same, in this order)
+COLUMNS = ["obligation", "instrument", "section", "section_title", "number", "text", "organization", "role",
+           "period", "due_on", "original_due_on", "days_overdue", "status"]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the secretary narrowed the view to; empty fields mean "all"."""
+
+    instrument: str | None = None
+    section: str | None = None
+    organization: str | None = None
+    status: str | None = None
+    period: str | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+
+    @classmethod
+    def from_args(cls, args) -> Filters:
+        """Filters from a query string; unknown values are simply ignored."""
+        def day(name):
+            try:
+                return date.fromisoformat(args.get(name, ""))
+            except ValueError:
+                return None
+        status = args.get("status") if args.get("status") in AWAITING else None
+        return cls(args.get("instrument") or None, args.get("section") or None, args.get("organization") or None,
+                   status, args.get("period") or None, day("due_from"), day("due_to"))
+
+    def as_args(self) -> dict:
+        """The non-empty filters, for links (pages, exports)."""
+        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.__dict__.items() if v}
+
+
+@dataclass
+class OverdueRow:
+    """One overdue report."""
+
+    report: Report
+    checkpoint: Checkpoint
+    obligation: Obligation
+    section: Section
+    instrument: Instrument
+    organization: Organization
+    today: date
+
+    @property
+    def days(self) -> int:
+        """Days past the due date."""
+        return (self.today - self.checkpoint.due_on).days
+
+
+def _query(filters: Filters, today: date, instrument_ids):
+    query = (live_reports(Report, Checkpoint, Obligation, Section, Instrument, Organization)
+             .join(Section, Section.id == Obligation.section_id)
+             .where(Report.status.in_(AWAITING), Checkpoint.due_on < today))
+    if instrument_ids is not None:
+        query = query.where(Instrument.id.in_(instrument_ids))
+    if filters.instrument:
+        query = query.where(Instrument.key == filters.instrument)
+    if filters.section:
+        query = query.where(Section.number == filters.section)
+    if filters.organization:
+        query = query.where(Organization.code == filters.organization)
+    if filters.status:
+        query = query.where(Report.status == filters.status)
+    if filters.period:
+        query = query.where(Checkpoint.period == filters.period)
+    if filters.due_from:
+        query = query.where(Checkpoint.due_on >= filters.due_from)
+    if filters.due_to:
+        query = query.where(Checkpoint.due_on <= filters.due_to)
+    return query
+
+
+def overdue_page(session: Session, filters: Filters, today: date, *, instrument_ids=None, page: int = 1,
+                 page_size: int | None = PAGE_SIZE) -> tuple[list[OverdueRow], int, list[tuple[str, int]]]:
+    """(rows of the page, total rows, totals per organization) — most overdue first; three queries whatever the
+    size. `instrument_ids` limits a secretary to their instruments (None: all)."""
+    query = _query(filters, today, instrument_ids)
+    ordered = query.order_by(Checkpoint.due_on, Instrument.key, Obligation.position, Organization.code)
+    if page_size:
+        ordered = ordered.offset((page - 1) * page_size).limit(page_size)
+    rows = [OverdueRow(*row, today) for row in session.exec(ordered)]
+    totals = overdue_totals(session, filters, today, instrument_ids=instrument_ids)
+    return rows, sum(n for _, n in totals), totals
+
+
+def overdue_totals(session: Session, filters: Filters, today: date, *,
+                   instrument_ids=None) -> list[tuple[str, int]]:
+    """Overdue reports per organization code, most first (one GROUP BY)."""
+    counted = _query(filters, today, instrument_ids).with_only_columns(Organization.code, func.count())
+    return sorted(session.exec(counted.group_by(Organization.code)).all(), key=lambda t: (-t[1], t[0]))
+
+
+def export_record(row: OverdueRow) -> dict:
+    """The export shape of an overdue report (JSON; CSV and XLSX use the same keys)."""
+    return {
+        "obligation": row.obligation.key, "instrument": row.instrument.key, "section": row.section.number,
+        "section_title": row.section.title_ru, "number": row.obligation.number, "text": row.obligation.text,
+        "organization": row.organization.code, "role": "lead" if row.report.is_lead else "co-executor",
+        "period": row.checkpoint.label or row.checkpoint.period,
+        "due_on": row.checkpoint.due_on.isoformat(), "original_due_on": row.checkpoint.original_due_on.isoformat(),
+        "days_overdue": row.days, "status": row.report.status,
+    }

@@ -1,0 +1,203 @@
+"""Digests: each person's quarterly (or monthly) summary, on the first working day of the period at 09:00 Almaty.
+
+Focal points get their organizations' previous period (accepted, late, returned) and this period's checkpoints;
+secretaries get, per instrument, progress per section, overdue by organization, the on-time reporting rate,
+changes since their previous digest and this period's deadlines. Nothing to say means no email.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from tracker.catalog.obligations import AWAITING, DONE, live_reports
+from tracker.insight.figures import on_time_rates
+from tracker.models import (
+    Checkpoint,
+    Instrument,
+    Notification,
+    Obligation,
+    Organization,
+    Report,
+    Section,
+    StatusUpdate,
+    User,
+)
+from tracker.notify import outbox
+from tracker.notify.reminders import claim
+from tracker.people.permissions import access_for
+from tracker.periods import Period
+from tracker.reporting.workflow import status_label
+from tracker.timeutil import ALMATY
+
+
+@dataclass
+class Line:
+    """A report as a digest lists it."""
+
+    report: Report
+    checkpoint: Checkpoint
+    obligation: Obligation
+    organization: Organization
+
+
+@dataclass
+class FocalPart:
+    """A focal point's organizations: the previous period and this one."""
+
+    organizations: list[str]
+    accepted: int = 0
+    late: list[Line] = field(default_factory=list)
+    returned: list[Line] = field(default_factory=list)
+    upcoming: list[Line] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.accepted or self.late or self.returned or self.upcoming)
+
+
+@dataclass
+class SecretaryPart:
+    """One instrument as its secretary sees it at the start of a period."""
+
+    instrument: Instrument
+    sections: list[tuple[str, int, int]]
+    overdue: list[tuple[str, int]]
+    on_time: list[tuple[str, int, int]]
+    changes: list[tuple[str, int]]
+    upcoming: int
+
+
+def _lines(session: Session, org_ids, start: date, end: date) -> list[Line]:
+    return [Line(*row) for row in session.exec(
+        live_reports(Report, Checkpoint, Obligation, Organization)
+        .where(Report.organization_id.in_(org_ids), Checkpoint.due_on >= start, Checkpoint.due_on <= end)
+        .order_by(Checkpoint.due_on, Obligation.key))]
+
+
+def _focal_part(session: Session, org_ids, period: Period) -> FocalPart | None:
+    if not org_ids:
+        return None
+    own = session.exec(select(Organization.code).where(Organization.id.in_(org_ids))
+                       .order_by(Organization.code)).all()
+    part = FocalPart(organizations=list(own)[:10])
+    previous = period.previous()
+    for line in _lines(session, org_ids, previous.start, previous.end):
+        status = line.report.status
+        if status == "returned":
+            part.returned.append(line)
+        elif status == "accepted" and not _late(line):
+            part.accepted += 1
+        elif status not in ("not_applicable", "cancelled"):
+            part.late.append(line)  # still open, or accepted after a late submission
+    part.upcoming = [x for x in _lines(session, org_ids, period.start, period.end) if x.report.status not in DONE]
+    return part if part else None
+
+
+def _late(line: Line) -> bool:
+    submitted = line.report.submitted_at
+    return submitted is None or submitted.astimezone(ALMATY).date() > line.checkpoint.due_on
+
+
+def _secretary_part(session: Session, instrument: Instrument, period: Period, since: datetime | None,
+                    today: date) -> SecretaryPart:
+    of_instrument = (Obligation.instrument_id == instrument.id, Obligation.retired_at.is_(None),
+                     Checkpoint.retired_at.is_(None), Report.retired_at.is_(None))
+    lead_due = (select(Section.title_ru, Report.status).select_from(Report)
+                .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
+                .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+                .join(Section, Section.id == Obligation.section_id)
+                .where(*of_instrument, Report.is_lead, Checkpoint.due_on < period.start))
+    sections: dict[str, list[int]] = {}
+    for title, status in session.exec(lead_due.order_by(Section.position)):
+        counts = sections.setdefault(title, [0, 0])
+        counts[0] += status in DONE
+        counts[1] += 1
+    overdue = session.exec(
+        select(Organization.code, func.count()).select_from(Report)
+        .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
+        .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+        .join(Organization, Organization.id == Report.organization_id)
+        .where(*of_instrument, Checkpoint.due_on < today, Report.status.in_(AWAITING))
+        .group_by(Organization.code).order_by(func.count().desc(), Organization.code)).all()
+    previous = period.previous()
+    rates = on_time_rates(session, instrument_ids=[instrument.id], start=previous.start, end=previous.end)
+    changes = Counter()
+    if since is not None:
+        changes.update(session.exec(
+            select(StatusUpdate.status).join(Report, Report.id == StatusUpdate.report_id)
+            .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
+            .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+            .where(Obligation.instrument_id == instrument.id, StatusUpdate.created_at > since)).all())
+    upcoming = session.exec(
+        select(func.count()).select_from(Checkpoint).join(Obligation, Obligation.id == Checkpoint.obligation_id)
+        .where(Obligation.instrument_id == instrument.id, Obligation.retired_at.is_(None),
+               Checkpoint.retired_at.is_(None), Checkpoint.due_on >= period.start,
+               Checkpoint.due_on <= period.end)).one()
+    return SecretaryPart(instrument, [(t, d, n) for t, (d, n) in sections.items()], list(overdue)[:15],
+                         [(r.code, r.on_time, r.total) for r in rates], sorted(changes.items()), upcoming)
+
+
+def _previous_digest_at(session: Session, user: User, period: Period) -> datetime | None:
+    return session.exec(select(func.max(Notification.claimed_at)).where(
+        Notification.recipient_id == user.id, Notification.kind == "digest",
+        Notification.period != period.label)).one()
+
+
+def build_digest(session: Session, user: User, period: Period, today: date) -> dict | None:
+    """The digest's content for one person, or None when there is nothing to tell them."""
+    access = access_for(session, user)
+    focal = _focal_part(session, access.organization_ids, period)
+    secretary = []
+    if access.secretary_of:
+        since = _previous_digest_at(session, user, period)
+        for instrument in session.exec(select(Instrument).where(Instrument.id.in_(access.secretary_of),
+                                                                Instrument.retired_at.is_(None))
+                                       .order_by(Instrument.key)):
+            secretary.append(_secretary_part(session, instrument, period, since, today))
+    if not focal and not secretary:
+        return None
+    return dict(period=period, focal=focal, secretary=secretary)
+
+
+def render_digest(session: Session, user: User, period: Period, today: date) -> tuple[str, str, str] | None:
+    """(subject, text, HTML) of a person's digest, or None."""
+    content = build_digest(session, user, period, today)
+    if content is None:
+        return None
+    return outbox.render_email("digest", user, status_label=status_label, **content)
+
+
+def send_digests(session: Session, period: Period, now: datetime, today: date, *, dry_run: bool = False,
+                 progress=None) -> dict:
+    """Claim and queue the period's digest for every active person who chose this kind of period; once each."""
+    counts = defaultdict(int)
+    users = session.exec(select(User).where(User.active, User.digest_frequency == period.kind)
+                         .order_by(User.id)).all()
+    # the clock asks every few minutes: people who already have this period's digest are not rendered again
+    sent = set(session.exec(select(Notification.recipient_id).where(Notification.kind == "digest",
+                                                                    Notification.period == period.label)))
+    for done, user in enumerate(users, 1):
+        rendered = None if user.id in sent else render_digest(session, user, period, today)
+        if user.id in sent:
+            counts["already sent"] += 1
+        elif rendered is None:  # never an empty email
+            counts["nothing to say"] += 1
+        elif (claimed := claim(session, kind="digest", key=f"digest:{period.label}:user-{user.id}", user=user,
+                               now=now, period=period.label)) is None:
+            counts["already sent"] += 1
+        else:
+            subject, text, html = rendered
+            claimed.outbox_id = outbox.enqueue(session, kind="digest", user=user, subject=subject, text=text,
+                                               html=html, now=now).id
+            counts["queued"] += 1
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+        if progress:
+            progress(done, len(users))
+    return dict(counts)

@@ -1,0 +1,126 @@
+"""Outgoing email: render from Markdown templates in the recipient's language, queue, deliver with retries.
+
+A message is rendered once into the outbox and kept until the mail server takes it. Delivery leases a message
+with a conditional UPDATE (pending → sending), so two clocks never send the same row; a failure is retried with
+exponential back-off, and after the last attempt the message stays visible as failed on the delivery log.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from tracker.models import OutboxMessage, User
+from tracker.notify import mail
+from tracker.text import render_markdown
+
+log = logging.getLogger(__name__)
+#: a message left in "sending" this long (a clock killed mid-send) is tried again
+LEASE = timedelta(minutes=10)
+
+
+def render_email(template: str, user: User, **context) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) of templates/email/<template>.md in the user's language, absolute links."""
+    app = current_app._get_current_object()
+    with app.test_request_context(base_url=app.config["BASE_URL"]), force_locale(user.language or "ru"):
+        text = render_template(f"email/{template}.md", user=user, **context).strip() + "\n"
+        subject, _, body = text.partition("\n")  # the first line of a template is its subject
+        body = body.strip() + "\n"
+        html = render_template("email/layout.html", body=render_markdown(body), subject=subject.strip(), user=user)
+    return subject.strip(), body, html
+
+
+def enqueue(session: Session, *, kind: str, user: User, subject: str, text: str, html: str,
+            now: datetime) -> OutboxMessage:
+    """Add a rendered message to the outbox (the caller's transaction commits it with its claims)."""
+    domain = current_app.config["MAIL_SENDER"].rpartition("@")[2].strip(">") or "mindet"
+    message = OutboxMessage(kind=kind, recipient_id=user.id, to_email=user.email, subject=subject, body_text=text,
+                            body_html=html, message_id=make_msgid(domain=domain), created_at=now,
+                            next_attempt_at=now)
+    session.add(message)
+    session.flush()
+    return message
+
+
+def to_email_message(row: OutboxMessage, now: datetime) -> EmailMessage:
+    """The MIME message: text and HTML alternatives, Message-ID, Date and List-Unsubscribe."""
+    base = current_app.config["BASE_URL"]
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_SENDER"]
+    message["To"] = row.to_email
+    message["Subject"] = row.subject
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = row.message_id
+    message["List-Unsubscribe"] = f"<{base}/account#notifications>"
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: out-of-office replies should not answer
+    message.set_content(row.body_text)
+    message.add_alternative(row.body_html, subtype="html")
+    return message
+
+
+@dataclass
+class DeliverySummary:
+    """What one delivery pass did."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+def deliver(session: Session, now: datetime, limit: int = 500) -> DeliverySummary:
+    """Send what is due in the outbox; each message is leased, sent, and its outcome committed on its own."""
+    summary = DeliverySummary()
+    due = session.exec(select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.next_attempt_at)
+                       .where(OutboxMessage.status.in_(("pending", "retrying", "sending")),
+                              OutboxMessage.next_attempt_at <= now)
+                       .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)).all()
+    session.rollback()  # end the read transaction: each lease below is its own
+    for message_id, status, next_attempt_at in due:
+        leased = session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == status,
+                                        OutboxMessage.next_attempt_at == next_attempt_at)
+            .values(status="sending", next_attempt_at=now + LEASE)
+            .execution_options(synchronize_session=False)).rowcount
+        session.commit()
+        if leased != 1:
+            continue  # another clock took it
+        row = session.get(OutboxMessage, message_id)
+        session.refresh(row)
+        _attempt(session, row, now, summary)
+    return summary
+
+
+def _attempt(session: Session, row: OutboxMessage, now: datetime, summary: DeliverySummary) -> None:
+    config = current_app.config
+    row.attempts += 1
+    try:
+        mail.send(to_email_message(row, now))
+    except mail.MailError as exc:
+        row.last_error = str(exc)[:2000]
+        if row.attempts >= config["MAIL_MAX_ATTEMPTS"]:
+            row.status = "failed"
+            summary.failed += 1
+            log.error("giving up on message %s to %s after %s attempts: %s", row.id, row.to_email, row.attempts, exc)
+        else:
+            row.status = "retrying"
+            row.next_attempt_at = now + timedelta(minutes=config["MAIL_RETRY_MINUTES"] * 2 ** (row.attempts - 1))
+            summary.retrying += 1
+    else:
+        row.status, row.sent_at, row.last_error = "sent", now, None
+        summary.sent += 1
+    session.add(row)
+    session.commit()
+
+
+def retry(session: Session, message: OutboxMessage, now: datetime) -> None:
+    """An administrator puts a failed message back in the queue (attempts start again)."""
+    message.status, message.attempts, message.next_attempt_at = "pending", 0, now
+    session.add(message)

@@ -1,0 +1,230 @@
+"""Reminders and escalations: who must hear about which open report today, claimed once per stage and person.
+
+Stages (DESIGN.md, days configurable): 30, 7 and 1 days before the due date, on it, then weekly while overdue;
+after 14 days overdue the organization's alternates and heads hear too, after 30 the instrument's secretaries.
+A run computes the latest stage each open report has reached, so a clock that was down sends the missed
+reminder once (older stages are folded into it), and never repeats a stage that was already claimed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from tracker.catalog.obligations import AWAITING, live_reports
+from tracker.models import (
+    Checkpoint,
+    Instrument,
+    Membership,
+    Notification,
+    Obligation,
+    Organization,
+    Report,
+    Secretaryship,
+    StatusUpdate,
+    User,
+)
+from tracker.notify import outbox
+
+
+def reminder_stage(due_on: date, today: date, days_before: tuple[int, ...], every: int) -> str | None:
+    """The latest reminder stage reached: "before-N", "due" (on the day and the days after), "overdue-W" (weeks)."""
+    days = (due_on - today).days
+    if days > max(days_before, default=0):
+        return None
+    if days > 0:
+        return f"before-{min(d for d in days_before if d >= days)}"
+    late = -days
+    return "due" if late < every else f"overdue-{late // every}"
+
+
+@dataclass
+class Item:
+    """One open report somebody should hear about, and why."""
+
+    kind: str  # reminder | escalation_head | escalation_secretary | returned | submitted
+    stage: str
+    report: Report
+    checkpoint: Checkpoint
+    obligation: Obligation
+    instrument: Instrument
+    organization: Organization
+    today: date
+    reason: str | None = None
+
+    def describe(self) -> str:
+        """One line in the recipient's language."""
+        days = (self.checkpoint.due_on - self.today).days
+        due = self.checkpoint.due_on.strftime("%d.%m.%Y")
+        if self.kind == "returned":
+            return _("возвращено секретарём: %(reason)s", reason=self.reason or "—")
+        if self.kind == "submitted":
+            return _("отправлено на проверку, ждёт вашего решения")
+        if days > 0:
+            text = _("срок через %(n)d дн. (%(due)s)", n=days, due=due)
+        elif days == 0:
+            text = _("срок сегодня (%(due)s)", due=due)
+        else:
+            text = _("просрочено на %(n)d дн. (срок %(due)s)", n=-days, due=due)
+        if self.kind == "escalation_head":
+            text += " — " + _("эскалация руководству организации")
+        elif self.kind == "escalation_secretary":
+            text += " — " + _("эскалация секретарю комиссии")
+        return text
+
+
+@dataclass
+class RunSummary:
+    """What a reminders run queued."""
+
+    emails: int = 0
+    items: int = 0
+    already_sent: int = 0
+    by_kind: dict = field(default_factory=lambda: defaultdict(int))
+
+
+def _open_reports(session: Session, today: date, horizon: int):
+    return session.exec(
+        live_reports(Report, Checkpoint, Obligation, Instrument, Organization)
+        .where(Report.status.in_(AWAITING), Checkpoint.due_on <= today + timedelta(days=horizon))
+        .order_by(Instrument.key, Checkpoint.due_on, Obligation.position)).all()
+
+
+def _people(session: Session):
+    """Organization id → role → active users; instrument id → its active secretaries."""
+    by_org = defaultdict(lambda: defaultdict(list))
+    for membership, user in session.exec(select(Membership, User).join(User, User.id == Membership.user_id)
+                                         .where(User.active)):
+        by_org[membership.organization_id][membership.role].append(user)
+    secretaries = defaultdict(list)
+    for instrument_id, user in session.exec(select(Secretaryship.instrument_id, User)
+                                            .join(User, User.id == Secretaryship.user_id).where(User.active)):
+        secretaries[instrument_id].append(user)
+    return by_org, secretaries
+
+
+def due_items(session: Session, today: date) -> dict[int, tuple[User, list[Item]]]:
+    """Recipient id → (user, items) for everything that should be told today (before any claim)."""
+    config = current_app.config
+    days_before, every = config["REMINDER_DAYS_BEFORE"], config["REMINDER_OVERDUE_EVERY_DAYS"]
+    by_org, secretaries = _people(session)
+    result: dict[int, tuple[User, list[Item]]] = {}
+
+    def tell(users, item):
+        for user in users:
+            result.setdefault(user.id, (user, []))[1].append(item)
+
+    rows = _open_reports(session, today, max(days_before, default=0))
+    returns = _latest_returns(session, [r.id for r, *_ in rows if r.status == "returned"])
+    for report, checkpoint, obligation, instrument, organization in rows:
+        people = by_org[report.organization_id]
+        reporters = people["focal_point"] or people["alternate"] or by_org[report.via_group_id]["focal_point"]
+        parts = (report, checkpoint, obligation, instrument, organization, today)
+        stage = reminder_stage(checkpoint.due_on, today, days_before, every)
+        if stage:
+            tell(reporters, Item("reminder", stage, *parts))
+        late = (today - checkpoint.due_on).days
+        if late >= config["ESCALATE_TO_HEAD_DAYS"]:
+            tell(people["alternate"] + people["head"], Item("escalation_head", "escalation", *parts))
+        if late >= config["ESCALATE_TO_SECRETARY_DAYS"]:
+            tell(secretaries[instrument.id], Item("escalation_secretary", "escalation", *parts))
+        if report.id in returns:  # reporters hear of a return once
+            update = returns[report.id]
+            own = [u for u in reporters + people["alternate"] if u.id != update.author_id]  # not for own action
+            tell(list({u.id: u for u in own}.values()), Item("returned", f"returned-{update.id}", *parts,
+                                                             reason=update.reason))
+    _awaiting_verification(session, secretaries, tell, today)
+    return result
+
+
+def _awaiting_verification(session: Session, secretaries, tell, today: date) -> None:
+    """Secretaries hear once of each submission waiting for their verdict, except the one they made themselves."""
+    rows = session.exec(
+        select(StatusUpdate, Report, Checkpoint, Obligation, Instrument, Organization)
+        .join(Report, (Report.id == StatusUpdate.report_id) & (StatusUpdate.report_version == Report.version))
+        .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
+        .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+        .join(Instrument, Instrument.id == Obligation.instrument_id)
+        .join(Organization, Organization.id == Report.organization_id)
+        .where(Report.status == "submitted", StatusUpdate.status == "submitted", Report.retired_at.is_(None),
+               Instrument.retired_at.is_(None))).all()
+    for update, *parts in rows:
+        judges = [u for u in secretaries[parts[3].id] if u.id != update.author_id]  # not for one's own action
+        tell(judges, Item("submitted", f"submitted-{update.id}", *parts, today))
+
+
+def _latest_returns(session: Session, report_ids: list[int]) -> dict[int, StatusUpdate]:
+    latest = {}
+    for update in session.exec(select(StatusUpdate).where(StatusUpdate.report_id.in_(report_ids),
+                                                          StatusUpdate.status == "returned")
+                               .order_by(StatusUpdate.report_version)):
+        latest[update.report_id] = update
+    return latest
+
+
+def dedupe_key(item: Item, user: User) -> str:
+    """The claim of one item for one person: kind, stage, report, recipient."""
+    return f"{item.kind}:{item.stage}:report-{item.report.id}:user-{user.id}"
+
+
+def claim(session: Session, *, kind: str, key: str, user: User, now: datetime, checkpoint_id=None,
+          report_id=None, period=None) -> Notification | None:
+    """Insert the claim under its unique key; None when it was already claimed (by this or another clock).
+
+    INSERT … ON CONFLICT DO NOTHING, not a savepoint: with SQLite's Python driver a savepoint opened first in a
+    transaction commits on release, which would let a claim outlive a rolled-back email (or a dry run).
+    """
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = Notification.__table__
+    statement = (insert(table).values(kind=kind, dedupe_key=key, recipient_id=user.id, checkpoint_id=checkpoint_id,
+                                      report_id=report_id, period=period, claimed_at=now)
+                 .on_conflict_do_nothing(index_elements=[table.c.dedupe_key]).returning(table.c.id))
+    new_id = session.execute(statement).scalar()
+    return None if new_id is None else session.get(Notification, new_id)
+
+
+def run_reminders(session: Session, now: datetime, today: date, *, dry_run: bool = False,
+                  progress=None) -> RunSummary:
+    """Claim and queue today's reminders: one email per person listing all their new items (never an empty one).
+
+    Each person's claims and email are committed together; a dry run computes and rolls back.
+    """
+    summary = RunSummary()
+    recipients = due_items(session, today)
+    known = set(session.exec(select(Notification.dedupe_key).where(Notification.recipient_id.in_(recipients))))
+    for done, (user, items) in enumerate(recipients.values(), 1):
+        fresh = []
+        for item in items:
+            key = dedupe_key(item, user)
+            if key in known:
+                summary.already_sent += 1
+                continue
+            claimed = claim(session, kind=item.kind, key=key, user=user, now=now, checkpoint_id=item.checkpoint.id,
+                            report_id=item.report.id, period=item.stage)
+            if claimed is None:
+                summary.already_sent += 1
+                continue
+            fresh.append((item, claimed))
+        if fresh:
+            subject, text, html = outbox.render_email("reminders", user, items=[i for i, _ in fresh])
+            message = outbox.enqueue(session, kind="reminders", user=user, subject=subject, text=text, html=html,
+                                     now=now)
+            for item, claimed in fresh:
+                claimed.outbox_id = message.id
+                summary.by_kind[item.kind] += 1
+            summary.emails += 1
+            summary.items += len(fresh)
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+        if progress:
+            progress(done, len(recipients))
+    return summary

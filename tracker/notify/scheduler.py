@@ -1,0 +1,126 @@
+"""The clock process (Procfile `clock`, `mindet scheduler run`): APScheduler in its own process, never in web workers.
+
+Its one job, `tick`, decides from the database what is due: reminders once a day from the send hour, the digest
+of a period from its first working day, and delivery of the outbox. It is safe to run twice and to run late: every
+email is claimed under a unique key first. Only one clock works at a time — a PostgreSQL advisory lock, or a file
+lock beside the SQLite database; a second clock started by mistake waits idle and takes over if the first dies.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+from pathlib import Path
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from filelock import FileLock, Timeout
+from flask import current_app
+from sqlalchemy import text
+
+from tracker.db import get_engine, get_session
+from tracker.notify import outbox
+from tracker.notify.digests import send_digests
+from tracker.notify.reminders import run_reminders
+from tracker.periods import Period
+from tracker.timeutil import ALMATY, now_utc
+
+log = logging.getLogger(__name__)
+#: the advisory-lock key of the clock on PostgreSQL ("mindet" in ASCII)
+LOCK_KEY = 0x6D696E646574
+
+
+class Leadership:
+    """The right to run jobs: held for the life of the process, released when it exits."""
+
+    def __init__(self, release):
+        self.release = release
+
+
+def acquire_leadership(engine) -> Leadership | None:
+    """Take the clock lock without waiting; None when another clock holds it."""
+    if engine.dialect.name == "postgresql":
+        connection = engine.connect()  # the session-level lock lives as long as this connection
+        if connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}).scalar():
+            connection.commit()
+
+            def release():
+                # closing would only return the connection to the pool, still holding the lock: unlock first
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+                connection.commit()
+                connection.close()
+            return Leadership(release)
+        connection.close()
+        return None
+    database = engine.url.database
+    lock = FileLock(f"{database}.clock.lock" if database else str(Path.cwd() / "mindet.clock.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return None
+    return Leadership(lock.release)
+
+
+def tick(now: datetime | None = None) -> dict:
+    """Everything that is due at `now`: reminders (from the send hour), digests (from their first working day at
+    the send hour, late ones once), then delivery. Runs in an app context; returns what it did."""
+    now = now or now_utc()
+    config = current_app.config
+    local = now.astimezone(ALMATY)
+    session = get_session()
+    done = {}
+    if local.hour >= config["SEND_HOUR"]:
+        done["reminders"] = run_reminders(session, now, local.date()).emails
+        for kind in ("quarterly", "monthly"):
+            period = Period.containing(local.date(), kind)
+            if local.date() >= period.send_on(config["HOLIDAYS"]):
+                done[f"digest {period.label}"] = send_digests(session, period, now, local.date()).get("queued", 0)
+    delivered = outbox.deliver(session, now)
+    done.update(sent=delivered.sent, retrying=delivered.retrying, failed=delivered.failed)
+    return done
+
+
+def _tick_job(app) -> None:
+    with app.app_context():
+        try:
+            log.info("tick: %s", tick())
+        except Exception:  # a bad tick must not stop the clock; the next one starts from the database again
+            log.exception("tick failed")
+
+
+def build_scheduler(app) -> BlockingScheduler:
+    """The clock's schedule: a tick every five minutes (Asia/Almaty); missed ticks are merged into one."""
+    scheduler = BlockingScheduler(timezone=ALMATY)
+    scheduler.add_job(_tick_job, "interval", minutes=5, args=[app], id="tick", replace_existing=True,
+                      coalesce=True, max_instances=1, misfire_grace_time=3600, next_run_time=datetime.now(ALMATY))
+    return scheduler
+
+
+def run_clock(app, *, wait_seconds: int = 60) -> None:
+    """Become the one clock (waiting idle while another holds the lock), then run the schedule and block."""
+    with app.app_context():
+        engine = get_engine()
+        leadership = acquire_leadership(engine)
+        while leadership is None:
+            log.warning("another clock holds the lock; this one stays idle and retries in %s s", wait_seconds)
+            time.sleep(wait_seconds)
+            leadership = acquire_leadership(engine)
+    log.info("clock started (Asia/Almaty); it catches up anything missed while it was down")
+    try:
+        build_scheduler(app).start()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("clock stopped")
+    finally:
+        leadership.release()
+
+
+def main() -> None:
+    """Start the clock and block (the Procfile's `clock`)."""
+    from tracker import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s clock %(levelname)s %(message)s")
+    run_clock(create_app())
+
+
+if __name__ == "__main__":
+    main()

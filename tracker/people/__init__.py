@@ -1,0 +1,1 @@
+"""People: accounts, passwords, who may see and change what, calendar feeds behind personal tokens."""

@@ -1,0 +1,110 @@
+"""Calendar feeds (iCalendar): checkpoints as all-day events behind a secret, revocable token."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from icalendar import Calendar, Event
+from sqlmodel import Session, select
+
+from tracker import audit
+from tracker.catalog.obligations import live_reports
+from tracker.models import CalendarFeed, Checkpoint, Instrument, Obligation, Organization, Report, User
+from tracker.people.permissions import Access
+
+SCOPES = ("user", "organization", "instrument")
+
+
+class FeedError(ValueError):
+    """A feed that cannot be made; the message says why."""
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def allowed(session: Session, access: Access, scope: str, key: str | None) -> bool:
+    """Whom a feed may cover: oneself; an organization one reports for (or administers, or is secretary of an
+    instrument it owes); any live instrument (every signed-in person can read them)."""
+    if scope == "user":
+        return key is None
+    if scope == "organization":
+        org = session.exec(select(Organization).where(Organization.code == key)).first()
+        return org is not None and (access.can_report_for(org.id) or access.is_admin or access.is_secretary)
+    if scope == "instrument":
+        return session.exec(select(Instrument.id).where(Instrument.key == key,
+                                                        Instrument.retired_at.is_(None))).first() is not None
+    return False
+
+
+def create_feed(session: Session, *, user: User, access: Access, scope: str, key: str | None, now: datetime,
+                ip: str | None = None) -> tuple[CalendarFeed, str]:
+    """A new feed and its token (shown once; only its hash is stored)."""
+    key = key or None
+    if scope not in SCOPES or not allowed(session, access, scope, key):
+        raise FeedError("no such calendar for you")
+    token = secrets.token_urlsafe(32)
+    feed = CalendarFeed(user_id=user.id, scope=scope, scope_key=key, token_hash=_hash(token), created_at=now)
+    session.add(feed)
+    session.flush()
+    audit.record(session=session, now=now, action="calendar.create", object_type="calendar_feed",
+                 object_id=str(feed.id), after={"scope": scope, "key": key}, actor_id=user.id, ip=ip)
+    return feed, token
+
+
+def revoke_feed(session: Session, feed: CalendarFeed, *, user: User, now: datetime, ip: str | None = None) -> None:
+    """End a feed's address for good."""
+    feed.revoked_at = now
+    session.add(feed)
+    audit.record(session=session, now=now, action="calendar.revoke", object_type="calendar_feed",
+                 object_id=str(feed.id), actor_id=user.id, ip=ip)
+
+
+def find_feed(session: Session, token: str) -> tuple[CalendarFeed, User] | None:
+    """The live feed of a token, with its owner (None if unknown, revoked, or the owner is disabled)."""
+    row = session.exec(select(CalendarFeed, User).join(User, User.id == CalendarFeed.user_id)
+                       .where(CalendarFeed.token_hash == _hash(token), CalendarFeed.revoked_at.is_(None))).first()
+    if row is None or not row[1].active:
+        return None
+    return row
+
+
+def _checkpoints(session: Session, feed: CalendarFeed, access: Access):
+    query = live_reports(Checkpoint, Obligation, Instrument, Organization.code)
+    if feed.scope == "user":
+        query = query.where(Report.organization_id.in_(access.organization_ids)
+                            | Instrument.id.in_(access.secretary_of))
+    elif feed.scope == "organization":
+        query = query.where(Organization.code == feed.scope_key)
+    else:
+        query = query.where(Instrument.key == feed.scope_key)
+    grouped: dict[int, tuple] = {}
+    for checkpoint, obligation, instrument, code in session.exec(query.order_by(Checkpoint.due_on)):
+        entry = grouped.setdefault(checkpoint.id, (checkpoint, obligation, instrument, []))
+        entry[3].append(code)
+    return grouped.values()
+
+
+def render_feed(session: Session, feed: CalendarFeed, access: Access, base_url: str, now: datetime) -> bytes:
+    """The feed as iCalendar bytes: one all-day event per checkpoint, on its due date."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Mindet//Obligations tracker//RU")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", f"Mindet · {feed.scope_key or 'мои сроки'}")
+    calendar.add("x-wr-timezone", "Asia/Almaty")
+    for checkpoint, obligation, instrument, codes in _checkpoints(session, feed, access):
+        event = Event()
+        event.add("uid", f"checkpoint-{checkpoint.id}@mindet")
+        event.add("dtstamp", now)
+        event.add("dtstart", checkpoint.due_on)
+        event.add("dtend", checkpoint.due_on + timedelta(days=1))
+        event.add("summary", f"{instrument.key} · мера {obligation.number} · {checkpoint.label or checkpoint.period}")
+        link = f"{base_url}/checkpoints/{checkpoint.id}"
+        event.add("description", f"{obligation.text}\n\nИсполнители: {', '.join(sorted(set(codes)))}\n{link}")
+        event.add("url", link)
+        event.add("transp", "TRANSPARENT")
+        calendar.add_component(event)
+    return calendar.to_ical()

@@ -1,0 +1,265 @@
+"""Status updates on reports: who may move a report from which status to which, evidence, and no lost update."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask_babel import gettext as _
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from tracker import audit
+from tracker.models import Checkpoint, Evidence, Instrument, Obligation, Organization, Report, StatusUpdate, User
+from tracker.people.permissions import Access
+from tracker.reporting.evidence import Upload
+from tracker.reporting.storage import EvidenceStore
+
+REPORTER, SECRETARY = "reporter", "secretary"
+OPEN = ("not_started", "in_progress", "submitted", "returned")
+MAX_NOTE = 20_000
+
+
+@dataclass(frozen=True)
+class Move:
+    """One allowed transition: from a status to another, by whom, and what it must carry."""
+
+    source: str
+    target: str
+    by: str
+    needs_reason: bool = False
+    needs_source: bool = False
+    needs_evidence: bool = False
+
+
+MOVES = (
+    *(Move(s, "in_progress", REPORTER) for s in ("not_started", "in_progress", "returned", "submitted")),
+    *(Move(s, "submitted", REPORTER, needs_evidence=True) for s in ("not_started", "in_progress", "returned")),
+    Move("submitted", "accepted", SECRETARY),
+    Move("submitted", "returned", SECRETARY, needs_reason=True),
+    Move("accepted", "returned", SECRETARY, needs_reason=True),  # reopened: accepted by mistake
+    *(Move(s, t, SECRETARY, needs_reason=True, needs_source=True)
+      for s in OPEN for t in ("not_applicable", "cancelled")),
+    *(Move(s, "not_started", SECRETARY, needs_reason=True) for s in ("not_applicable", "cancelled")),
+)
+_MOVES = {(m.source, m.target): m for m in MOVES}
+
+
+class ReportingError(Exception):
+    """A refused action; the message is shown to the person as is."""
+
+
+class StaleReport(ReportingError):
+    """The report changed since the person opened it: what changed, so they can decide and resubmit."""
+
+    def __init__(self, report: Report, updates: list[tuple[StatusUpdate, User | None]]):
+        self.report, self.updates = report, updates
+        latest = updates[-1] if updates else None
+        who = latest[1].name if latest and latest[1] else _("другой пользователь")
+        super().__init__(_("Отчёт уже изменил(а) %(who)s — ваш текст сохранён ниже, проверьте изменения и "
+                           "отправьте снова.", who=who))
+
+
+@dataclass
+class ReportContext:
+    """A report with the rows that decide who may touch it."""
+
+    report: Report
+    checkpoint: Checkpoint
+    obligation: Obligation
+    instrument: Instrument
+    organization: Organization
+
+
+def load_report(session: Session, report_id: int) -> ReportContext | None:
+    """A live report with its checkpoint, obligation, instrument and organization (one query)."""
+    row = session.exec(
+        select(Report, Checkpoint, Obligation, Instrument, Organization)
+        .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
+        .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+        .join(Instrument, Instrument.id == Obligation.instrument_id)
+        .join(Organization, Organization.id == Report.organization_id)
+        .where(Report.id == report_id, Instrument.retired_at.is_(None))).first()
+    return ReportContext(*row) if row else None
+
+
+def can_read(access: Access, ctx: ReportContext) -> bool:
+    """Notes and evidence of a report: its organization's people, the instrument's secretaries, administrators."""
+    return (access.can_report_for(ctx.report.organization_id) or access.can_manage_instrument(ctx.instrument)
+            or access.is_admin)
+
+
+def role_of(access: Access, ctx: ReportContext) -> set[str]:
+    """The roles a person holds on this report; a secretary never judges a report they could write."""
+    roles = set()
+    if access.can_report_for(ctx.report.organization_id):
+        roles.add(REPORTER)
+    elif access.can_manage_instrument(ctx.instrument):
+        roles.add(SECRETARY)
+    return roles
+
+
+def allowed_moves(access: Access, ctx: ReportContext) -> list[Move]:
+    """The transitions this person may make on this report now (for the form)."""
+    if ctx.report.retired_at is not None or ctx.checkpoint.retired_at is not None:
+        return []
+    roles = role_of(access, ctx)
+    return [m for m in MOVES if m.source == ctx.report.status and m.by in roles]
+
+
+def post_update(*, session: Session, store: EvidenceStore, ctx: ReportContext, actor: User, access: Access,
+                target: str, expected_version: int, now: datetime, note: str | None = None,
+                reason: str | None = None, reason_source: str | None = None, no_evidence_reason: str | None = None,
+                evidence_period: str | None = None, uploads: Iterable[Upload] = (), links: Iterable[str] = (),
+                carried: Iterable[Evidence] = (), public_evidence: bool = False, ip: str | None = None,
+                stored: list[str] | None = None) -> StatusUpdate:
+    """Append a status update to a report, with its evidence; refuse stale, forbidden or incomplete ones.
+
+    Files are put in `store` before the caller commits; their keys are appended to `stored` so that the caller
+    can remove them if the transaction fails (see `forget_unreferenced`).
+    """
+    report = ctx.report
+    if report.version != expected_version:
+        raise StaleReport(report, updates_since(session, report, expected_version))
+    move = _MOVES.get((report.status, target))
+    if move is None or move not in allowed_moves(access, ctx):
+        raise ReportingError(_("Нельзя перевести отчёт из статуса «%(source)s» в «%(target)s».",
+                               source=status_label(report.status), target=status_label(target)))
+    note, reason, reason_source = _text(note), _text(reason), _text(reason_source)
+    no_evidence_reason = _text(no_evidence_reason)
+    if note and len(note) > MAX_NOTE:
+        raise ReportingError(_("Пояснение длиннее %(n)d символов.", n=MAX_NOTE))
+    if move.needs_reason and not reason:
+        raise ReportingError(_("Укажите причину."))
+    if move.needs_source and not reason_source:
+        raise ReportingError(_("Укажите основание (документ, протокол)."))
+    uploads, carried = list(uploads), list(carried)
+    links = [_checked_link(link) for link in links if link.strip()]
+    has_evidence = uploads or links or carried or _has_evidence(session, report)
+    if move.needs_evidence and not (has_evidence or no_evidence_reason):
+        raise ReportingError(_("Приложите хотя бы одно подтверждение (файл или ссылку) или объясните, почему его нет."))
+
+    before = {"status": report.status, "version": report.version}
+    # the conditional UPDATE is the real guard: of two concurrent writers with the same version, one wins
+    changed = session.execute(
+        update(Report).where(Report.id == report.id, Report.version == expected_version)
+        .values(status=target, version=expected_version + 1, updated_at=now,
+                submitted_at=now if target == "submitted" else Report.submitted_at)
+        .execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        session.refresh(report)
+        raise StaleReport(report, updates_since(session, report, expected_version))
+    session.refresh(report)
+    entry = StatusUpdate(report_id=report.id, status=target, previous_status=before["status"],
+                         report_version=report.version, note=note, reason=reason, reason_source=reason_source,
+                         no_evidence_reason=no_evidence_reason, covers_period=ctx.checkpoint.period,
+                         author_id=actor.id, created_at=now)
+    session.add(entry)
+    session.flush()
+    evidence = _attach(session, store, entry, actor, now, uploads, links, carried, public_evidence, stored,
+                       _text(evidence_period))
+    audit.record(session=session, now=now, action=f"report.{target}", object_type="report", object_id=str(report.id),
+                 before=before, after={"status": target, "version": report.version, "note": note, "reason": reason,
+                                       "reason_source": reason_source, "no_evidence_reason": no_evidence_reason,
+                                       "evidence": [e.file_name or e.url for e in evidence]},
+                 actor_id=actor.id, organization_id=report.organization_id, ip=ip)
+    return entry
+
+
+def _text(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def _checked_link(link: str) -> str:
+    link = link.strip()
+    parts = urlsplit(link)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(link) > 2000:
+        raise ReportingError(_("Ссылка «%(link)s» должна начинаться с http:// или https://.", link=link[:100]))
+    return link
+
+
+def _has_evidence(session: Session, report: Report) -> bool:
+    return session.exec(select(Evidence.id).where(Evidence.report_id == report.id).limit(1)).first() is not None
+
+
+def _attach(session, store, entry, actor, now, uploads, links, carried, public, stored, period) -> list[Evidence]:
+    rows = []
+    for upload in uploads:
+        if store.put(upload.path, upload.sha256) and stored is not None:
+            stored.append(upload.sha256)
+        rows.append(Evidence(kind="file", file_name=upload.file_name, storage_key=upload.sha256, sha256=upload.sha256,
+                             size=upload.size, content_type=upload.content_type, covers_period=period))
+    rows += [Evidence(kind="link", url=link, covers_period=period) for link in links]
+    rows += [Evidence(kind=e.kind, file_name=e.file_name, storage_key=e.storage_key, sha256=e.sha256, size=e.size,
+                      content_type=e.content_type, url=e.url, carried_from_id=e.id, is_public=e.is_public,
+                      covers_period=e.covers_period)
+             for e in carried]
+    for row in rows:
+        row.report_id, row.status_update_id, row.uploaded_by_id = entry.report_id, entry.id, actor.id
+        row.created_at = now
+        row.is_public = row.is_public or public
+        session.add(row)
+    session.flush()
+    return rows
+
+
+def forget_unreferenced(session: Session, store: EvidenceStore, keys: list[str]) -> None:
+    """After a failed transaction: remove files it stored that no committed evidence row refers to."""
+    for key in keys:
+        if session.exec(select(Evidence.id).where(Evidence.storage_key == key).limit(1)).first() is None:
+            store.delete(key)
+
+
+def updates_since(session: Session, report: Report, version: int) -> list[tuple[StatusUpdate, User | None]]:
+    """The updates a person who opened the report at `version` has not seen, oldest first, with authors."""
+    return list(session.exec(
+        select(StatusUpdate, User).join(User, User.id == StatusUpdate.author_id, isouter=True)
+        .where(StatusUpdate.report_id == report.id, StatusUpdate.report_version > version)
+        .order_by(StatusUpdate.report_version)).all())
+
+
+def previous_report(session: Session, ctx: ReportContext) -> tuple[Report, Checkpoint] | None:
+    """The same organization's report on the latest earlier checkpoint of the obligation that was submitted."""
+    return session.exec(
+        select(Report, Checkpoint).join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
+        .where(Checkpoint.obligation_id == ctx.obligation.id, Checkpoint.due_on < ctx.checkpoint.due_on,
+               Report.organization_id == ctx.report.organization_id,
+               Report.status.in_(("submitted", "accepted")))
+        .order_by(Checkpoint.due_on.desc())).first()
+
+
+def carry_forward(*, session: Session, store: EvidenceStore, ctx: ReportContext, actor: User, access: Access,
+                  expected_version: int, now: datetime, ip: str | None = None) -> StatusUpdate:
+    """"No change since last period": submit again with the previous note and its still-valid evidence.
+
+    Evidence marked as covering exactly the previous period is not carried; evidence without a period or with a
+    longer one (a law, a standing order) is.
+    """
+    if ctx.obligation.deadline_kind not in ("recurring", "continuous"):
+        raise ReportingError(_("«Без изменений» доступно только для периодических мер."))
+    found = previous_report(session, ctx)
+    if found is None:
+        raise ReportingError(_("Нет отчёта за прошлый период, который можно перенести."))
+    previous, previous_checkpoint = found
+    last = session.exec(select(StatusUpdate).where(StatusUpdate.report_id == previous.id,
+                                                   StatusUpdate.status == "submitted")
+                        .order_by(StatusUpdate.report_version.desc())).first()
+    carried = [e for e in session.exec(select(Evidence).where(Evidence.report_id == previous.id))
+               if e.covers_period != previous_checkpoint.period]
+    return post_update(
+        session=session, store=store, ctx=ctx, actor=actor, access=access, target="submitted",
+        expected_version=expected_version, now=now, note=last.note if last else None,
+        reason=_("Без изменений по сравнению с периодом %(period)s.", period=previous_checkpoint.period),
+        no_evidence_reason=last.no_evidence_reason if last else None, carried=carried, ip=ip)
+
+
+def status_label(status: str) -> str:
+    """A status in the person's language."""
+    return {
+        "not_started": _("не начато"), "in_progress": _("в работе"), "submitted": _("на проверке"),
+        "returned": _("возвращено"), "accepted": _("принято"), "not_applicable": _("неприменимо"),
+        "cancelled": _("отменено"),
+    }.get(status, status)

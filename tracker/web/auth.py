@@ -1,0 +1,189 @@
+"""Signing in and out (Flask-Login over server-side sessions), invitations and password resets."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask import session as cookie
+from flask_babel import gettext as _
+from flask_login import LoginManager, current_user, login_user, logout_user
+
+from tracker import audit
+from tracker.db import get_session
+from tracker.notify import mail
+from tracker.people import accounts, passwords
+from tracker.people.permissions import PUBLIC_ENDPOINTS
+from tracker.timeutil import now_utc
+from tracker.web.forms import EmailForm, LoginForm, NewPasswordForm
+from tracker.web.security import limiter
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = None
+login_manager.session_protection = None  # the server-side session row is the protection
+
+
+def _client_ip() -> str | None:
+    return request.remote_addr
+
+
+def _login_rate() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    """The user of this cookie, if its server-side session is still alive."""
+    session = get_session()
+    config = current_app.config
+    user = accounts.resolve_session(
+        session=session, token=cookie.get("login_token"), user_id=int(user_id), now=now_utc(),
+        idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+        absolute=timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]))
+    if session.dirty:
+        session.commit()  # last_seen_at, or the revocation of an expired session
+    return user
+
+
+def _require_login():
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None or current_user.is_authenticated:
+        return None
+    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+
+
+def _safe_next(target: str | None) -> str:
+    parts = urlsplit(target or "")
+    if not target or parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("catalog.instruments")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_rate, methods=["POST"])
+def login():
+    """Sign in with email and password; one message for every failure (no account enumeration)."""
+    if current_user.is_authenticated:
+        return redirect(url_for("catalog.instruments"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        session = get_session()
+        now = now_utc()
+        user = accounts.authenticate(session=session, email=form.email.data, password=form.password.data, now=now,
+                                     ip=_client_ip())
+        if user is not None:
+            cookie.clear()  # a fresh session at every sign-in
+            cookie["login_token"] = accounts.start_session(session=session, user=user, now=now, ip=_client_ip(),
+                                                           user_agent=request.user_agent.string)
+            cookie["lang"] = user.language
+            session.commit()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        session.commit()  # the failed attempt and the back-off are kept
+        flash(_("Неверный адрес или пароль, либо вход временно закрыт после нескольких неудачных попыток. "
+                "Подождите несколько минут или восстановите пароль."), "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    """End the session on the server too: a copied cookie stops working."""
+    session = get_session()
+    now = now_utc()
+    accounts.end_session(session=session, token=cookie.get("login_token"), now=now)
+    audit.record(session=session, now=now, action="logout", object_type="user", object_id=str(current_user.id),
+                 actor_id=current_user.id, ip=_client_ip())
+    session.commit()
+    logout_user()
+    cookie.clear()
+    flash(_("Вы вышли."), "info")
+    return redirect(url_for("auth.login"))
+
+
+def _set_password(kind: str, token: str):
+    session = get_session()
+    now = now_utc()
+    row = accounts.peek_token(session=session, token=token, kind=kind, now=now)
+    if row is None:
+        return render_template("auth/link_invalid.html"), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.redeem_token(session=session, token=token, kind=kind, password=form.password.data, now=now,
+                                  ip=_client_ip())
+        except passwords.PasswordRejected as exc:
+            session.rollback()
+            form.password.errors.append(_("Пароль не подходит: %(why)s.", why=_reason(exc)))
+        except accounts.AccountError:
+            session.rollback()
+            return render_template("auth/link_invalid.html"), 404
+        else:
+            session.commit()
+            flash(_("Пароль сохранён. Войдите с ним."), "info")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/set_password.html", form=form, kind=kind,
+                           email=accounts.get_user(session, row.user_id).email)
+
+
+def _reason(exc: passwords.PasswordRejected) -> str:
+    return {"too common or too easy to guess": _("слишком распространённый или легко угадываемый")}.get(
+        str(exc), _("не короче %(n)s символов", n=passwords.MIN_LENGTH))
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def invite(token: str):
+    """Accept an invitation: choose your own password (single-use link, 72 hours)."""
+    return _set_password("invite", token)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    """Choose a new password through a reset link (single-use, 72 hours)."""
+    return _set_password("reset", token)
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(_login_rate, methods=["POST"])
+def reset_request():
+    """Ask for a reset link; the answer is the same whether or not the account exists."""
+    form = EmailForm()
+    if form.validate_on_submit():
+        session = get_session()
+        user = accounts.find_user(session, form.email.data)
+        if user is not None and user.active:
+            send_link(session=session, user=user, kind="reset", created_by=None)
+        session.commit()
+        flash(_("Если такая учётная запись есть, на её адрес отправлена ссылка для смены пароля."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", form=form)
+
+
+def send_link(*, session, user, kind: str, created_by) -> tuple[str, bool]:
+    """Issue an invite or reset token and email its link: (link, delivered). A dead mail server loses nothing:
+    the token stands and the caller shows or prints the link to pass on by hand."""
+    token = accounts.issue_token(session=session, user=user, kind=kind, now=now_utc(), created_by=created_by)
+    link = f"{current_app.config['BASE_URL']}/{'invite' if kind == 'invite' else 'reset'}/{token}"
+    if kind == "invite":
+        subject = "Mindet: приглашение / шақыру / invitation"
+        text = (f"Здравствуйте, {user.name}!\n\nВас пригласили в Mindet — систему учёта исполнения трехсторонних "
+                f"дорожных карт и соглашений.\nЧтобы задать пароль и войти, откройте ссылку (действует 72 часа, "
+                f"один раз):\n\n{link}\n\nВаш адрес для входа: {user.email}\n")
+    else:
+        subject = "Mindet: смена пароля / password reset"
+        text = (f"Здравствуйте, {user.name}!\n\nЧтобы задать новый пароль, откройте ссылку (действует 72 часа, "
+                f"один раз):\n\n{link}\n\nЕсли вы не запрашивали смену пароля, просто удалите это письмо.\n")
+    try:
+        mail.send(mail.build_message(to=user.email, subject=subject, text=text))
+    except mail.MailError:
+        current_app.logger.exception("could not email the %s link to %s", kind, user.email)
+        return link, False
+    return link, True
+
+
+def init_app(app: Flask) -> None:
+    """Flask-Login, the sign-in requirement for every non-public endpoint, the auth blueprint."""
+    login_manager.init_app(app)
+    app.register_blueprint(bp)
+    app.before_request(_require_login)

@@ -1,0 +1,55 @@
+"""Languages: Russian by default, Kazakh and English; chosen by ?lang=, remembered in the session."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_babel import Babel, format_date, format_decimal, format_percent, get_locale
+from flask_login import current_user
+
+from tracker.timeutil import ALMATY, today_almaty
+
+
+def select_locale() -> str:
+    """The request's language: an explicit ?lang=, the choice remembered in the session, the account's language,
+    then Russian.
+
+    The browser's Accept-Language is not used: most machines here say en-US, yet the working language is Russian.
+    """
+    languages = current_app.config["LANGUAGES"]
+    asked = request.args.get("lang")
+    if asked in languages:
+        session["lang"] = asked
+        return asked
+    if session.get("lang") in languages:
+        return session["lang"]
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language  # the language chosen on the account page
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def localized(obj, field: str) -> str | None:
+    """obj.<field>_<lang> for the current language, falling back to Russian (the source language)."""
+    lang = str(get_locale() or "ru")
+    return getattr(obj, f"{field}_{lang}", None) or getattr(obj, f"{field}_ru")
+
+
+def format_day(value, with_time: bool = False) -> str:
+    """A date (or a moment, in Almaty time) the way the interface language writes it: 31.12.2025 in Russian and
+    Kazakh, 31 Dec 2025 in English."""
+    if value is None:
+        return "—"
+    english = str(get_locale()) == "en"
+    if with_time:
+        moment = value.astimezone(ALMATY)
+        return format_date(moment.date(), "d MMM yyyy" if english else "dd.MM.yyyy") + moment.strftime(" %H:%M")
+    return format_date(value, "d MMM yyyy" if english else "dd.MM.yyyy")
+
+
+def init_app(app: Flask) -> None:
+    """Wire Flask-Babel and expose helpers to templates."""
+    Babel(app, locale_selector=select_locale, default_translation_directories="translations")
+    app.jinja_env.globals.update(localized=localized, get_locale=get_locale)
+    app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["format_number"] = format_decimal
+    app.jinja_env.filters["format_percent"] = format_percent
+    app.context_processor(lambda: {"today": today_almaty()})

@@ -1,0 +1,173 @@
+"""Administration: accounts, invitations, roles, the email delivery log."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import case, func
+from sqlmodel import select
+
+from tracker import audit
+from tracker.db import get_session
+from tracker.models import Instrument, Membership, Organization, OutboxMessage, Secretaryship, User
+from tracker.notify import outbox
+from tracker.people import accounts
+from tracker.people.permissions import require, require_admin
+from tracker.timeutil import now_utc
+from tracker.web.auth import send_link
+from tracker.web.forms import ConfirmForm, InviteForm, UserAdminForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+def _admins_only():
+    require_admin()
+
+
+def _invite_form() -> InviteForm:
+    session = get_session()
+    form = InviteForm()
+    form.organizations.choices = [(o.code, f"{o.code} — {o.name_ru}") for o in session.exec(
+        select(Organization).where(Organization.retired_at.is_(None)).order_by(Organization.code))]
+    form.instruments.choices = [(i.key, i.key) for i in session.exec(
+        select(Instrument).where(Instrument.retired_at.is_(None)).order_by(Instrument.key))]
+    return form
+
+
+@bp.get("/users")
+def users():
+    """Every account with its roles; the invitation form."""
+    session = get_session()
+    people = session.exec(select(User).order_by(User.email)).all()
+    orgs = {}
+    for user_id, code, role in session.exec(select(Membership.user_id, Organization.code, Membership.role)
+                                            .join(Organization)):
+        orgs.setdefault(user_id, []).append(f"{code} ({role})")
+    secretaries = {}
+    for user_id, key in session.exec(select(Secretaryship.user_id, Instrument.key).join(Instrument)):
+        secretaries.setdefault(user_id, []).append(key)
+    return render_template("admin/users.html", people=people, orgs=orgs, secretaries=secretaries,
+                           form=_invite_form())
+
+
+@bp.post("/users/invite")
+def invite():
+    """Create the account with its role and email a single-use link to set a password."""
+    form = _invite_form()
+    session = get_session()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(
+                session=session, email=form.email.data, name=form.name.data, role=form.role.data,
+                org_codes=form.organizations.data, instrument_keys=form.instruments.data, now=now_utc(),
+                language=form.language.data, actor=current_user, ip=request.remote_addr)
+            link, delivered = send_link(session=session, user=user, kind="invite", created_by=current_user)
+        except accounts.AccountError as exc:
+            session.rollback()
+            flash(_("Приглашение не создано: %(why)s", why=str(exc)), "error")
+        else:
+            session.commit()
+            if delivered:
+                flash(_("Приглашение отправлено на %(email)s.", email=user.email), "info")
+            else:
+                flash(_("Почтовый сервер недоступен. Передайте ссылку лично: %(link)s", link=link), "error")
+            return redirect(url_for("admin.users"))
+    else:
+        for field, errors in form.errors.items():
+            flash(f"{getattr(form, field).label.text}: {'; '.join(map(str, errors))}", "error")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user(user_id: int):
+    """One account: activate or deactivate, administrator and observer flags."""
+    session = get_session()
+    person = session.get(User, user_id)
+    require(person is not None)
+    form = UserAdminForm(obj=person)
+    if form.validate_on_submit():
+        before = accounts.user_snapshot(session, person)
+        person.active, person.is_admin, person.is_observer = form.active.data, form.is_admin.data, \
+            form.is_observer.data
+        if not person.active:
+            accounts.end_all_sessions(session=session, user=person, now=now_utc())
+        audit.record(session=session, now=now_utc(), action="user.update", object_type="user",
+                     object_id=str(person.id), before=before, after=accounts.user_snapshot(session, person),
+                     actor_id=current_user.id, ip=request.remote_addr)
+        session.commit()
+        flash(_("Сохранено."), "info")
+        return redirect(url_for("admin.user", user_id=person.id))
+    return render_template("admin/user.html", person=person, form=form, reset_form=ConfirmForm(),
+                           snapshot=accounts.user_snapshot(session, person))
+
+
+@bp.post("/users/<int:user_id>/reset")
+def send_reset(user_id: int):
+    """Email the person a password-reset link."""
+    session = get_session()
+    person = session.get(User, user_id)
+    require(person is not None)
+    if ConfirmForm().validate_on_submit():
+        link, delivered = send_link(session=session, user=person, kind="reset", created_by=current_user)
+        session.commit()
+        flash(_("Ссылка отправлена.") if delivered else
+              _("Почтовый сервер недоступен. Передайте ссылку лично: %(link)s", link=link),
+              "info" if delivered else "error")
+    return redirect(url_for("admin.user", user_id=person.id))
+
+
+DELIVERY_STATUSES = ("pending", "sending", "retrying", "failed", "sent")
+
+
+@bp.get("/deliveries")
+def deliveries():
+    """The delivery log: every queued email with its status, attempts and last error; failed ones first."""
+    session = get_session()
+    status = request.args.get("status")
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = select(OutboxMessage)
+    if status in DELIVERY_STATUSES:
+        query = query.where(OutboxMessage.status == status)
+    failed_first = case((OutboxMessage.status == "failed", 0), (OutboxMessage.status == "retrying", 1), else_=2)
+    rows = session.exec(query.order_by(failed_first, OutboxMessage.id.desc()).offset((page - 1) * 50).limit(51)).all()
+    counts = dict(session.exec(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
+    return render_template("admin/deliveries.html", rows=rows[:50], has_next=len(rows) > 50, page=page,
+                           status=status, counts=counts, statuses=DELIVERY_STATUSES, form=ConfirmForm())
+
+
+@bp.post("/deliveries/test")
+def send_test_email():
+    """Queue a test message to the administrator and deliver it now: shows at once whether mail works."""
+    session = get_session()
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        now = now_utc()
+        subject, text, html = outbox.render_email("test", current_user)
+        message = outbox.enqueue(session, kind="test", user=current_user, subject=subject, text=text, html=html,
+                                 now=now)
+        session.commit()
+        outbox.deliver(session, now)
+        session.refresh(message)
+        if message.status == "sent":
+            flash(_("Тестовое письмо отправлено на %(email)s.", email=message.to_email), "info")
+        else:
+            flash(_("Почтовый сервер не принял письмо: %(error)s. Проверьте TRACKER_MAIL_*; письмо в очереди.",
+                    error=message.last_error), "error")
+    return redirect(url_for("admin.deliveries"))
+
+
+@bp.post("/deliveries/<int:message_id>/retry")
+def retry_delivery(message_id: int):
+    """Put a failed message back in the queue."""
+    session = get_session()
+    message = session.get(OutboxMessage, message_id)
+    require(message is not None and message.status == "failed")
+    if ConfirmForm().validate_on_submit():
+        outbox.retry(session, message, now_utc())
+        audit.record(session=session, now=now_utc(), action="outbox.retry", object_type="outbox_message",
+                     object_id=str(message.id), actor_id=current_user.id, ip=request.remote_addr)
+        session.commit()
+        flash(_("Письмо снова в очереди."), "info")
+    return redirect(url_for("admin.deliveries"))

@@ -1,0 +1,63 @@
+"""Read-only pages: instruments, an instrument's sections and obligations, an obligation's checkpoints."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from flask import Blueprint, abort, render_template
+from sqlalchemy import case, func
+from sqlmodel import select
+
+from tracker.catalog.obligations import ANSWERED, instrument_overview, obligation_views
+from tracker.db import get_session
+from tracker.models import Instrument, Report, Section
+from tracker.timeutil import today_almaty
+from tracker.web.forms import OpenEventForm
+
+bp = Blueprint("catalog", __name__)
+
+
+@bp.get("/")
+def instruments():
+    """Every instrument with its counts."""
+    today = today_almaty()
+    return render_template("catalog/instruments.html", rows=instrument_overview(session=get_session(), today=today),
+                           today=today)
+
+
+@bp.get("/instruments/<key>")
+def instrument(key: str):
+    """An instrument: header, then its sections with their obligations, owners and next due date."""
+    session = get_session()
+    inst = session.exec(select(Instrument).where(Instrument.key == key, Instrument.retired_at.is_(None))).first()
+    if inst is None:
+        abort(404)
+    today = today_almaty()
+    sections = session.exec(select(Section).where(Section.instrument_id == inst.id, Section.retired_at.is_(None))
+                            .order_by(Section.position)).all()
+    by_section = defaultdict(list)
+    for view in obligation_views(session=session, today=today, instrument=inst):
+        by_section[view.section.id].append(view)
+    return render_template("catalog/instrument.html", instrument=inst, sections=sections, by_section=by_section,
+                           today=today)
+
+
+@bp.get("/obligations/<path:key>")
+def obligation(key: str):
+    """An obligation: verbatim text, result, owners, and every checkpoint with its reports."""
+    session = get_session()
+    today = today_almaty()
+    views = obligation_views(session=session, today=today, keys=[key], include_retired=True)
+    if not views:
+        abort(404)
+    view = views[0]
+    answered = func.sum(case((Report.status.in_(ANSWERED), 1), else_=0))
+    reported = defaultdict(lambda: (0, 0))  # checkpoint id → (reports, submitted or done)
+    reported.update((cp_id, (total, done or 0)) for cp_id, total, done in session.exec(
+        select(Report.checkpoint_id, func.count(), answered)
+        .where(Report.checkpoint_id.in_([cp.id for cp, _ in view.checkpoints]), Report.retired_at.is_(None))
+        .group_by(Report.checkpoint_id)))
+    return render_template("catalog/obligation.html", view=view, ob=view.obligation, reported=reported,
+                           today=today, event_form=OpenEventForm(formdata=None))
+
+

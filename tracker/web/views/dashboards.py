@@ -1,0 +1,142 @@
+"""What secretaries and observers look at: the overdue view, dashboards with the on-time league table, exports."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask_babel import gettext as _
+from sqlmodel import select
+
+from tracker.catalog.obligations import export_record as obligation_record
+from tracker.catalog.obligations import obligation_views
+from tracker.db import get_session
+from tracker.insight import exports
+from tracker.insight.charts import bar_chart, line_chart
+from tracker.insight.figures import on_time_rates, progress, trend
+from tracker.insight.overdue import COLUMNS as OVERDUE_COLUMNS
+from tracker.insight.overdue import PAGE_SIZE, Filters, overdue_page, overdue_totals
+from tracker.insight.overdue import export_record as overdue_record
+from tracker.models import Instrument, Organization, Section
+from tracker.people.permissions import current_access, require
+from tracker.periods import Period
+from tracker.timeutil import today_almaty
+
+bp = Blueprint("dashboards", __name__)
+FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json",
+           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _instrument_or_404(key: str) -> Instrument:
+    inst = get_session().exec(select(Instrument).where(Instrument.key == key, Instrument.retired_at.is_(None))).first()
+    if inst is None:
+        abort(404)
+    return inst
+
+
+def _download(records: list[dict], fmt: str, name: str, columns=None, flat=None) -> Response:
+    """Records as a file: JSON as is, CSV and XLSX flattened with formulas neutralised."""
+    if fmt not in FORMATS:
+        abort(404)
+    columns = columns or exports.COLUMNS
+    flat = flat or exports.flatten
+    if fmt == "xlsx":
+        buffer = io.BytesIO()
+        exports.write_xlsx(records, buffer, columns=columns, flat=flat, title=name)
+        buffer.seek(0)
+        return send_file(buffer, mimetype=FORMATS[fmt], as_attachment=True, download_name=f"{name}.xlsx")
+    text = io.StringIO()
+    if fmt == "csv":
+        text.write("\ufeff")  # Excel opens UTF-8 CSV with Cyrillic correctly only with a BOM
+        exports.write_csv(records, text, columns=columns, flat=flat)
+    else:
+        exports.write_json(records, text)
+    return Response(text.getvalue(), mimetype=FORMATS[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+
+
+def _overdue_scope():
+    access = current_access()
+    require(access.is_admin or access.is_secretary)
+    return None if access.is_admin else sorted(access.secretary_of)
+
+
+@bp.get("/overdue")
+def overdue():
+    """Every overdue report of the secretary's instruments: filters, lateness first, totals, pages, printable."""
+    session = get_session()
+    scope = _overdue_scope()
+    filters = Filters.from_args(request.args)
+    page = max(request.args.get("page", 1, type=int), 1)
+    today = today_almaty()
+    rows, total, totals = overdue_page(session, filters, today, instrument_ids=scope, page=page)
+    instruments = session.exec(select(Instrument).where(Instrument.retired_at.is_(None)).order_by(Instrument.key))
+    instruments = [i for i in instruments if scope is None or i.id in scope]
+    sections = session.exec(select(Section.number).join(Instrument).where(Instrument.key == filters.instrument)
+                            .order_by(Section.position)).all() if filters.instrument else []
+    return render_template("dashboards/overdue.html", rows=rows, total=total, totals=totals, filters=filters,
+                           page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), instruments=instruments,
+                           sections=sections, organizations=[code for code, _n in totals], today=today)
+
+
+@bp.get("/overdue.<fmt>")
+def overdue_export(fmt: str):
+    """The overdue view, with its filters, as CSV, XLSX or JSON (all rows, not one page)."""
+    rows, _total, _totals = overdue_page(get_session(), Filters.from_args(request.args), today_almaty(),
+                                         instrument_ids=_overdue_scope(), page_size=None)
+    return _download([overdue_record(r) for r in rows], fmt, "overdue", columns=OVERDUE_COLUMNS,
+                     flat=exports.flat_cells)
+
+
+@bp.get("/instruments/<key>/obligations.<fmt>")
+def obligations_export(key: str, fmt: str):
+    """An instrument's obligation list as CSV, XLSX or JSON (the columns of `mindet obligations export`)."""
+    inst = _instrument_or_404(key)
+    views = obligation_views(session=get_session(), today=today_almaty(), instrument=inst)
+    return _download([obligation_record(v) for v in views], fmt, inst.key)
+
+
+def _dashboard(instrument: Instrument | None):
+    session = get_session()
+    today = today_almaty()
+    ids = [instrument.id] if instrument else None
+    counts, sections = progress(session, today, instrument.id if instrument else None)
+    quarter = quarter_arg(today, default=Period.containing(today, "quarterly").previous())
+    league = on_time_rates(session, instrument_ids=ids, start=quarter.start, end=quarter.end)
+    names = {o.code: o for o in session.exec(select(Organization).where(
+        Organization.code.in_([r.code for r in league])))}
+    by_organization = overdue_totals(session, Filters(instrument=instrument.key if instrument else None), today)
+    first = instrument.valid_from if instrument else min(
+        session.exec(select(Instrument.valid_from).where(Instrument.retired_at.is_(None))).all(), default=today)
+    points = trend(session, instrument_ids=ids, first=first, today=today)
+    charts = {
+        "sections": bar_chart([(f"{s.number}. {s.title_ru}", done / total if total else 0, f"{done} / {total}")
+                               for s, _i, done, total in sections], title=_("Исполнение по разделам"), max_value=1),
+        "overdue": bar_chart([(code, n, str(n)) for code, n in by_organization[:20]],
+                             title=_("Просрочено по организациям")),
+        "trend": line_chart(points, title=_("Своевременность отчётов по кварталам")),
+    }
+    return render_template("dashboards/dashboard.html", instrument=instrument, counts=counts, sections=sections,
+                           league=league, names=names, quarter=quarter, charts=charts, points=points,
+                           overdue_totals=by_organization, today=today)
+
+
+@bp.get("/dashboard")
+def overall():
+    """All instruments: counts by status, progress per section, overdue by organization, the on-time league table."""
+    return _dashboard(None)
+
+
+@bp.get("/instruments/<key>/dashboard")
+def instrument_dashboard(key: str):
+    """One instrument's dashboard."""
+    return _dashboard(_instrument_or_404(key))
+
+
+def quarter_arg(today: date, default: Period | None = None) -> Period:
+    """The quarter asked for in ?quarter=, else `default` (the current quarter if none)."""
+    try:
+        return Period.parse(request.args.get("quarter", ""))
+    except ValueError:
+        return default or Period.containing(today, "quarterly")

@@ -1,0 +1,42 @@
+"""Error pages that say where you are and what to do next; the health check for load balancers."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+
+from tracker.db import get_session
+
+
+def init_app(app: Flask) -> None:
+    """Register the error pages and /health."""
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return render_template("errors/400.html", reason=error.description), 400
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        reason = _("Загрузка больше %(mb)d МБ. Отправьте файлы по одному или уменьшите их.", mb=limit)
+        return render_template("errors/400.html", reason=reason), 413
+
+    @app.errorhandler(429)
+    def too_many(_error):
+        return render_template("errors/429.html"), 429
+
+    def health():
+        get_session().execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    app.add_url_rule("/health", "health", health)
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        return render_template("errors/500.html"), 500

@@ -1,0 +1,92 @@
+"""Organizations and their people: who the focal points, alternates and heads are; handing an organization over."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlmodel import select
+
+from tracker.db import get_session
+from tracker.models import GroupMembership, Membership, Organization, User
+from tracker.people import accounts
+from tracker.people.permissions import current_access, require, require_admin
+from tracker.timeutil import now_utc
+from tracker.web.auth import send_link
+from tracker.web.forms import HandoverForm
+
+bp = Blueprint("people", __name__)
+
+
+@bp.get("/organizations")
+def organizations():
+    """Every organization with its people by role."""
+    session = get_session()
+    orgs = session.exec(select(Organization).where(Organization.retired_at.is_(None))
+                        .order_by(Organization.kind, Organization.code)).all()
+    people = defaultdict(list)
+    for membership, user in session.exec(select(Membership, User).join(User).where(User.active)
+                                         .order_by(User.name)):
+        people[membership.organization_id].append((membership.role, user))
+    return render_template("people/organizations.html", orgs=orgs, people=people)
+
+
+def _organization(code: str) -> Organization:
+    org = get_session().exec(select(Organization).where(Organization.code == code)).first()
+    require(org is not None)
+    return org
+
+
+def _handover_form(org: Organization) -> HandoverForm:
+    form = HandoverForm()
+    form.from_user.choices = [(u.id, f"{u.name} <{u.email}> — {m.role}") for m, u in get_session().exec(
+        select(Membership, User).join(User).where(Membership.organization_id == org.id))]
+    return form
+
+
+@bp.get("/organizations/<code>")
+def organization(code: str):
+    """One organization: names, kind, group members or groups it belongs to, its people."""
+    session = get_session()
+    org = _organization(code)
+    members = session.exec(select(Organization).join(GroupMembership, GroupMembership.member_id == Organization.id)
+                           .where(GroupMembership.group_id == org.id).order_by(GroupMembership.position)).all()
+    groups = session.exec(select(Organization).join(GroupMembership, GroupMembership.group_id == Organization.id)
+                          .where(GroupMembership.member_id == org.id)).all()
+    people = session.exec(select(Membership, User).join(User).where(Membership.organization_id == org.id)
+                          .order_by(Membership.role, User.name)).all()
+    form = _handover_form(org) if current_access().is_admin else None
+    return render_template("people/organization.html", org=org, members=members, groups=groups, people=people,
+                           form=form)
+
+
+@bp.post("/organizations/<code>/handover")
+def handover(code: str):
+    """Administrator: move a departing person's role to another person in one step."""
+    require_admin()
+    session = get_session()
+    org = _organization(code)
+    form = _handover_form(org)
+    if form.validate_on_submit():
+        try:
+            to_user, is_new = accounts.hand_over(
+                session=session, organization=org, from_user=session.get(User, form.from_user.data),
+                to_email=form.to_email.data, to_name=form.to_name.data, now=now_utc(), actor=current_user,
+                ip=request.remote_addr)
+            delivered = True
+            if is_new:
+                delivered = send_link(session=session, user=to_user, kind="invite", created_by=current_user)[1]
+        except accounts.AccountError as exc:
+            session.rollback()
+            flash(_("Передача не выполнена: %(why)s", why=str(exc)), "error")
+        else:
+            session.commit()
+            flash(_("Организация передана: %(email)s.", email=to_user.email), "info")
+            if not delivered:
+                flash(_("Почтовый сервер недоступен: отправьте приглашение позже со страницы учётной записи."),
+                      "error")
+    else:
+        flash(_("Проверьте форму передачи."), "error")
+    return redirect(url_for("people.organization", code=org.code))

@@ -1,0 +1,334 @@
+"""Reporting pages: a checkpoint with its reports, a report with its timeline and update form, evidence downloads."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import case
+from sqlmodel import select
+
+from tracker.catalog.obligations import ANSWERED, AWAITING, checkpoint_status, live_reports
+from tracker.db import get_session
+from tracker.models import Checkpoint, Evidence, Instrument, Obligation, Organization, Report, Section
+from tracker.people.permissions import current_access, require
+from tracker.periods import Period
+from tracker.reporting import evidence as uploads_
+from tracker.reporting.checkpoints import open_event_checkpoint, reschedule, timeline
+from tracker.reporting.storage import evidence_store
+from tracker.reporting.workflow import (
+    SECRETARY,
+    ReportingError,
+    StaleReport,
+    allowed_moves,
+    can_read,
+    carry_forward,
+    forget_unreferenced,
+    load_report,
+    post_update,
+    previous_report,
+    status_label,
+)
+from tracker.timeutil import now_utc, today_almaty
+from tracker.web.forms import BulkUpdateForm, CarryForwardForm, OpenEventForm, ReportUpdateForm, RescheduleForm
+
+bp = Blueprint("reports", __name__)
+
+
+def _checkpoint_or_404(checkpoint_id: int):
+    row = get_session().exec(
+        select(Checkpoint, Obligation, Instrument, Section).join(Obligation, Obligation.id == Checkpoint.obligation_id)
+        .join(Instrument, Instrument.id == Obligation.instrument_id).join(Section, Section.id == Obligation.section_id)
+        .where(Checkpoint.id == checkpoint_id, Instrument.retired_at.is_(None))).first()
+    if row is None:
+        abort(404)
+    return row
+
+
+def _checkpoint_reports(session, checkpoint_id: int):
+    """(report, organization) of a checkpoint: lead executors first, then by code."""
+    return session.exec(select(Report, Organization).join(Organization, Organization.id == Report.organization_id)
+                        .where(Report.checkpoint_id == checkpoint_id, Report.retired_at.is_(None))
+                        .order_by(Report.is_lead.desc(), Organization.code)).all()
+
+
+@bp.get("/checkpoints/<int:checkpoint_id>")
+def checkpoint(checkpoint_id: int):
+    """A checkpoint: due dates and slippage, the lead executor's report, co-executors' reports, the timeline."""
+    session = get_session()
+    cp, ob, inst, section = _checkpoint_or_404(checkpoint_id)
+    access = current_access()
+    rows = _checkpoint_reports(session, cp.id)
+    today = today_almaty()
+    lead = [r.status for r, _org in rows if r.is_lead]
+    answered = sum(1 for r, _org in rows if r.status in ANSWERED)
+    readable = {r.id for r, _org in rows if access.can_report_for(r.organization_id)}
+    if access.can_manage_instrument(inst) or access.is_admin:
+        readable = {r.id for r, _org in rows}
+    events = timeline(session, cp, [r for r, _org in rows if r.id in readable])
+    groups = {}  # group id → [answered, expected]: "МИО: 14 of 20 regions reported"
+    for r, _org in rows:
+        if r.via_group_id:
+            counts = groups.setdefault(r.via_group_id, [0, 0])
+            counts[0] += r.status in ANSWERED
+            counts[1] += 1
+    group_names = {o.id: o for o in session.exec(select(Organization).where(Organization.id.in_(groups)))}
+    form = RescheduleForm(formdata=None, due_on=cp.due_on) if access.can_manage_instrument(inst) else None
+    return render_template("reports/checkpoint.html", cp=cp, ob=ob, instrument=inst, section=section, rows=rows,
+                           status=checkpoint_status(lead, cp.due_on, today), answered=answered, readable=readable,
+                           events=events, form=form, today=today,
+                           groups=[(group_names[g], done, total) for g, (done, total) in groups.items()])
+
+
+@bp.post("/checkpoints/<int:checkpoint_id>/reschedule")
+def reschedule_checkpoint(checkpoint_id: int):
+    """A secretary moves the due date, with reason and source."""
+    session = get_session()
+    cp, _ob, inst, _section = _checkpoint_or_404(checkpoint_id)
+    access = current_access()
+    require(access.can_manage_instrument(inst))
+    form = RescheduleForm()
+    if not form.validate():
+        _flash_errors(form)
+    else:
+        try:
+            change = reschedule(session=session, checkpoint=cp, instrument=inst, actor=current_user, access=access,
+                                new_due_on=form.due_on.data, reason=form.reason.data, source=form.source.data,
+                                now=now_utc(), ip=request.remote_addr)
+            session.commit()
+            flash(_("Срок перенесён с %(old)s на %(new)s.", old=change.old_due_on.strftime("%d.%m.%Y"),
+                    new=change.new_due_on.strftime("%d.%m.%Y")), "info")
+        except ReportingError as exc:
+            session.rollback()
+            flash(str(exc), "error")
+    return redirect(url_for("reports.checkpoint", checkpoint_id=cp.id))
+
+
+@bp.post("/obligations/<path:key>/events")
+def open_event(key: str):
+    """A secretary opens a checkpoint of an event-driven obligation."""
+    session = get_session()
+    row = session.exec(select(Obligation, Instrument).join(Instrument, Instrument.id == Obligation.instrument_id)
+                       .where(Obligation.key == key, Instrument.retired_at.is_(None))).first()
+    if row is None:
+        abort(404)
+    ob, inst = row
+    access = current_access()
+    require(access.can_manage_instrument(inst))
+    form = OpenEventForm()
+    if not form.validate():
+        _flash_errors(form)
+        return redirect(url_for("catalog.obligation", key=key))
+    try:
+        cp = open_event_checkpoint(session=session, obligation=ob, instrument=inst, actor=current_user,
+                                   access=access, label=form.label.data, due_on=form.due_on.data,
+                                   source=form.source.data, now=now_utc(), ip=request.remote_addr)
+        session.commit()
+    except ReportingError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("catalog.obligation", key=key))
+    flash(_("Контрольная точка открыта."), "info")
+    return redirect(url_for("reports.checkpoint", checkpoint_id=cp.id))
+
+
+def _report_or_404(report_id: int):
+    ctx = load_report(get_session(), report_id)
+    if ctx is None or not can_read(current_access(), ctx):
+        abort(404)
+    return ctx
+
+
+def _render_report(ctx, form, *, error=None, stale=None, status=200):
+    session = get_session()
+    access = current_access()
+    moves = allowed_moves(access, ctx)
+    form.status.choices = [(m.target, status_label(m.target)) for m in moves]
+    if form.status.data not in {m.target for m in moves} and moves:
+        form.status.data = moves[0].target
+    can_carry = (ctx.obligation.deadline_kind in ("recurring", "continuous")
+                 and any(m.target == "submitted" and m.by != SECRETARY for m in moves)
+                 and previous_report(session, ctx) is not None)
+    siblings = _checkpoint_reports(session, ctx.checkpoint.id)
+    carry_form = CarryForwardForm(formdata=None, version=ctx.report.version) if can_carry else None
+    return render_template("reports/report.html", ctx=ctx, form=form, moves=moves, error=error, stale=stale,
+                           events=timeline(session, ctx.checkpoint, [ctx.report]), siblings=siblings,
+                           carry_form=carry_form, today=today_almaty()), status
+
+
+@bp.get("/reports/<int:report_id>")
+def report(report_id: int):
+    """A report: status, the update form for whoever may act, the whole timeline."""
+    ctx = _report_or_404(report_id)
+    return _render_report(ctx, ReportUpdateForm(formdata=None, version=ctx.report.version))
+
+
+def _received_files(files) -> list:
+    """Check every uploaded file before anything is stored; the caller discards them after the transaction."""
+    files = [f for f in files if f and f.filename]
+    if len(files) > current_app.config["EVIDENCE_MAX_FILES"]:
+        raise uploads_.EvidenceRejected(_("Не больше %(n)d файлов за раз.", n=current_app.config["EVIDENCE_MAX_FILES"]))
+    limits = uploads_.Limits.from_config(current_app.config)
+    received = []
+    try:
+        for f in files:
+            received.append(uploads_.receive(f.stream, f.filename, limits))
+    except BaseException:
+        uploads_.discard(received)
+        raise
+    return received
+
+
+def _write(action):
+    """Run a reporting action in one transaction; on any failure remove the files it stored and re-raise."""
+    session, store, stored, received = get_session(), evidence_store(), [], []
+    try:
+        received = _received_files(request.files.getlist("files"))
+        result = action(received, stored)
+        session.commit()
+        return result
+    except BaseException:
+        session.rollback()
+        forget_unreferenced(session, store, stored)
+        raise
+    finally:
+        uploads_.discard(received)
+
+
+@bp.post("/reports/<int:report_id>")
+def update(report_id: int):
+    """Post a status update (reporters) or a verdict (secretaries) with the version the person saw."""
+    ctx = _report_or_404(report_id)
+    form = ReportUpdateForm()
+    form.status.choices = [(m.target, m.target) for m in allowed_moves(current_access(), ctx)]
+    if not form.validate():
+        return _render_report(ctx, form, error="; ".join(f"{getattr(form, f).label.text}: {' '.join(map(str, e))}"
+                                                         for f, e in form.errors.items()), status=400)
+    try:
+        _write(lambda received, stored: post_update(
+            session=get_session(), store=evidence_store(), ctx=ctx, actor=current_user, access=current_access(),
+            target=form.status.data, expected_version=form.version.data, now=now_utc(), note=form.note.data,
+            reason=form.reason.data, reason_source=form.reason_source.data,
+            no_evidence_reason=form.no_evidence_reason.data, evidence_period=form.evidence_period.data,
+            uploads=received, links=(form.links.data or "").splitlines(), public_evidence=form.public.data,
+            ip=request.remote_addr, stored=stored))
+    except StaleReport as exc:
+        ctx = load_report(get_session(), report_id)
+        # resubmitting now means "I saw the changes": the form carries the current version
+        form.version.data, form.version.raw_data = ctx.report.version, [str(ctx.report.version)]
+        return _render_report(ctx, form, error=str(exc), stale=exc.updates, status=409)
+    except (ReportingError, uploads_.EvidenceRejected) as exc:
+        return _render_report(load_report(get_session(), report_id), form, error=str(exc), status=400)
+    flash(_("Статус отчёта: %(status)s.", status=status_label(ctx.report.status)), "info")
+    return redirect(url_for("reports.report", report_id=report_id))
+
+
+@bp.post("/reports/<int:report_id>/carry-forward")
+def carry(report_id: int):
+    """"No change since last period" in one action."""
+    ctx = _report_or_404(report_id)
+    form = CarryForwardForm()
+    if not form.validate():
+        abort(400)
+    try:
+        _write(lambda _received, stored: carry_forward(
+            session=get_session(), store=evidence_store(), ctx=ctx, actor=current_user, access=current_access(),
+            expected_version=form.version.data, now=now_utc(), ip=request.remote_addr))
+    except StaleReport as exc:
+        ctx = load_report(get_session(), report_id)
+        return _render_report(ctx, ReportUpdateForm(formdata=None, version=ctx.report.version), error=str(exc),
+                              stale=exc.updates, status=409)
+    except ReportingError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("Отчёт отправлен: без изменений по сравнению с прошлым периодом."), "info")
+    return redirect(url_for("reports.report", report_id=report_id))
+
+
+@bp.get("/evidence/<int:evidence_id>")
+def evidence(evidence_id: int):
+    """Download an evidence file as an attachment (the original, UTF-8 file name), for those who may read it."""
+    session = get_session()
+    item = session.get(Evidence, evidence_id)
+    if item is None or item.kind != "file":
+        abort(404)
+    ctx = load_report(session, item.report_id)
+    access = current_access()
+    published = item.is_public and ctx is not None and ctx.report.status == "accepted" and access.is_observer
+    require(ctx is not None and (can_read(access, ctx) or published))
+    store = evidence_store()
+    if not store.exists(item.storage_key):
+        abort(404)
+    return send_file(store.open(item.storage_key), mimetype=item.content_type, as_attachment=True,
+                     download_name=item.file_name, max_age=0)
+
+
+@bp.get("/reports")
+def mine():
+    """My work: my organizations' returned reports, overdue ones, this quarter's, the next deadlines; one click to
+    report, or several at once."""
+    session = get_session()
+    access = current_access()
+    rows = _open_reports(session, access)
+    today = today_almaty()
+    quarter = Period.containing(today, "quarterly")
+    groups = {"returned": [], "overdue": [], "quarter": [], "next": []}
+    for row in rows:
+        report, cp = row[0], row[1]
+        if report.status == "returned":
+            groups["returned"].append(row)
+        elif cp.due_on < today:
+            groups["overdue"].append(row)
+        elif cp.due_on <= quarter.end:
+            groups["quarter"].append(row)
+        elif len(groups["next"]) < 15:
+            groups["next"].append(row)
+    return render_template("reports/mine.html", groups=groups, rows=rows, quarter=quarter,
+                           form=BulkUpdateForm(formdata=None), today=today)
+
+
+def _open_reports(session, access):
+    if not access.organization_ids:
+        return []
+    return session.exec(
+        live_reports(Report, Checkpoint, Obligation, Organization)
+        .where(Report.organization_id.in_(access.organization_ids), Report.status.in_(AWAITING))
+        .order_by(case((Report.status == "returned", 0), else_=1), Checkpoint.due_on, Obligation.key)
+        .limit(500)).all()  # returned ones first: they must never fall behind the limit
+
+
+@bp.post("/reports/bulk")
+def bulk():
+    """One update for several reports: all are written, or none (a stale or refused one names itself)."""
+    session = get_session()
+    access = current_access()
+    form = BulkUpdateForm()
+    form.reports.choices = [(f"{r.id}:{r.version}", str(r.id)) for r, *_rest in _open_reports(session, access)]
+    if not form.validate() or not form.reports.data:
+        flash(_("Отметьте отчёты и выберите статус (отчёт могли изменить — обновите страницу)."), "error")
+        return redirect(url_for("reports.mine"))
+    picked = [tuple(map(int, value.split(":"))) for value in form.reports.data]
+
+    def apply(received, stored):
+        for report_id, version in picked:
+            ctx = load_report(session, report_id)
+            try:
+                post_update(session=session, store=evidence_store(), ctx=ctx, actor=current_user, access=access,
+                            target=form.status.data, expected_version=version, now=now_utc(), note=form.note.data,
+                            no_evidence_reason=form.no_evidence_reason.data, uploads=received,
+                            links=(form.links.data or "").splitlines(), ip=request.remote_addr, stored=stored)
+            except ReportingError as exc:
+                raise ReportingError(f"{ctx.obligation.key} · {ctx.checkpoint.period} · {ctx.organization.code}: "
+                                     f"{exc}") from exc
+    try:
+        _write(apply)
+    except (ReportingError, uploads_.EvidenceRejected) as exc:
+        flash(_("Ничего не изменено. %(why)s", why=str(exc)), "error")
+        return redirect(url_for("reports.mine"))
+    flash(_("Обновлено отчётов: %(n)d.", n=len(picked)), "info")
+    return redirect(url_for("reports.mine"))
+
+
+def _flash_errors(form) -> None:
+    for field, errors in form.errors.items():
+        flash(f"{getattr(form, field).label.text}: {'; '.join(map(str, errors))}", "error")
