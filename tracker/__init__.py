@@ -1,50 +1,5 @@
 """Mindet: a tracker of the obligations in Kazakhstan's tripartite roadmaps and agreements."""
 
-from __future__ import annotations
+from tracker.app import create_app
 
-import logging
-from pathlib import Path
-
-from flask import Flask
-
-from tracker import config as config_module
-
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-
-
-def create_app(overrides: dict | None = None) -> Flask:
-    """Build the app: configuration → database → security → auth → i18n → blueprints → CLI. Nothing runs at import."""
-    app = Flask(__name__, instance_relative_config=True, template_folder=str(TEMPLATES))
-    app.config.update(config_module.load_config(Path(app.instance_path), overrides))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-
-    from tracker import cli, db, text
-    from tracker.people import permissions
-    from tracker.web import auth, i18n, security
-    from tracker.web.views import (
-        account,
-        admin,
-        audit,
-        calendar,
-        catalog,
-        dashboards,
-        errors,
-        meeting,
-        people,
-        public,
-        reports,
-    )
-
-    db.init_app(app)
-    security.init_app(app)
-    auth.init_app(app)
-    permissions.init_app(app)
-    i18n.init_app(app)
-    text.init_app(app)
-    for blueprint in (catalog.bp, people.bp, audit.bp, account.bp, admin.bp, reports.bp, dashboards.bp, meeting.bp,
-                      calendar.bp, public.bp):
-        app.register_blueprint(blueprint)
-    errors.init_app(app)
-    cli.init_app(app)
-    return app
+__all__ = ["create_app"]

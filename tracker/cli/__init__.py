@@ -1,153 +1,13 @@
-"""Command line: `mindet` (or `flask --app tracker`): db, roadmaps and obligations commands; the rest register here."""
+"""Command line: `mindet` (or `flask --app tracker`); each area's commands live in a module of their own."""
 
 from __future__ import annotations
 
-import sys
-from contextlib import contextmanager
-
-import click
-from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlmodel import select
-
-from tracker import migrate
-from tracker.catalog import loader, obligations, sync
-from tracker.db import get_session
-from tracker.insight import exports
-from tracker.models import Instrument
-from tracker.timeutil import now_utc, today_almaty
+from flask import Flask
 
 
-def fail(message: str) -> None:
-    """Print the error in red on stderr and exit 1 (every command ends this way on bad input)."""
-    click.secho(message, fg="red", err=True)
-    sys.exit(1)
-
-
-@contextmanager
-def _database_errors():
-    """Turn database failures into a message that says what to do next."""
-    try:
-        yield
-    except (OperationalError, ProgrammingError) as exc:
-        get_session().rollback()
-        detail = str(exc.orig).strip().splitlines()[0]
-        url = make_url(current_app.config["DATABASE_URL"]).render_as_string(hide_password=True)
-        if "no such table" in detail or "does not exist" in detail:
-            fail(f"The database has no Mindet schema ({detail}). Run `mindet db upgrade` first.")
-        fail(f"Database error at {url}: {detail}. Check TRACKER_DATABASE_URL and that the server is running.")
-
-
-@click.group("db")
-def db_group():
-    """Database schema (Alembic migrations)."""
-
-
-@db_group.command("upgrade")
-@click.option("--revision", default="head", show_default=True, help="Target revision.")
-@with_appcontext
-def db_upgrade(revision):
-    """Create or upgrade the schema of TRACKER_DATABASE_URL."""
-    with _database_errors():
-        migrate.upgrade(current_app.config["DATABASE_URL"], revision)
-    click.echo(f"Database at revision {revision}.")
-
-
-@db_group.command("downgrade")
-@click.argument("revision")
-@with_appcontext
-def db_downgrade(revision):
-    """Downgrade the schema to REVISION ("base" drops every table: data is lost)."""
-    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
-    click.echo(f"Database at revision {revision}.")
-
-
-@click.group("roadmaps")
-def roadmaps_group():
-    """Roadmap YAML files: validate and load into the database."""
-
-
-def _load_and_report(directory) -> loader.Catalog:
-    catalog = loader.load_catalog(directory)
-    for problem in catalog.problems:
-        click.secho(str(problem), fg="red", err=True)
-    return catalog
-
-
-_dir_option = click.option("--dir", "directory", type=click.Path(file_okay=False),
-                           help="Roadmaps folder (default: TRACKER_ROADMAPS_DIR, else roadmaps/).")
-
-
-@roadmaps_group.command("check")
-@_dir_option
-@with_appcontext
-def roadmaps_check(directory):
-    """Validate every file; print every problem (file:line: path: message). Exit 1 on any problem."""
-    catalog = _load_and_report(directory or current_app.config["ROADMAPS_DIR"])
-    if not catalog.is_valid:
-        fail(f"{len(catalog.problems)} problem(s); fix them and run `mindet roadmaps check` again.")
-    total = sum(len(p.obligations) for p in catalog.instruments)
-    for plan in catalog.instruments:
-        click.echo(f"{plan.file_name}: {len(plan.obligations)} obligations, {len(plan.sections)} sections")
-    click.echo(f"OK: {len(catalog.organizations.organizations)} organizations, "
-               f"{len(catalog.organizations.groups)} groups, {len(catalog.instruments)} instruments, "
-               f"{total} obligations.")
-
-
-@roadmaps_group.command("sync")
-@_dir_option
-@with_appcontext
-def roadmaps_sync(directory):
-    """Apply all files in one transaction: create, update, retire; nothing at all if any file is invalid."""
-    catalog = _load_and_report(directory or current_app.config["ROADMAPS_DIR"])
-    if not catalog.is_valid:
-        fail(f"{len(catalog.problems)} problem(s): nothing was changed. "
-              "Fix them (`mindet roadmaps check`) and sync again.")
-    session = get_session()
-    for plan in catalog.instruments:
-        click.echo(f"  {plan.file_name}: {len(plan.obligations)} obligations")
-    with _database_errors():
-        summary = sync.sync_catalog(session=session, catalog=catalog, now=now_utc())
-        session.commit()
-    for line in summary.lines():
-        click.echo(line)
-    click.echo("Synced." if summary.changed else "Already in sync: nothing changed.")
-
-
-@click.group("obligations")
-def obligations_group():
-    """Obligations: export."""
-
-
-@obligations_group.command("export")
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
-@click.option("--instrument", "instrument_key", help="Only this instrument's key, e.g. decent-work-2024-2025.")
-@click.option("--include-retired", is_flag=True, help="Also obligations that left the YAML.")
-@with_appcontext
-def obligations_export(fmt, instrument_key, include_retired):
-    """Write every obligation to stdout with owners, checkpoints and status."""
-    with _database_errors():
-        records = _export_records(instrument_key, include_retired)
-    (exports.write_json if fmt == "json" else exports.write_csv)(records, sys.stdout)
-
-
-def _export_records(instrument_key: str | None, include_retired: bool) -> list[dict]:
-    session = get_session()
-    instrument = None
-    if instrument_key:
-        instrument = session.exec(select(Instrument).where(Instrument.key == instrument_key)).first()
-        if instrument is None:
-            known = ", ".join(session.exec(select(Instrument.key).order_by(Instrument.key)))
-            fail(f"No instrument {instrument_key!r}. Known: {known or 'none (run `mindet roadmaps sync`)'}.")
-    views = obligations.obligation_views(session=session, today=today_almaty(), instrument=instrument,
-                                         include_retired=include_retired)
-    return [obligations.export_record(v) for v in views]
-
-
-def init_app(app: Flask) -> None:
-    """Register the command groups on the app's CLI."""
+def register_commands(app: Flask) -> None:
+    """Register every command group on the app's CLI."""
+    from tracker.cli.catalog import db_group, obligations_group, roadmaps_group
     from tracker.cli.mail import digest_group, mail_group, reminders_group, scheduler_group
     from tracker.cli.users import demo_group, users_group
 
@@ -155,9 +15,3 @@ def init_app(app: Flask) -> None:
                   digest_group, mail_group, scheduler_group):
         app.cli.add_command(group)
 
-
-def main() -> None:
-    """Entry point of the `mindet` command."""
-    from tracker import create_app
-
-    FlaskGroup(create_app=create_app, help="Mindet command line.")(prog_name="mindet")

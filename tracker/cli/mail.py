@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from tracker.cli import _database_errors, fail
+from tracker.cli.common import database_errors, fail
 from tracker.db import get_session
 from tracker.notify import outbox
 from tracker.notify.digests import render_digest, send_digests
@@ -49,7 +49,7 @@ def reminders_run(dry_run: bool, now_text: str | None):
     """Queue today's reminders (one email per person, claimed once per stage) and deliver the outbox."""
     now = _moment(now_text)
     session = get_session()
-    with _database_errors():
+    with database_errors():
         summary = run_reminders(session, now, today_almaty(now), dry_run=dry_run, progress=_progress("reminders"))
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(summary.by_kind.items())) or "none"
         verb = "would queue" if dry_run else "queued"
@@ -109,7 +109,7 @@ def digest_send(quarter: str, dry_run: bool):
     """Queue the period's digest for everyone subscribed to it (once each, ever) and deliver the outbox."""
     now = now_utc()
     period = _period(quarter, now)
-    with _database_errors():
+    with database_errors():
         counts = send_digests(get_session(), period, now, today_almaty(now), dry_run=dry_run,
                               progress=_progress("digests"))
         click.echo(f"Digest {period.label}{' (dry run)' if dry_run else ''}: "
@@ -127,7 +127,7 @@ def mail_group():
 @with_appcontext
 def mail_deliver():
     """Send every outbox message that is due (new ones and retries)."""
-    with _database_errors():
+    with database_errors():
         _deliver(now_utc())
 
 

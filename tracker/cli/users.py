@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import select
 
-from tracker.cli import fail
+from tracker.cli.common import fail
 from tracker.db import get_session
 from tracker.models import Instrument
 from tracker.people import accounts, passwords

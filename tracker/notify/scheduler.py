@@ -113,14 +113,3 @@ def run_clock(app, *, wait_seconds: int = 60) -> None:
     finally:
         leadership.release()
 
-
-def main() -> None:
-    """Start the clock and block (the Procfile's `clock`)."""
-    from tracker import create_app
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s clock %(levelname)s %(message)s")
-    run_clock(create_app())
-
-
-if __name__ == "__main__":
-    main()
