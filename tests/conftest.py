@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
-from tracker import create_app, migrate
+from tracker import audit, create_app, migrate
 from tracker.catalog.loader import load_catalog
 from tracker.catalog.sync import sync_catalog
 from tracker.db import make_engine
@@ -170,7 +170,8 @@ PASSWORD = "correct horse battery staple"
 def make_user(db, email: str, role: str, *, orgs=(), instruments=(), password: str = PASSWORD):
     """An account with one role, committed."""
     user = accounts.create_user(session=db, email=email, name=email.split("@")[0], role=role, org_codes=list(orgs),
-                                instrument_keys=list(instruments), password=password, now=NOW, actor_label="test")
+                                instrument_keys=list(instruments), password=password, now=NOW,
+                                by=audit.Actor(label="test"))
     db.commit()
     return user
 

@@ -57,9 +57,9 @@ def post(app, db, report_id: int, user, target: str, *, version: int | None = No
         try:
             entry = workflow.post_update(
                 session=db, store=LocalStore(app.config["EVIDENCE_DIR"]), ctx=ctx, actor=user,
-                access=access_for(db, user), target=target,
-                expected_version=ctx.report.version if version is None else version, now=now, uploads=uploads,
-                **fields)
+                access=access_for(db, user), now=now, submission=workflow.Submission(
+                    target=target, expected_version=ctx.report.version if version is None else version,
+                    uploads=uploads, **fields))
             db.commit()
         except Exception:
             db.rollback()

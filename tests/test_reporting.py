@@ -127,8 +127,8 @@ def test_concurrent_writers_with_the_same_version_one_wins(app, db, cast):
             with app.test_request_context():
                 try:
                     workflow.post_update(session=session, store=LocalStore(app.config["EVIDENCE_DIR"]), ctx=ctx,
-                                          actor=fp, access=access_for(session, fp), target="in_progress",
-                                          expected_version=0, now=NOW, note=note)
+                                          actor=fp, access=access_for(session, fp), now=NOW,
+                                          submission=workflow.Submission("in_progress", 0, note=note))
                     session.commit()
                     results.append("ok")
                 except StaleReport:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlmodel import Session
@@ -19,14 +20,24 @@ def _jsonable(value):
     return value
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who made a change: a person (their id) or a command (a label such as "roadmaps sync"), and from where."""
+
+    user_id: int | None = None
+    label: str | None = None
+    ip: str | None = None
+
+
 def record(*, session: Session, now: datetime, action: str, object_type: str, object_id: str | None = None,
-           before: dict | None = None, after: dict | None = None, actor_id: int | None = None,
-           actor_label: str | None = None, organization_id: int | None = None, ip: str | None = None) -> AuditEvent:
+           before: dict | None = None, after: dict | None = None, by: Actor | None = None,
+           organization_id: int | None = None) -> AuditEvent:
     """Add an audit row to the session (the caller's transaction commits or rolls it back with the change)."""
+    by = by or Actor()
     event = AuditEvent(
         occurred_at=now, action=action, object_type=object_type, object_id=object_id,
-        before=_jsonable(before), after=_jsonable(after), actor_id=actor_id, actor_label=actor_label,
-        organization_id=organization_id, ip=ip,
+        before=_jsonable(before), after=_jsonable(after), actor_id=by.user_id, actor_label=by.label,
+        organization_id=organization_id, ip=by.ip,
     )
     session.add(event)
     return event

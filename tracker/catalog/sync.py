@@ -70,8 +70,8 @@ def sync_catalog(*, session: Session, catalog: Catalog, now: datetime) -> SyncSu
         if instrument.key not in seen_keys:
             _retire_instrument(session, instrument, now, summary)
     session.flush()
-    audit.record(session=session, now=now, action="roadmaps.sync", object_type="catalog", actor_label=ACTOR,
-                 after={kind: dict(c) for kind, c in summary.counts.items()})
+    audit.record(session=session, now=now, action="roadmaps.sync", object_type="catalog",
+                 after={kind: dict(c) for kind, c in summary.counts.items()}, by=audit.Actor(label=ACTOR))
     return summary
 
 
@@ -94,7 +94,7 @@ def _upsert(session: Session, summary: SyncSummary, now: datetime, *, kind: str,
         session.add(obj)
         summary.add(kind, "created")
         audit.record(session=session, now=now, action=f"{object_type}.create", object_type=object_type,
-                     object_id=object_id, after=values, actor_label=ACTOR)
+                     object_id=object_id, after=values, by=audit.Actor(label=ACTOR))
         return obj
     changes = _set(existing, values)
     if not changes:
@@ -105,7 +105,7 @@ def _upsert(session: Session, summary: SyncSummary, now: datetime, *, kind: str,
     summary.add(kind, "updated")
     audit.record(session=session, now=now, action=f"{object_type}.update", object_type=object_type,
                  object_id=object_id, before={k: v[0] for k, v in changes.items()},
-                 after={k: v[1] for k, v in changes.items()}, actor_label=ACTOR)
+                 after={k: v[1] for k, v in changes.items()}, by=audit.Actor(label=ACTOR))
     return existing
 
 
@@ -130,7 +130,7 @@ def _sync_organizations(session: Session, catalog: Catalog, now: datetime, summa
             org.retired_at = now
             summary.add("organizations", "retired")
             audit.record(session=session, now=now, action="organization.retire", object_type="organization",
-                         object_id=code, actor_label=ACTOR)
+                         object_id=code, by=audit.Actor(label=ACTOR))
     session.flush()
     memberships = {(m.group_id, m.member_id): m for m in session.exec(select(GroupMembership))}
     wanted_memberships = set()
@@ -188,7 +188,7 @@ def _sync_instrument(session: Session, plan: InstrumentPlan, orgs: dict, now: da
             obligation.updated_at = now
             summary.add("obligations", "retired")
             audit.record(session=session, now=now, action="obligation.retire", object_type="obligation",
-                         object_id=key, actor_label=ACTOR)
+                         object_id=key, by=audit.Actor(label=ACTOR))
     session.flush()
     if live:
         _sync_owners_checkpoints_reports(session, instrument, live, orgs, now, summary)
@@ -320,7 +320,7 @@ def _retire_instrument(session, instrument, now, summary) -> None:
     instrument.retired_at = now
     summary.add("instruments", "retired")
     audit.record(session=session, now=now, action="instrument.retire", object_type="instrument",
-                 object_id=instrument.key, actor_label=ACTOR)
+                 object_id=instrument.key, by=audit.Actor(label=ACTOR))
     for obligation in session.exec(select(Obligation).where(Obligation.instrument_id == instrument.id,
                                                             Obligation.retired_at.is_(None))):
         obligation.retired_at = now

@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import select
 
+from tracker import audit
 from tracker.cli.common import fail
 from tracker.db import get_session
 from tracker.models import Instrument
@@ -46,7 +47,7 @@ def users_create(email, role, name, orgs, instruments, password):
     try:
         user = accounts.create_user(session=session, email=email, name=name, role=role, org_codes=list(orgs),
                                     instrument_keys=list(instruments), password=password, now=now_utc(),
-                                    actor_label="cli:users create")
+                                    by=audit.Actor(label="cli:users create"))
     except (accounts.AccountError, passwords.PasswordRejected) as exc:
         session.rollback()
         fail(f"Not created: {exc}.")
@@ -62,7 +63,8 @@ def users_invite(email, role, name, orgs, instruments):
     session = get_session()
     try:
         user = accounts.create_user(session=session, email=email, name=name, role=role, org_codes=list(orgs),
-                                    instrument_keys=list(instruments), now=now_utc(), actor_label="cli:users invite")
+                                    instrument_keys=list(instruments), now=now_utc(),
+                                    by=audit.Actor(label="cli:users invite"))
         link, delivered = send_link(session=session, user=user, kind="invite", created_by=None)
     except accounts.AccountError as exc:
         session.rollback()
@@ -109,7 +111,8 @@ def demo_seed():
         user = accounts.find_user(session, email)
         if user is None:
             accounts.create_user(session=session, email=email, name=name, role=role, org_codes=list(orgs),
-                                 instrument_keys=keys, password=password, now=now, actor_label="cli:demo seed")
+                                 instrument_keys=keys, password=password, now=now,
+                                 by=audit.Actor(label="cli:demo seed"))
         else:
             user.password_hash, user.active = passwords.hash_password(password), True
             user.failed_logins, user.locked_until = 0, None

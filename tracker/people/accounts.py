@@ -89,8 +89,7 @@ def set_roles(*, session: Session, user: User, role: str, org_codes: list[str] =
 
 def create_user(*, session: Session, email: str, name: str, role: str, now: datetime,
                 org_codes: list[str] = (), instrument_keys: list[str] = (), password: str | None = None,
-                language: str = "ru", actor: User | None = None, actor_label: str | None = None,
-                ip: str | None = None) -> User:
+                language: str = "ru", by: audit.Actor | None = None) -> User:
     """Create an account with one role (more can be added); audited. Refuses a taken email or weak password."""
     email = normalize_email(email)
     if "@" not in email:
@@ -105,8 +104,8 @@ def create_user(*, session: Session, email: str, name: str, role: str, now: date
     session.flush()
     set_roles(session=session, user=user, role=role, org_codes=list(org_codes), instrument_keys=list(instrument_keys))
     audit.record(session=session, now=now, action="user.create", object_type="user", object_id=str(user.id),
-                 after=user_snapshot(session, user), actor_id=actor.id if actor else None,
-                 actor_label=actor_label, ip=ip)
+                 after=user_snapshot(session, user),
+                 by=by)
     return user
 
 
@@ -115,13 +114,13 @@ def authenticate(*, session: Session, email: str, password: str, now: datetime, 
     user = find_user(session, email)
     if user is None:
         passwords.verify(None, password)
-        audit.record(session=session, now=now, action="login.failed", object_type="user", ip=ip,
-                     after={"email": normalize_email(email), "reason": "unknown account"})
+        audit.record(session=session, now=now, action="login.failed", object_type="user",
+                     after={"email": normalize_email(email), "reason": "unknown account"}, by=audit.Actor(ip=ip))
         return None
     if user.locked_until is not None and user.locked_until > now:
         passwords.verify(None, password)
         audit.record(session=session, now=now, action="login.failed", object_type="user", object_id=str(user.id),
-                     ip=ip, after={"reason": "locked", "locked_until": user.locked_until})
+                     after={"reason": "locked", "locked_until": user.locked_until}, by=audit.Actor(ip=ip))
         return None
     ok, new_hash = passwords.verify(user.password_hash, password)
     if not ok or not user.active:
@@ -132,14 +131,14 @@ def authenticate(*, session: Session, email: str, password: str, now: datetime, 
             user.locked_until = now + min(timedelta(minutes=2 ** (user.failed_logins - LOCK_AFTER_FAILURES)),
                                           MAX_LOCK)
         audit.record(session=session, now=now, action="login.failed", object_type="user", object_id=str(user.id),
-                     ip=ip, after={"failed_logins": user.failed_logins, "locked_until": user.locked_until,
-                                   "reason": "inactive" if ok else "wrong password"})
+                     after={"failed_logins": user.failed_logins, "locked_until": user.locked_until,
+                                   "reason": "inactive" if ok else "wrong password"}, by=audit.Actor(ip=ip))
         return None
     if new_hash:
         user.password_hash = new_hash
     user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
     audit.record(session=session, now=now, action="login", object_type="user", object_id=str(user.id),
-                 actor_id=user.id, ip=ip)
+                 by=audit.Actor(user_id=user.id, ip=ip))
     return user
 
 
@@ -191,7 +190,7 @@ def issue_token(*, session: Session, user: User, kind: str, now: datetime, creat
     session.add(OneTimeToken(kind=kind, token_hash=_digest(token), user_id=user.id, created_at=now,
                              expires_at=now + TOKEN_LIFETIME, created_by_id=created_by.id if created_by else None))
     audit.record(session=session, now=now, action=f"token.{kind}", object_type="user", object_id=str(user.id),
-                 actor_id=created_by.id if created_by else None)
+                 by=audit.Actor(user_id=created_by.id if created_by else None))
     return token
 
 
@@ -220,7 +219,7 @@ def redeem_token(*, session: Session, token: str, kind: str, password: str, now:
     user.failed_logins, user.locked_until = 0, None
     end_all_sessions(session=session, user=user, now=now)
     audit.record(session=session, now=now, action=f"password.set_by_{kind}", object_type="user",
-                 object_id=str(user.id), actor_id=user.id, ip=ip)
+                 object_id=str(user.id), by=audit.Actor(user_id=user.id, ip=ip))
     return user
 
 
@@ -235,14 +234,15 @@ def hand_over(*, session: Session, organization: Organization, from_user: User, 
     is_new = to_user is None
     if is_new:
         to_user = create_user(session=session, email=to_email, name=to_name or to_email, role=membership.role,
-                              org_codes=[organization.code], now=now, actor=actor, ip=ip)
+                              org_codes=[organization.code], now=now,
+                              by=audit.Actor(user_id=actor.id, ip=ip))
     elif to_user.id == from_user.id:
         raise AccountError("the organization is already with this person")
     else:
         set_roles(session=session, user=to_user, role=membership.role, org_codes=[organization.code])
     session.delete(membership)
     audit.record(session=session, now=now, action="organization.handover", object_type="organization",
-                 object_id=organization.code, organization_id=organization.id, actor_id=actor.id, ip=ip,
+                 object_id=organization.code, organization_id=organization.id,
                  before={"person": from_user.email, "role": membership.role},
-                 after={"person": to_user.email, "role": membership.role})
+                 after={"person": to_user.email, "role": membership.role}, by=audit.Actor(user_id=actor.id, ip=ip))
     return to_user, is_new

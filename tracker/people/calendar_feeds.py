@@ -50,7 +50,7 @@ def create_feed(session: Session, *, user: User, access: Access, scope: str, key
     session.add(feed)
     session.flush()
     audit.record(session=session, now=now, action="calendar.create", object_type="calendar_feed",
-                 object_id=str(feed.id), after={"scope": scope, "key": key}, actor_id=user.id, ip=ip)
+                 object_id=str(feed.id), after={"scope": scope, "key": key}, by=audit.Actor(user_id=user.id, ip=ip))
     return feed, token
 
 
@@ -59,7 +59,7 @@ def revoke_feed(session: Session, feed: CalendarFeed, *, user: User, now: dateti
     feed.revoked_at = now
     session.add(feed)
     audit.record(session=session, now=now, action="calendar.revoke", object_type="calendar_feed",
-                 object_id=str(feed.id), actor_id=user.id, ip=ip)
+                 object_id=str(feed.id), by=audit.Actor(user_id=user.id, ip=ip))
 
 
 def find_feed(session: Session, token: str) -> tuple[CalendarFeed, User] | None:

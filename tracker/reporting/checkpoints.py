@@ -56,7 +56,7 @@ def reschedule(*, session: Session, checkpoint: Checkpoint, instrument: Instrume
                  object_id=str(checkpoint.id), before={"due_on": checkpoint.due_on},
                  after={"due_on": new_due_on, "reason": reason, "source": source,
                         "slippage_days": (new_due_on - checkpoint.original_due_on).days},
-                 actor_id=actor.id, ip=ip)
+                 by=audit.Actor(user_id=actor.id, ip=ip))
     checkpoint.due_on = new_due_on
     session.add(checkpoint)
     session.flush()
@@ -88,7 +88,7 @@ def open_event_checkpoint(*, session: Session, obligation: Obligation, instrumen
     audit.record(session=session, now=now, action="checkpoint.open", object_type="checkpoint",
                  object_id=str(checkpoint.id), after={"obligation": obligation.key, "period": checkpoint.period,
                                                       "label": label, "due_on": due_on, "source": source},
-                 actor_id=actor.id, ip=ip)
+                 by=audit.Actor(user_id=actor.id, ip=ip))
     session.flush()
     return checkpoint
 

@@ -61,10 +61,11 @@ def load_demo_statuses(session: Session, path: Path = STATUSES_FILE) -> tuple[in
             note = step.get("note")
             workflow.post_update(
                 session=session, store=_NoFiles(), ctx=ctx, actor=actor, access=access_for(session, actor),
-                target=step["status"], expected_version=ctx.report.version, now=_moment(step["at"]),
-                note=f"{note}\n\n*Источник:* {entry['source']}" if note else None,
-                no_evidence_reason=f"Демонстрационные данные; подтверждение — источник: {entry['source']}",
-                reason=step.get("reason"))
+                now=_moment(step["at"]), submission=workflow.Submission(
+                    target=step["status"], expected_version=ctx.report.version,
+                    note=f"{note}\n\n*Источник:* {entry['source']}" if note else None,
+                    no_evidence_reason=f"Демонстрационные данные; подтверждение — источник: {entry['source']}",
+                    reason=step.get("reason")))
         applied += 1
     return applied, skipped
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -109,35 +109,57 @@ def allowed_moves(access: Access, ctx: ReportContext) -> list[Move]:
     return [m for m in MOVES if m.source == ctx.report.status and m.by in roles]
 
 
+@dataclass(frozen=True)
+class Submission:
+    """What a person asks of a report: the status to move it to, from the version they saw, and what comes with it."""
+
+    target: str
+    expected_version: int
+    note: str | None = None
+    reason: str | None = None
+    reason_source: str | None = None
+    no_evidence_reason: str | None = None
+    #: the period the new evidence covers, if it covers exactly one (then it is not carried to the next period)
+    evidence_period: str | None = None
+    uploads: Sequence[Upload] = ()
+    links: Sequence[str] = ()
+    carried: Sequence[Evidence] = ()
+    public_evidence: bool = False
+
+    def cleaned(self) -> Submission:
+        """The same with texts stripped (empty → None) and links checked."""
+        return replace(self, note=_text(self.note), reason=_text(self.reason), reason_source=_text(self.reason_source),
+                       no_evidence_reason=_text(self.no_evidence_reason), evidence_period=_text(self.evidence_period),
+                       uploads=list(self.uploads), carried=list(self.carried),
+                       links=[_checked_link(link) for link in self.links if link.strip()])
+
+
 def post_update(*, session: Session, store: EvidenceStore, ctx: ReportContext, actor: User, access: Access,
-                target: str, expected_version: int, now: datetime, note: str | None = None,
-                reason: str | None = None, reason_source: str | None = None, no_evidence_reason: str | None = None,
-                evidence_period: str | None = None, uploads: Iterable[Upload] = (), links: Iterable[str] = (),
-                carried: Iterable[Evidence] = (), public_evidence: bool = False, ip: str | None = None,
+                submission: Submission, now: datetime, ip: str | None = None,
                 stored: list[str] | None = None) -> StatusUpdate:
     """Append a status update to a report, with its evidence; refuse stale, forbidden or incomplete ones.
 
     Files are put in `store` before the caller commits; their keys are appended to `stored` so that the caller
     can remove them if the transaction fails (see `forget_unreferenced`).
     """
-    report = ctx.report
+    report, target, expected_version = ctx.report, submission.target, submission.expected_version
     if report.version != expected_version:
         raise StaleReport(report, updates_since(session, report, expected_version))
     move = _MOVES.get((report.status, target))
     if move is None or move not in allowed_moves(access, ctx):
         raise ReportingError(_("Нельзя перевести отчёт из статуса «%(source)s» в «%(target)s».",
                                source=status_label(report.status), target=status_label(target)))
-    note, reason, reason_source = _text(note), _text(reason), _text(reason_source)
-    no_evidence_reason = _text(no_evidence_reason)
+    submission = submission.cleaned()
+    note, reason, reason_source = submission.note, submission.reason, submission.reason_source
+    no_evidence_reason = submission.no_evidence_reason
     if note and len(note) > MAX_NOTE:
         raise ReportingError(_("Пояснение длиннее %(n)d символов.", n=MAX_NOTE))
     if move.needs_reason and not reason:
         raise ReportingError(_("Укажите причину."))
     if move.needs_source and not reason_source:
         raise ReportingError(_("Укажите основание (документ, протокол)."))
-    uploads, carried = list(uploads), list(carried)
-    links = [_checked_link(link) for link in links if link.strip()]
-    has_evidence = uploads or links or carried or _has_evidence(session, report)
+    has_evidence = (submission.uploads or submission.links or submission.carried
+                    or _has_evidence(session, report))
     if move.needs_evidence and not (has_evidence or no_evidence_reason):
         raise ReportingError(_("Приложите хотя бы одно подтверждение (файл или ссылку) или объясните, почему его нет."))
 
@@ -158,13 +180,12 @@ def post_update(*, session: Session, store: EvidenceStore, ctx: ReportContext, a
                          author_id=actor.id, created_at=now)
     session.add(entry)
     session.flush()
-    evidence = _attach(session, store, entry, actor, now, uploads, links, carried, public_evidence, stored,
-                       _text(evidence_period))
+    evidence = _attach(session, store, entry, submission, stored)
     audit.record(session=session, now=now, action=f"report.{target}", object_type="report", object_id=str(report.id),
                  before=before, after={"status": target, "version": report.version, "note": note, "reason": reason,
                                        "reason_source": reason_source, "no_evidence_reason": no_evidence_reason,
                                        "evidence": [e.file_name or e.url for e in evidence]},
-                 actor_id=actor.id, organization_id=report.organization_id, ip=ip)
+                 organization_id=report.organization_id, by=audit.Actor(user_id=actor.id, ip=ip))
     return entry
 
 
@@ -185,22 +206,22 @@ def _has_evidence(session: Session, report: Report) -> bool:
     return session.exec(select(Evidence.id).where(Evidence.report_id == report.id).limit(1)).first() is not None
 
 
-def _attach(session, store, entry, actor, now, uploads, links, carried, public, stored, period) -> list[Evidence]:
-    rows = []
-    for upload in uploads:
+def _attach(session, store, entry: StatusUpdate, submission: Submission, stored) -> list[Evidence]:
+    rows, period = [], submission.evidence_period
+    for upload in submission.uploads:
         if store.put(upload.path, upload.sha256) and stored is not None:
             stored.append(upload.sha256)
         rows.append(Evidence(kind="file", file_name=upload.file_name, storage_key=upload.sha256, sha256=upload.sha256,
                              size=upload.size, content_type=upload.content_type, covers_period=period))
-    rows += [Evidence(kind="link", url=link, covers_period=period) for link in links]
+    rows += [Evidence(kind="link", url=link, covers_period=period) for link in submission.links]
     rows += [Evidence(kind=e.kind, file_name=e.file_name, storage_key=e.storage_key, sha256=e.sha256, size=e.size,
                       content_type=e.content_type, url=e.url, carried_from_id=e.id, is_public=e.is_public,
                       covers_period=e.covers_period)
-             for e in carried]
+             for e in submission.carried]
     for row in rows:
-        row.report_id, row.status_update_id, row.uploaded_by_id = entry.report_id, entry.id, actor.id
-        row.created_at = now
-        row.is_public = row.is_public or public
+        row.report_id, row.status_update_id, row.uploaded_by_id = entry.report_id, entry.id, entry.author_id
+        row.created_at = entry.created_at
+        row.is_public = row.is_public or submission.public_evidence
         session.add(row)
     session.flush()
     return rows
@@ -250,10 +271,11 @@ def carry_forward(*, session: Session, store: EvidenceStore, ctx: ReportContext,
     carried = [e for e in session.exec(select(Evidence).where(Evidence.report_id == previous.id))
                if e.covers_period != previous_checkpoint.period]
     return post_update(
-        session=session, store=store, ctx=ctx, actor=actor, access=access, target="submitted",
-        expected_version=expected_version, now=now, note=last.note if last else None,
-        reason=_("Без изменений по сравнению с периодом %(period)s.", period=previous_checkpoint.period),
-        no_evidence_reason=last.no_evidence_reason if last else None, carried=carried, ip=ip)
+        session=session, store=store, ctx=ctx, actor=actor, access=access, now=now, ip=ip,
+        submission=Submission(
+            target="submitted", expected_version=expected_version, note=last.note if last else None,
+            reason=_("Без изменений по сравнению с периодом %(period)s.", period=previous_checkpoint.period),
+            no_evidence_reason=last.no_evidence_reason if last else None, carried=carried))
 
 
 def status_label(status: str) -> str:

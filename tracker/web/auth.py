@@ -94,7 +94,7 @@ def logout():
     now = now_utc()
     accounts.end_session(session=session, token=cookie.get("login_token"), now=now)
     audit.record(session=session, now=now, action="logout", object_type="user", object_id=str(current_user.id),
-                 actor_id=current_user.id, ip=_client_ip())
+                 by=audit.Actor(user_id=current_user.id, ip=_client_ip()))
     session.commit()
     logout_user()
     cookie.clear()

@@ -28,7 +28,7 @@ def settings():
             setattr(user, name, getattr(form, name).data)
         audit.record(session=session, now=now_utc(), action="user.settings", object_type="user",
                      object_id=str(user.id), before=before, after={f: getattr(user, f) for f in fields},
-                     actor_id=user.id, ip=request.remote_addr)
+                     by=audit.Actor(user_id=user.id, ip=request.remote_addr))
         session.commit()
         cookie["lang"] = user.language
         flash(_("Сохранено."), "info")

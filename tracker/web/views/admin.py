@@ -62,7 +62,7 @@ def invite():
             user = accounts.create_user(
                 session=session, email=form.email.data, name=form.name.data, role=form.role.data,
                 org_codes=form.organizations.data, instrument_keys=form.instruments.data, now=now_utc(),
-                language=form.language.data, actor=current_user, ip=request.remote_addr)
+                language=form.language.data, by=audit.Actor(user_id=current_user.id, ip=request.remote_addr))
             link, delivered = send_link(session=session, user=user, kind="invite", created_by=current_user)
         except accounts.AccountError as exc:
             session.rollback()
@@ -95,7 +95,7 @@ def user(user_id: int):
             accounts.end_all_sessions(session=session, user=person, now=now_utc())
         audit.record(session=session, now=now_utc(), action="user.update", object_type="user",
                      object_id=str(person.id), before=before, after=accounts.user_snapshot(session, person),
-                     actor_id=current_user.id, ip=request.remote_addr)
+                     by=audit.Actor(user_id=current_user.id, ip=request.remote_addr))
         session.commit()
         flash(_("Сохранено."), "info")
         return redirect(url_for("admin.user", user_id=person.id))
@@ -167,7 +167,7 @@ def retry_delivery(message_id: int):
     if ConfirmForm().validate_on_submit():
         outbox.retry(session, message, now_utc())
         audit.record(session=session, now=now_utc(), action="outbox.retry", object_type="outbox_message",
-                     object_id=str(message.id), actor_id=current_user.id, ip=request.remote_addr)
+                     object_id=str(message.id), by=audit.Actor(user_id=current_user.id, ip=request.remote_addr))
         session.commit()
         flash(_("Письмо снова в очереди."), "info")
     return redirect(url_for("admin.deliveries"))

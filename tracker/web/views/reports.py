@@ -20,6 +20,7 @@ from tracker.reporting.workflow import (
     SECRETARY,
     ReportingError,
     StaleReport,
+    Submission,
     allowed_moves,
     can_read,
     carry_forward,
@@ -207,11 +208,11 @@ def update(report_id: int):
     try:
         _write(lambda received, stored: post_update(
             session=get_session(), store=evidence_store(), ctx=ctx, actor=current_user, access=current_access(),
-            target=form.status.data, expected_version=form.version.data, now=now_utc(), note=form.note.data,
-            reason=form.reason.data, reason_source=form.reason_source.data,
-            no_evidence_reason=form.no_evidence_reason.data, evidence_period=form.evidence_period.data,
-            uploads=received, links=(form.links.data or "").splitlines(), public_evidence=form.public.data,
-            ip=request.remote_addr, stored=stored))
+            now=now_utc(), ip=request.remote_addr, stored=stored, submission=Submission(
+                target=form.status.data, expected_version=form.version.data, note=form.note.data,
+                reason=form.reason.data, reason_source=form.reason_source.data,
+                no_evidence_reason=form.no_evidence_reason.data, evidence_period=form.evidence_period.data,
+                uploads=received, links=(form.links.data or "").splitlines(), public_evidence=form.public.data)))
     except StaleReport as exc:
         ctx = load_report(get_session(), report_id)
         # resubmitting now means "I saw the changes": the form carries the current version
@@ -314,9 +315,10 @@ def bulk():
             ctx = load_report(session, report_id)
             try:
                 post_update(session=session, store=evidence_store(), ctx=ctx, actor=current_user, access=access,
-                            target=form.status.data, expected_version=version, now=now_utc(), note=form.note.data,
-                            no_evidence_reason=form.no_evidence_reason.data, uploads=received,
-                            links=(form.links.data or "").splitlines(), ip=request.remote_addr, stored=stored)
+                            now=now_utc(), ip=request.remote_addr, stored=stored, submission=Submission(
+                                target=form.status.data, expected_version=version, note=form.note.data,
+                                no_evidence_reason=form.no_evidence_reason.data, uploads=received,
+                                links=(form.links.data or "").splitlines()))
             except ReportingError as exc:
                 raise ReportingError(f"{ctx.obligation.key} · {ctx.checkpoint.period} · {ctx.organization.code}: "
                                      f"{exc}") from exc
