@@ -243,77 +243,103 @@ def responsible_reports(owners: list[ObligationOwner], orgs_by_id: dict, members
 
 
 def _sync_owners_checkpoints_reports(session, instrument, live, orgs, now, summary) -> None:
+    """Bring each live obligation's owners, checkpoints and reports in line with its plan."""
+    state = _InstrumentState.load(session, instrument)
     orgs_by_id = {o.id: o for o in orgs.values()}
-    members = defaultdict(list)
-    for m in session.exec(select(GroupMembership).order_by(GroupMembership.position)):
-        members[m.group_id].append(m.member_id)
-    of_instrument = Obligation.instrument_id == instrument.id
-    owners = defaultdict(dict)
-    for owner in session.exec(select(ObligationOwner).join(Obligation).where(of_instrument)):
-        owners[owner.obligation_id][owner.organization_id] = owner
-    checkpoints = defaultdict(dict)
-    for cp in session.exec(select(Checkpoint).join(Obligation).where(of_instrument)):
-        checkpoints[cp.obligation_id][cp.period] = cp
-    reports = defaultdict(dict)
-    for report in session.exec(select(Report).join(Checkpoint).join(Obligation).where(of_instrument)):
-        reports[report.checkpoint_id][report.organization_id] = report
-
     for obligation, plan in live:
-        current = owners[obligation.id]
-        wanted_owner_ids = set()
-        for position, owner_plan in enumerate(plan.owners):
-            org_id = orgs[owner_plan.code].id
-            wanted_owner_ids.add(org_id)
-            values = dict(position=position, is_lead=owner_plan.is_lead, is_by_agreement=owner_plan.is_by_agreement)
-            if org_id in current:
-                _set(current[org_id], values)
-            else:
-                current[org_id] = ObligationOwner(obligation_id=obligation.id, organization_id=org_id, **values)
-                session.add(current[org_id])
-        for org_id in list(current):
-            if org_id not in wanted_owner_ids:
-                session.delete(current.pop(org_id))  # the owner list is configuration; reports keep history
-        responsible = responsible_reports(sorted(current.values(), key=lambda o: o.position), orgs_by_id, members)
-
-        periods = {p.label: p for p in plan.deadline.periods(instrument.valid_from, instrument.valid_to)}
-        by_period = checkpoints[obligation.id]
-        for label, period in periods.items():
-            cp = by_period.get(label)
-            if cp is None:
-                cp = Checkpoint(obligation_id=obligation.id, period=label, starts_on=period.starts_on,
-                                due_on=period.ends_on, original_due_on=period.ends_on, created_at=now)
-                session.add(cp)
-                by_period[label] = cp
-                summary.add("checkpoints", "created")
-            elif cp.retired_at is not None:
-                cp.retired_at = None
-                summary.add("checkpoints", "updated")
-            else:
-                summary.add("checkpoints", "unchanged")
-        for label, cp in by_period.items():
-            if label not in periods and not cp.is_event and cp.retired_at is None:
-                cp.retired_at = now  # its reports and their history stay attached
-                summary.add("checkpoints", "retired")
+        owners = _sync_owners(session, obligation, plan, orgs, state.owners[obligation.id])
+        responsible = responsible_reports(sorted(owners.values(), key=lambda o: o.position), orgs_by_id,
+                                          state.members)
+        by_period = state.checkpoints[obligation.id]
+        _sync_checkpoints(session, instrument, obligation, plan, by_period, now, summary)
         session.flush()
         for cp in by_period.values():
-            if cp.retired_at is not None:
-                continue
-            existing = reports[cp.id]
-            for org_id, attrs in responsible.items():
-                report = existing.get(org_id)
-                if report is None:
-                    existing[org_id] = Report(checkpoint_id=cp.id, organization_id=org_id, updated_at=now, **attrs)
-                    session.add(existing[org_id])
-                    summary.add("reports", "created")
-                elif _set(report, dict(attrs, retired_at=None)):
-                    summary.add("reports", "updated")
-                else:
-                    summary.add("reports", "unchanged")
-            for org_id, report in existing.items():
-                if org_id not in responsible and report.retired_at is None:
-                    report.retired_at = now
-                    summary.add("reports", "retired")
+            if cp.retired_at is None:
+                _sync_reports(session, cp, responsible, state.reports[cp.id], now, summary)
     session.flush()
+
+
+@dataclass
+class _InstrumentState:
+    """What the database holds for one instrument, read in four queries: owners, checkpoints, reports, groups."""
+
+    members: dict = field(default_factory=lambda: defaultdict(list))
+    owners: dict = field(default_factory=lambda: defaultdict(dict))
+    checkpoints: dict = field(default_factory=lambda: defaultdict(dict))
+    reports: dict = field(default_factory=lambda: defaultdict(dict))
+
+    @classmethod
+    def load(cls, session, instrument) -> _InstrumentState:
+        """Read the instrument's current owners, checkpoints and reports, and every group's members."""
+        state = cls()
+        for m in session.exec(select(GroupMembership).order_by(GroupMembership.position)):
+            state.members[m.group_id].append(m.member_id)
+        of_instrument = Obligation.instrument_id == instrument.id
+        for owner in session.exec(select(ObligationOwner).join(Obligation).where(of_instrument)):
+            state.owners[owner.obligation_id][owner.organization_id] = owner
+        for cp in session.exec(select(Checkpoint).join(Obligation).where(of_instrument)):
+            state.checkpoints[cp.obligation_id][cp.period] = cp
+        for report in session.exec(select(Report).join(Checkpoint).join(Obligation).where(of_instrument)):
+            state.reports[report.checkpoint_id][report.organization_id] = report
+        return state
+
+
+def _sync_owners(session, obligation, plan, orgs, current: dict) -> dict:
+    """The obligation's owners as planned, in order; owners that left the plan are removed (reports keep history)."""
+    wanted_owner_ids = set()
+    for position, owner_plan in enumerate(plan.owners):
+        org_id = orgs[owner_plan.code].id
+        wanted_owner_ids.add(org_id)
+        values = dict(position=position, is_lead=owner_plan.is_lead, is_by_agreement=owner_plan.is_by_agreement)
+        if org_id in current:
+            _set(current[org_id], values)
+        else:
+            current[org_id] = ObligationOwner(obligation_id=obligation.id, organization_id=org_id, **values)
+            session.add(current[org_id])
+    for org_id in list(current):
+        if org_id not in wanted_owner_ids:
+            session.delete(current.pop(org_id))  # the owner list is configuration; reports keep history
+    return current
+
+
+def _sync_checkpoints(session, instrument, obligation, plan, by_period: dict, now, summary) -> None:
+    """One checkpoint per planned period: new ones created, returning ones revived, vanished ones retired."""
+    periods = {p.label: p for p in plan.deadline.periods(instrument.valid_from, instrument.valid_to)}
+    for label, period in periods.items():
+        cp = by_period.get(label)
+        if cp is None:
+            cp = Checkpoint(obligation_id=obligation.id, period=label, starts_on=period.starts_on,
+                            due_on=period.ends_on, original_due_on=period.ends_on, created_at=now)
+            session.add(cp)
+            by_period[label] = cp
+            summary.add("checkpoints", "created")
+        elif cp.retired_at is not None:
+            cp.retired_at = None
+            summary.add("checkpoints", "updated")
+        else:
+            summary.add("checkpoints", "unchanged")
+    for label, cp in by_period.items():
+        if label not in periods and not cp.is_event and cp.retired_at is None:
+            cp.retired_at = now  # its reports and their history stay attached
+            summary.add("checkpoints", "retired")
+
+
+def _sync_reports(session, cp, responsible: dict, existing: dict, now, summary) -> None:
+    """One report per responsible organization on a live checkpoint; the others' reports retired."""
+    for org_id, attrs in responsible.items():
+        report = existing.get(org_id)
+        if report is None:
+            existing[org_id] = Report(checkpoint_id=cp.id, organization_id=org_id, updated_at=now, **attrs)
+            session.add(existing[org_id])
+            summary.add("reports", "created")
+        elif _set(report, dict(attrs, retired_at=None)):
+            summary.add("reports", "updated")
+        else:
+            summary.add("reports", "unchanged")
+    for org_id, report in existing.items():
+        if org_id not in responsible and report.retired_at is None:
+            report.retired_at = now
+            summary.add("reports", "retired")
 
 
 def _retire_instrument(session, instrument, now, summary) -> None:

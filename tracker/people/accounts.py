@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import update
 from sqlmodel import Session, select
 
@@ -62,38 +63,47 @@ def set_roles(*, session: Session, user: User, role: str, org_codes: list[str] =
     elif role == "observer":
         user.is_observer = True
     elif role == "secretary":
-        if not instrument_keys:
-            raise AccountError("a secretary needs at least one instrument (--instrument KEY)")
-        for key in instrument_keys:
-            instrument = session.exec(select(Instrument).where(Instrument.key == key)).first()
-            if instrument is None:
-                raise AccountError(f"unknown instrument {key!r}")
-            if not session.exec(select(Secretaryship).where(Secretaryship.user_id == user.id,
-                                                            Secretaryship.instrument_id == instrument.id)).first():
-                session.add(Secretaryship(user_id=user.id, instrument_id=instrument.id))
+        _make_secretary(session, user, instrument_keys)
     else:
-        if not org_codes:
-            raise AccountError(f"a {role} needs at least one organization (--org CODE)")
-        for code in org_codes:
-            org = session.exec(select(Organization).where(Organization.code == code)).first()
-            if org is None:
-                raise AccountError(f"unknown organization {code!r}")
-            membership = session.exec(select(Membership).where(Membership.user_id == user.id,
-                                                               Membership.organization_id == org.id)).first()
-            if membership is None:
-                session.add(Membership(user_id=user.id, organization_id=org.id, role=role))
-            else:
-                membership.role = role
+        _give_organization_role(session, user, role, org_codes)
     session.flush()
+
+
+def _make_secretary(session: Session, user: User, instrument_keys: list[str]) -> None:
+    if not instrument_keys:
+        raise AccountError("a secretary needs at least one instrument (--instrument KEY)")
+    for key in instrument_keys:
+        instrument = session.exec(select(Instrument).where(Instrument.key == key)).first()
+        if instrument is None:
+            raise AccountError(f"unknown instrument {key!r}")
+        if not session.exec(select(Secretaryship).where(Secretaryship.user_id == user.id,
+                                                        Secretaryship.instrument_id == instrument.id)).first():
+            session.add(Secretaryship(user_id=user.id, instrument_id=instrument.id))
+
+
+def _give_organization_role(session: Session, user: User, role: str, org_codes: list[str]) -> None:
+    if not org_codes:
+        raise AccountError(f"a {role} needs at least one organization (--org CODE)")
+    for code in org_codes:
+        org = session.exec(select(Organization).where(Organization.code == code)).first()
+        if org is None:
+            raise AccountError(f"unknown organization {code!r}")
+        membership = session.exec(select(Membership).where(Membership.user_id == user.id,
+                                                           Membership.organization_id == org.id)).first()
+        if membership is None:
+            session.add(Membership(user_id=user.id, organization_id=org.id, role=role))
+        else:
+            membership.role = role
 
 
 def create_user(*, session: Session, email: str, name: str, role: str, now: datetime,
                 org_codes: list[str] = (), instrument_keys: list[str] = (), password: str | None = None,
                 language: str = "ru", by: audit.Actor | None = None) -> User:
     """Create an account with one role (more can be added); audited. Refuses a taken email or weak password."""
-    email = normalize_email(email)
-    if "@" not in email:
-        raise AccountError("not an email address")
+    try:
+        email = normalize_email(validate_email(email, check_deliverability=False).normalized)
+    except EmailNotValidError as exc:
+        raise AccountError(f"not an email address: {exc}") from exc
     if find_user(session, email):
         raise AccountError(f"an account for {email} already exists")
     if password is not None:
