@@ -102,7 +102,7 @@ def ids(app, db, people):
                            message_id="<1@test>", status="failed", created_at=NOW, next_attempt_at=NOW)
     db.add(failed)
     db.commit()
-    published = report_of(db, "decent-work-2024-2025/1.1", "2024-Q3", "МТСЗН")
+    published = report_of(db, "decent-work-2024-2025/2.2", "2025-Q1", "МТСЗН")  # МТСЗН leads 2.2
     post(app, db, published.id, people["focal_point"], "submitted", files=[("отчёт.pdf", PDF + b"1")],
          public_evidence=True)
     published.status = "accepted"  # as if the decent-work secretary had accepted it

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, or_, select
 
-from tracker.models import AuditEvent
+from tracker.models import AuditEvent, User
+from tracker.pagination import Page, paginate
 
 
 def _jsonable(value):
@@ -41,3 +42,24 @@ def record(*, session: Session, now: datetime, action: str, object_type: str, ob
     )
     session.add(event)
     return event
+
+
+#: rows per page of the audit trail
+TRAIL_PAGE_SIZE = 100
+TRAIL_FILTERS = ("action", "object_type", "object_id", "actor")
+
+
+def trail(session: Session, *, filters: dict[str, str], number: int) -> Page:
+    """A page of the trail, newest first, with each row's person: filtered by action prefix, object and person."""
+    query = select(AuditEvent, User).join(User, User.id == AuditEvent.actor_id, isouter=True)
+    if filters.get("action"):
+        query = query.where(AuditEvent.action.startswith(filters["action"]))
+    if filters.get("object_type"):
+        query = query.where(AuditEvent.object_type == filters["object_type"])
+    if filters.get("object_id"):
+        query = query.where(AuditEvent.object_id == filters["object_id"])
+    if filters.get("actor"):
+        query = query.where(or_(User.email.contains(filters["actor"].lower()),
+                                AuditEvent.actor_label.contains(filters["actor"])))
+    return paginate(session, query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()), number,
+                    TRAIL_PAGE_SIZE)

@@ -6,10 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, select
 
-from tracker.models import Checkpoint, Instrument, Obligation, ObligationOwner, Organization, Report, Section
+from tracker.models import Checkpoint, Instrument, Obligation, ObligationOwner, Organization, Report, Section, is_live
 
 DONE = {"accepted", "not_applicable", "cancelled"}
 #: the organization has answered: submitted for review, or done
@@ -179,3 +179,36 @@ def export_record(view: ObligationView) -> dict:
         "source": ob.source_document,
         "retired": ob.retired_at is not None,
     }
+
+
+def answered_counts(session: Session, checkpoint_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(live reports, of them answered) per checkpoint id; (0, 0) for a checkpoint without reports."""
+    answered = func.sum(case((Report.status.in_(ANSWERED), 1), else_=0))
+    counts = defaultdict(lambda: (0, 0))
+    counts.update((cp_id, (total, done or 0)) for cp_id, total, done in session.exec(
+        select(Report.checkpoint_id, func.count(), answered)
+        .where(Report.checkpoint_id.in_(checkpoint_ids), is_live(Report))
+        .group_by(Report.checkpoint_id)))
+    return counts
+
+
+def checkpoint_reports(session: Session, checkpoint_id: int) -> list[tuple[Report, Organization]]:
+    """(report, organization) of a checkpoint: lead executors first, then by code."""
+    return list(session.exec(select(Report, Organization).join(Organization, Organization.id == Report.organization_id)
+                             .where(Report.checkpoint_id == checkpoint_id, is_live(Report))
+                             .order_by(Report.is_lead.desc(), Organization.code)))
+
+
+#: at most this many open reports are listed at once on "my work"
+MY_WORK_LIMIT = 500
+
+
+def open_reports_of(session: Session, organization_ids) -> list[tuple[Report, Checkpoint, Obligation, Organization]]:
+    """The reports these organizations still owe: returned ones first (never cut by the limit), then by due date."""
+    if not organization_ids:
+        return []
+    return list(session.exec(
+        live_reports(Report, Checkpoint, Obligation, Organization)
+        .where(Report.organization_id.in_(organization_ids), Report.status.in_(AWAITING))
+        .order_by(case((Report.status == "returned", 0), else_=1), Checkpoint.due_on, Obligation.key)
+        .limit(MY_WORK_LIMIT)))

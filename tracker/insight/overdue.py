@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from tracker.catalog.obligations import AWAITING, live_reports
 from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section
+from tracker.pagination import Page
 
 PAGE_SIZE = 50
 #: the export columns (JSON keys; CSV and XLSX use the same, in this order)
@@ -88,16 +89,17 @@ def _query(filters: Filters, today: date, instrument_ids):
 
 
 def overdue_page(session: Session, filters: Filters, today: date, *, instrument_ids=None, page: int = 1,
-                 page_size: int | None = PAGE_SIZE) -> tuple[list[OverdueRow], int, list[tuple[str, int]]]:
-    """(rows of the page, total rows, totals per organization) — most overdue first; three queries whatever the
-    size. `instrument_ids` limits a secretary to their instruments (None: all)."""
+                 page_size: int | None = PAGE_SIZE) -> tuple[Page, list[tuple[str, int]]]:
+    """(the page of rows, totals per organization) — most overdue first; two queries whatever the size (the total
+    is the sum of the totals). `instrument_ids` limits a secretary to their instruments (None: all); no
+    `page_size` gives every row on one page (exports)."""
     query = _query(filters, today, instrument_ids)
     ordered = query.order_by(Checkpoint.due_on, Instrument.key, Obligation.position, Organization.code)
     if page_size:
         ordered = ordered.offset((page - 1) * page_size).limit(page_size)
     rows = [OverdueRow(*row, today) for row in session.exec(ordered)]
     totals = overdue_totals(session, filters, today, instrument_ids=instrument_ids)
-    return rows, sum(n for _, n in totals), totals
+    return Page(rows=rows, number=page, size=page_size or max(len(rows), 1), total=sum(n for _, n in totals)), totals
 
 
 def overdue_totals(session: Session, filters: Filters, today: date, *,

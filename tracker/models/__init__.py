@@ -1,6 +1,6 @@
-"""Table models of DESIGN.md (validating models live in schemas.py)."""
+"""Table models of DESIGN.md (validating models of the YAML format live in catalog/format.py)."""
 
-from tracker.models.base import UTCDateTime
+from tracker.models.base import UTCDateTime, is_live
 from tracker.models.catalog import (
     Checkpoint,
     GroupMembership,
@@ -26,5 +26,5 @@ __all__ = [
     "AuditEvent", "CalendarFeed", "Checkpoint", "DeadlineChange", "Evidence", "GroupMembership", "Instrument",
     "Notification",
     "Obligation", "ObligationOwner", "Organization", "Report", "Section", "StatusUpdate", "User", "UTCDateTime",
-    "ORGANIZATION_ROLES", "LoginSession", "Membership", "OneTimeToken", "OutboxMessage", "Secretaryship",
+    "ORGANIZATION_ROLES", "LoginSession", "is_live", "Membership", "OneTimeToken", "OutboxMessage", "Secretaryship",
 ]

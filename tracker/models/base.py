@@ -52,3 +52,8 @@ def optional_timestamp(**kwargs) -> Field:
 
 def json_column(default) -> Field:
     return Field(default_factory=default, sa_column=Column(JSON, nullable=False))
+
+
+def is_live(model):
+    """The condition "not retired" on a soft-deleted model (rows that leave the roadmaps keep their history)."""
+    return model.retired_at.is_(None)

@@ -15,11 +15,13 @@ from email.utils import format_datetime, make_msgid
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import update
+from sqlalchemy import case, func, update
 from sqlmodel import Session, select
 
+from tracker import audit
 from tracker.models import OutboxMessage, User
 from tracker.notify import mail
+from tracker.pagination import Page, paginate
 from tracker.text import render_markdown
 
 log = logging.getLogger(__name__)
@@ -120,7 +122,28 @@ def _attempt(session: Session, row: OutboxMessage, now: datetime, summary: Deliv
     session.commit()
 
 
-def retry(session: Session, message: OutboxMessage, now: datetime) -> None:
-    """An administrator puts a failed message back in the queue (attempts start again)."""
+def retry(session: Session, message: OutboxMessage, now: datetime, by: audit.Actor) -> None:
+    """An administrator puts a failed message back in the queue (attempts start again). Audited."""
     message.status, message.attempts, message.next_attempt_at = "pending", 0, now
     session.add(message)
+    audit.record(session=session, now=now, action="outbox.retry", object_type="outbox_message",
+                 object_id=str(message.id), by=by)
+
+
+#: every status of a queued message, in the order the delivery log offers them
+STATUSES = ("pending", "sending", "retrying", "failed", "sent")
+DELIVERY_LOG_PAGE_SIZE = 50
+
+
+def delivery_log(session: Session, *, status: str | None, number: int) -> Page:
+    """A page of queued messages, failed first, then retrying, then newest; only one status if given."""
+    query = select(OutboxMessage)
+    if status in STATUSES:
+        query = query.where(OutboxMessage.status == status)
+    failed_first = case((OutboxMessage.status == "failed", 0), (OutboxMessage.status == "retrying", 1), else_=2)
+    return paginate(session, query.order_by(failed_first, OutboxMessage.id.desc()), number, DELIVERY_LOG_PAGE_SIZE)
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    """How many messages are in each status."""
+    return dict(session.exec(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())

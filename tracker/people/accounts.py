@@ -256,3 +256,27 @@ def hand_over(*, session: Session, organization: Organization, from_user: User, 
                  before={"person": from_user.email, "role": membership.role},
                  after={"person": to_user.email, "role": membership.role}, by=audit.Actor(user_id=actor.id, ip=ip))
     return to_user, is_new
+
+
+def update_flags(*, session: Session, user: User, active: bool, is_admin: bool, is_observer: bool, now: datetime,
+                 by: audit.Actor) -> None:
+    """An administrator changes an account's flags; a deactivated account is signed out everywhere. Audited."""
+    before = user_snapshot(session, user)
+    user.active, user.is_admin, user.is_observer = active, is_admin, is_observer
+    if not user.active:
+        end_all_sessions(session=session, user=user, now=now)
+    audit.record(session=session, now=now, action="user.update", object_type="user", object_id=str(user.id),
+                 before=before, after=user_snapshot(session, user), by=by)
+
+
+#: what a person may change on their own account page
+OWN_SETTINGS = ("name", "language", "digest_frequency")
+
+
+def update_own_settings(*, session: Session, user: User, values: dict, now: datetime, by: audit.Actor) -> None:
+    """A person changes their name, language or digest frequency. Audited."""
+    before = {f: getattr(user, f) for f in OWN_SETTINGS}
+    for name in OWN_SETTINGS:
+        setattr(user, name, values[name])
+    audit.record(session=session, now=now, action="user.settings", object_type="user", object_id=str(user.id),
+                 before=before, after={f: getattr(user, f) for f in OWN_SETTINGS}, by=by)

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from tracker import audit
 from tracker.db import get_session
+from tracker.people import accounts
 from tracker.timeutil import now_utc
 from tracker.web.forms import AccountForm
 
@@ -22,13 +23,9 @@ def settings():
     user = current_user._get_current_object()  # loaded by this request's session
     form = AccountForm(obj=user)
     if form.validate_on_submit():
-        fields = ("name", "language", "digest_frequency")
-        before = {f: getattr(user, f) for f in fields}
-        for name in fields:
-            setattr(user, name, getattr(form, name).data)
-        audit.record(session=session, now=now_utc(), action="user.settings", object_type="user",
-                     object_id=str(user.id), before=before, after={f: getattr(user, f) for f in fields},
-                     by=audit.Actor(user_id=user.id, ip=request.remote_addr))
+        accounts.update_own_settings(session=session, user=user, now=now_utc(),
+                                     values={f: getattr(form, f).data for f in accounts.OWN_SETTINGS},
+                                     by=audit.Actor(user_id=user.id, ip=request.remote_addr))
         session.commit()
         cookie["lang"] = user.language
         flash(_("Сохранено."), "info")

@@ -5,14 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import case, func
-from sqlmodel import select
 
 from tracker import audit
+from tracker.catalog.lookups import live_instruments, live_organizations
 from tracker.db import get_session
-from tracker.models import Instrument, Membership, Organization, OutboxMessage, Secretaryship, User
+from tracker.models import OutboxMessage, User
 from tracker.notify import outbox
+from tracker.pagination import page_number
 from tracker.people import accounts
+from tracker.people.directory import accounts_with_roles
 from tracker.people.permissions import require, require_admin
 from tracker.timeutil import now_utc
 from tracker.web.auth import send_link
@@ -29,10 +30,9 @@ def _admins_only():
 def _invite_form() -> InviteForm:
     session = get_session()
     form = InviteForm()
-    form.organizations.choices = [(o.code, f"{o.code} — {o.name_ru}") for o in session.exec(
-        select(Organization).where(Organization.retired_at.is_(None)).order_by(Organization.code))]
-    form.instruments.choices = [(i.key, i.key) for i in session.exec(
-        select(Instrument).where(Instrument.retired_at.is_(None)).order_by(Instrument.key))]
+    form.organizations.choices = [(o.code, f"{o.code} — {o.name_ru}")
+                                  for o in sorted(live_organizations(session), key=lambda o: o.code)]
+    form.instruments.choices = [(i.key, i.key) for i in live_instruments(session)]
     return form
 
 
@@ -40,14 +40,7 @@ def _invite_form() -> InviteForm:
 def users():
     """Every account with its roles; the invitation form."""
     session = get_session()
-    people = session.exec(select(User).order_by(User.email)).all()
-    orgs = {}
-    for user_id, code, role in session.exec(select(Membership.user_id, Organization.code, Membership.role)
-                                            .join(Organization)):
-        orgs.setdefault(user_id, []).append(f"{code} ({role})")
-    secretaries = {}
-    for user_id, key in session.exec(select(Secretaryship.user_id, Instrument.key).join(Instrument)):
-        secretaries.setdefault(user_id, []).append(key)
+    people, orgs, secretaries = accounts_with_roles(session)
     return render_template("admin/users.html", people=people, orgs=orgs, secretaries=secretaries,
                            form=_invite_form())
 
@@ -88,14 +81,9 @@ def user(user_id: int):
     require(person is not None)
     form = UserAdminForm(obj=person)
     if form.validate_on_submit():
-        before = accounts.user_snapshot(session, person)
-        person.active, person.is_admin, person.is_observer = form.active.data, form.is_admin.data, \
-            form.is_observer.data
-        if not person.active:
-            accounts.end_all_sessions(session=session, user=person, now=now_utc())
-        audit.record(session=session, now=now_utc(), action="user.update", object_type="user",
-                     object_id=str(person.id), before=before, after=accounts.user_snapshot(session, person),
-                     by=audit.Actor(user_id=current_user.id, ip=request.remote_addr))
+        accounts.update_flags(session=session, user=person, active=form.active.data, is_admin=form.is_admin.data,
+                              is_observer=form.is_observer.data, now=now_utc(),
+                              by=audit.Actor(user_id=current_user.id, ip=request.remote_addr))
         session.commit()
         flash(_("Сохранено."), "info")
         return redirect(url_for("admin.user", user_id=person.id))
@@ -118,23 +106,15 @@ def send_reset(user_id: int):
     return redirect(url_for("admin.user", user_id=person.id))
 
 
-DELIVERY_STATUSES = ("pending", "sending", "retrying", "failed", "sent")
-
-
 @bp.get("/deliveries")
 def deliveries():
     """The delivery log: every queued email with its status, attempts and last error; failed ones first."""
     session = get_session()
     status = request.args.get("status")
-    page = max(request.args.get("page", 1, type=int), 1)
-    query = select(OutboxMessage)
-    if status in DELIVERY_STATUSES:
-        query = query.where(OutboxMessage.status == status)
-    failed_first = case((OutboxMessage.status == "failed", 0), (OutboxMessage.status == "retrying", 1), else_=2)
-    rows = session.exec(query.order_by(failed_first, OutboxMessage.id.desc()).offset((page - 1) * 50).limit(51)).all()
-    counts = dict(session.exec(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
-    return render_template("admin/deliveries.html", rows=rows[:50], has_next=len(rows) > 50, page=page,
-                           status=status, counts=counts, statuses=DELIVERY_STATUSES, form=ConfirmForm())
+    page = outbox.delivery_log(session, status=status, number=page_number(request.args.get("page")))
+    return render_template("admin/deliveries.html", rows=page.rows, has_next=page.has_next, page=page.number,
+                           status=status, counts=outbox.status_counts(session), statuses=outbox.STATUSES,
+                           form=ConfirmForm())
 
 
 @bp.post("/deliveries/test")
@@ -165,9 +145,7 @@ def retry_delivery(message_id: int):
     message = session.get(OutboxMessage, message_id)
     require(message is not None and message.status == "failed")
     if ConfirmForm().validate_on_submit():
-        outbox.retry(session, message, now_utc())
-        audit.record(session=session, now=now_utc(), action="outbox.retry", object_type="outbox_message",
-                     object_id=str(message.id), by=audit.Actor(user_id=current_user.id, ip=request.remote_addr))
+        outbox.retry(session, message, now_utc(), by=audit.Actor(user_id=current_user.id, ip=request.remote_addr))
         session.commit()
         flash(_("Письмо снова в очереди."), "info")
     return redirect(url_for("admin.deliveries"))

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlmodel import select
 
+from tracker.catalog.lookups import live_instruments, organizations_by
 from tracker.db import get_session
-from tracker.models import CalendarFeed, Instrument, Organization
+from tracker.models import CalendarFeed
 from tracker.people.calendar_feeds import FeedError, allowed, create_feed, find_feed, render_feed, revoke_feed
+from tracker.people.directory import feeds_of
 from tracker.people.permissions import access_for, current_access, require
 from tracker.timeutil import now_utc
 from tracker.web.forms import ConfirmForm
@@ -35,14 +36,9 @@ def feeds():
             abort(404)
         session.commit()
         new_link = f"{current_app.config['BASE_URL']}{url_for('calendar.feed', token=token)}"
-    rows = session.exec(select(CalendarFeed).where(CalendarFeed.user_id == current_user.id)
-                        .order_by(CalendarFeed.id.desc())).all()
-    organizations = session.exec(select(Organization).where(Organization.id.in_(access.organization_ids))
-                                 .order_by(Organization.code)).all()
-    instruments = session.exec(select(Instrument).where(Instrument.retired_at.is_(None))
-                               .order_by(Instrument.key)).all()
-    return render_template("account/calendar.html", rows=rows, form=form, new_link=new_link,
-                           organizations=organizations, instruments=instruments)
+    return render_template("account/calendar.html", rows=feeds_of(session, current_user), form=form,
+                           new_link=new_link, organizations=organizations_by(session, ids=access.organization_ids),
+                           instruments=live_instruments(session))
 
 
 @bp.post("/account/calendar/<int:feed_id>/revoke")

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from flask import Blueprint, abort, render_template
-from sqlalchemy import case, func
-from sqlmodel import select
 
-from tracker.catalog.obligations import ANSWERED, instrument_overview, obligation_views
+from tracker.catalog.lookups import live_instrument, live_sections
+from tracker.catalog.obligations import answered_counts, instrument_overview, obligation_views
 from tracker.db import get_session
-from tracker.models import Instrument, Report, Section
 from tracker.timeutil import today_almaty
 from tracker.web.forms import OpenEventForm
 
@@ -29,12 +27,11 @@ def instruments():
 def instrument(key: str):
     """An instrument: header, then its sections with their obligations, owners and next due date."""
     session = get_session()
-    inst = session.exec(select(Instrument).where(Instrument.key == key, Instrument.retired_at.is_(None))).first()
+    inst = live_instrument(session, key)
     if inst is None:
         abort(404)
     today = today_almaty()
-    sections = session.exec(select(Section).where(Section.instrument_id == inst.id, Section.retired_at.is_(None))
-                            .order_by(Section.position)).all()
+    sections = live_sections(session, inst)
     by_section = defaultdict(list)
     for view in obligation_views(session=session, today=today, instrument=inst):
         by_section[view.section.id].append(view)
@@ -51,12 +48,7 @@ def obligation(key: str):
     if not views:
         abort(404)
     view = views[0]
-    answered = func.sum(case((Report.status.in_(ANSWERED), 1), else_=0))
-    reported = defaultdict(lambda: (0, 0))  # checkpoint id → (reports, submitted or done)
-    reported.update((cp_id, (total, done or 0)) for cp_id, total, done in session.exec(
-        select(Report.checkpoint_id, func.count(), answered)
-        .where(Report.checkpoint_id.in_([cp.id for cp, _ in view.checkpoints]), Report.retired_at.is_(None))
-        .group_by(Report.checkpoint_id)))
+    reported = answered_counts(session, [cp.id for cp, _ in view.checkpoints])
     return render_template("catalog/obligation.html", view=view, ob=view.obligation, reported=reported,
                            today=today, event_form=OpenEventForm(formdata=None))
 

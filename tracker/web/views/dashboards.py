@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from flask import Blueprint, Response, abort, render_template, request, send_file
 from flask_babel import gettext as _
-from sqlmodel import select
 
+from tracker.catalog.lookups import first_valid_from, live_instruments, organizations_by, section_numbers
 from tracker.catalog.obligations import export_record as obligation_record
 from tracker.catalog.obligations import obligation_views
 from tracker.db import get_session
@@ -16,23 +15,17 @@ from tracker.insight import exports
 from tracker.insight.charts import bar_chart, line_chart
 from tracker.insight.figures import on_time_rates, progress, trend
 from tracker.insight.overdue import COLUMNS as OVERDUE_COLUMNS
-from tracker.insight.overdue import PAGE_SIZE, Filters, overdue_page, overdue_totals
+from tracker.insight.overdue import Filters, overdue_page, overdue_totals
 from tracker.insight.overdue import export_record as overdue_record
-from tracker.models import Instrument, Organization, Section
+from tracker.models import Instrument
 from tracker.people.permissions import current_access, require
 from tracker.periods import Period
 from tracker.timeutil import today_almaty
+from tracker.web.arguments import instrument_or_404, page_arg, quarter_arg
 
 bp = Blueprint("dashboards", __name__)
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-
-
-def _instrument_or_404(key: str) -> Instrument:
-    inst = get_session().exec(select(Instrument).where(Instrument.key == key, Instrument.retired_at.is_(None))).first()
-    if inst is None:
-        abort(404)
-    return inst
 
 
 def _download(records: list[dict], fmt: str, name: str, columns=None, flat=None) -> Response:
@@ -68,31 +61,30 @@ def overdue():
     session = get_session()
     scope = _overdue_scope()
     filters = Filters.from_args(request.args)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     today = today_almaty()
-    rows, total, totals = overdue_page(session, filters, today, instrument_ids=scope, page=page)
-    instruments = session.exec(select(Instrument).where(Instrument.retired_at.is_(None)).order_by(Instrument.key))
-    instruments = [i for i in instruments if scope is None or i.id in scope]
-    sections = session.exec(select(Section.number).join(Instrument).where(Instrument.key == filters.instrument)
-                            .order_by(Section.position)).all() if filters.instrument else []
-    return render_template("dashboards/overdue.html", rows=rows, total=total, totals=totals, filters=filters,
-                           page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), instruments=instruments,
+    found, totals = overdue_page(session, filters, today, instrument_ids=scope, page=page)
+    instruments = [i for i in live_instruments(session) if scope is None or i.id in scope]
+    sections = section_numbers(session, filters.instrument) if filters.instrument else []
+    return render_template("dashboards/overdue.html", rows=found.rows, total=found.total, totals=totals,
+                           filters=filters,
+                           page=page, pages=found.pages, instruments=instruments,
                            sections=sections, organizations=[code for code, _n in totals], today=today)
 
 
 @bp.get("/overdue.<fmt>")
 def overdue_export(fmt: str):
     """The overdue view, with its filters, as CSV, XLSX or JSON (all rows, not one page)."""
-    rows, _total, _totals = overdue_page(get_session(), Filters.from_args(request.args), today_almaty(),
-                                         instrument_ids=_overdue_scope(), page_size=None)
-    return _download([overdue_record(r) for r in rows], fmt, "overdue", columns=OVERDUE_COLUMNS,
+    found, _totals = overdue_page(get_session(), Filters.from_args(request.args), today_almaty(),
+                                  instrument_ids=_overdue_scope(), page_size=None)
+    return _download([overdue_record(r) for r in found.rows], fmt, "overdue", columns=OVERDUE_COLUMNS,
                      flat=exports.flat_cells)
 
 
 @bp.get("/instruments/<key>/obligations.<fmt>")
 def obligations_export(key: str, fmt: str):
     """An instrument's obligation list as CSV, XLSX or JSON (the columns of `mindet obligations export`)."""
-    inst = _instrument_or_404(key)
+    inst = instrument_or_404(key)
     views = obligation_views(session=get_session(), today=today_almaty(), instrument=inst)
     return _download([obligation_record(v) for v in views], fmt, inst.key)
 
@@ -104,11 +96,9 @@ def _dashboard(instrument: Instrument | None):
     counts, sections = progress(session, today, instrument.id if instrument else None)
     quarter = quarter_arg(today, default=Period.containing(today, "quarterly").previous())
     league = on_time_rates(session, instrument_ids=ids, start=quarter.start, end=quarter.end)
-    names = {o.code: o for o in session.exec(select(Organization).where(
-        Organization.code.in_([r.code for r in league])))}
+    names = {o.code: o for o in organizations_by(session, codes=[r.code for r in league])}
     by_organization = overdue_totals(session, Filters(instrument=instrument.key if instrument else None), today)
-    first = instrument.valid_from if instrument else min(
-        session.exec(select(Instrument.valid_from).where(Instrument.retired_at.is_(None))).all(), default=today)
+    first = instrument.valid_from if instrument else first_valid_from(session, default=today)
     points = trend(session, instrument_ids=ids, first=first, today=today)
     charts = {
         "sections": bar_chart([(f"{s.number}. {s.title_ru}", done / total if total else 0, f"{done} / {total}")
@@ -131,12 +121,4 @@ def overall():
 @bp.get("/instruments/<key>/dashboard")
 def instrument_dashboard(key: str):
     """One instrument's dashboard."""
-    return _dashboard(_instrument_or_404(key))
-
-
-def quarter_arg(today: date, default: Period | None = None) -> Period:
-    """The quarter asked for in ?quarter=, else `default` (the current quarter if none)."""
-    try:
-        return Period.parse(request.args.get("quarter", ""))
-    except ValueError:
-        return default or Period.containing(today, "quarterly")
+    return _dashboard(instrument_or_404(key))

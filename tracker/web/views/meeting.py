@@ -12,13 +12,13 @@ from tracker.insight import execution_report
 from tracker.people.permissions import current_access, require
 from tracker.reporting.workflow import status_label
 from tracker.timeutil import today_almaty
-from tracker.web.views.dashboards import _instrument_or_404, quarter_arg
+from tracker.web.arguments import instrument_or_404, quarter_arg
 
 bp = Blueprint("meeting", __name__)
 
 
 def _content(key: str):
-    instrument = _instrument_or_404(key)
+    instrument = instrument_or_404(key)
     access = current_access()
     # it quotes every lead executor's latest note, drafts included: the instrument's secretaries and admins only
     require(access.is_admin or access.can_manage_instrument(instrument))

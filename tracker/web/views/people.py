@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlmodel import select
 
+from tracker.catalog.lookups import group_members, groups_of, live_organizations, organization_by_code
 from tracker.db import get_session
-from tracker.models import GroupMembership, Membership, Organization, User
+from tracker.models import Organization, User
 from tracker.people import accounts
+from tracker.people.directory import active_people_by_organization, memberships_of
 from tracker.people.permissions import current_access, require, require_admin
 from tracker.timeutil import now_utc
 from tracker.web.auth import send_link
@@ -24,25 +23,19 @@ bp = Blueprint("people", __name__)
 def organizations():
     """Every organization with its people by role."""
     session = get_session()
-    orgs = session.exec(select(Organization).where(Organization.retired_at.is_(None))
-                        .order_by(Organization.kind, Organization.code)).all()
-    people = defaultdict(list)
-    for membership, user in session.exec(select(Membership, User).join(User).where(User.active)
-                                         .order_by(User.name)):
-        people[membership.organization_id].append((membership.role, user))
-    return render_template("people/organizations.html", orgs=orgs, people=people)
+    return render_template("people/organizations.html", orgs=live_organizations(session),
+                           people=active_people_by_organization(session))
 
 
 def _organization(code: str) -> Organization:
-    org = get_session().exec(select(Organization).where(Organization.code == code)).first()
+    org = organization_by_code(get_session(), code)
     require(org is not None)
     return org
 
 
 def _handover_form(org: Organization) -> HandoverForm:
     form = HandoverForm()
-    form.from_user.choices = [(u.id, f"{u.name} <{u.email}> — {m.role}") for m, u in get_session().exec(
-        select(Membership, User).join(User).where(Membership.organization_id == org.id))]
+    form.from_user.choices = [(u.id, f"{u.name} <{u.email}> — {m.role}") for m, u in memberships_of(get_session(), org)]
     return form
 
 
@@ -51,12 +44,7 @@ def organization(code: str):
     """One organization: names, kind, group members or groups it belongs to, its people."""
     session = get_session()
     org = _organization(code)
-    members = session.exec(select(Organization).join(GroupMembership, GroupMembership.member_id == Organization.id)
-                           .where(GroupMembership.group_id == org.id).order_by(GroupMembership.position)).all()
-    groups = session.exec(select(Organization).join(GroupMembership, GroupMembership.group_id == Organization.id)
-                          .where(GroupMembership.member_id == org.id)).all()
-    people = session.exec(select(Membership, User).join(User).where(Membership.organization_id == org.id)
-                          .order_by(Membership.role, User.name)).all()
+    members, groups, people = group_members(session, org), groups_of(session, org), memberships_of(session, org)
     form = _handover_form(org) if current_access().is_admin else None
     return render_template("people/organization.html", org=org, members=members, groups=groups, people=people,
                            form=form)

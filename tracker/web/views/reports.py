@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import case
-from sqlmodel import select
 
-from tracker.catalog.obligations import ANSWERED, AWAITING, checkpoint_status, live_reports
+from tracker.catalog.lookups import checkpoint_with_context, obligation_with_instrument, organizations_by
+from tracker.catalog.obligations import ANSWERED, checkpoint_reports, checkpoint_status, open_reports_of
 from tracker.db import get_session
-from tracker.models import Checkpoint, Evidence, Instrument, Obligation, Organization, Report, Section
+from tracker.insight import public
+from tracker.models import Evidence
 from tracker.people.permissions import current_access, require
 from tracker.periods import Period
 from tracker.reporting import evidence as uploads_
@@ -37,20 +37,10 @@ bp = Blueprint("reports", __name__)
 
 
 def _checkpoint_or_404(checkpoint_id: int):
-    row = get_session().exec(
-        select(Checkpoint, Obligation, Instrument, Section).join(Obligation, Obligation.id == Checkpoint.obligation_id)
-        .join(Instrument, Instrument.id == Obligation.instrument_id).join(Section, Section.id == Obligation.section_id)
-        .where(Checkpoint.id == checkpoint_id, Instrument.retired_at.is_(None))).first()
+    row = checkpoint_with_context(get_session(), checkpoint_id)
     if row is None:
         abort(404)
     return row
-
-
-def _checkpoint_reports(session, checkpoint_id: int):
-    """(report, organization) of a checkpoint: lead executors first, then by code."""
-    return session.exec(select(Report, Organization).join(Organization, Organization.id == Report.organization_id)
-                        .where(Report.checkpoint_id == checkpoint_id, Report.retired_at.is_(None))
-                        .order_by(Report.is_lead.desc(), Organization.code)).all()
 
 
 @bp.get("/checkpoints/<int:checkpoint_id>")
@@ -59,7 +49,7 @@ def checkpoint(checkpoint_id: int):
     session = get_session()
     cp, ob, inst, section = _checkpoint_or_404(checkpoint_id)
     access = current_access()
-    rows = _checkpoint_reports(session, cp.id)
+    rows = checkpoint_reports(session, cp.id)
     today = today_almaty()
     lead = [r.status for r, _org in rows if r.is_lead]
     answered = sum(1 for r, _org in rows if r.status in ANSWERED)
@@ -73,7 +63,7 @@ def checkpoint(checkpoint_id: int):
             counts = groups.setdefault(r.via_group_id, [0, 0])
             counts[0] += r.status in ANSWERED
             counts[1] += 1
-    group_names = {o.id: o for o in session.exec(select(Organization).where(Organization.id.in_(groups)))}
+    group_names = {o.id: o for o in organizations_by(session, ids=groups)}
     form = RescheduleForm(formdata=None, due_on=cp.due_on) if access.can_manage_instrument(inst) else None
     return render_template("reports/checkpoint.html", cp=cp, ob=ob, instrument=inst, section=section, rows=rows,
                            status=checkpoint_status(lead, cp.due_on, today), answered=answered, readable=readable,
@@ -109,8 +99,7 @@ def reschedule_checkpoint(checkpoint_id: int):
 def open_event(key: str):
     """A secretary opens a checkpoint of an event-driven obligation."""
     session = get_session()
-    row = session.exec(select(Obligation, Instrument).join(Instrument, Instrument.id == Obligation.instrument_id)
-                       .where(Obligation.key == key, Instrument.retired_at.is_(None))).first()
+    row = obligation_with_instrument(session, key)
     if row is None:
         abort(404)
     ob, inst = row
@@ -150,7 +139,7 @@ def _render_report(ctx, form, *, error=None, stale=None, status=200):
     can_carry = (ctx.obligation.deadline_kind in ("recurring", "continuous")
                  and any(m.target == "submitted" and m.by != SECRETARY for m in moves)
                  and previous_report(session, ctx) is not None)
-    siblings = _checkpoint_reports(session, ctx.checkpoint.id)
+    siblings = checkpoint_reports(session, ctx.checkpoint.id)
     carry_form = CarryForwardForm(formdata=None, version=ctx.report.version) if can_carry else None
     return render_template("reports/report.html", ctx=ctx, form=form, moves=moves, error=error, stale=stale,
                            events=timeline(session, ctx.checkpoint, [ctx.report]), siblings=siblings,
@@ -255,7 +244,7 @@ def evidence(evidence_id: int):
         abort(404)
     ctx = load_report(session, item.report_id)
     access = current_access()
-    published = item.is_public and ctx is not None and ctx.report.status == "accepted" and access.is_observer
+    published = access.is_observer and public.published_file(session, item.id) is not None
     require(ctx is not None and (can_read(access, ctx) or published))
     store = evidence_store()
     if not store.exists(item.storage_key):
@@ -270,7 +259,7 @@ def mine():
     report, or several at once."""
     session = get_session()
     access = current_access()
-    rows = _open_reports(session, access)
+    rows = open_reports_of(session, access.organization_ids)
     today = today_almaty()
     quarter = Period.containing(today, "quarterly")
     groups = {"returned": [], "overdue": [], "quarter": [], "next": []}
@@ -288,23 +277,14 @@ def mine():
                            form=BulkUpdateForm(formdata=None), today=today)
 
 
-def _open_reports(session, access):
-    if not access.organization_ids:
-        return []
-    return session.exec(
-        live_reports(Report, Checkpoint, Obligation, Organization)
-        .where(Report.organization_id.in_(access.organization_ids), Report.status.in_(AWAITING))
-        .order_by(case((Report.status == "returned", 0), else_=1), Checkpoint.due_on, Obligation.key)
-        .limit(500)).all()  # returned ones first: they must never fall behind the limit
-
-
 @bp.post("/reports/bulk")
 def bulk():
     """One update for several reports: all are written, or none (a stale or refused one names itself)."""
     session = get_session()
     access = current_access()
     form = BulkUpdateForm()
-    form.reports.choices = [(f"{r.id}:{r.version}", str(r.id)) for r, *_rest in _open_reports(session, access)]
+    owed = open_reports_of(session, access.organization_ids)
+    form.reports.choices = [(f"{r.id}:{r.version}", str(r.id)) for r, *_rest in owed]
     if not form.validate() or not form.reports.data:
         flash(_("Отметьте отчёты и выберите статус (отчёт могли изменить — обновите страницу)."), "error")
         return redirect(url_for("reports.mine"))

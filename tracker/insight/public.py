@@ -1,0 +1,82 @@
+"""The public view's data: instruments marked `public: true`, their accepted progress and published evidence.
+
+One rule decides what is published (`published`): the pages, the download and the observer's access all use it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import and_, func
+from sqlmodel import Session, select
+
+from tracker.models import Checkpoint, Evidence, Instrument, Obligation, Report, Section, is_live
+
+
+def published():
+    """The condition for an evidence row to be public: marked public, on an accepted lead report of a live
+    checkpoint of a live obligation of a live instrument marked public (joins: evidence → … → instrument)."""
+    return and_(Evidence.is_public, Report.status == "accepted", Report.is_lead, Instrument.is_public,
+                is_live(Report), is_live(Checkpoint), is_live(Obligation), is_live(Instrument))
+
+
+def _evidence_with_context(*columns):
+    return (select(*columns).select_from(Evidence).join(Report, Report.id == Evidence.report_id)
+            .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
+            .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+            .join(Instrument, Instrument.id == Obligation.instrument_id))
+
+
+def published_file(session: Session, evidence_id: int) -> Evidence | None:
+    """The evidence file with this id if it is published, else None."""
+    return session.exec(_evidence_with_context(Evidence).where(Evidence.id == evidence_id, Evidence.kind == "file",
+                                                       published())).first()
+
+
+def public_instruments(session: Session) -> list[Instrument]:
+    """Live instruments marked public, by key."""
+    return list(session.exec(select(Instrument).where(Instrument.is_public, is_live(Instrument))
+                             .order_by(Instrument.key)))
+
+
+def public_instrument(session: Session, key: str) -> Instrument | None:
+    """The live public instrument with this key."""
+    return session.exec(select(Instrument).where(Instrument.key == key, Instrument.is_public,
+                                                 is_live(Instrument))).first()
+
+
+def _accepted_leads(session: Session, instrument: Instrument):
+    """(obligation id, checkpoint id, report id) of accepted lead reports on live checkpoints of live obligations."""
+    return session.exec(select(Checkpoint.obligation_id, Checkpoint.id, Report.id).select_from(Report)
+                        .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
+                        .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+                        .where(Obligation.instrument_id == instrument.id, Report.is_lead, Report.status == "accepted",
+                               is_live(Report), is_live(Checkpoint), is_live(Obligation))).all()
+
+
+def progress(session: Session, instrument: Instrument, accepted=None) -> tuple[int, int]:
+    """(checkpoints with an accepted lead report, all live checkpoints) of live obligations of the instrument."""
+    accepted = _accepted_leads(session, instrument) if accepted is None else accepted
+    total = session.exec(select(func.count()).select_from(Checkpoint).join(Obligation).where(
+        Obligation.instrument_id == instrument.id, is_live(Obligation), is_live(Checkpoint))).one()
+    return len({cp for _ob, cp, _r in accepted}), total
+
+
+def instrument_page(session: Session, instrument: Instrument) -> dict:
+    """What the public page of an instrument shows: measures, checkpoints, accepted ones, published evidence."""
+    obligations = session.exec(select(Obligation, Section).join(Section, Section.id == Obligation.section_id)
+                               .where(Obligation.instrument_id == instrument.id, is_live(Obligation))
+                               .order_by(Section.position, Obligation.position)).all()
+    checkpoints = defaultdict(list)
+    for cp in session.exec(select(Checkpoint).join(Obligation).where(Obligation.instrument_id == instrument.id,
+                                                                     is_live(Checkpoint))
+                           .order_by(Checkpoint.due_on)):
+        checkpoints[cp.obligation_id].append(cp)
+    accepted = _accepted_leads(session, instrument)
+    evidence = defaultdict(list)
+    for item, obligation_id in session.exec(_evidence_with_context(Evidence, Obligation.id)
+                                            .where(Instrument.id == instrument.id, published())
+                                            .order_by(Evidence.id)):
+        evidence[obligation_id].append(item)
+    return {"obligations": obligations, "checkpoints": checkpoints, "accepted": {cp for _o, cp, _r in accepted},
+            "evidence": evidence, "progress": progress(session, instrument, accepted)}

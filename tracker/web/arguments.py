@@ -1,0 +1,34 @@
+"""What views read from a request: objects by key (404 when absent), quarters, pages — each parsed in one place."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, request
+
+from tracker.catalog.lookups import live_instrument
+from tracker.db import get_session
+from tracker.models import Instrument
+from tracker.pagination import page_number
+from tracker.periods import Period
+
+
+def instrument_or_404(key: str) -> Instrument:
+    """The live instrument with this key, or 404."""
+    instrument = live_instrument(get_session(), key)
+    if instrument is None:
+        abort(404)
+    return instrument
+
+
+def quarter_arg(today: date, default: Period | None = None) -> Period:
+    """The quarter asked for in ?quarter=, else `default` (the current quarter if none)."""
+    try:
+        return Period.parse(request.args.get("quarter", ""))
+    except ValueError:
+        return default or Period.containing(today, "quarterly")
+
+
+def page_arg() -> int:
+    """The page asked for in ?page= (1 when absent or absurd)."""
+    return page_number(request.args.get("page"))
