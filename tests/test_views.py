@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
-from tracker.models import Checkpoint, Report
+from tracker.models import Checkpoint, Evidence, Report
 
 from .conftest import make_user, signed_in
 from .reporting_helpers import PDF, post, report_of
@@ -147,3 +147,15 @@ def test_public_view_shows_only_accepted_and_public(app, client, db, people):
     assert client.get("/public/conflict-prevention-2025-2026").status_code == 404
     assert "decent-work" in client.get("/public/").get_data(as_text=True)
     assert client.get("/instruments/decent-work-2024-2025").status_code == 302  # the full view needs sign-in
+
+
+def test_public_evidence_of_a_co_executor_is_not_published(app, client, db, people):
+    """One rule for the public view and its download: a public-marked file on a co-executor's accepted report
+    is neither listed nor downloadable, like anything the public page does not show."""
+    co_report = report_of(db, "decent-work-2024-2025/1.1", "2024-Q3", "МТСЗН")  # МОТ leads 1.1
+    fp = make_user(db, "mtszn@example.kz", "focal_point", orgs=["МТСЗН"])
+    post(app, db, co_report.id, fp, "submitted", files=[("co.pdf", PDF + b"co")], public_evidence=True)
+    post(app, db, co_report.id, people["dw_secretary"], "accepted")
+    item = db.exec(select(Evidence).where(Evidence.report_id == co_report.id)).one()
+    assert "co.pdf" not in client.get("/public/decent-work-2024-2025").get_data(as_text=True)
+    assert client.get(f"/public/evidence/{item.id}").status_code == 404
