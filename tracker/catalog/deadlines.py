@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import calendar
 import enum
 import re
 from dataclasses import dataclass
 from datetime import date
+
+from tracker.periods import Period
 
 
 class DeadlineError(ValueError):
@@ -32,15 +33,6 @@ class Frequency(enum.StrEnum):
 
 
 @dataclass(frozen=True)
-class Period:
-    """A reporting period with its label (`2025-Q3`, `2025-H1`, `2025`, `2025-03`, `2025-2026`)."""
-
-    label: str
-    starts_on: date
-    ends_on: date
-
-
-@dataclass(frozen=True)
 class Deadline:
     """A parsed deadline: its kind, and the one period (one-off) or the frequency (recurring, continuous)."""
 
@@ -58,45 +50,12 @@ class Deadline:
         return periods_between(self.frequency, valid_from, valid_to)
 
 
-def _end_of_month(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
-def month(year: int, number: int) -> Period:
-    """The calendar month `number` of `year`."""
-    return Period(f"{year}-{number:02d}", date(year, number, 1), _end_of_month(year, number))
-
-
-def quarter(year: int, number: int) -> Period:
-    """The calendar quarter `number` (1–4) of `year`."""
-    first = 3 * number - 2
-    return Period(f"{year}-Q{number}", date(year, first, 1), _end_of_month(year, first + 2))
-
-
-def half(year: int, number: int) -> Period:
-    """The half-year `number` (1–2) of `year`."""
-    first = 6 * number - 5
-    return Period(f"{year}-H{number}", date(year, first, 1), _end_of_month(year, first + 5))
-
-
-def year(number: int) -> Period:
-    """The calendar year."""
-    return Period(str(number), date(number, 1, 1), date(number, 12, 31))
-
-
-def years(first: int, last: int) -> Period:
-    """A multi-year range such as 2025–2026, due at the end of its last year."""
-    return Period(f"{first}-{last}", date(first, 1, 1), date(last, 12, 31))
+_KIND_OF = {Frequency.MONTH: "monthly", Frequency.QUARTER: "quarterly", Frequency.HALF: "half",
+            Frequency.YEAR: "yearly"}
 
 
 def _period_of(frequency: Frequency, day: date) -> Period:
-    if frequency is Frequency.MONTH:
-        return month(day.year, day.month)
-    if frequency is Frequency.QUARTER:
-        return quarter(day.year, (day.month - 1) // 3 + 1)
-    if frequency is Frequency.HALF:
-        return half(day.year, 1 if day.month <= 6 else 2)
-    return year(day.year)
+    return Period.containing(day, _KIND_OF[frequency])
 
 
 def periods_between(frequency: Frequency, valid_from: date, valid_to: date) -> list[Period]:
@@ -114,9 +73,11 @@ def periods_between(frequency: Frequency, valid_from: date, valid_to: date) -> l
 _YEAR = r"(?P<year>(?:19|20)\d\d)\s*(?:года|год|г\.?)?"
 _ORDINAL = r"(?P<n>\d)\s*-?\s*(?:й|ый|ое|е)?\s*-?\s*"
 _ONE_OFF = [
-    (re.compile(rf"^(?:в течение\s+)?{_ORDINAL}квартала?\s+{_YEAR}$"), lambda m: quarter(int(m["year"]), _n(m, 4))),
-    (re.compile(rf"^(?:в течение\s+)?{_ORDINAL}полугоди[ея]\s+{_YEAR}$"), lambda m: half(int(m["year"]), _n(m, 2))),
-    (re.compile(rf"^(?:в течение\s+|до конца\s+)?{_YEAR}$"), lambda m: year(int(m["year"]))),
+    (re.compile(rf"^(?:в течение\s+)?{_ORDINAL}квартала?\s+{_YEAR}$"),
+     lambda m: Period.quarter(int(m["year"]), _n(m, 4))),
+    (re.compile(rf"^(?:в течение\s+)?{_ORDINAL}полугоди[ея]\s+{_YEAR}$"),
+     lambda m: Period.half(int(m["year"]), _n(m, 2))),
+    (re.compile(rf"^(?:в течение\s+|до конца\s+)?{_YEAR}$"), lambda m: Period.year(int(m["year"]))),
     (
         re.compile(r"^(?:в течение\s+)?(?P<first>(?:19|20)\d\d)\s*-\s*(?P<last>(?:19|20)\d\d)"
                    r"\s*(?:годы|годов|гг\.?)?$"),
@@ -148,7 +109,7 @@ def _years(match: re.Match) -> Period:
     first, last = int(match["first"]), int(match["last"])
     if last <= first:
         raise DeadlineError(f"the range {first}-{last} does not run forward")
-    return years(first, last)
+    return Period.years(first, last)
 
 
 def normalize(text: str) -> str:

@@ -45,8 +45,8 @@ def live_reports(*columns):
             .join(Obligation, Obligation.id == Checkpoint.obligation_id)
             .join(Instrument, Instrument.id == Obligation.instrument_id)
             .join(Organization, Organization.id == Report.organization_id)
-            .where(Report.retired_at.is_(None), Checkpoint.retired_at.is_(None), Obligation.retired_at.is_(None),
-                   Instrument.retired_at.is_(None)))
+            .where(is_live(Report), is_live(Checkpoint), is_live(Obligation),
+                   is_live(Instrument)))
 
 
 def obligation_status(obligation: Obligation, checkpoint_statuses: list[tuple[date, str]]) -> str:
@@ -87,12 +87,12 @@ class ObligationView:
 
 def instrument_overview(*, session: Session, today: date) -> list[dict]:
     """Every live instrument with counts of obligations, checkpoints and overdue checkpoints."""
-    instruments = session.exec(select(Instrument).where(Instrument.retired_at.is_(None)).order_by(Instrument.key))
+    instruments = session.exec(select(Instrument).where(is_live(Instrument)).order_by(Instrument.key))
     obligations = dict(session.exec(
-        select(Obligation.instrument_id, func.count()).where(Obligation.retired_at.is_(None))
+        select(Obligation.instrument_id, func.count()).where(is_live(Obligation))
         .group_by(Obligation.instrument_id)).all())
     live_checkpoints = (select(Obligation.instrument_id, func.count()).select_from(Checkpoint).join(Obligation)
-                        .where(Obligation.retired_at.is_(None), Checkpoint.retired_at.is_(None))
+                        .where(is_live(Obligation), is_live(Checkpoint))
                         .group_by(Obligation.instrument_id))
     checkpoints = dict(session.exec(live_checkpoints).all())
     overdue = _overdue_counts(session, today)
@@ -102,11 +102,11 @@ def instrument_overview(*, session: Session, today: date) -> list[dict]:
 
 def _overdue_counts(session: Session, today: date) -> dict[int, int]:
     """Past-due checkpoints per instrument that checkpoint_status calls overdue (the one rule for lateness)."""
-    lead_report = (Report.checkpoint_id == Checkpoint.id) & Report.is_lead & Report.retired_at.is_(None)
+    lead_report = (Report.checkpoint_id == Checkpoint.id) & Report.is_lead & is_live(Report)
     rows = session.exec(
         select(Obligation.instrument_id, Checkpoint.id, Checkpoint.due_on, Report.status).select_from(Checkpoint)
         .join(Obligation).join(Report, lead_report, isouter=True)
-        .where(Checkpoint.due_on < today, Checkpoint.retired_at.is_(None), Obligation.retired_at.is_(None))
+        .where(Checkpoint.due_on < today, is_live(Checkpoint), is_live(Obligation))
     ).all()
     lead = defaultdict(list)
     for instrument_id, checkpoint_id, due_on, status in rows:
@@ -124,13 +124,13 @@ def obligation_views(*, session: Session, today: date, instrument: Instrument | 
                      keys: list[str] | None = None, include_retired: bool = False) -> list[ObligationView]:
     """Obligations (of one instrument, or all) with sections, owners, checkpoints and derived status."""
     query = (select(Obligation, Section, Instrument).join(Section, Section.id == Obligation.section_id)
-             .join(Instrument, Instrument.id == Obligation.instrument_id).where(Instrument.retired_at.is_(None)))
+             .join(Instrument, Instrument.id == Obligation.instrument_id).where(is_live(Instrument)))
     if instrument is not None:
         query = query.where(Obligation.instrument_id == instrument.id)
     if keys is not None:
         query = query.where(Obligation.key.in_(keys))
     if not include_retired:
-        query = query.where(Obligation.retired_at.is_(None))
+        query = query.where(is_live(Obligation))
     query = query.order_by(Instrument.key, Obligation.position)
     views = {ob.id: ObligationView(ob, section, inst) for ob, section, inst in session.exec(query)}
     if not views:
@@ -146,9 +146,9 @@ def obligation_views(*, session: Session, today: date, instrument: Instrument | 
     lead = defaultdict(list)
     for checkpoint_id, status in session.exec(
             select(Report.checkpoint_id, Report.status).join(Checkpoint).join(Obligation)
-            .where(scope, Report.is_lead, Report.retired_at.is_(None))):
+            .where(scope, Report.is_lead, is_live(Report))):
         lead[checkpoint_id].append(status)
-    for cp in session.exec(select(Checkpoint).join(Obligation).where(scope, Checkpoint.retired_at.is_(None))
+    for cp in session.exec(select(Checkpoint).join(Obligation).where(scope, is_live(Checkpoint))
                            .order_by(Checkpoint.due_on, Checkpoint.period)):
         if cp.obligation_id in views:
             views[cp.obligation_id].checkpoints.append((cp, checkpoint_status(lead[cp.id], cp.due_on, today)))

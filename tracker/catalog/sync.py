@@ -20,6 +20,7 @@ from tracker.models import (
     Organization,
     Report,
     Section,
+    is_live,
 )
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ def sync_catalog(*, session: Session, catalog: Catalog, now: datetime) -> SyncSu
     for plan in catalog.instruments:
         _sync_instrument(session, plan, orgs, now, summary)
         seen_keys.add(plan.spec.key)
-    for instrument in session.exec(select(Instrument).where(Instrument.retired_at.is_(None))):
+    for instrument in session.exec(select(Instrument).where(is_live(Instrument))):
         if instrument.key not in seen_keys:
             _retire_instrument(session, instrument, now, summary)
     session.flush()
@@ -348,6 +349,6 @@ def _retire_instrument(session, instrument, now, summary) -> None:
     audit.record(session=session, now=now, action="instrument.retire", object_type="instrument",
                  object_id=instrument.key, by=audit.Actor(label=ACTOR))
     for obligation in session.exec(select(Obligation).where(Obligation.instrument_id == instrument.id,
-                                                            Obligation.retired_at.is_(None))):
+                                                            is_live(Obligation))):
         obligation.retired_at = now
         summary.add("obligations", "retired")

@@ -12,7 +12,7 @@ from sqlmodel import select
 from tracker import audit
 from tracker.cli.common import fail
 from tracker.db import get_session
-from tracker.models import Instrument
+from tracker.models import Instrument, is_live
 from tracker.people import accounts, passwords
 from tracker.reporting.demo import STATUSES_FILE, load_demo_statuses
 from tracker.timeutil import now_utc
@@ -101,7 +101,7 @@ def demo_seed():
     the credentials."""
     session = get_session()
     now = now_utc()
-    all_keys = list(session.exec(select(Instrument.key).where(Instrument.retired_at.is_(None))))
+    all_keys = list(session.exec(select(Instrument.key).where(is_live(Instrument))))
     if not all_keys:
         fail("No instruments loaded: run `mindet roadmaps sync` first.")
     rows = []

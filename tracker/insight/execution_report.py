@@ -13,7 +13,17 @@ from docx.shared import Pt
 from sqlmodel import Session, select
 
 from tracker.catalog.obligations import ObligationView, obligation_views
-from tracker.models import Checkpoint, DeadlineChange, Evidence, Instrument, Obligation, Report, Section, StatusUpdate
+from tracker.models import (
+    Checkpoint,
+    DeadlineChange,
+    Evidence,
+    Instrument,
+    Obligation,
+    Report,
+    Section,
+    StatusUpdate,
+    is_live,
+)
 from tracker.periods import Period
 
 
@@ -33,8 +43,8 @@ def build(session: Session, instrument: Instrument, quarter: Period,
     """The report's content: checkpoints due up to the end of `quarter`, lead executors' updates; five queries."""
     measures = {v.obligation.id: Measure(v) for v in obligation_views(session=session, today=today,
                                                                       instrument=instrument)}
-    in_scope = (Obligation.instrument_id == instrument.id, Checkpoint.due_on <= quarter.end,
-                Checkpoint.retired_at.is_(None), Report.is_lead, Report.retired_at.is_(None))
+    in_scope = (Obligation.instrument_id == instrument.id, Checkpoint.due_on <= quarter.ends_on,
+                is_live(Checkpoint), Report.is_lead, is_live(Report))
     latest: dict[int, StatusUpdate] = {}
     report_of: dict[int, tuple[int, Checkpoint]] = {}
     for update, report, checkpoint in session.exec(
@@ -60,12 +70,12 @@ def build(session: Session, instrument: Instrument, quarter: Period,
     returned = {report_of[r][1].id: u.reason for r, u in latest.items() if u.status == "returned"}
     for measure in measures.values():
         for checkpoint, status in measure.view.checkpoints:
-            if status == "overdue" and checkpoint.due_on <= quarter.end:
+            if status == "overdue" and checkpoint.due_on <= quarter.ends_on:
                 measure.overdue.append((checkpoint, returned.get(checkpoint.id) or ""))
     by_section = defaultdict(list)
     for measure in measures.values():
         by_section[measure.view.section.id].append(measure)
-    sections = session.exec(select(Section).where(Section.instrument_id == instrument.id, Section.retired_at.is_(None))
+    sections = session.exec(select(Section).where(Section.instrument_id == instrument.id, is_live(Section))
                             .order_by(Section.position)).all()
     return [(s, by_section[s.id]) for s in sections if by_section[s.id]]
 

@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from tracker.catalog.obligations import shown_status
-from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section, StatusUpdate
+from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section, StatusUpdate, is_live
 from tracker.periods import Period
 from tracker.timeutil import ALMATY
 
@@ -43,7 +43,7 @@ def on_time_rates(session: Session, *, instrument_ids: list[int] | None, start: 
              .join(Obligation, Obligation.id == Checkpoint.obligation_id)
              .join(Organization, Organization.id == Report.organization_id)
              .join(first_submitted, first_submitted.c.report_id == Report.id, isouter=True)
-             .where(Report.retired_at.is_(None), Checkpoint.retired_at.is_(None), Obligation.retired_at.is_(None),
+             .where(is_live(Report), is_live(Checkpoint), is_live(Obligation),
                     Checkpoint.due_on >= start, Checkpoint.due_on <= end,
                     Report.status.not_in(("not_applicable", "cancelled"))))
     if instrument_ids is not None:
@@ -65,8 +65,8 @@ def progress(session: Session, today: date, instrument_id: int | None = None):
              .join(Obligation, Obligation.id == Checkpoint.obligation_id)
              .join(Section, Section.id == Obligation.section_id)
              .join(Instrument, Instrument.id == Obligation.instrument_id)
-             .where(Report.is_lead, Report.retired_at.is_(None), Checkpoint.retired_at.is_(None),
-                    Obligation.retired_at.is_(None), Instrument.retired_at.is_(None))
+             .where(Report.is_lead, is_live(Report), is_live(Checkpoint),
+                    is_live(Obligation), is_live(Instrument))
              .group_by(Section.id, Report.status, past))
     if instrument_id is not None:
         query = query.where(Obligation.instrument_id == instrument_id)
@@ -88,9 +88,9 @@ def trend(session: Session, *, instrument_ids: list[int] | None, first: date,
     """The on-time rate of all organizations together, per quarter from `first` to the last complete quarter."""
     points = []
     period = Period.containing(first, "quarterly")
-    while period.end < today:
-        rates = on_time_rates(session, instrument_ids=instrument_ids, start=period.start, end=period.end)
+    while period.ends_on < today:
+        rates = on_time_rates(session, instrument_ids=instrument_ids, start=period.starts_on, end=period.ends_on)
         total = sum(r.total for r in rates)
         points.append((period.label, 100 * sum(r.on_time for r in rates) / total if total else None))
-        period = Period.containing(period.end + timedelta(days=1), "quarterly")
+        period = Period.containing(period.ends_on + timedelta(days=1), "quarterly")
     return points

@@ -26,6 +26,7 @@ from tracker.models import (
     Section,
     StatusUpdate,
     User,
+    is_live,
 )
 from tracker.notify import outbox
 from tracker.notify.reminders import claim
@@ -85,7 +86,7 @@ def _focal_part(session: Session, org_ids, period: Period) -> FocalPart | None:
                        .order_by(Organization.code)).all()
     part = FocalPart(organizations=list(own)[:10])
     previous = period.previous()
-    for line in _lines(session, org_ids, previous.start, previous.end):
+    for line in _lines(session, org_ids, previous.starts_on, previous.ends_on):
         status = line.report.status
         if status == "returned":
             part.returned.append(line)
@@ -93,7 +94,8 @@ def _focal_part(session: Session, org_ids, period: Period) -> FocalPart | None:
             part.accepted += 1
         elif status not in ("not_applicable", "cancelled"):
             part.late.append(line)  # still open, or accepted after a late submission
-    part.upcoming = [x for x in _lines(session, org_ids, period.start, period.end) if x.report.status not in DONE]
+    part.upcoming = [x for x in _lines(session, org_ids, period.starts_on, period.ends_on)
+                     if x.report.status not in DONE]
     return part if part else None
 
 
@@ -104,13 +106,13 @@ def _late(line: Line) -> bool:
 
 def _secretary_part(session: Session, instrument: Instrument, period: Period, since: datetime | None,
                     today: date) -> SecretaryPart:
-    of_instrument = (Obligation.instrument_id == instrument.id, Obligation.retired_at.is_(None),
-                     Checkpoint.retired_at.is_(None), Report.retired_at.is_(None))
+    of_instrument = (Obligation.instrument_id == instrument.id, is_live(Obligation),
+                     is_live(Checkpoint), is_live(Report))
     lead_due = (select(Section.title_ru, Report.status).select_from(Report)
                 .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
                 .join(Obligation, Obligation.id == Checkpoint.obligation_id)
                 .join(Section, Section.id == Obligation.section_id)
-                .where(*of_instrument, Report.is_lead, Checkpoint.due_on < period.start))
+                .where(*of_instrument, Report.is_lead, Checkpoint.due_on < period.starts_on))
     sections: dict[str, list[int]] = {}
     for title, status in session.exec(lead_due.order_by(Section.position)):
         counts = sections.setdefault(title, [0, 0])
@@ -124,7 +126,7 @@ def _secretary_part(session: Session, instrument: Instrument, period: Period, si
         .where(*of_instrument, Checkpoint.due_on < today, Report.status.in_(AWAITING))
         .group_by(Organization.code).order_by(func.count().desc(), Organization.code)).all()
     previous = period.previous()
-    rates = on_time_rates(session, instrument_ids=[instrument.id], start=previous.start, end=previous.end)
+    rates = on_time_rates(session, instrument_ids=[instrument.id], start=previous.starts_on, end=previous.ends_on)
     changes = Counter()
     if since is not None:
         changes.update(session.exec(
@@ -134,9 +136,9 @@ def _secretary_part(session: Session, instrument: Instrument, period: Period, si
             .where(Obligation.instrument_id == instrument.id, StatusUpdate.created_at > since)).all())
     upcoming = session.exec(
         select(func.count()).select_from(Checkpoint).join(Obligation, Obligation.id == Checkpoint.obligation_id)
-        .where(Obligation.instrument_id == instrument.id, Obligation.retired_at.is_(None),
-               Checkpoint.retired_at.is_(None), Checkpoint.due_on >= period.start,
-               Checkpoint.due_on <= period.end)).one()
+        .where(Obligation.instrument_id == instrument.id, is_live(Obligation),
+               is_live(Checkpoint), Checkpoint.due_on >= period.starts_on,
+               Checkpoint.due_on <= period.ends_on)).one()
     return SecretaryPart(instrument, [(t, d, n) for t, (d, n) in sections.items()], list(overdue)[:15],
                          [(r.code, r.on_time, r.total) for r in rates], sorted(changes.items()), upcoming)
 
@@ -155,7 +157,7 @@ def build_digest(session: Session, user: User, period: Period, today: date) -> d
     if access.secretary_of:
         since = _previous_digest_at(session, user, period)
         for instrument in session.exec(select(Instrument).where(Instrument.id.in_(access.secretary_of),
-                                                                Instrument.retired_at.is_(None))
+                                                                is_live(Instrument))
                                        .order_by(Instrument.key)):
             secretary.append(_secretary_part(session, instrument, period, since, today))
     if not focal and not secretary:

@@ -30,6 +30,7 @@ from tracker.models import (
     Secretaryship,
     StatusUpdate,
     User,
+    is_live,
 )
 from tracker.notify import outbox
 
@@ -153,8 +154,8 @@ def _awaiting_verification(session: Session, secretaries, tell, today: date) -> 
         .join(Obligation, Obligation.id == Checkpoint.obligation_id)
         .join(Instrument, Instrument.id == Obligation.instrument_id)
         .join(Organization, Organization.id == Report.organization_id)
-        .where(Report.status == "submitted", StatusUpdate.status == "submitted", Report.retired_at.is_(None),
-               Instrument.retired_at.is_(None))).all()
+        .where(Report.status == "submitted", StatusUpdate.status == "submitted", is_live(Report),
+               is_live(Instrument))).all()
     for update, *parts in rows:
         judges = [u for u in secretaries[parts[3].id] if u.id != update.author_id]  # not for one's own action
         tell(judges, Item("submitted", f"submitted-{update.id}", *parts, today))

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from tracker import audit
 from tracker.catalog.obligations import live_reports
-from tracker.models import CalendarFeed, Checkpoint, Instrument, Obligation, Organization, Report, User
+from tracker.models import CalendarFeed, Checkpoint, Instrument, Obligation, Organization, Report, User, is_live
 from tracker.people.permissions import Access
 
 SCOPES = ("user", "organization", "instrument")
@@ -35,7 +35,7 @@ def allowed(session: Session, access: Access, scope: str, key: str | None) -> bo
         return org is not None and (access.can_report_for(org.id) or access.is_admin or access.is_secretary)
     if scope == "instrument":
         return session.exec(select(Instrument.id).where(Instrument.key == key,
-                                                        Instrument.retired_at.is_(None))).first() is not None
+                                                        is_live(Instrument))).first() is not None
     return False
 
 

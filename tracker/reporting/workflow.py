@@ -12,7 +12,17 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from tracker import audit
-from tracker.models import Checkpoint, Evidence, Instrument, Obligation, Organization, Report, StatusUpdate, User
+from tracker.models import (
+    Checkpoint,
+    Evidence,
+    Instrument,
+    Obligation,
+    Organization,
+    Report,
+    StatusUpdate,
+    User,
+    is_live,
+)
 from tracker.people.permissions import Access
 from tracker.reporting.evidence import Upload
 from tracker.reporting.storage import EvidenceStore
@@ -81,7 +91,7 @@ def load_report(session: Session, report_id: int) -> ReportContext | None:
         .join(Obligation, Obligation.id == Checkpoint.obligation_id)
         .join(Instrument, Instrument.id == Obligation.instrument_id)
         .join(Organization, Organization.id == Report.organization_id)
-        .where(Report.id == report_id, Instrument.retired_at.is_(None))).first()
+        .where(Report.id == report_id, is_live(Instrument))).first()
     return ReportContext(*row) if row else None
 
 

@@ -95,7 +95,7 @@ def _dashboard(instrument: Instrument | None):
     ids = [instrument.id] if instrument else None
     counts, sections = progress(session, today, instrument.id if instrument else None)
     quarter = quarter_arg(today, default=Period.containing(today, "quarterly").previous())
-    league = on_time_rates(session, instrument_ids=ids, start=quarter.start, end=quarter.end)
+    league = on_time_rates(session, instrument_ids=ids, start=quarter.starts_on, end=quarter.ends_on)
     names = {o.code: o for o in organizations_by(session, codes=[r.code for r in league])}
     by_organization = overdue_totals(session, Filters(instrument=instrument.key if instrument else None), today)
     first = instrument.valid_from if instrument else first_valid_from(session, default=today)

@@ -269,7 +269,7 @@ def mine():
             groups["returned"].append(row)
         elif cp.due_on < today:
             groups["overdue"].append(row)
-        elif cp.due_on <= quarter.end:
+        elif cp.due_on <= quarter.ends_on:
             groups["quarter"].append(row)
         elif len(groups["next"]) < 15:
             groups["next"].append(row)
