@@ -38,15 +38,35 @@ def shown_status(lead_statuses: list[str], *, past_due: bool) -> str:
     return "overdue" if past_due else status
 
 
-def live_reports(*columns):
-    """SELECT columns FROM reports joined to their checkpoint, obligation, instrument and organization, none of
-    them retired: the shape every list of reports starts from."""
+def joined_reports(*columns):
+    """SELECT columns FROM reports joined to their checkpoint, obligation, section, instrument and organization."""
     return (select(*columns).select_from(Report).join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
             .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+            .join(Section, Section.id == Obligation.section_id)
             .join(Instrument, Instrument.id == Obligation.instrument_id)
-            .join(Organization, Organization.id == Report.organization_id)
-            .where(is_live(Report), is_live(Checkpoint), is_live(Obligation),
-                   is_live(Instrument)))
+            .join(Organization, Organization.id == Report.organization_id))
+
+
+def live_reports(*columns):
+    """joined_reports with none of the rows retired: the shape every list of reports starts from."""
+    return joined_reports(*columns).where(is_live(Report), is_live(Checkpoint), is_live(Obligation),
+                                          is_live(Instrument))
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """A report with its context — the one row type of report pages, lists, reminders and digests."""
+
+    report: Report
+    checkpoint: Checkpoint
+    obligation: Obligation
+    section: Section
+    instrument: Instrument
+    organization: Organization
+
+
+#: the columns of a ReportRow, in its order: `ReportRow(*row)` for a row selected with them
+ROW_COLUMNS = (Report, Checkpoint, Obligation, Section, Instrument, Organization)
 
 
 def obligation_status(obligation: Obligation, checkpoint_statuses: list[tuple[date, str]]) -> str:
@@ -203,12 +223,12 @@ def checkpoint_reports(session: Session, checkpoint_id: int) -> list[tuple[Repor
 MY_WORK_LIMIT = 500
 
 
-def open_reports_of(session: Session, organization_ids) -> list[tuple[Report, Checkpoint, Obligation, Organization]]:
+def open_reports_of(session: Session, organization_ids) -> list[ReportRow]:
     """The reports these organizations still owe: returned ones first (never cut by the limit), then by due date."""
     if not organization_ids:
         return []
-    return list(session.exec(
-        live_reports(Report, Checkpoint, Obligation, Organization)
+    return [ReportRow(*row) for row in session.exec(
+        live_reports(*ROW_COLUMNS)
         .where(Report.organization_id.in_(organization_ids), Report.status.in_(AWAITING))
         .order_by(case((Report.status == "returned", 0), else_=1), Checkpoint.due_on, Obligation.key)
-        .limit(MY_WORK_LIMIT)))
+        .limit(MY_WORK_LIMIT))]

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session
 
-from tracker.catalog.obligations import AWAITING, live_reports
+from tracker.catalog.obligations import AWAITING, ROW_COLUMNS, ReportRow, live_reports
 from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section
 from tracker.pagination import Page
 
@@ -47,17 +47,11 @@ class Filters:
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.__dict__.items() if v}
 
 
-@dataclass
-class OverdueRow:
-    """One overdue report."""
+@dataclass(frozen=True)
+class OverdueRow(ReportRow):
+    """One overdue report, as of `today`."""
 
-    report: Report
-    checkpoint: Checkpoint
-    obligation: Obligation
-    section: Section
-    instrument: Instrument
-    organization: Organization
-    today: date
+    today: date | None = None
 
     @property
     def days(self) -> int:
@@ -66,8 +60,7 @@ class OverdueRow:
 
 
 def _query(filters: Filters, today: date, instrument_ids):
-    query = (live_reports(Report, Checkpoint, Obligation, Section, Instrument, Organization)
-             .join(Section, Section.id == Obligation.section_id)
+    query = (live_reports(*ROW_COLUMNS)
              .where(Report.status.in_(AWAITING), Checkpoint.due_on < today))
     if instrument_ids is not None:
         query = query.where(Instrument.id.in_(instrument_ids))
@@ -97,7 +90,7 @@ def overdue_page(session: Session, filters: Filters, today: date, *, instrument_
     ordered = query.order_by(Checkpoint.due_on, Instrument.key, Obligation.position, Organization.code)
     if page_size:
         ordered = ordered.offset((page - 1) * page_size).limit(page_size)
-    rows = [OverdueRow(*row, today) for row in session.exec(ordered)]
+    rows = [OverdueRow(*row, today=today) for row in session.exec(ordered)]
     totals = overdue_totals(session, filters, today, instrument_ids=instrument_ids)
     return Page(rows=rows, number=page, size=page_size or max(len(rows), 1), total=sum(n for _, n in totals)), totals
 

@@ -14,8 +14,9 @@ from datetime import date, datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from tracker.catalog.obligations import AWAITING, DONE, live_reports
+from tracker.catalog.obligations import DONE, ROW_COLUMNS, ReportRow, live_reports
 from tracker.insight.figures import on_time_rates
+from tracker.insight.overdue import Filters, overdue_totals
 from tracker.models import (
     Checkpoint,
     Instrument,
@@ -37,24 +38,14 @@ from tracker.timeutil import ALMATY
 
 
 @dataclass
-class Line:
-    """A report as a digest lists it."""
-
-    report: Report
-    checkpoint: Checkpoint
-    obligation: Obligation
-    organization: Organization
-
-
-@dataclass
 class FocalPart:
     """A focal point's organizations: the previous period and this one."""
 
     organizations: list[str]
     accepted: int = 0
-    late: list[Line] = field(default_factory=list)
-    returned: list[Line] = field(default_factory=list)
-    upcoming: list[Line] = field(default_factory=list)
+    late: list[ReportRow] = field(default_factory=list)
+    returned: list[ReportRow] = field(default_factory=list)
+    upcoming: list[ReportRow] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.accepted or self.late or self.returned or self.upcoming)
@@ -72,9 +63,9 @@ class SecretaryPart:
     upcoming: int
 
 
-def _lines(session: Session, org_ids, start: date, end: date) -> list[Line]:
-    return [Line(*row) for row in session.exec(
-        live_reports(Report, Checkpoint, Obligation, Organization)
+def _lines(session: Session, org_ids, start: date, end: date) -> list[ReportRow]:
+    return [ReportRow(*row) for row in session.exec(
+        live_reports(*ROW_COLUMNS)
         .where(Report.organization_id.in_(org_ids), Checkpoint.due_on >= start, Checkpoint.due_on <= end)
         .order_by(Checkpoint.due_on, Obligation.key))]
 
@@ -99,7 +90,7 @@ def _focal_part(session: Session, org_ids, period: Period) -> FocalPart | None:
     return part if part else None
 
 
-def _late(line: Line) -> bool:
+def _late(line: ReportRow) -> bool:
     submitted = line.report.submitted_at
     return submitted is None or submitted.astimezone(ALMATY).date() > line.checkpoint.due_on
 
@@ -118,13 +109,7 @@ def _secretary_part(session: Session, instrument: Instrument, period: Period, si
         counts = sections.setdefault(title, [0, 0])
         counts[0] += status in DONE
         counts[1] += 1
-    overdue = session.exec(
-        select(Organization.code, func.count()).select_from(Report)
-        .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
-        .join(Obligation, Obligation.id == Checkpoint.obligation_id)
-        .join(Organization, Organization.id == Report.organization_id)
-        .where(*of_instrument, Checkpoint.due_on < today, Report.status.in_(AWAITING))
-        .group_by(Organization.code).order_by(func.count().desc(), Organization.code)).all()
+    overdue = overdue_totals(session, Filters(instrument=instrument.key), today)
     previous = period.previous()
     rates = on_time_rates(session, instrument_ids=[instrument.id], start=previous.starts_on, end=previous.ends_on)
     changes = Counter()

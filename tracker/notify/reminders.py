@@ -18,19 +18,17 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from tracker.catalog.obligations import AWAITING, live_reports
+from tracker.catalog.obligations import AWAITING, ROW_COLUMNS, ReportRow, live_reports
 from tracker.models import (
     Checkpoint,
     Instrument,
     Membership,
     Notification,
     Obligation,
-    Organization,
     Report,
     Secretaryship,
     StatusUpdate,
     User,
-    is_live,
 )
 from tracker.notify import outbox
 
@@ -46,18 +44,13 @@ def reminder_stage(due_on: date, today: date, days_before: tuple[int, ...], ever
     return "due" if late < every else f"overdue-{late // every}"
 
 
-@dataclass
-class Item:
+@dataclass(frozen=True)
+class Item(ReportRow):
     """One open report somebody should hear about, and why."""
 
-    kind: str  # reminder | escalation_head | escalation_secretary | returned | submitted
-    stage: str
-    report: Report
-    checkpoint: Checkpoint
-    obligation: Obligation
-    instrument: Instrument
-    organization: Organization
-    today: date
+    kind: str = "reminder"  #: reminder | escalation_head | escalation_secretary | returned | submitted
+    stage: str = ""
+    today: date | None = None
     reason: str | None = None
 
     def describe(self) -> str:
@@ -93,7 +86,7 @@ class RunSummary:
 
 def _open_reports(session: Session, today: date, horizon: int):
     return session.exec(
-        live_reports(Report, Checkpoint, Obligation, Instrument, Organization)
+        live_reports(*ROW_COLUMNS)
         .where(Report.status.in_(AWAITING), Checkpoint.due_on <= today + timedelta(days=horizon))
         .order_by(Instrument.key, Checkpoint.due_on, Obligation.position)).all()
 
@@ -124,41 +117,40 @@ def due_items(session: Session, today: date) -> dict[int, tuple[User, list[Item]
 
     rows = _open_reports(session, today, max(days_before, default=0))
     returns = _latest_returns(session, [r.id for r, *_ in rows if r.status == "returned"])
-    for report, checkpoint, obligation, instrument, organization in rows:
+    for row in rows:
+        report, checkpoint, instrument = row[0], row[1], row[4]
         people = by_org[report.organization_id]
         reporters = people["focal_point"] or people["alternate"] or by_org[report.via_group_id]["focal_point"]
-        parts = (report, checkpoint, obligation, instrument, organization, today)
         stage = reminder_stage(checkpoint.due_on, today, days_before, every)
         if stage:
-            tell(reporters, Item("reminder", stage, *parts))
+            tell(reporters, Item(*row, kind="reminder", stage=stage, today=today))
         late = (today - checkpoint.due_on).days
         if late >= config["ESCALATE_TO_HEAD_DAYS"]:
-            tell(people["alternate"] + people["head"], Item("escalation_head", "escalation", *parts))
+            tell(people["alternate"] + people["head"], Item(*row, kind="escalation_head", stage="escalation",
+                                                            today=today))
         if late >= config["ESCALATE_TO_SECRETARY_DAYS"]:
-            tell(secretaries[instrument.id], Item("escalation_secretary", "escalation", *parts))
+            tell(secretaries[instrument.id],
+                 Item(*row, kind="escalation_secretary", stage="escalation", today=today))
         if report.id in returns:  # reporters hear of a return once
             update = returns[report.id]
             own = [u for u in reporters + people["alternate"] if u.id != update.author_id]  # not for own action
-            tell(list({u.id: u for u in own}.values()), Item("returned", f"returned-{update.id}", *parts,
-                                                             reason=update.reason))
+            tell(list({u.id: u for u in own}.values()),
+                 Item(*row, kind="returned", stage=f"returned-{update.id}", today=today, reason=update.reason))
     _awaiting_verification(session, secretaries, tell, today)
     return result
 
 
 def _awaiting_verification(session: Session, secretaries, tell, today: date) -> None:
     """Secretaries hear once of each submission waiting for their verdict, except the one they made themselves."""
+    # the update that brought each submitted report to its current version
     rows = session.exec(
-        select(StatusUpdate, Report, Checkpoint, Obligation, Instrument, Organization)
-        .join(Report, (Report.id == StatusUpdate.report_id) & (StatusUpdate.report_version == Report.version))
-        .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
-        .join(Obligation, Obligation.id == Checkpoint.obligation_id)
-        .join(Instrument, Instrument.id == Obligation.instrument_id)
-        .join(Organization, Organization.id == Report.organization_id)
-        .where(Report.status == "submitted", StatusUpdate.status == "submitted", is_live(Report),
-               is_live(Instrument))).all()
-    for update, *parts in rows:
-        judges = [u for u in secretaries[parts[3].id] if u.id != update.author_id]  # not for one's own action
-        tell(judges, Item("submitted", f"submitted-{update.id}", *parts, today))
+        live_reports(StatusUpdate, *ROW_COLUMNS)
+        .join(StatusUpdate, (Report.id == StatusUpdate.report_id) & (StatusUpdate.report_version == Report.version))
+        .where(Report.status == "submitted", StatusUpdate.status == "submitted")).all()
+    for update, *row in rows:
+        item = Item(*row, kind="submitted", stage=f"submitted-{update.id}", today=today)
+        judges = [u for u in secretaries[item.instrument.id] if u.id != update.author_id]  # not for one's own action
+        tell(judges, item)
 
 
 def _latest_returns(session: Session, report_ids: list[int]) -> dict[int, StatusUpdate]:

@@ -264,7 +264,7 @@ def mine():
     quarter = Period.containing(today, "quarterly")
     groups = {"returned": [], "overdue": [], "quarter": [], "next": []}
     for row in rows:
-        report, cp = row[0], row[1]
+        report, cp = row.report, row.checkpoint
         if report.status == "returned":
             groups["returned"].append(row)
         elif cp.due_on < today:
@@ -284,7 +284,7 @@ def bulk():
     access = current_access()
     form = BulkUpdateForm()
     owed = open_reports_of(session, access.organization_ids)
-    form.reports.choices = [(f"{r.id}:{r.version}", str(r.id)) for r, *_rest in owed]
+    form.reports.choices = [(f"{r.id}:{r.version}", str(r.id)) for r in (row.report for row in owed)]
     if not form.validate() or not form.reports.data:
         flash(_("Отметьте отчёты и выберите статус (отчёт могли изменить — обновите страницу)."), "error")
         return redirect(url_for("reports.mine"))
