@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from tracker.languages import DEFAULT_LANGUAGE, LANGUAGES
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EVIDENCE_TYPES = "pdf,docx,xlsx,odt,ods,png,jpeg,txt,csv,zip"
 #: Kazakhstan's fixed-date public holidays (MM-DD); movable ones (Kurban Ait) and transferred days off are added
@@ -42,9 +44,9 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "SECRET_KEY": env.get("TRACKER_SECRET_KEY"),
         "DATABASE_URL": env.get("TRACKER_DATABASE_URL") or _default_database_url(instance_path),
         "ROADMAPS_DIR": Path(env.get("TRACKER_ROADMAPS_DIR") or PROJECT_ROOT / "roadmaps"),
-        "BABEL_DEFAULT_LOCALE": "ru",
+        "BABEL_DEFAULT_LOCALE": DEFAULT_LANGUAGE,
         "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",
-        "LANGUAGES": ("ru", "kk", "en"),
+        "LANGUAGES": tuple(LANGUAGES),
         "SQL_ECHO": _flag(env.get("TRACKER_SQL_ECHO")),
         "BASE_URL": (env.get("TRACKER_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "HTTPS": _flag(env.get("TRACKER_HTTPS")),

@@ -14,11 +14,12 @@ from tracker.cli.common import fail
 from tracker.db import get_session
 from tracker.models import Instrument, is_live
 from tracker.people import accounts, passwords
+from tracker.people.roles import ROLES
 from tracker.reporting.demo import STATUSES_FILE, load_demo_statuses
 from tracker.timeutil import now_utc
 from tracker.web.auth import send_link
 
-ROLE_CHOICE = click.Choice(["admin", "secretary", "focal_point", "alternate", "head", "observer"])
+ROLE_CHOICE = click.Choice(ROLES)
 
 
 @click.group("users")

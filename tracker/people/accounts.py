@@ -13,11 +13,11 @@ from sqlmodel import Session, select
 from tracker import audit
 from tracker.models import Instrument, LoginSession, Membership, OneTimeToken, Organization, Secretaryship, User
 from tracker.people import passwords
+from tracker.people.roles import ROLES
 
 LOCK_AFTER_FAILURES = 5
 MAX_LOCK = timedelta(hours=1)
 TOKEN_LIFETIME = timedelta(hours=72)
-ROLES = ("admin", "secretary", "focal_point", "alternate", "head", "observer")
 
 
 class AccountError(ValueError):

@@ -16,11 +16,17 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-LANGUAGES = [("ru", "Русский"), ("kk", "Қазақша"), ("en", "English")]
+from tracker.languages import language_choices
+from tracker.people.roles import role_choices
 
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the choices of a select field."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 class LoginForm(FlaskForm):
     """Sign in with email and password."""
@@ -46,9 +52,9 @@ class AccountForm(FlaskForm):
     """A person's own settings."""
 
     name = StringField(_l("Имя"), validators=[DataRequired(), Length(max=200)])
-    language = SelectField(_l("Язык"), choices=LANGUAGES)
-    digest_frequency = SelectField(_l("Сводка по почте"), choices=[
-        ("quarterly", _l("раз в квартал")), ("monthly", _l("раз в месяц")), ("none", _l("не присылать"))])
+    language = SelectField(_l("Язык"), choices=options(language_choices()))
+    digest_frequency = SelectField(_l("Сводка по почте"), choices=options([
+        ("quarterly", _l("раз в квартал")), ("monthly", _l("раз в месяц")), ("none", _l("не присылать"))]))
 
 
 class InviteForm(FlaskForm):
@@ -56,13 +62,10 @@ class InviteForm(FlaskForm):
 
     email = EmailField(_l("Электронная почта"), validators=[DataRequired(), Email(check_deliverability=False)])
     name = StringField(_l("Имя"), validators=[DataRequired(), Length(max=200)])
-    role = SelectField(_l("Роль"), choices=[
-        ("focal_point", _l("Контактное лицо организации")), ("alternate", _l("Заместитель")),
-        ("head", _l("Руководитель")), ("secretary", _l("Секретарь комиссии")), ("observer", _l("Наблюдатель")),
-        ("admin", _l("Администратор"))])
+    role = SelectField(_l("Роль"), choices=options(role_choices()))
     organizations = SelectMultipleField(_l("Организации"), choices=[], validate_choice=True)
     instruments = SelectMultipleField(_l("Инструменты (для секретаря)"), choices=[], validate_choice=True)
-    language = SelectField(_l("Язык"), choices=LANGUAGES)
+    language = SelectField(_l("Язык"), choices=options(language_choices()))
 
 
 class UserAdminForm(FlaskForm):
@@ -114,7 +117,7 @@ class BulkUpdateForm(FlaskForm):
 
     reports = SelectMultipleField(_l("Отчёты"), choices=[], validate_choice=True)
     status = SelectField(_l("Новый статус"),
-                         choices=[("in_progress", _l("в работе")), ("submitted", _l("на проверку"))])
+                         choices=options([("in_progress", _l("в работе")), ("submitted", _l("на проверку"))]))
     note = TextAreaField(_l("Что сделано (Markdown)"), validators=[Optional(), Length(max=20_000)])
     files = MultipleFileField(_l("Файлы-подтверждения"))
     links = TextAreaField(_l("Ссылки-подтверждения (по одной в строке)"), validators=[Optional(), Length(max=10_000)])

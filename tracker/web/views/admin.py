@@ -17,7 +17,7 @@ from tracker.people.directory import accounts_with_roles
 from tracker.people.permissions import require, require_admin
 from tracker.timeutil import now_utc
 from tracker.web.auth import send_link
-from tracker.web.forms import ConfirmForm, InviteForm, UserAdminForm
+from tracker.web.forms import ConfirmForm, InviteForm, UserAdminForm, options
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -30,9 +30,9 @@ def _admins_only():
 def _invite_form() -> InviteForm:
     session = get_session()
     form = InviteForm()
-    form.organizations.choices = [(o.code, f"{o.code} — {o.name_ru}")
-                                  for o in sorted(live_organizations(session), key=lambda o: o.code)]
-    form.instruments.choices = [(i.key, i.key) for i in live_instruments(session)]
+    form.organizations.choices = options([(o.code, f"{o.code} — {o.name_ru}")
+                                  for o in sorted(live_organizations(session), key=lambda o: o.code)])
+    form.instruments.choices = options([(i.key, i.key) for i in live_instruments(session)])
     return form
 
 

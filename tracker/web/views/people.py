@@ -14,7 +14,7 @@ from tracker.people.directory import active_people_by_organization, memberships_
 from tracker.people.permissions import current_access, require, require_admin
 from tracker.timeutil import now_utc
 from tracker.web.auth import send_link
-from tracker.web.forms import HandoverForm
+from tracker.web.forms import HandoverForm, options
 
 bp = Blueprint("people", __name__)
 
@@ -35,7 +35,8 @@ def _organization(code: str) -> Organization:
 
 def _handover_form(org: Organization) -> HandoverForm:
     form = HandoverForm()
-    form.from_user.choices = [(u.id, f"{u.name} <{u.email}> — {m.role}") for m, u in memberships_of(get_session(), org)]
+    form.from_user.choices = options([(u.id, f"{u.name} <{u.email}> — {m.role}")
+                                      for m, u in memberships_of(get_session(), org)])
     return form
 
 

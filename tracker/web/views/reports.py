@@ -31,7 +31,7 @@ from tracker.reporting.workflow import (
     status_label,
 )
 from tracker.timeutil import now_utc, today_almaty
-from tracker.web.forms import BulkUpdateForm, CarryForwardForm, OpenEventForm, ReportUpdateForm, RescheduleForm
+from tracker.web.forms import BulkUpdateForm, CarryForwardForm, OpenEventForm, ReportUpdateForm, RescheduleForm, options
 
 bp = Blueprint("reports", __name__)
 
@@ -133,7 +133,7 @@ def _render_report(ctx, form, *, error=None, stale=None, status=200):
     session = get_session()
     access = current_access()
     moves = allowed_moves(access, ctx)
-    form.status.choices = [(m.target, status_label(m.target)) for m in moves]
+    form.status.choices = options([(m.target, status_label(m.target)) for m in moves])
     if form.status.data not in {m.target for m in moves} and moves:
         form.status.data = moves[0].target
     can_carry = (ctx.obligation.deadline_kind in ("recurring", "continuous")
@@ -190,7 +190,7 @@ def update(report_id: int):
     """Post a status update (reporters) or a verdict (secretaries) with the version the person saw."""
     ctx = _report_or_404(report_id)
     form = ReportUpdateForm()
-    form.status.choices = [(m.target, m.target) for m in allowed_moves(current_access(), ctx)]
+    form.status.choices = options([(m.target, m.target) for m in allowed_moves(current_access(), ctx)])
     if not form.validate():
         return _render_report(ctx, form, error="; ".join(f"{getattr(form, f).label.text}: {' '.join(map(str, e))}"
                                                          for f, e in form.errors.items()), status=400)
@@ -284,7 +284,7 @@ def bulk():
     access = current_access()
     form = BulkUpdateForm()
     owed = open_reports_of(session, access.organization_ids)
-    form.reports.choices = [(f"{r.id}:{r.version}", str(r.id)) for r in (row.report for row in owed)]
+    form.reports.choices = options([(f"{r.id}:{r.version}", str(r.id)) for r in (row.report for row in owed)])
     if not form.validate() or not form.reports.data:
         flash(_("Отметьте отчёты и выберите статус (отчёт могли изменить — обновите страницу)."), "error")
         return redirect(url_for("reports.mine"))
