@@ -39,6 +39,6 @@ clean:
 ## translations: refresh the message catalogs after changing interface strings (then translate the new entries)
 translations: setup
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o messages.pot .
-	$(BIN)/pybabel update -i messages.pot -d tracker/translations --no-location --omit-header
+	$(BIN)/pybabel update -i messages.pot -d tracker/translations --ignore-obsolete --no-fuzzy-matching
 	$(BIN)/pybabel compile -d tracker/translations
 	rm messages.pot

@@ -233,3 +233,13 @@ sections:
     path = folder / f"{key}.yaml"
     path.write_text(body, encoding="utf-8")
     return path
+
+
+def run_delivery(app):
+    """What the clock does every minute: send what waits in the outbox (web requests only queue email)."""
+    from tracker.db import get_session
+    from tracker.notify import outbox
+    from tracker.timeutil import now_utc
+
+    with app.app_context():
+        return outbox.deliver(get_session(), now_utc())

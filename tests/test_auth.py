@@ -11,7 +11,7 @@ from tracker import create_app
 from tracker.models import AuditEvent, User
 from tracker.people import accounts, passwords
 
-from .conftest import NOW, PASSWORD, csrf_token, login, make_user
+from .conftest import NOW, PASSWORD, csrf_token, login, make_user, run_delivery
 
 
 @pytest.fixture
@@ -22,7 +22,8 @@ def mailbox(app):
 
 
 def _link(message) -> str:
-    return re.search(r"http://\S+/(invite|reset)/\S+", message.get_content()).group(0).split("5000", 1)[1]
+    text = message.get_body(("plain",)).get_content()
+    return re.search(r"http://\S+/(invite|reset)/\S+", text).group(0).split("5000", 1)[1]
 
 
 def _actions(db):
@@ -117,6 +118,7 @@ def test_password_reset_flow(client, db, synced, mailbox):
         page = client.post("/reset", data={"email": email, "csrf_token": csrf_token(client, "/reset")},
                            follow_redirects=True).get_data(as_text=True)
         assert "Если такая учётная запись есть" in page
+    run_delivery(client.application)
     assert len(mailbox) == 1 and mailbox[0]["To"] == "fp@example.kz"
     link = _link(mailbox[0])
     new = "another long passphrase here"
@@ -211,6 +213,7 @@ def test_handover_moves_an_organization_in_one_step(client, db, synced, mailbox)
     token = csrf_token(client, "/organizations/МТСЗН")
     client.post("/organizations/МТСЗН/handover", data={"from_user": leaving.id, "to_email": "new@example.kz",
                                                        "to_name": "Новый", "csrf_token": token})
+    run_delivery(client.application)
     page = client.get("/organizations/МТСЗН").get_data(as_text=True)
     assert "new@example.kz" in page and "leaving@example.kz" not in page
     assert mailbox[-1]["To"] == "new@example.kz"

@@ -2,6 +2,7 @@
 
 import email
 import email.header
+import email.policy
 import re
 import socket
 
@@ -9,6 +10,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tracker.people import accounts
+
+from .conftest import run_delivery
 
 
 class _Inbox:
@@ -45,7 +48,7 @@ def test_invitation_reaches_a_real_smtp_server(runner, synced, smtp_server):
     [(recipients, message)] = smtp_server.messages
     assert recipients == ["fp@mju.example"]
     assert message["Subject"].startswith("Mindet") and message["Message-ID"] and message["Date"]
-    body = message.get_payload(decode=True).decode(message.get_content_charset())
+    body, _html = _parts(email.message_from_bytes(message.as_bytes(), policy=email.policy.default))
     link = result.output.split("72 hours): ")[1].split()[0]
     assert link in body and "72 часа" in body
 
@@ -161,7 +164,43 @@ def test_after_the_last_attempt_the_admin_sees_the_failure_and_can_retry(app, cl
     token = csrf_token(client, "/admin/deliveries")
     assert client.post(f"/admin/deliveries/{message.id}/retry", data={"csrf_token": token}).status_code == 302
     assert client.post("/admin/deliveries/test", data={"csrf_token": token}).status_code == 302
+    run_delivery(app)  # the web only queues: the clock sends
     decode = email.header.decode_header
     subjects = {str(email.header.make_header(decode(m["Subject"]))) for _, m in smtp_server.messages}
     assert subjects == {"Mindet: проверка почты"}
     assert len(smtp_server.messages) == 2  # the retried one and the new test email
+
+
+def test_web_requests_only_queue_email_and_the_clock_sends_it(app, client, db, synced, smtp_server):
+    """A reset request contacts no mail server: it queues the link's email, in the person's language; the
+    clock's delivery sends it; afterwards the outbox no longer holds the single-use link."""
+    from sqlmodel import select
+
+    from tracker.models import OutboxMessage
+
+    from .conftest import csrf_token, make_user
+
+    user = make_user(db, "en@example.kz", "observer")
+    user.language = "en"
+    db.commit()
+    client.post("/reset", data={"email": user.email, "csrf_token": csrf_token(client, "/reset")})
+    assert smtp_server.messages == []  # nothing was sent inside the request
+    [queued] = db.exec(select(OutboxMessage).where(OutboxMessage.kind == "reset")).all()
+    assert queued.status == "pending" and "/reset/" in queued.body_text
+    assert run_delivery(app).sent == 1
+    [(recipients, message)] = smtp_server.messages
+    text, _html = _parts(email.message_from_bytes(message.as_bytes(), policy=email.policy.default))
+    assert recipients == [user.email] and "To choose a new password" in text and "/reset/" in text
+    db.expire_all()
+    stored = db.get(OutboxMessage, queued.id)
+    assert stored.status == "sent" and "/reset/" not in stored.body_text + stored.body_html
+
+
+def test_message_ids_are_well_formed_with_the_default_sender(app):
+    """"Mindet <mindet@localhost>" gives <…@localhost>, not <…@localhost>>."""
+    from tracker.notify import mail
+
+    app.config["MAIL_SENDER"] = "Mindet <mindet@localhost>"
+    with app.app_context():
+        message_id = mail.new_message_id()
+    assert re.fullmatch(r"<[^<>@\s]+@localhost>", message_id), message_id

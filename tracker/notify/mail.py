@@ -6,7 +6,7 @@ import logging
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import make_msgid, parseaddr
 
 from flask import current_app
 
@@ -17,16 +17,10 @@ class MailError(RuntimeError):
     """The mail server could not take the message; the message says what to check."""
 
 
-def build_message(*, to: str, subject: str, text: str) -> EmailMessage:
-    """A plain-text message with sender, Date and Message-ID set."""
-    message = EmailMessage()
-    message["From"] = current_app.config["MAIL_SENDER"]
-    message["To"] = to
-    message["Subject"] = subject
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=current_app.config["MAIL_SENDER"].rpartition("@")[2] or "mindet")
-    message.set_content(text)
-    return message
+def new_message_id() -> str:
+    """A fresh Message-ID on the sender's domain ("Mindet <mindet@enbek.kz>" → <…@enbek.kz>)."""
+    domain = parseaddr(current_app.config["MAIL_SENDER"])[1].rpartition("@")[2]
+    return make_msgid(domain=domain or "mindet")
 
 
 def _send_smtp(message: EmailMessage) -> None:

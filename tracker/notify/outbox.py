@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -25,6 +25,9 @@ from tracker.pagination import Page, paginate
 from tracker.text import render_markdown
 
 log = logging.getLogger(__name__)
+#: kinds of message whose body carries a secret (a sign-in link): blanked once the server has taken it
+SECRET_KINDS = ("invite", "reset")
+REDACTED = "[removed after delivery: it contained a single-use link]"
 #: a message left in "sending" this long (a clock killed mid-send) is tried again
 LEASE = timedelta(minutes=10)
 
@@ -43,10 +46,8 @@ def render_email(template: str, user: User, **context) -> tuple[str, str, str]:
 def enqueue(session: Session, *, kind: str, user: User, subject: str, text: str, html: str,
             now: datetime) -> OutboxMessage:
     """Add a rendered message to the outbox (the caller's transaction commits it with its claims)."""
-    domain = current_app.config["MAIL_SENDER"].rpartition("@")[2].strip(">") or "mindet"
     message = OutboxMessage(kind=kind, recipient_id=user.id, to_email=user.email, subject=subject, body_text=text,
-                            body_html=html, message_id=make_msgid(domain=domain), created_at=now,
-                            next_attempt_at=now)
+                            body_html=html, message_id=mail.new_message_id(), created_at=now, next_attempt_at=now)
     session.add(message)
     session.flush()
     return message
@@ -77,13 +78,15 @@ class DeliverySummary:
     failed: int = 0
 
 
-def deliver(session: Session, now: datetime, limit: int = 500) -> DeliverySummary:
-    """Send what is due in the outbox; each message is leased, sent, and its outcome committed on its own."""
+def deliver(session: Session, now: datetime, limit: int = 500, only: list[int] | None = None) -> DeliverySummary:
+    """Send what is due in the outbox (or only the messages with these ids); each message is leased, sent, and its
+    outcome committed on its own."""
     summary = DeliverySummary()
-    due = session.exec(select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.next_attempt_at)
-                       .where(OutboxMessage.status.in_(("pending", "retrying", "sending")),
-                              OutboxMessage.next_attempt_at <= now)
-                       .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)).all()
+    query = (select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.next_attempt_at)
+             .where(OutboxMessage.status.in_(("pending", "retrying", "sending")), OutboxMessage.next_attempt_at <= now))
+    if only is not None:
+        query = query.where(OutboxMessage.id.in_(only))
+    due = session.exec(query.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)).all()
     session.rollback()  # end the read transaction: each lease below is its own
     for message_id, status, next_attempt_at in due:
         leased = session.execute(
@@ -117,6 +120,8 @@ def _attempt(session: Session, row: OutboxMessage, now: datetime, summary: Deliv
             summary.retrying += 1
     else:
         row.status, row.sent_at, row.last_error = "sent", now, None
+        if row.kind in SECRET_KINDS:  # the link it carried must not stay readable in the database
+            row.body_text = row.body_html = REDACTED
         summary.sent += 1
     session.add(row)
     session.commit()

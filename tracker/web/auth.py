@@ -12,8 +12,8 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 
 from tracker import audit
 from tracker.db import get_session
-from tracker.notify import mail
 from tracker.people import accounts, passwords
+from tracker.people.invitations import queue_link
 from tracker.people.permissions import PUBLIC_ENDPOINTS
 from tracker.timeutil import now_utc
 from tracker.web.forms import EmailForm, LoginForm, NewPasswordForm
@@ -153,33 +153,11 @@ def reset_request():
         session = get_session()
         user = accounts.find_user(session, form.email.data)
         if user is not None and user.active:
-            send_link(session=session, user=user, kind="reset", created_by=None)
+            queue_link(session=session, user=user, kind="reset", created_by=None, now=now_utc())
         session.commit()
         flash(_("Если такая учётная запись есть, на её адрес отправлена ссылка для смены пароля."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_request.html", form=form)
-
-
-def send_link(*, session, user, kind: str, created_by) -> tuple[str, bool]:
-    """Issue an invite or reset token and email its link: (link, delivered). A dead mail server loses nothing:
-    the token stands and the caller shows or prints the link to pass on by hand."""
-    token = accounts.issue_token(session=session, user=user, kind=kind, now=now_utc(), created_by=created_by)
-    link = f"{current_app.config['BASE_URL']}/{'invite' if kind == 'invite' else 'reset'}/{token}"
-    if kind == "invite":
-        subject = "Mindet: приглашение / шақыру / invitation"
-        text = (f"Здравствуйте, {user.name}!\n\nВас пригласили в Mindet — систему учёта исполнения трехсторонних "
-                f"дорожных карт и соглашений.\nЧтобы задать пароль и войти, откройте ссылку (действует 72 часа, "
-                f"один раз):\n\n{link}\n\nВаш адрес для входа: {user.email}\n")
-    else:
-        subject = "Mindet: смена пароля / password reset"
-        text = (f"Здравствуйте, {user.name}!\n\nЧтобы задать новый пароль, откройте ссылку (действует 72 часа, "
-                f"один раз):\n\n{link}\n\nЕсли вы не запрашивали смену пароля, просто удалите это письмо.\n")
-    try:
-        mail.send(mail.build_message(to=user.email, subject=subject, text=text))
-    except mail.MailError:
-        current_app.logger.exception("could not email the %s link to %s", kind, user.email)
-        return link, False
-    return link, True
 
 
 def init_app(app: Flask) -> None:

@@ -14,9 +14,9 @@ from tracker.notify import outbox
 from tracker.pagination import page_number
 from tracker.people import accounts
 from tracker.people.directory import accounts_with_roles
+from tracker.people.invitations import queue_link
 from tracker.people.permissions import require, require_admin
 from tracker.timeutil import now_utc
-from tracker.web.auth import send_link
 from tracker.web.forms import ConfirmForm, InviteForm, UserAdminForm, options
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -56,16 +56,16 @@ def invite():
                 session=session, email=form.email.data, name=form.name.data, role=form.role.data,
                 org_codes=form.organizations.data, instrument_keys=form.instruments.data, now=now_utc(),
                 language=form.language.data, by=audit.Actor(user_id=current_user.id, ip=request.remote_addr))
-            link, delivered = send_link(session=session, user=user, kind="invite", created_by=current_user)
+            link, _message = queue_link(session=session, user=user, kind="invite", created_by=current_user,
+                                        now=now_utc())
         except accounts.AccountError as exc:
             session.rollback()
             flash(_("Приглашение не создано: %(why)s", why=str(exc)), "error")
         else:
             session.commit()
-            if delivered:
-                flash(_("Приглашение отправлено на %(email)s.", email=user.email), "info")
-            else:
-                flash(_("Почтовый сервер недоступен. Передайте ссылку лично: %(link)s", link=link), "error")
+            flash(_("Приглашение для %(email)s поставлено в очередь: письмо уйдёт в течение минуты (см. журнал "
+                    "доставки). Если оно не дойдёт, передайте ссылку лично: %(link)s", email=user.email, link=link),
+                  "info")
             return redirect(url_for("admin.users"))
     else:
         for field, errors in form.errors.items():
@@ -98,11 +98,10 @@ def send_reset(user_id: int):
     person = session.get(User, user_id)
     require(person is not None)
     if ConfirmForm().validate_on_submit():
-        link, delivered = send_link(session=session, user=person, kind="reset", created_by=current_user)
+        queue_link(session=session, user=person, kind="reset", created_by=current_user, now=now_utc())
         session.commit()
-        flash(_("Ссылка отправлена.") if delivered else
-              _("Почтовый сервер недоступен. Передайте ссылку лично: %(link)s", link=link),
-              "info" if delivered else "error")
+        flash(_("Ссылка для смены пароля поставлена в очередь: письмо уйдёт в течение минуты (см. журнал "
+                "доставки)."), "info")
     return redirect(url_for("admin.user", user_id=person.id))
 
 
@@ -128,13 +127,8 @@ def send_test_email():
         message = outbox.enqueue(session, kind="test", user=current_user, subject=subject, text=text, html=html,
                                  now=now)
         session.commit()
-        outbox.deliver(session, now)
-        session.refresh(message)
-        if message.status == "sent":
-            flash(_("Тестовое письмо отправлено на %(email)s.", email=message.to_email), "info")
-        else:
-            flash(_("Почтовый сервер не принял письмо: %(error)s. Проверьте TRACKER_MAIL_*; письмо в очереди.",
-                    error=message.last_error), "error")
+        flash(_("Тестовое письмо на %(email)s поставлено в очередь: через минуту его статус появится в журнале "
+                "ниже.", email=message.to_email), "info")
     return redirect(url_for("admin.deliveries"))
 
 

@@ -11,9 +11,9 @@ from tracker.db import get_session
 from tracker.models import Organization, User
 from tracker.people import accounts
 from tracker.people.directory import active_people_by_organization, memberships_of
+from tracker.people.invitations import queue_link
 from tracker.people.permissions import current_access, require, require_admin
 from tracker.timeutil import now_utc
-from tracker.web.auth import send_link
 from tracker.web.forms import HandoverForm, options
 
 bp = Blueprint("people", __name__)
@@ -64,18 +64,14 @@ def handover(code: str):
                 session=session, organization=org, from_user=session.get(User, form.from_user.data),
                 to_email=form.to_email.data, to_name=form.to_name.data, now=now_utc(), actor=current_user,
                 ip=request.remote_addr)
-            delivered = True
             if is_new:
-                delivered = send_link(session=session, user=to_user, kind="invite", created_by=current_user)[1]
+                queue_link(session=session, user=to_user, kind="invite", created_by=current_user, now=now_utc())
         except accounts.AccountError as exc:
             session.rollback()
             flash(_("Передача не выполнена: %(why)s", why=str(exc)), "error")
         else:
             session.commit()
             flash(_("Организация передана: %(email)s.", email=to_user.email), "info")
-            if not delivered:
-                flash(_("Почтовый сервер недоступен: отправьте приглашение позже со страницы учётной записи."),
-                      "error")
     else:
         flash(_("Проверьте форму передачи."), "error")
     return redirect(url_for("people.organization", code=org.code))
