@@ -1,29 +1,93 @@
-"""Configuration: defaults, then TRACKER_* environment variables."""
+"""Configuration: one typed settings object read from TRACKER_* environment variables, then the Flask config."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from tracker.languages import DEFAULT_LANGUAGE, LANGUAGES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_EVIDENCE_TYPES = "pdf,docx,xlsx,odt,ods,png,jpeg,txt,csv,zip"
 #: Kazakhstan's fixed-date public holidays (MM-DD); movable ones (Kurban Ait) and transferred days off are added
 #: as full dates (YYYY-MM-DD) in TRACKER_HOLIDAYS, which replaces this list
-DEFAULT_HOLIDAYS = "01-01,01-02,01-07,03-08,03-21,03-22,03-23,05-01,05-07,05-09,07-06,08-30,10-25,12-16"
+DEFAULT_HOLIDAYS = ("01-01", "01-02", "01-07", "03-08", "03-21", "03-22", "03-23", "05-01", "05-07", "05-09",
+                    "07-06", "08-30", "10-25", "12-16")
+#: comma-separated in the environment: "30,7,1"
+CommaList = Annotated[tuple[str, ...], NoDecode]
+CommaNumbers = Annotated[tuple[int, ...], NoDecode]
 
 
-def _default_database_url(instance_path: Path) -> str:
-    return f"sqlite:///{instance_path / 'mindet.sqlite3'}"
+class ConfigError(RuntimeError):
+    """A TRACKER_* variable that cannot be used; the message names it and says what it should be."""
 
 
-def _numbers(value: str) -> tuple[int, ...]:
-    return tuple(sorted({int(part) for part in value.replace(" ", "").split(",") if part}, reverse=True))
+class Settings(BaseSettings):
+    """Every setting of a deployment, each from the variable TRACKER_<NAME> (see the README's settings table)."""
+
+    model_config = SettingsConfigDict(env_prefix="TRACKER_", extra="ignore", frozen=True)
+
+    secret_key: str | None = None
+    database_url: str | None = None  #: default: SQLite in the instance folder
+    roadmaps_dir: Path = PROJECT_ROOT / "roadmaps"
+    sql_echo: bool = False
+    base_url: str = "http://127.0.0.1:5000"
+    https: bool = False
+    proxy_fix: bool = False
+    session_idle_minutes: int = Field(120, gt=0)
+    session_absolute_hours: int = Field(12, gt=0)
+    ratelimit_storage: str = "memory://"
+    login_rate_limit: str = "20 per minute"
+    mail_backend: Literal["smtp", "console", "memory"] = "console"
+    mail_host: str = "127.0.0.1"
+    mail_port: int = Field(25, gt=0, lt=65536)
+    mail_security: Literal["none", "starttls", "tls"] = "none"
+    mail_username: str | None = None
+    mail_password: str | None = None
+    mail_sender: str = "Mindet <mindet@localhost>"
+    mail_max_attempts: int = Field(8, gt=0)
+    mail_retry_minutes: int = Field(5, gt=0)
+    reminder_days_before: CommaNumbers = (30, 7, 1)
+    reminder_overdue_every_days: int = Field(7, gt=0)
+    escalate_to_head_days: int = Field(14, ge=0)
+    escalate_to_secretary_days: int = Field(30, ge=0)
+    send_hour: int = Field(9, ge=0, lt=24)
+    holidays: CommaList = DEFAULT_HOLIDAYS
+    evidence_dir: Path | None = None  #: default: evidence/ in the instance folder
+    evidence_types: CommaList = ("pdf", "docx", "xlsx", "odt", "ods", "png", "jpeg", "txt", "csv", "zip")
+    evidence_max_mb: int = Field(25, gt=0)
+    evidence_max_files: int = Field(10, gt=0)
+    evidence_zip_max_entries: int = Field(10_000, gt=0)
+    evidence_zip_max_mb: int = Field(250, gt=0)
+
+    @field_validator("holidays", "evidence_types", mode="before")
+    @classmethod
+    def _split(cls, value):
+        return tuple(part for part in value.replace(" ", "").split(",") if part) if isinstance(value, str) else value
+
+    @field_validator("reminder_days_before", mode="before")
+    @classmethod
+    def _numbers(cls, value):
+        if isinstance(value, str):
+            value = [part for part in value.replace(" ", "").split(",") if part]
+        return tuple(sorted({int(part) for part in value}, reverse=True))
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
 
 
-def _flag(value: str | None) -> bool:
-    return (value or "").lower() in ("1", "true", "yes", "on")
+def read_settings() -> Settings:
+    """The settings from the environment; a ConfigError that names the variable if one is wrong."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"TRACKER_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"{problems}. Fix the variable(s) and start again.") from None
 
 
 def _instance_secret(instance_path: Path) -> str:
@@ -38,45 +102,16 @@ def _instance_secret(instance_path: Path) -> str:
 
 
 def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
-    """Build the app configuration from defaults, TRACKER_* variables and explicit overrides (tests)."""
-    env = os.environ
-    config = {
-        "SECRET_KEY": env.get("TRACKER_SECRET_KEY"),
-        "DATABASE_URL": env.get("TRACKER_DATABASE_URL") or _default_database_url(instance_path),
-        "ROADMAPS_DIR": Path(env.get("TRACKER_ROADMAPS_DIR") or PROJECT_ROOT / "roadmaps"),
-        "BABEL_DEFAULT_LOCALE": DEFAULT_LANGUAGE,
-        "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",
-        "LANGUAGES": tuple(LANGUAGES),
-        "SQL_ECHO": _flag(env.get("TRACKER_SQL_ECHO")),
-        "BASE_URL": (env.get("TRACKER_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
-        "HTTPS": _flag(env.get("TRACKER_HTTPS")),
-        "PROXY_FIX": _flag(env.get("TRACKER_PROXY_FIX")),
-        "SESSION_IDLE_MINUTES": int(env.get("TRACKER_SESSION_IDLE_MINUTES") or 120),
-        "SESSION_ABSOLUTE_HOURS": int(env.get("TRACKER_SESSION_ABSOLUTE_HOURS") or 12),
-        "RATELIMIT_STORAGE_URI": env.get("TRACKER_RATELIMIT_STORAGE") or "memory://",
-        "LOGIN_RATE_LIMIT": env.get("TRACKER_LOGIN_RATE_LIMIT") or "20 per minute",
-        "MAIL_BACKEND": env.get("TRACKER_MAIL_BACKEND") or "console",
-        "MAIL_HOST": env.get("TRACKER_MAIL_HOST") or "127.0.0.1",
-        "MAIL_PORT": int(env.get("TRACKER_MAIL_PORT") or 25),
-        "MAIL_SECURITY": env.get("TRACKER_MAIL_SECURITY") or "none",
-        "MAIL_USERNAME": env.get("TRACKER_MAIL_USERNAME"),
-        "MAIL_PASSWORD": env.get("TRACKER_MAIL_PASSWORD"),
-        "MAIL_SENDER": env.get("TRACKER_MAIL_SENDER") or "Mindet <mindet@localhost>",
-        "MAIL_MAX_ATTEMPTS": int(env.get("TRACKER_MAIL_MAX_ATTEMPTS") or 8),
-        "MAIL_RETRY_MINUTES": int(env.get("TRACKER_MAIL_RETRY_MINUTES") or 5),
-        "REMINDER_DAYS_BEFORE": _numbers(env.get("TRACKER_REMINDER_DAYS_BEFORE") or "30,7,1"),
-        "REMINDER_OVERDUE_EVERY_DAYS": int(env.get("TRACKER_REMINDER_OVERDUE_EVERY_DAYS") or 7),
-        "ESCALATE_TO_HEAD_DAYS": int(env.get("TRACKER_ESCALATE_TO_HEAD_DAYS") or 14),
-        "ESCALATE_TO_SECRETARY_DAYS": int(env.get("TRACKER_ESCALATE_TO_SECRETARY_DAYS") or 30),
-        "SEND_HOUR": int(env.get("TRACKER_SEND_HOUR") or 9),
-        "HOLIDAYS": (env.get("TRACKER_HOLIDAYS") or DEFAULT_HOLIDAYS).replace(" ", "").split(","),
-        "EVIDENCE_DIR": Path(env.get("TRACKER_EVIDENCE_DIR") or instance_path / "evidence"),
-        "EVIDENCE_TYPES": (env.get("TRACKER_EVIDENCE_TYPES") or DEFAULT_EVIDENCE_TYPES).replace(" ", "").split(","),
-        "EVIDENCE_MAX_MB": int(env.get("TRACKER_EVIDENCE_MAX_MB") or 25),
-        "EVIDENCE_MAX_FILES": int(env.get("TRACKER_EVIDENCE_MAX_FILES") or 10),
-        "EVIDENCE_ZIP_MAX_ENTRIES": int(env.get("TRACKER_EVIDENCE_ZIP_MAX_ENTRIES") or 10_000),
-        "EVIDENCE_ZIP_MAX_MB": int(env.get("TRACKER_EVIDENCE_ZIP_MAX_MB") or 250),
-    }
+    """The Flask configuration: the settings (upper-case names), derived values, then explicit overrides (tests)."""
+    settings = read_settings()
+    config = {name.upper(): value for name, value in settings.model_dump().items()}
+    config["DATABASE_URL"] = settings.database_url or f"sqlite:///{instance_path / 'mindet.sqlite3'}"
+    config["EVIDENCE_DIR"] = settings.evidence_dir or instance_path / "evidence"
+    config["RATELIMIT_STORAGE_URI"] = config.pop("RATELIMIT_STORAGE")
+    config["HOLIDAYS"] = list(settings.holidays)
+    config["EVIDENCE_TYPES"] = list(settings.evidence_types)
+    config.update(BABEL_DEFAULT_LOCALE=DEFAULT_LANGUAGE, BABEL_DEFAULT_TIMEZONE="Asia/Almaty",
+                  LANGUAGES=tuple(LANGUAGES))
     config.update(overrides or {})
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _instance_secret(instance_path)
