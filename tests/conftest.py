@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from argon2 import PasswordHasher
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
@@ -113,6 +114,17 @@ def cheap_password_hashing():
     production = passwords.set_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     yield
     passwords.set_hasher(production)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(request):
+    """Every test runs at NOW (the clock ticking from there), whatever the machine's date; a test marked
+    `real_clock` (the browser's cookies follow the machine's clock) keeps the real one."""
+    if request.node.get_closest_marker("real_clock"):
+        yield
+        return
+    with time_machine.travel(NOW, tick=True):
+        yield
 
 
 @pytest.fixture

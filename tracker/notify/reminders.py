@@ -19,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from tracker.catalog.obligations import AWAITING, ROW_COLUMNS, ReportRow, live_reports
+from tracker.languages import format_day
 from tracker.models import (
     Checkpoint,
     Instrument,
@@ -56,7 +57,7 @@ class Item(ReportRow):
     def describe(self) -> str:
         """One line in the recipient's language."""
         days = (self.checkpoint.due_on - self.today).days
-        due = self.checkpoint.due_on.strftime("%d.%m.%Y")
+        due = format_day(self.checkpoint.due_on)
         if self.kind == "returned":
             return _("возвращено секретарём: %(reason)s", reason=self.reason or "—")
         if self.kind == "submitted":

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, request, session
-from flask_babel import Babel, format_date, format_decimal, format_percent, get_locale
+from flask_babel import Babel, format_decimal, format_percent, get_locale
 from flask_login import current_user
 
-from tracker.timeutil import ALMATY, today_almaty
+from tracker.languages import format_day
+from tracker.timeutil import today_almaty
 
 
 def select_locale() -> str:
@@ -31,18 +32,6 @@ def localized(obj, field: str) -> str | None:
     """obj.<field>_<lang> for the current language, falling back to Russian (the source language)."""
     lang = str(get_locale() or "ru")
     return getattr(obj, f"{field}_{lang}", None) or getattr(obj, f"{field}_ru")
-
-
-def format_day(value, with_time: bool = False) -> str:
-    """A date (or a moment, in Almaty time) the way the interface language writes it: 31.12.2025 in Russian and
-    Kazakh, 31 Dec 2025 in English."""
-    if value is None:
-        return "—"
-    english = str(get_locale()) == "en"
-    if with_time:
-        moment = value.astimezone(ALMATY)
-        return format_date(moment.date(), "d MMM yyyy" if english else "dd.MM.yyyy") + moment.strftime(" %H:%M")
-    return format_date(value, "d MMM yyyy" if english else "dd.MM.yyyy")
 
 
 def init_app(app: Flask) -> None:

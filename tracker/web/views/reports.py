@@ -10,6 +10,7 @@ from tracker.catalog.lookups import checkpoint_with_context, obligation_with_ins
 from tracker.catalog.obligations import ANSWERED, checkpoint_reports, checkpoint_status, open_reports_of
 from tracker.db import get_session
 from tracker.insight import public
+from tracker.languages import format_day
 from tracker.models import Evidence
 from tracker.people.permissions import current_access, require
 from tracker.periods import Period
@@ -87,8 +88,8 @@ def reschedule_checkpoint(checkpoint_id: int):
                                 new_due_on=form.due_on.data, reason=form.reason.data, source=form.source.data,
                                 now=now_utc(), ip=request.remote_addr)
             session.commit()
-            flash(_("Срок перенесён с %(old)s на %(new)s.", old=change.old_due_on.strftime("%d.%m.%Y"),
-                    new=change.new_due_on.strftime("%d.%m.%Y")), "info")
+            flash(_("Срок перенесён с %(old)s на %(new)s.", old=format_day(change.old_due_on),
+                    new=format_day(change.new_due_on)), "info")
         except ReportingError as exc:
             session.rollback()
             flash(str(exc), "error")
