@@ -29,6 +29,38 @@ def test_reminder_stage(days, stage):
     assert reminder_stage(today + timedelta(days=days), today, (30, 7, 1), 7) == stage
 
 
+#: the first working day of each quarter in Kazakhstan's official calendar, 2025–2027: when each digest goes out
+FIRST_WORKING_DAYS = {
+    "2025-Q1": date(2025, 1, 5),  # 3 January was given off for Sunday 5 January, which became a working day
+    "2025-Q2": date(2025, 4, 1), "2025-Q3": date(2025, 7, 1), "2025-Q4": date(2025, 10, 1),
+    "2026-Q1": date(2026, 1, 5), "2026-Q2": date(2026, 4, 1), "2026-Q3": date(2026, 7, 1), "2026-Q4": date(2026, 10, 1),
+    "2027-Q1": date(2027, 1, 5), "2027-Q2": date(2027, 4, 1), "2027-Q3": date(2027, 7, 1), "2027-Q4": date(2027, 10, 1),
+}
+#: days off that are not weekends: the clock sends no reminder and no digest on them
+SILENT_DAYS = [date(2025, 1, 2), date(2026, 1, 2), date(2025, 3, 10), date(2026, 3, 9), date(2025, 9, 1),
+               date(2025, 7, 7), date(2025, 6, 6), date(2026, 5, 27), date(2026, 5, 11), date(2025, 10, 27)]
+
+
+def test_first_working_day_of_each_quarter_follows_the_official_calendar():
+    """Weekends, public holidays, observed and transferred days off, working Sundays after a transfer."""
+    assert {label: Period.parse(label).send_on() for label in FIRST_WORKING_DAYS} == FIRST_WORKING_DAYS
+
+
+@pytest.mark.parametrize("day", SILENT_DAYS, ids=str)
+def test_the_clock_stays_silent_on_days_off(app, db, small, day):
+    """2 January, the observed days of 8 March, Constitution Day, Capital Day, Republic Day and Victory Day,
+    Kurban Ait: a tick at 10:00 queues no reminder and no digest (measure 2 is quarterly, so there is always
+    something to remind of); TRACKER_HOLIDAYS adds days off to the calendar."""
+    from tracker.periods import is_working_day
+
+    assert not is_working_day(day)
+    with time_machine.travel(_at(day), tick=False), app.app_context():
+        done = tick()
+    assert "reminders" not in done and not [k for k in done if k.startswith("digest")]
+    assert db.exec(select(Notification)).all() == []
+    assert not is_working_day(date(2026, 6, 2), ["2026-06-02"]) and is_working_day(date(2026, 6, 2))
+
+
 def test_first_working_day_skips_weekends_and_holidays():
     """2026-Q1 starts on a holiday (1–2 January) before a weekend: its digest goes out on Monday 5 January."""
     holidays = ["01-01", "01-02", "01-07", "03-08"]
@@ -85,14 +117,15 @@ def _claims(db, user) -> dict[date, list[tuple[str, str]]]:
 
 def test_a_quarter_of_reminders_escalations_and_digests(app, db, small):
     """1 May – 15 August 2025, one tick a day: measure 1 (due 30.06) reminds its focal point at 30, 7, 1 days,
-    on the day, then weekly; the alternate and head hear at 14 days, the secretary at 30; one email per person
-    per day; the Q3 digest on 1 July; the observer gets nothing."""
+    on the day, then weekly — on working days only (31 May is a Saturday: Monday 2 June; 29 June a Sunday: folded
+    into "due"; 7 July is Capital Day's day off: the 8th); the alternate and head hear at 14 days, the secretary at
+    30; one email per person per day; the Q3 digest on 1 July; the observer gets nothing."""
     _run_clock_daily(app, date(2025, 5, 1), date(2025, 8, 15))
     fp_report = report_of(db, "test-roadmap/1", "2025-H1", "МТСЗН")
     stages = {day: period for day, items in _claims(db, small["fp"]).items()
               for kind, period in items if kind == "reminder"}
-    assert stages == {date(2025, 5, 31): "before-30", date(2025, 6, 23): "before-7", date(2025, 6, 29): "before-1",
-                      date(2025, 6, 30): "due", date(2025, 7, 7): "overdue-1", date(2025, 7, 14): "overdue-2",
+    assert stages == {date(2025, 6, 2): "before-30", date(2025, 6, 23): "before-7",
+                      date(2025, 6, 30): "due", date(2025, 7, 8): "overdue-1", date(2025, 7, 14): "overdue-2",
                       date(2025, 7, 21): "overdue-3", date(2025, 7, 28): "overdue-4", date(2025, 8, 4): "overdue-5",
                       date(2025, 8, 11): "overdue-6"}
     assert db.exec(select(Notification).where(Notification.report_id == fp_report.id,
@@ -106,7 +139,8 @@ def test_a_quarter_of_reminders_escalations_and_digests(app, db, small):
     assert [n.claimed_at.astimezone(ALMATY).date() for n in escalated] == [date(2025, 7, 30)]
     digests = {n.period: n.claimed_at.astimezone(ALMATY).date() for n in db.exec(
         select(Notification).where(Notification.kind == "digest", Notification.recipient_id == small["fp"].id))}
-    assert digests == {"2025-Q2": date(2025, 5, 1), "2025-Q3": date(2025, 7, 1)}  # Q2 late, once: catch-up
+    # Q2 late, once (catch-up), on the first working day of the run: 1 May is a public holiday
+    assert digests == {"2025-Q2": date(2025, 5, 2), "2025-Q3": date(2025, 7, 1)}
     assert _claims(db, small["observer"]) == {}
     per_day = defaultdict(int)
     for message in db.exec(select(OutboxMessage).where(OutboxMessage.kind == "reminders")):
@@ -117,7 +151,8 @@ def test_a_quarter_of_reminders_escalations_and_digests(app, db, small):
 
 
 def test_reminders_stop_when_submitted(app, db, small):
-    """Submitted on 2 July: no weekly overdue reminders after, and no escalation."""
+    """Submitted on 2 July: no weekly overdue reminders after, and no escalation (before-1 fell on Sunday 29 June,
+    a day the clock stays silent, and is folded into "due")."""
     report = report_of(db, "test-roadmap/1", "2025-H1", "МТСЗН")
 
     def submit_on_2_july(day):
@@ -127,7 +162,7 @@ def test_reminders_stop_when_submitted(app, db, small):
 
     _run_clock_daily(app, date(2025, 6, 25), date(2025, 8, 5), before_each=submit_on_2_july)
     stages = [p for items in _claims(db, small["fp"]).values() for k, p in items if k == "reminder"]
-    assert stages == ["before-7", "before-1", "due"]
+    assert stages == ["before-7", "due"]
     assert not [k for items in _claims(db, small["alt"]).values() for k, _ in items if k.startswith("escalation")]
 
 
@@ -145,16 +180,18 @@ def test_digest_waits_for_the_first_working_day_and_sends_nothing_on_weekends(ap
 
 
 def test_clock_restarted_after_a_missed_quarter_start(app, db, small):
-    """Down from 25 June to 20 July 2025: on restart the Q3 digest goes out once, and the missed before-1, due
-    and overdue-1 reminders are folded into one (overdue-2)."""
+    """Down from 25 June to 18 July 2025, restarted on Saturday 19 July: silent over the weekend; on Monday 21 July
+    the Q3 digest goes out once, and the missed before-1, due, overdue-1 and overdue-2 reminders are folded into
+    one (overdue-3)."""
     _run_clock_daily(app, date(2025, 6, 20), date(2025, 6, 24))
-    _run_clock_daily(app, date(2025, 7, 20), date(2025, 7, 20))
-    _run_clock_daily(app, date(2025, 7, 20), date(2025, 7, 20), hour=15)  # a second tick that day adds nothing
+    _run_clock_daily(app, date(2025, 7, 19), date(2025, 7, 21))
+    _run_clock_daily(app, date(2025, 7, 21), date(2025, 7, 21), hour=15)  # a second tick that day adds nothing
     fp = _claims(db, small["fp"])
-    assert [p for k, p in fp[date(2025, 7, 20)] if k == "reminder"] == ["overdue-2"]
-    assert [p for k, p in fp[date(2025, 7, 20)] if k == "digest"] == ["2025-Q3"]
+    assert date(2025, 7, 19) not in fp and date(2025, 7, 20) not in fp
+    assert [p for k, p in fp[date(2025, 7, 21)] if k == "reminder"] == ["overdue-3"]
+    assert [p for k, p in fp[date(2025, 7, 21)] if k == "digest"] == ["2025-Q3"]
     on_restart = [m.kind for m in db.exec(select(OutboxMessage).where(OutboxMessage.recipient_id == small["fp"].id))
-                  if m.created_at.astimezone(ALMATY).date() == date(2025, 7, 20)]
+                  if m.created_at.astimezone(ALMATY).date() == date(2025, 7, 21)]
     assert sorted(on_restart) == ["digest", "reminders"]
 
 

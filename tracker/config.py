@@ -12,10 +12,6 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from tracker.languages import DEFAULT_LANGUAGE, LANGUAGES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-#: Kazakhstan's fixed-date public holidays (MM-DD); movable ones (Kurban Ait) and transferred days off are added
-#: as full dates (YYYY-MM-DD) in TRACKER_HOLIDAYS, which replaces this list
-DEFAULT_HOLIDAYS = ("01-01", "01-02", "01-07", "03-08", "03-21", "03-22", "03-23", "05-01", "05-07", "05-09",
-                    "07-06", "08-30", "10-25", "12-16")
 #: comma-separated in the environment: "30,7,1"
 CommaList = Annotated[tuple[str, ...], NoDecode]
 CommaNumbers = Annotated[tuple[int, ...], NoDecode]
@@ -55,7 +51,8 @@ class Settings(BaseSettings):
     escalate_to_head_days: int = Field(14, ge=0)
     escalate_to_secretary_days: int = Field(30, ge=0)
     send_hour: int = Field(9, ge=0, lt=24)
-    holidays: CommaList = DEFAULT_HOLIDAYS
+    #: days off beyond Kazakhstan's official calendar (which comes from the `holidays` package): MM-DD or YYYY-MM-DD
+    holidays: CommaList = ()
     evidence_dir: Path | None = None  #: default: evidence/ in the instance folder
     evidence_types: CommaList = ("pdf", "docx", "xlsx", "odt", "ods", "png", "jpeg", "txt", "csv", "zip")
     evidence_max_mb: int = Field(25, gt=0)

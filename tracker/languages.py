@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from flask_babel import format_date, format_datetime, get_locale
 
+#: a language code, as the YAML format and the settings accept it
+Language = Literal["ru", "kk", "en"]
 #: language code → its own name, the default first
-LANGUAGES = {"ru": "Русский", "kk": "Қазақша", "en": "English"}
+LANGUAGES = dict(zip(get_args(Language), ("Русский", "Қазақша", "English"), strict=True))
 DEFAULT_LANGUAGE = "ru"
 
 

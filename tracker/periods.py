@@ -10,6 +10,9 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
+
+import holidays
 
 
 def _end_of_month(year: int, month: int) -> date:
@@ -84,19 +87,28 @@ class Period:
         """The period just after this one, of the same kind."""
         return Period.containing(self.ends_on + timedelta(days=1), self.kind)
 
-    def send_on(self, holidays: list[str]) -> date:
+    def send_on(self, extra_days_off: list[str] = ()) -> date:
         """The day its digest goes out: the first working day of the period."""
-        return first_working_day(self.starts_on, holidays)
+        return first_working_day(self.starts_on, extra_days_off)
 
 
-def is_working_day(day: date, holidays: list[str]) -> bool:
-    """Monday to Friday and not a holiday (holidays as "MM-DD" every year or "YYYY-MM-DD" once)."""
-    return day.weekday() < 5 and day.strftime("%m-%d") not in holidays and day.isoformat() not in holidays
+@cache
+def _official_calendar(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("KZ", years=year)
 
 
-def first_working_day(start: date, holidays: list[str]) -> date:
+def is_working_day(day: date, extra_days_off: list[str] = ()) -> bool:
+    """A working day in Kazakhstan's official calendar — weekends, public holidays, their observed and transferred
+    days off, Kurban Ait, and weekends made working days by a transfer, from the maintained `holidays` package —
+    and not one of `extra_days_off` (TRACKER_HOLIDAYS: "MM-DD" every year or "YYYY-MM-DD" once)."""
+    if day.strftime("%m-%d") in extra_days_off or day.isoformat() in extra_days_off:
+        return False
+    return _official_calendar(day.year).is_working_day(day)
+
+
+def first_working_day(start: date, extra_days_off: list[str] = ()) -> date:
     """The first working day on or after `start`."""
     day = start
-    while not is_working_day(day, holidays):
+    while not is_working_day(day, extra_days_off):
         day += timedelta(days=1)
     return day

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from tracker.languages import DEFAULT_LANGUAGE, Language
+
 
 def _plain_text(value):
     """Refuse what YAML 1.1 turned into another type, with a hint that names the trap."""
@@ -127,7 +129,7 @@ class InstrumentSpec(Strict):
     parties: list[Code] = []
     completeness: Literal["complete", "partial"]
     completeness_note: Text | None = None
-    language: Literal["ru", "kk", "en"] = "ru"
+    language: Language = DEFAULT_LANGUAGE
     source: Text | None = None
     numbering: Text | None = None
     public: bool = False

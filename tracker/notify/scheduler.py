@@ -22,7 +22,7 @@ from tracker.db import get_engine, get_session
 from tracker.notify import outbox
 from tracker.notify.digests import send_digests
 from tracker.notify.reminders import run_reminders
-from tracker.periods import Period
+from tracker.periods import Period, is_working_day
 from tracker.timeutil import ALMATY, now_utc
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,8 @@ def tick(now: datetime | None = None) -> dict:
     local = now.astimezone(ALMATY)
     session = get_session()
     done = {}
-    if local.hour >= config["SEND_HOUR"]:
+    # reminders and digests wait for a working day; the outbox (invitations, resets) is delivered on any day
+    if local.hour >= config["SEND_HOUR"] and is_working_day(local.date(), config["HOLIDAYS"]):
         done["reminders"] = run_reminders(session, now, local.date()).emails
         for kind in ("quarterly", "monthly"):
             period = Period.containing(local.date(), kind)

@@ -179,11 +179,13 @@ def resolve_session(*, session: Session, token: str | None, user_id: int, now: d
     return user
 
 
-def end_session(*, session: Session, token: str | None, now: datetime) -> None:
-    """Revoke the session: every copy of its cookie stops working."""
+def sign_out(*, session: Session, user: User, token: str | None, now: datetime, ip: str | None) -> None:
+    """Revoke the session (every copy of its cookie stops working). Audited."""
     if token:
         session.execute(update(LoginSession).where(LoginSession.token_hash == _digest(token),
                                                    LoginSession.revoked_at.is_(None)).values(revoked_at=now))
+    audit.record(session=session, now=now, action="logout", object_type="user", object_id=str(user.id),
+                 by=audit.Actor(user_id=user.id, ip=ip))
 
 
 def end_all_sessions(*, session: Session, user: User, now: datetime) -> None:

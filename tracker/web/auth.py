@@ -10,7 +10,6 @@ from flask import session as cookie
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_user, logout_user
 
-from tracker import audit
 from tracker.db import get_session
 from tracker.people import accounts, passwords
 from tracker.people.invitations import queue_link
@@ -92,9 +91,8 @@ def logout():
     """End the session on the server too: a copied cookie stops working."""
     session = get_session()
     now = now_utc()
-    accounts.end_session(session=session, token=cookie.get("login_token"), now=now)
-    audit.record(session=session, now=now, action="logout", object_type="user", object_id=str(current_user.id),
-                 by=audit.Actor(user_id=current_user.id, ip=_client_ip()))
+    accounts.sign_out(session=session, user=current_user, token=cookie.get("login_token"), now=now,
+                      ip=_client_ip())
     session.commit()
     logout_user()
     cookie.clear()
