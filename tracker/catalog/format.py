@@ -93,6 +93,9 @@ class ObligationSpec(Strict):
     result: Text | None = None
     deadline: Text | None = None
     deadline_note: Text | None = None
+    #: YAML `from:` — the day the obligation begins (an amendment adding it mid-life); default: the instrument's
+    #: start for obligations of the first version, the day of the sync for obligations added later
+    starts_on: date | None = Field(default=None, alias="from")
     #: "МТСЗН", "РОР (по согласованию)": codes or aliases, lead first
     owners: list[Text] | None = None
     owners_as_written: Text | None = None

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -52,6 +53,7 @@ class ObligationPlan:
     result: str | None
     deadline: deadlines.Deadline
     deadline_note: str | None
+    starts_on: date | None
     owners: list[OwnerPlan]
     owners_text: str
     owners_note: str | None
@@ -63,7 +65,9 @@ class ObligationPlan:
     @property
     def content_hash(self) -> str:
         """A digest of everything the YAML says of this obligation; it changes when the YAML does."""
-        payload = {k: v for k, v in self.__dict__.items() if k not in ("deadline", "owners")}
+        payload = {k: v for k, v in self.__dict__.items() if k not in ("deadline", "owners", "starts_on")}
+        if self.starts_on is not None:  # absent from older files: their hashes stay as they were
+            payload["starts_on"] = self.starts_on.isoformat()
         payload["deadline"] = self.deadline.text
         payload["owners"] = [o.__dict__ for o in self.owners]
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
@@ -322,6 +326,25 @@ def _plan_instrument(doc: _Document, spec: InstrumentFile, owners: OwnerDirector
     return InstrumentPlan(doc.name, instrument, list(spec.sections), plans)
 
 
+def _within_validity(doc, spec: InstrumentFile, label: str, deadline, starts_on, path: tuple) -> bool:
+    """A one-off deadline and a `from:` must fall within the instrument's validity; the problems say which."""
+    valid_from, valid_to = spec.instrument.valid_from, spec.instrument.valid_to
+    ok = True
+    period = deadline.period
+    if period is not None and (period.ends_on < valid_from or period.starts_on > valid_to):
+        doc.problems.append(doc.problem(
+            f"{label}: deadline «{deadline.text}» ({period.label}) lies outside the instrument's validity "
+            f"({valid_from.isoformat()} – {valid_to.isoformat()}); fix the deadline or the validity",
+            (*path, "deadline")))
+        ok = False
+    if starts_on is not None and not valid_from <= starts_on <= valid_to:
+        doc.problems.append(doc.problem(
+            f"{label}: from: {starts_on.isoformat()} lies outside the instrument's validity "
+            f"({valid_from.isoformat()} – {valid_to.isoformat()})", (*path, "from")))
+        ok = False
+    return ok
+
+
 def _plan_obligation(doc, spec: InstrumentFile, section_number: str, obligation: ObligationSpec, path: tuple,
                      owners: OwnerDirectory, position: int) -> ObligationPlan | None:
     label = f"obligation {obligation.number}"
@@ -337,6 +360,8 @@ def _plan_obligation(doc, spec: InstrumentFile, section_number: str, obligation:
         except deadlines.DeadlineError as exc:
             doc.problems.append(doc.problem(f"{label}: {exc}", (*path, "deadline")))
             ok = False
+        else:
+            ok = _within_validity(doc, spec, label, deadline, obligation.starts_on, path) and ok
     owner_entries = obligation.owners if obligation.owners is not None else spec.defaults.owners
     resolved: list[OwnerPlan] = []
     if not owner_entries:
@@ -376,6 +401,7 @@ def _plan_obligation(doc, spec: InstrumentFile, section_number: str, obligation:
         result=obligation.result,
         deadline=deadline,
         deadline_note=deadline_note,
+        starts_on=obligation.starts_on,
         owners=resolved,
         owners_text=_normalize_name(owners_text),
         owners_note=owners_note,

@@ -92,6 +92,8 @@ class ObligationView:
     instrument: Instrument
     owners: list[tuple[Organization, ObligationOwner]] = field(default_factory=list)
     checkpoints: list[tuple[Checkpoint, str]] = field(default_factory=list)  # (checkpoint, status)
+    #: checkpoints an amendment retired: listed apart, with their reports and history, never hidden
+    retired_checkpoints: list[Checkpoint] = field(default_factory=list)
     status: str = "not_started"
 
     @property
@@ -168,9 +170,13 @@ def obligation_views(*, session: Session, today: date, instrument: Instrument | 
             select(Report.checkpoint_id, Report.status).join(Checkpoint).join(Obligation)
             .where(scope, Report.is_lead, is_live(Report))):
         lead[checkpoint_id].append(status)
-    for cp in session.exec(select(Checkpoint).join(Obligation).where(scope, is_live(Checkpoint))
+    for cp in session.exec(select(Checkpoint).join(Obligation).where(scope)
                            .order_by(Checkpoint.due_on, Checkpoint.period)):
-        if cp.obligation_id in views:
+        if cp.obligation_id not in views:
+            continue
+        if cp.retired_at is not None:
+            views[cp.obligation_id].retired_checkpoints.append(cp)
+        else:
             views[cp.obligation_id].checkpoints.append((cp, checkpoint_status(lead[cp.id], cp.due_on, today)))
     for view in views.values():
         view.status = obligation_status(view.obligation, [(cp.due_on, s) for cp, s in view.checkpoints])

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlmodel import Session, select
 
 from tracker import audit
+from tracker.catalog import deadlines
 from tracker.catalog.loader import Catalog, InstrumentPlan, ObligationPlan
 from tracker.models import (
     Checkpoint,
+    DeadlineChange,
     GroupMembership,
     Instrument,
     Obligation,
@@ -22,6 +24,7 @@ from tracker.models import (
     Section,
     is_live,
 )
+from tracker.timeutil import today_almaty
 
 log = logging.getLogger(__name__)
 
@@ -163,11 +166,16 @@ def _instrument_values(plan: InstrumentPlan) -> dict:
 def _sync_instrument(session: Session, plan: InstrumentPlan, orgs: dict, now: datetime,
                      summary: SyncSummary) -> None:
     values = _instrument_values(plan)
+    found = session.exec(select(Instrument).where(Instrument.key == plan.spec.key)).first()
     instrument = _upsert(
         session, summary, now, kind="instruments", object_type="instrument", object_id=plan.spec.key,
-        existing=session.exec(select(Instrument).where(Instrument.key == plan.spec.key)).first(), values=values,
+        existing=found, values=values,
         create=lambda: Instrument(key=plan.spec.key, created_at=now, updated_at=now, **values))
     session.flush()
+    # an obligation added to an instrument already under way begins on the day it is added, unless it says
+    # otherwise (`from:`): it must not be overdue on the day it appears
+    today = today_almaty(now)
+    added_later_on = today if found is not None and today > instrument.valid_from else None
 
     sections = _sync_sections(session, instrument, plan, now, summary)
     existing = {o.key: o for o in session.exec(select(Obligation).where(Obligation.instrument_id == instrument.id))}
@@ -180,7 +188,8 @@ def _sync_instrument(session: Session, plan: InstrumentPlan, orgs: dict, now: da
             session, summary, now, kind="obligations", object_type="obligation", object_id=ob_plan.key,
             existing=existing.get(ob_plan.key), values=values,
             create=lambda ob_plan=ob_plan, values=values: Obligation(
-                key=ob_plan.key, instrument_id=instrument.id, created_at=now, updated_at=now, **values))
+                key=ob_plan.key, instrument_id=instrument.id, created_at=now, updated_at=now,
+                **{"starts_on": added_later_on, **values}))
         live.append((obligation, ob_plan))
     wanted = {p.key for p in plan.obligations}
     for key, obligation in existing.items():
@@ -225,6 +234,8 @@ def _obligation_values(plan: ObligationPlan, sections: dict[str, Section]) -> di
         deadline_note=plan.deadline_note, owners_text=plan.owners_text, owners_note=plan.owners_note,
         note=plan.note, source_document=plan.source_document, source_quote=plan.source_quote,
         translations=plan.translations, content_hash=plan.content_hash, retired_at=None,
+        # a `from:` in the YAML wins; without one, the start recorded when the obligation was added stays
+        **({"starts_on": plan.starts_on} if plan.starts_on else {}),
     )
 
 
@@ -304,8 +315,19 @@ def _sync_owners(session, obligation, plan, orgs, current: dict) -> dict:
 
 
 def _sync_checkpoints(session, instrument, obligation, plan, by_period: dict, now, summary) -> None:
-    """One checkpoint per planned period: new ones created, returning ones revived, vanished ones retired."""
-    periods = {p.label: p for p in plan.deadline.periods(instrument.valid_from, instrument.valid_to)}
+    """One checkpoint per planned period: new ones created, returning ones revived, vanished ones retired — except
+    that an amended one-off deadline moves its checkpoint (reports and history kept, the change recorded)."""
+    start = max(instrument.valid_from, obligation.starts_on or instrument.valid_from)
+    # a period that runs past the instrument's end is due on its last valid day
+    periods = {p.label: replace(p, ends_on=min(p.ends_on, instrument.valid_to))
+               for p in plan.deadline.periods(start, instrument.valid_to)}
+    amended = obligation.created_at != now  # the obligation existed before this sync: its changes are audited
+    vanished = [cp for label, cp in by_period.items()
+                if label not in periods and not cp.is_event and cp.retired_at is None]
+    arriving = [label for label in periods if by_period.get(label) is None]
+    if len(vanished) == 1 and len(arriving) == 1 and plan.deadline.kind is deadlines.Kind.ONE_OFF:
+        _move_checkpoint(session, vanished.pop(), periods[arriving[0]], by_period, now, summary,
+                         source=f"{instrument.file_name} (mindet roadmaps sync)")
     for label, period in periods.items():
         cp = by_period.get(label)
         if cp is None:
@@ -314,15 +336,41 @@ def _sync_checkpoints(session, instrument, obligation, plan, by_period: dict, no
             session.add(cp)
             by_period[label] = cp
             summary.add("checkpoints", "created")
+            if amended:
+                _audit_checkpoint(session, now, "checkpoint.create", obligation, after={"period": label,
+                                                                                      "due_on": cp.due_on})
         elif cp.retired_at is not None:
             cp.retired_at = None
             summary.add("checkpoints", "updated")
+            _audit_checkpoint(session, now, "checkpoint.restore", obligation, after={"period": label})
         else:
             summary.add("checkpoints", "unchanged")
-    for label, cp in by_period.items():
-        if label not in periods and not cp.is_event and cp.retired_at is None:
-            cp.retired_at = now  # its reports and their history stay attached
-            summary.add("checkpoints", "retired")
+    for cp in vanished:
+        cp.retired_at = now  # its reports and their history stay attached, and the obligation page lists it
+        summary.add("checkpoints", "retired")
+        _audit_checkpoint(session, now, "checkpoint.retire", obligation, before={"period": cp.period,
+                                                                                "due_on": cp.due_on})
+
+
+def _move_checkpoint(session, cp: Checkpoint, period, by_period: dict, now, summary, *, source: str) -> None:
+    """An amendment moved a one-off deadline: the checkpoint takes the new period and due date, keeping its
+    reports; the move is a deadline change (source: the roadmap file) and an audit row."""
+    old_label, old_due = cp.period, cp.due_on
+    session.add(DeadlineChange(checkpoint_id=cp.id, old_due_on=old_due, new_due_on=period.ends_on, created_at=now,
+                               reason=f"Срок изменён в дорожной карте: {old_label} → {period.label}",
+                               source=source))
+    del by_period[old_label]
+    cp.period, cp.starts_on, cp.due_on = period.label, period.starts_on, period.ends_on
+    by_period[period.label] = cp
+    summary.add("checkpoints", "moved")
+    audit.record(session=session, now=now, action="checkpoint.move", object_type="checkpoint",
+                 object_id=str(cp.id), before={"period": old_label, "due_on": old_due},
+                 after={"period": period.label, "due_on": period.ends_on}, by=audit.Actor(label=ACTOR))
+
+
+def _audit_checkpoint(session, now, action: str, obligation, **change) -> None:
+    audit.record(session=session, now=now, action=action, object_type="obligation", object_id=obligation.key,
+                 by=audit.Actor(label=ACTOR), **change)
 
 
 def _sync_reports(session, cp, responsible: dict, existing: dict, now, summary) -> None:

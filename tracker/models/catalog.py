@@ -101,6 +101,9 @@ class Obligation(SQLModel, table=True):
     #: one_off | recurring | continuous | event (deadlines.Kind)
     deadline_kind: str = Field(max_length=16)
     deadline_note: str | None = Field(default=None, sa_type=Text)
+    #: the day the obligation begins: its YAML `from:`, or the day it was added to an instrument already under way;
+    #: None: the instrument's valid_from. Recurring checkpoints start with the period that contains it.
+    starts_on: date | None = None
     owners_text: str = Field(sa_type=Text)
     owners_note: str | None = Field(default=None, sa_type=Text)
     note: str | None = Field(default=None, sa_type=Text)

@@ -54,7 +54,8 @@ class Evidence(SQLModel, table=True):
 
 
 class DeadlineChange(SQLModel, table=True):
-    """A secretary's rescheduling of a checkpoint, with reason and source."""
+    """A change of a checkpoint's due date, with reason and source: a secretary's rescheduling, or an amendment of the
+    roadmap (then no person: changed_by_id is None)."""
 
     __tablename__ = "deadline_change"
     id: int | None = Field(default=None, primary_key=True)

@@ -46,6 +46,8 @@ def reschedule(*, session: Session, checkpoint: Checkpoint, instrument: Instrume
                ip: str | None = None) -> DeadlineChange:
     """Move a checkpoint's due date; the instrument's original date stays on the checkpoint (slippage)."""
     _require_secretary(access, instrument)
+    if checkpoint.retired_at is not None:
+        raise ReportingError(_("Контрольная точка исключена из дорожной карты: её срок не переносится."))
     reason, source = _require_reason(reason, source)
     if new_due_on == checkpoint.due_on:
         raise ReportingError(_("Новый срок совпадает с текущим."))

@@ -65,9 +65,12 @@ def checkpoint(checkpoint_id: int):
             counts[0] += r.status in ANSWERED
             counts[1] += 1
     group_names = {o.id: o for o in organizations_by(session, ids=groups)}
-    form = RescheduleForm(formdata=None, due_on=cp.due_on) if access.can_manage_instrument(inst) else None
+    retired = cp.retired_at is not None
+    form = RescheduleForm(formdata=None, due_on=cp.due_on) if access.can_manage_instrument(inst) and not retired \
+        else None
+    status = "retired" if retired else checkpoint_status(lead, cp.due_on, today)
     return render_template("reports/checkpoint.html", cp=cp, ob=ob, instrument=inst, section=section, rows=rows,
-                           status=checkpoint_status(lead, cp.due_on, today), answered=answered, readable=readable,
+                           status=status, answered=answered, readable=readable,
                            events=events, form=form, today=today,
                            groups=[(group_names[g], done, total) for g, (done, total) in groups.items()])
 
