@@ -83,7 +83,8 @@ def test_overview_and_obligation_pages_agree_on_what_is_overdue(db, synced):
     report past its due date is not overdue in either."""
     from sqlmodel import select
 
-    from tracker.catalog.obligations import instrument_overview, obligation_views
+    from tracker.catalog.obligations import obligation_views
+    from tracker.insight.figures import instrument_overview
     from tracker.models import Checkpoint, Instrument, Obligation, Report
 
     from .conftest import NOW

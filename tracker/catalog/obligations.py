@@ -10,32 +10,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from tracker.models import Checkpoint, Instrument, Obligation, ObligationOwner, Organization, Report, Section, is_live
-
-DONE = {"accepted", "not_applicable", "cancelled"}
-#: the organization has answered: submitted for review, or done
-ANSWERED = ("submitted", *sorted(DONE))
-#: the organization still owes the report (reminders, overdue view, my work)
-AWAITING = ("not_started", "in_progress", "returned")
-
-
-def checkpoint_status(lead_statuses: list[str], due_on: date, today: date) -> str:
-    """Overall status of a checkpoint from its lead executor's report(s); overdue and late are derived here."""
-    return shown_status(lead_statuses, past_due=due_on < today)
-
-
-def shown_status(lead_statuses: list[str], *, past_due: bool) -> str:
-    """checkpoint_status for callers that only know whether the due date has passed (aggregates by GROUP BY)."""
-    if lead_statuses and all(s in DONE for s in lead_statuses):
-        return "done"
-    if any(s == "returned" for s in lead_statuses):
-        status = "returned"
-    elif lead_statuses and all(s in DONE | {"submitted"} for s in lead_statuses):
-        return "submitted"
-    elif any(s in ("in_progress", "submitted") for s in lead_statuses):
-        status = "in_progress"
-    else:
-        status = "not_started"
-    return "overdue" if past_due else status
+from tracker.statuses import ANSWERED, AWAITING, checkpoint_status
 
 
 def joined_reports(*columns):
@@ -105,41 +80,6 @@ class ObligationView:
     def overdue_count(self) -> int:
         """How many checkpoints are past due and not done."""
         return sum(1 for _, s in self.checkpoints if s == "overdue")
-
-
-def instrument_overview(*, session: Session, today: date) -> list[dict]:
-    """Every live instrument with counts of obligations, checkpoints and overdue checkpoints."""
-    instruments = session.exec(select(Instrument).where(is_live(Instrument)).order_by(Instrument.key))
-    obligations = dict(session.exec(
-        select(Obligation.instrument_id, func.count()).where(is_live(Obligation))
-        .group_by(Obligation.instrument_id)).all())
-    live_checkpoints = (select(Obligation.instrument_id, func.count()).select_from(Checkpoint).join(Obligation)
-                        .where(is_live(Obligation), is_live(Checkpoint))
-                        .group_by(Obligation.instrument_id))
-    checkpoints = dict(session.exec(live_checkpoints).all())
-    overdue = _overdue_counts(session, today)
-    return [dict(instrument=i, obligations=obligations.get(i.id, 0), checkpoints=checkpoints.get(i.id, 0),
-                 overdue=overdue.get(i.id, 0)) for i in instruments]
-
-
-def _overdue_counts(session: Session, today: date) -> dict[int, int]:
-    """Past-due checkpoints per instrument that checkpoint_status calls overdue (the one rule for lateness)."""
-    lead_report = (Report.checkpoint_id == Checkpoint.id) & Report.is_lead & is_live(Report)
-    rows = session.exec(
-        select(Obligation.instrument_id, Checkpoint.id, Checkpoint.due_on, Report.status).select_from(Checkpoint)
-        .join(Obligation).join(Report, lead_report, isouter=True)
-        .where(Checkpoint.due_on < today, is_live(Checkpoint), is_live(Obligation))
-    ).all()
-    lead = defaultdict(list)
-    for instrument_id, checkpoint_id, due_on, status in rows:
-        statuses = lead[(instrument_id, checkpoint_id, due_on)]
-        if status is not None:
-            statuses.append(status)
-    counts = defaultdict(int)
-    for (instrument_id, _, due_on), statuses in lead.items():
-        if checkpoint_status(statuses, due_on, today) == "overdue":
-            counts[instrument_id] += 1
-    return counts
 
 
 def obligation_views(*, session: Session, today: date, instrument: Instrument | None = None,

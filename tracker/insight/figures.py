@@ -3,16 +3,16 @@ table the sources ask for) and its trend across quarters."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from tracker.catalog.obligations import shown_status
 from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section, StatusUpdate, is_live
 from tracker.periods import Period
-from tracker.timeutil import ALMATY
+from tracker.statuses import EXEMPT, Derived, checkpoint_status, is_on_time
 
 
 @dataclass(frozen=True)
@@ -29,15 +29,22 @@ class Rate:
         return 100 * self.on_time / self.total if self.total else 0.0
 
 
-def _end_of_day_utc(day: date) -> datetime:
-    return datetime.combine(day + timedelta(days=1), time(), ALMATY)
+def first_submissions():
+    """A subquery: each report's first submission (report_id, at) — what the lateness rule looks at."""
+    return (select(StatusUpdate.report_id, func.min(StatusUpdate.created_at).label("at"))
+            .where(StatusUpdate.status == "submitted").group_by(StatusUpdate.report_id).subquery())
+
+
+def first_submitted_at(session: Session, report_ids: list[int]) -> dict[int, datetime]:
+    """The moment each of these reports was first submitted (reports never submitted are absent)."""
+    first = first_submissions()
+    return dict(session.exec(select(first.c.report_id, first.c.at).where(first.c.report_id.in_(report_ids))).all())
 
 
 def on_time_rates(session: Session, *, instrument_ids: list[int] | None, start: date, end: date) -> list[Rate]:
     """Per organization: reports due in [start, end] (not applicable / cancelled left out) and how many were first
     submitted by the end of their due day in Almaty. Best rate first."""
-    first_submitted = (select(StatusUpdate.report_id, func.min(StatusUpdate.created_at).label("at"))
-                       .where(StatusUpdate.status == "submitted").group_by(StatusUpdate.report_id).subquery())
+    first_submitted = first_submissions()
     query = (select(Organization.code, Checkpoint.due_on, first_submitted.c.at).select_from(Report)
              .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
              .join(Obligation, Obligation.id == Checkpoint.obligation_id)
@@ -45,42 +52,73 @@ def on_time_rates(session: Session, *, instrument_ids: list[int] | None, start: 
              .join(first_submitted, first_submitted.c.report_id == Report.id, isouter=True)
              .where(is_live(Report), is_live(Checkpoint), is_live(Obligation),
                     Checkpoint.due_on >= start, Checkpoint.due_on <= end,
-                    Report.status.not_in(("not_applicable", "cancelled"))))
+                    Report.status.not_in(EXEMPT)))
     if instrument_ids is not None:
         query = query.where(Obligation.instrument_id.in_(instrument_ids))
     counts: dict[str, list[int]] = {}
     for code, due_on, submitted_at in session.exec(query):
         row = counts.setdefault(code, [0, 0])
-        row[0] += submitted_at is not None and submitted_at <= _end_of_day_utc(due_on)
+        row[0] += is_on_time(submitted_at, due_on)
         row[1] += 1
     rates = [Rate(code, on_time, total) for code, (on_time, total) in counts.items()]
     return sorted(rates, key=lambda r: (-r.percent, -r.total, r.code))
 
 
+@dataclass(frozen=True)
+class CheckpointState:
+    """One live checkpoint and what it is on a day: the unit that every "checkpoints" figure counts."""
+
+    checkpoint_id: int
+    instrument_id: int
+    section_id: int
+    due_on: date
+    status: str  #: statuses.shown_status of its lead report(s): done, submitted, …, overdue
+
+
+def checkpoint_states(session: Session, today: date, instrument_ids: list[int] | None = None) -> list[CheckpointState]:
+    """Every live checkpoint of live obligations of live instruments with its state on `today`, judged from all
+    its lead reports together (a group lead such as МИО has 20: the checkpoint is one, not twenty)."""
+    lead_report = (Report.checkpoint_id == Checkpoint.id) & Report.is_lead & is_live(Report)
+    query = (select(Checkpoint.id, Obligation.instrument_id, Obligation.section_id, Checkpoint.due_on, Report.status)
+             .select_from(Checkpoint).join(Obligation, Obligation.id == Checkpoint.obligation_id)
+             .join(Instrument, Instrument.id == Obligation.instrument_id).join(Report, lead_report, isouter=True)
+             .where(is_live(Checkpoint), is_live(Obligation), is_live(Instrument)))
+    if instrument_ids is not None:
+        query = query.where(Obligation.instrument_id.in_(instrument_ids))
+    lead: dict[tuple, list[str]] = {}
+    for checkpoint_id, instrument_id, section_id, due_on, status in session.exec(query):
+        statuses = lead.setdefault((checkpoint_id, instrument_id, section_id, due_on), [])
+        if status is not None:
+            statuses.append(status)
+    return [CheckpointState(*key, checkpoint_status(statuses, key[3], today)) for key, statuses in lead.items()]
+
+
 def progress(session: Session, today: date, instrument_id: int | None = None):
-    """(checkpoint counts by derived status, [(section, done, total)]) from the lead reports, by GROUP BY."""
-    past = Checkpoint.due_on < today
-    query = (select(Section.id, Report.status, past, func.count()).select_from(Report)
-             .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
-             .join(Obligation, Obligation.id == Checkpoint.obligation_id)
-             .join(Section, Section.id == Obligation.section_id)
-             .join(Instrument, Instrument.id == Obligation.instrument_id)
-             .where(Report.is_lead, is_live(Report), is_live(Checkpoint),
-                    is_live(Obligation), is_live(Instrument))
-             .group_by(Section.id, Report.status, past))
-    if instrument_id is not None:
-        query = query.where(Obligation.instrument_id == instrument_id)
-    counts: dict[str, int] = {}
+    """(checkpoints per state, [(section, instrument, done checkpoints, checkpoints)]) on `today`."""
+    states = checkpoint_states(session, today, None if instrument_id is None else [instrument_id])
+    counts = Counter(state.status for state in states)
     per_section: dict[int, list[int]] = {}
-    for section_id, status, past_due, n in session.exec(query):
-        shown = shown_status([status], past_due=bool(past_due))
-        counts[shown] = counts.get(shown, 0) + n
-        row = per_section.setdefault(section_id, [0, 0])
-        row[0] += n if shown == "done" else 0
-        row[1] += n
+    for state in states:
+        row = per_section.setdefault(state.section_id, [0, 0])
+        row[0] += state.status == Derived.DONE
+        row[1] += 1
     sections = session.exec(select(Section, Instrument).join(Instrument, Instrument.id == Section.instrument_id)
                             .where(Section.id.in_(per_section)).order_by(Instrument.key, Section.position)).all()
-    return counts, [(section, instrument, *per_section[section.id]) for section, instrument in sections]
+    return dict(counts), [(section, instrument, *per_section[section.id]) for section, instrument in sections]
+
+
+def instrument_overview(*, session: Session, today: date) -> list[dict]:
+    """Every live instrument with its live obligations, checkpoints and overdue checkpoints on `today`."""
+    instruments = session.exec(select(Instrument).where(is_live(Instrument)).order_by(Instrument.key))
+    obligations = dict(session.exec(
+        select(Obligation.instrument_id, func.count()).where(is_live(Obligation))
+        .group_by(Obligation.instrument_id)).all())
+    checkpoints, overdue = Counter(), Counter()
+    for state in checkpoint_states(session, today):
+        checkpoints[state.instrument_id] += 1
+        overdue[state.instrument_id] += state.status == Derived.OVERDUE
+    return [dict(instrument=i, obligations=obligations.get(i.id, 0), checkpoints=checkpoints[i.id],
+                 overdue=overdue[i.id]) for i in instruments]
 
 
 def trend(session: Session, *, instrument_ids: list[int] | None, first: date,

@@ -8,9 +8,10 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session
 
-from tracker.catalog.obligations import AWAITING, ROW_COLUMNS, ReportRow, live_reports
+from tracker.catalog.obligations import ROW_COLUMNS, ReportRow, live_reports
 from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section
 from tracker.pagination import Page
+from tracker.statuses import AWAITING
 
 PAGE_SIZE = 50
 #: the export columns (JSON keys; CSV and XLSX use the same, in this order)

@@ -14,8 +14,8 @@ from datetime import date, datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from tracker.catalog.obligations import DONE, ROW_COLUMNS, ReportRow, live_reports
-from tracker.insight.figures import on_time_rates
+from tracker.catalog.obligations import ROW_COLUMNS, ReportRow, live_reports
+from tracker.insight.figures import first_submitted_at, on_time_rates
 from tracker.insight.overdue import Filters, overdue_totals
 from tracker.models import (
     Checkpoint,
@@ -33,8 +33,8 @@ from tracker.notify import outbox
 from tracker.notify.reminders import claim
 from tracker.people.permissions import access_for
 from tracker.periods import Period
-from tracker.reporting.workflow import status_label
-from tracker.timeutil import ALMATY
+from tracker.statuses import DONE, EXEMPT, is_on_time
+from tracker.statuses import label as status_label
 
 
 @dataclass
@@ -77,22 +77,19 @@ def _focal_part(session: Session, org_ids, period: Period) -> FocalPart | None:
                        .order_by(Organization.code)).all()
     part = FocalPart(organizations=list(own)[:10])
     previous = period.previous()
-    for line in _lines(session, org_ids, previous.starts_on, previous.ends_on):
+    lines = _lines(session, org_ids, previous.starts_on, previous.ends_on)
+    first = first_submitted_at(session, [line.report.id for line in lines])
+    for line in lines:
         status = line.report.status
         if status == "returned":
             part.returned.append(line)
-        elif status == "accepted" and not _late(line):
+        elif status == "accepted" and is_on_time(first.get(line.report.id), line.checkpoint.due_on):
             part.accepted += 1
-        elif status not in ("not_applicable", "cancelled"):
-            part.late.append(line)  # still open, or accepted after a late submission
+        elif status not in EXEMPT:
+            part.late.append(line)  # still open, or accepted after a late first submission
     part.upcoming = [x for x in _lines(session, org_ids, period.starts_on, period.ends_on)
                      if x.report.status not in DONE]
     return part if part else None
-
-
-def _late(line: ReportRow) -> bool:
-    submitted = line.report.submitted_at
-    return submitted is None or submitted.astimezone(ALMATY).date() > line.checkpoint.due_on
 
 
 def _secretary_part(session: Session, instrument: Instrument, period: Period, since: datetime | None,

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from tracker.catalog.obligations import AWAITING, ROW_COLUMNS, ReportRow, live_reports
+from tracker.catalog.obligations import ROW_COLUMNS, ReportRow, live_reports
 from tracker.languages import format_day
 from tracker.models import (
     Checkpoint,
@@ -32,6 +32,7 @@ from tracker.models import (
     User,
 )
 from tracker.notify import outbox
+from tracker.statuses import AWAITING
 
 
 def reminder_stage(due_on: date, today: date, days_before: tuple[int, ...], every: int) -> str | None:

@@ -25,6 +25,7 @@ from tracker.models import (
 from tracker.people.permissions import Access
 from tracker.reporting.evidence import Upload
 from tracker.reporting.storage import EvidenceStore
+from tracker.statuses import label as status_label
 
 REPORTER, SECRETARY = "reporter", "secretary"
 OPEN = ("not_started", "in_progress", "submitted", "returned")
@@ -269,12 +270,3 @@ def carry_forward(*, session: Session, store: EvidenceStore, ctx: ReportRow, act
             target="submitted", expected_version=expected_version, note=last.note if last else None,
             reason=_("Без изменений по сравнению с периодом %(period)s.", period=previous_checkpoint.period),
             no_evidence_reason=last.no_evidence_reason if last else None, carried=carried))
-
-
-def status_label(status: str) -> str:
-    """A status in the person's language."""
-    return {
-        "not_started": _("не начато"), "in_progress": _("в работе"), "submitted": _("на проверке"),
-        "returned": _("возвращено"), "accepted": _("принято"), "not_applicable": _("неприменимо"),
-        "cancelled": _("отменено"),
-    }.get(status, status)

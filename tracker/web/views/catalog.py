@@ -7,8 +7,9 @@ from collections import defaultdict
 from flask import Blueprint, abort, render_template
 
 from tracker.catalog.lookups import live_instrument, live_sections
-from tracker.catalog.obligations import answered_counts, instrument_overview, obligation_views
+from tracker.catalog.obligations import answered_counts, obligation_views
 from tracker.db import get_session
+from tracker.insight.figures import instrument_overview
 from tracker.timeutil import today_almaty
 from tracker.web.forms import OpenEventForm
 

@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from tracker.db import get_session
 from tracker.insight import execution_report
 from tracker.people.permissions import current_access, require
-from tracker.reporting.workflow import status_label
+from tracker.statuses import AWAITING
+from tracker.statuses import label as status_label
 from tracker.timeutil import today_almaty
 from tracker.web.arguments import instrument_or_404, quarter_arg
 
@@ -41,7 +42,7 @@ def report_docx(key: str):
     instrument, quarter, content = _content(key)
     labels = {"report": _("Отчёт об исполнении на конец"), "measure": _("Мера"), "evidence": _("Подтверждения"),
               "overdue": _("Просрочено"), "moved": _("Срок перенесён"),
-              "statuses": {s: status_label(s) for s in ("not_started", "in_progress", "submitted", "returned")}
+              "statuses": {s: status_label(s) for s in (*AWAITING, "submitted")}
               | {"done": _("исполнено"), "overdue": _("просрочено"), "awaiting_event": _("по событию")}}
     buffer = io.BytesIO()
     execution_report.write_docx(instrument, quarter, content, labels, buffer)

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.catalog.lookups import checkpoint_with_context, obligation_with_instrument, organizations_by
-from tracker.catalog.obligations import ANSWERED, checkpoint_reports, checkpoint_status, open_reports_of
+from tracker.catalog.obligations import checkpoint_reports, open_reports_of
 from tracker.db import get_session
 from tracker.insight import public
 from tracker.languages import format_day
@@ -29,8 +29,9 @@ from tracker.reporting.workflow import (
     load_report,
     post_update,
     previous_report,
-    status_label,
 )
+from tracker.statuses import ANSWERED, checkpoint_status
+from tracker.statuses import label as status_label
 from tracker.timeutil import now_utc, today_almaty
 from tracker.web.forms import BulkUpdateForm, CarryForwardForm, OpenEventForm, ReportUpdateForm, RescheduleForm, options
 

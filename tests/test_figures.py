@@ -1,0 +1,64 @@
+"""One truth: a figure is computed once and every surface that shows it gives the same number."""
+
+import re
+from datetime import UTC, date, datetime
+
+from sqlmodel import select
+
+from tracker.insight.figures import checkpoint_states, instrument_overview, on_time_rates, progress
+from tracker.models import Instrument
+from tracker.notify.digests import build_digest
+from tracker.periods import Period
+from tracker.statuses import days_late, is_on_time
+
+from .conftest import make_user, signed_in
+from .reporting_helpers import post, report_of
+
+KEY = "conflict-prevention-2025-2026"
+TODAY = date(2026, 11, 21)  # the suite's fixed date (conftest.NOW)
+
+
+def test_home_and_dashboard_count_the_same_checkpoints(app, db, synced):
+    """The conflict roadmap's checkpoints on the home page are the sum of its dashboard's "checkpoints by status",
+    and its overdue checkpoints are the dashboard's overdue: a group lead (МИО: 20 akimats) is one checkpoint."""
+    instrument = db.exec(select(Instrument).where(Instrument.key == KEY)).one()
+    row = next(r for r in instrument_overview(session=db, today=TODAY) if r["instrument"].key == KEY)
+    counts, sections = progress(db, TODAY, instrument.id)
+    assert sum(counts.values()) == row["checkpoints"] == sum(total for *_rest, total in sections)
+    assert counts.get("overdue", 0) == row["overdue"]
+    assert len(checkpoint_states(db, TODAY, [instrument.id])) == row["checkpoints"]
+    observer = make_user(db, "observer@example.kz", "observer")
+    client = signed_in(app, observer)
+    home = client.get("/").get_data(as_text=True)
+    home_row = home.split(f"<div class=\"muted\">{KEY}</div>")[1]
+    shown = [int(n) for n in re.findall(r'<td class="num[^"]*">(\d+)</td>', home_row)[:3]]
+    assert shown[1:] == [row["checkpoints"], row["overdue"]]
+    page = client.get(f"/instruments/{KEY}/dashboard").get_data(as_text=True)
+    by_status = page.split('id="by-status"')[1].split("</section>")[0]
+    assert sum(int(n.replace("\u202f", "").replace("\xa0", "").replace(" ", ""))
+               for n in re.findall(r"<strong>([\d\s\u202f\xa0]+)</strong>", by_status)) == row["checkpoints"]
+
+
+def test_one_lateness_rule_for_the_league_table_and_the_digest(app, db, synced):
+    """Submitted early, returned, resubmitted late, accepted: on time by its first submission in the league
+    table and in the focal point's digest alike, and "done 0 days late"."""
+    report = report_of(db, "decent-work-2024-2025/2.2", "2025-Q1", "МТСЗН")  # МТСЗН leads 2.2, due 31.03.2025
+    fp = make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"])
+    secretary = make_user(db, "sec@example.kz", "secretary", instruments=["decent-work-2024-2025"])
+    moments = [datetime(2025, 3, 20, 5, tzinfo=UTC), datetime(2025, 3, 25, 5, tzinfo=UTC),
+               datetime(2025, 4, 20, 5, tzinfo=UTC), datetime(2025, 4, 22, 5, tzinfo=UTC)]
+    post(app, db, report.id, fp, "submitted", note="Протокол", no_evidence_reason="ДСП", now=moments[0])
+    post(app, db, report.id, secretary, "returned", reason="Приложите протокол", now=moments[1])
+    post(app, db, report.id, fp, "submitted", note="Протокол приложен", no_evidence_reason="ДСП", now=moments[2])
+    post(app, db, report.id, secretary, "accepted", now=moments[3])
+    instrument = db.exec(select(Instrument).where(Instrument.key == "decent-work-2024-2025")).one()
+    [rate] = [r for r in on_time_rates(db, instrument_ids=[instrument.id], start=date(2025, 3, 31),
+                                       end=date(2025, 3, 31)) if r.code == "МТСЗН"]
+    assert rate.on_time == 1  # МТСЗН's only submitted report due that day counts as on time
+    with app.test_request_context():
+        digest = build_digest(db, fp, Period.parse("2025-Q2"), date(2025, 4, 1))
+    assert report.id not in [line.report.id for line in digest["focal"].late]
+    assert digest["focal"].accepted >= 1
+    assert is_on_time(moments[0], date(2025, 3, 31)) and not is_on_time(moments[2], date(2025, 3, 31))
+    assert days_late(moments[0], date(2025, 3, 31), TODAY) == 0
+    assert days_late(moments[2], date(2025, 3, 31), TODAY) == 20
