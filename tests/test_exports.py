@@ -80,13 +80,15 @@ def test_execution_report_docx_and_page(app, db, people):
     url = f"/checkpoints/{late.checkpoint_id}"
     client.post(f"{url}/reschedule", data={"csrf_token": csrf_token(client, url), "due_on": "2025-09-30",
                                             "reason": "Запрос МТСЗН", "source": "Протокол РТК от 28.04.2025"})
-    response = client.get("/instruments/conflict-prevention-2025-2026/execution-report.docx?quarter=2025-Q4")
+    # the updates were written today (2026): the report for 2025-Q4 shows them in its "today" version
+    response = client.get("/instruments/conflict-prevention-2025-2026/execution-report.docx?quarter=2025-Q4"
+                          "&as_of=today")
     assert response.headers["Content-Disposition"].startswith("attachment")
     text = "\n".join(p.text for p in Document(io.BytesIO(response.data)).paragraphs)
     assert "Скоринговая модель внедрена" in text and "Справка №7.pdf" in text
     assert "Нет выводов" in text and "Протокол РТК от 28.04.2025" in text and "31.03.2025 → 30.09.2025" in text
-    page = client.get("/instruments/conflict-prevention-2025-2026/execution-report?quarter=2025-Q4").get_data(
-        as_text=True)
+    page = client.get("/instruments/conflict-prevention-2025-2026/execution-report?quarter=2025-Q4&as_of=today"
+                      ).get_data(as_text=True)
     assert "Скоринговая модель внедрена" in page and "Нет выводов" in page and "2025-Q4" in page
 
 

@@ -9,8 +9,9 @@ from datetime import date
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
+from tracker.as_of import due_at, moment, not_retired, obligation_existed, status_at
 from tracker.models import Checkpoint, Instrument, Obligation, ObligationOwner, Organization, Report, Section, is_live
-from tracker.statuses import ANSWERED, AWAITING, checkpoint_status
+from tracker.statuses import ANSWERED, AWAITING, Derived, checkpoint_status
 
 
 def joined_reports(*columns):
@@ -44,17 +45,17 @@ class ReportRow:
 ROW_COLUMNS = (Report, Checkpoint, Obligation, Section, Instrument, Organization)
 
 
-def obligation_status(obligation: Obligation, checkpoint_statuses: list[tuple[date, str]]) -> str:
+def obligation_status(checkpoint_statuses: list[tuple[date, str]], *, retired: bool) -> str:
     """One word for an obligation: retired, awaiting_event, done, overdue, or its next checkpoint's status."""
-    if obligation.retired_at is not None:
-        return "retired"
+    if retired:
+        return Derived.RETIRED
     if not checkpoint_statuses:
-        return "awaiting_event"
-    open_ones = [(due, s) for due, s in sorted(checkpoint_statuses) if s != "done"]
+        return Derived.AWAITING_EVENT
+    open_ones = [(due, s) for due, s in sorted(checkpoint_statuses) if s != Derived.DONE]
     if not open_ones:
-        return "done"
-    if any(s == "overdue" for _, s in open_ones):
-        return "overdue"
+        return Derived.DONE
+    if any(s == Derived.OVERDUE for _, s in open_ones):
+        return Derived.OVERDUE
     return open_ones[0][1]
 
 
@@ -83,8 +84,13 @@ class ObligationView:
 
 
 def obligation_views(*, session: Session, today: date, instrument: Instrument | None = None,
-                     keys: list[str] | None = None, include_retired: bool = False) -> list[ObligationView]:
-    """Obligations (of one instrument, or all) with sections, owners, checkpoints and derived status."""
+                     keys: list[str] | None = None, include_retired: bool = False,
+                     as_of: date | None = None) -> list[ObligationView]:
+    """Obligations (of one instrument, or all) with sections, owners, checkpoints and derived status; with `as_of`,
+    as they stood at the end of that day (tracker/as_of.py): obligations and checkpoints that existed then, due
+    dates before later changes, lead statuses before later updates."""
+    at = moment(as_of) if as_of else None
+    today = as_of or today
     query = (select(Obligation, Section, Instrument).join(Section, Section.id == Obligation.section_id)
              .join(Instrument, Instrument.id == Obligation.instrument_id).where(is_live(Instrument)))
     if instrument is not None:
@@ -92,7 +98,7 @@ def obligation_views(*, session: Session, today: date, instrument: Instrument | 
     if keys is not None:
         query = query.where(Obligation.key.in_(keys))
     if not include_retired:
-        query = query.where(is_live(Obligation))
+        query = query.where(is_live(Obligation) if at is None else obligation_existed(as_of))
     query = query.order_by(Instrument.key, Obligation.position)
     views = {ob.id: ObligationView(ob, section, inst) for ob, section, inst in session.exec(query)}
     if not views:
@@ -105,22 +111,46 @@ def obligation_views(*, session: Session, today: date, instrument: Instrument | 
                                    .where(scope).order_by(ObligationOwner.position)):
         if owner.obligation_id in views:
             views[owner.obligation_id].owners.append((org, owner))
-    lead = defaultdict(list)
-    for checkpoint_id, status in session.exec(
-            select(Report.checkpoint_id, Report.status).join(Checkpoint).join(Obligation)
-            .where(scope, Report.is_lead, is_live(Report))):
-        lead[checkpoint_id].append(status)
+    _add_checkpoints(session, views, scope, today, at)
+    for view in views.values():
+        retired_at = view.obligation.retired_at
+        view.status = obligation_status([(cp.due_on, s) for cp, s in view.checkpoints],
+                                        retired=retired_at is not None and (at is None or retired_at < at))
+    return list(views.values())
+
+
+def _add_checkpoints(session: Session, views: dict, scope, today: date, at) -> None:
+    """Each view's checkpoints with their state (live ones) or apart (retired ones), now or as they were at `at`."""
+    lead = _lead_statuses(session, scope, at)
+    dues = due_at(at) if at is not None else None
+    due_then = {} if dues is None else dict(session.exec(select(dues.c.checkpoint_id, dues.c.due_on)).all())
     for cp in session.exec(select(Checkpoint).join(Obligation).where(scope)
                            .order_by(Checkpoint.due_on, Checkpoint.period)):
-        if cp.obligation_id not in views:
-            continue
-        if cp.retired_at is not None:
-            views[cp.obligation_id].retired_checkpoints.append(cp)
+        view = views.get(cp.obligation_id)
+        if view is None or (at is not None and cp.created_at >= at and cp.created_at > view.obligation.created_at):
+            continue  # not one of these obligations, or added by a later amendment
+        if cp.id in due_then:  # a copy outside the session, so that the past date is never written back
+            cp = Checkpoint(**{**cp.model_dump(), "due_on": due_then[cp.id]})
+        if cp.retired_at is not None and (at is None or cp.retired_at < at):
+            view.retired_checkpoints.append(cp)
         else:
-            views[cp.obligation_id].checkpoints.append((cp, checkpoint_status(lead[cp.id], cp.due_on, today)))
-    for view in views.values():
-        view.status = obligation_status(view.obligation, [(cp.due_on, s) for cp, s in view.checkpoints])
-    return list(views.values())
+            view.checkpoints.append((cp, checkpoint_status(lead[cp.id], cp.due_on, today)))
+
+
+def _lead_statuses(session: Session, scope, at) -> dict[int, list[str]]:
+    """Checkpoint id → its lead reports' statuses, now or at `at`."""
+    if at is None:
+        query = (select(Report.checkpoint_id, Report.status).join(Checkpoint).join(Obligation)
+                 .where(scope, Report.is_lead, is_live(Report)))
+    else:
+        then = status_at(at)
+        query = (select(Report.checkpoint_id, func.coalesce(then.c.status, "not_started")).join(Checkpoint)
+                 .join(Obligation).join(then, then.c.report_id == Report.id, isouter=True)
+                 .where(scope, Report.is_lead, not_retired(Report, at)))
+    lead = defaultdict(list)
+    for checkpoint_id, status in session.exec(query):
+        lead[checkpoint_id].append(status)
+    return lead
 
 
 def export_record(view: ObligationView) -> dict:

@@ -12,6 +12,7 @@ from docx import Document
 from docx.shared import Pt
 from sqlmodel import Session, select
 
+from tracker.as_of import moment, not_retired
 from tracker.catalog.obligations import ObligationView, obligation_views
 from tracker.models import (
     Checkpoint,
@@ -38,20 +39,27 @@ class Measure:
     changes: list[DeadlineChange] = field(default_factory=list)
 
 
-def build(session: Session, instrument: Instrument, quarter: Period,
-          today: date) -> list[tuple[Section, list[Measure]]]:
-    """The report's content: checkpoints due up to the end of `quarter`, lead executors' updates; five queries."""
+def build(session: Session, instrument: Instrument, quarter: Period, today: date,
+          as_of: date | None = None) -> list[tuple[Section, list[Measure]]]:
+    """The report's content: checkpoints due up to the end of `quarter`, lead executors' updates; five queries.
+
+    With `as_of` (by default the views pass the end of a past quarter), everything as it stood at the end of that
+    day: measures that existed, statuses, notes, evidence and deadline changes written by then, nothing later."""
     measures = {v.obligation.id: Measure(v) for v in obligation_views(session=session, today=today,
-                                                                      instrument=instrument)}
-    in_scope = (Obligation.instrument_id == instrument.id, Checkpoint.due_on <= quarter.ends_on,
-                is_live(Checkpoint), Report.is_lead, is_live(Report))
+                                                                      instrument=instrument, as_of=as_of)}
+    at = moment(as_of) if as_of else None
+    written = (lambda column: column < at) if at else (lambda column: column.is_not(None))
+    # the checkpoints due by the quarter's end, as the views judged them (as of the day, if one is asked for)
+    checkpoints = {cp.id: cp for m in measures.values() for cp, _s in m.view.checkpoints
+                   if cp.due_on <= quarter.ends_on}
     latest: dict[int, StatusUpdate] = {}
     report_of: dict[int, tuple[int, Checkpoint]] = {}
-    for update, report, checkpoint in session.exec(
-            select(StatusUpdate, Report, Checkpoint).join(Report, Report.id == StatusUpdate.report_id)
-            .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
-            .join(Obligation, Obligation.id == Checkpoint.obligation_id).where(*in_scope)
+    for update, report in session.exec(
+            select(StatusUpdate, Report).join(Report, Report.id == StatusUpdate.report_id)
+            .where(Report.checkpoint_id.in_(list(checkpoints)), Report.is_lead,
+                   is_live(Report) if at is None else not_retired(Report, at), written(StatusUpdate.created_at))
             .order_by(StatusUpdate.report_version)):
+        checkpoint = checkpoints[report.checkpoint_id]
         report_of[report.id] = (checkpoint.obligation_id, checkpoint)
         if update.note or update.reason:
             latest[report.id] = update
@@ -59,12 +67,14 @@ def build(session: Session, instrument: Instrument, quarter: Period,
         obligation_id, checkpoint = report_of[report_id]
         if obligation_id in measures and update.note:
             measures[obligation_id].notes.append((checkpoint.label or checkpoint.period, update))
-    for item in session.exec(select(Evidence).where(Evidence.report_id.in_(list(report_of))).order_by(Evidence.id)):
+    for item in session.exec(select(Evidence).where(Evidence.report_id.in_(list(report_of)),
+                                                    written(Evidence.created_at)).order_by(Evidence.id)):
         measures[report_of[item.report_id][0]].evidence.append(item)
     for change, checkpoint in session.exec(
             select(DeadlineChange, Checkpoint).join(Checkpoint, Checkpoint.id == DeadlineChange.checkpoint_id)
             .join(Obligation, Obligation.id == Checkpoint.obligation_id)
-            .where(Obligation.instrument_id == instrument.id).order_by(DeadlineChange.created_at)):
+            .where(Obligation.instrument_id == instrument.id, written(DeadlineChange.created_at))
+            .order_by(DeadlineChange.created_at)):
         if checkpoint.obligation_id in measures:
             measures[checkpoint.obligation_id].changes.append(change)
     returned = {report_of[r][1].id: u.reason for r, u in latest.items() if u.status == "returned"}
@@ -85,7 +95,7 @@ def write_docx(instrument: Instrument, quarter: Period, content, labels: dict, s
     document = Document()
     document.styles["Normal"].font.size = Pt(10)
     document.add_heading(instrument.title_ru, level=1)
-    document.add_paragraph(f"{labels['report']} {quarter.label}")
+    document.add_paragraph(f"{labels['report']} {quarter.label}. {labels['as_of']}.")
     for section, measures in content:
         document.add_heading(f"{section.number}. {section.title_ru}", level=2)
         for measure in measures:

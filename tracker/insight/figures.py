@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from tracker.as_of import checkpoint_existed, due_at, moment, not_retired, obligation_existed, status_at
 from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section, StatusUpdate, is_live
 from tracker.periods import Period
 from tracker.statuses import EXEMPT, Derived, checkpoint_status, is_on_time
@@ -75,27 +76,43 @@ class CheckpointState:
     status: str  #: statuses.shown_status of its lead report(s): done, submitted, …, overdue
 
 
-def checkpoint_states(session: Session, today: date, instrument_ids: list[int] | None = None) -> list[CheckpointState]:
+def checkpoint_states(session: Session, today: date, instrument_ids: list[int] | None = None, *,
+                      as_of: date | None = None) -> list[CheckpointState]:
     """Every live checkpoint of live obligations of live instruments with its state on `today`, judged from all
-    its lead reports together (a group lead such as МИО has 20: the checkpoint is one, not twenty)."""
-    lead_report = (Report.checkpoint_id == Checkpoint.id) & Report.is_lead & is_live(Report)
-    query = (select(Checkpoint.id, Obligation.instrument_id, Obligation.section_id, Checkpoint.due_on, Report.status)
+    its lead reports together (a group lead such as МИО has 20: the checkpoint is one, not twenty).
+
+    With `as_of`, the same as it stood at the end of that day, from the history (tracker/as_of.py): checkpoints that
+    existed then, due dates before later changes, statuses before later updates."""
+    if as_of is None:
+        lead_report = (Report.checkpoint_id == Checkpoint.id) & Report.is_lead & is_live(Report)
+        columns = (Checkpoint.due_on, Report.status)
+        alive = (is_live(Checkpoint), is_live(Obligation), is_live(Instrument))
+    else:
+        today, at = as_of, moment(as_of)
+        statuses, dues = status_at(at), due_at(at)
+        lead_report = (Report.checkpoint_id == Checkpoint.id) & Report.is_lead & not_retired(Report, at)
+        columns = (func.coalesce(dues.c.due_on, Checkpoint.due_on), func.coalesce(statuses.c.status, "not_started"))
+        alive = (checkpoint_existed(as_of),)
+    query = (select(Checkpoint.id, Obligation.instrument_id, Obligation.section_id, *columns)
              .select_from(Checkpoint).join(Obligation, Obligation.id == Checkpoint.obligation_id)
              .join(Instrument, Instrument.id == Obligation.instrument_id).join(Report, lead_report, isouter=True)
-             .where(is_live(Checkpoint), is_live(Obligation), is_live(Instrument)))
+             .where(*alive))
+    if as_of is not None:
+        query = (query.join(statuses, statuses.c.report_id == Report.id, isouter=True)
+                 .join(dues, dues.c.checkpoint_id == Checkpoint.id, isouter=True))
     if instrument_ids is not None:
         query = query.where(Obligation.instrument_id.in_(instrument_ids))
     lead: dict[tuple, list[str]] = {}
     for checkpoint_id, instrument_id, section_id, due_on, status in session.exec(query):
-        statuses = lead.setdefault((checkpoint_id, instrument_id, section_id, due_on), [])
+        statuses_of = lead.setdefault((checkpoint_id, instrument_id, section_id, due_on), [])
         if status is not None:
-            statuses.append(status)
-    return [CheckpointState(*key, checkpoint_status(statuses, key[3], today)) for key, statuses in lead.items()]
+            statuses_of.append(status)
+    return [CheckpointState(*key, checkpoint_status(found, key[3], today)) for key, found in lead.items()]
 
 
-def progress(session: Session, today: date, instrument_id: int | None = None):
-    """(checkpoints per state, [(section, instrument, done checkpoints, checkpoints)]) on `today`."""
-    states = checkpoint_states(session, today, None if instrument_id is None else [instrument_id])
+def progress(session: Session, today: date, instrument_id: int | None = None, *, as_of: date | None = None):
+    """(checkpoints per state, [(section, instrument, done checkpoints, checkpoints)]) on `today` (or as of)."""
+    states = checkpoint_states(session, today, None if instrument_id is None else [instrument_id], as_of=as_of)
     counts = Counter(state.status for state in states)
     per_section: dict[int, list[int]] = {}
     for state in states:
@@ -107,14 +124,17 @@ def progress(session: Session, today: date, instrument_id: int | None = None):
     return dict(counts), [(section, instrument, *per_section[section.id]) for section, instrument in sections]
 
 
-def instrument_overview(*, session: Session, today: date) -> list[dict]:
-    """Every live instrument with its live obligations, checkpoints and overdue checkpoints on `today`."""
-    instruments = session.exec(select(Instrument).where(is_live(Instrument)).order_by(Instrument.key))
+def instrument_overview(*, session: Session, today: date, as_of: date | None = None) -> list[dict]:
+    """Every live instrument with its live obligations, checkpoints and overdue checkpoints on `today` (or as of
+    the end of `as_of`, counting only what existed then)."""
+    live_instrument = is_live(Instrument) if as_of is None else not_retired(Instrument, moment(as_of))
+    live_obligation = is_live(Obligation) if as_of is None else obligation_existed(as_of)
+    instruments = session.exec(select(Instrument).where(live_instrument).order_by(Instrument.key))
     obligations = dict(session.exec(
-        select(Obligation.instrument_id, func.count()).where(is_live(Obligation))
+        select(Obligation.instrument_id, func.count()).join(Instrument).where(live_obligation)
         .group_by(Obligation.instrument_id)).all())
     checkpoints, overdue = Counter(), Counter()
-    for state in checkpoint_states(session, today):
+    for state in checkpoint_states(session, today, as_of=as_of):
         checkpoints[state.instrument_id] += 1
         overdue[state.instrument_id] += state.status == Derived.OVERDUE
     return [dict(instrument=i, obligations=obligations.get(i.id, 0), checkpoints=checkpoints[i.id],

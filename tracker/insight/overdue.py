@@ -8,7 +8,8 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session
 
-from tracker.catalog.obligations import ROW_COLUMNS, ReportRow, live_reports
+from tracker.as_of import checkpoint_existed, due_at, moment, not_retired, status_at
+from tracker.catalog.obligations import ROW_COLUMNS, ReportRow, joined_reports, live_reports
 from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section
 from tracker.pagination import Page
 from tracker.statuses import AWAITING
@@ -60,9 +61,18 @@ class OverdueRow(ReportRow):
         return (self.today - self.checkpoint.due_on).days
 
 
-def _query(filters: Filters, today: date, instrument_ids):
-    query = (live_reports(*ROW_COLUMNS)
-             .where(Report.status.in_(AWAITING), Checkpoint.due_on < today))
+def _query(filters: Filters, today: date, instrument_ids, as_of: date | None = None):
+    if as_of is None:
+        query = live_reports(*ROW_COLUMNS).where(Report.status.in_(AWAITING), Checkpoint.due_on < today)
+    else:  # the reports that were overdue at the end of that day (tracker/as_of.py)
+        at = moment(as_of)
+        statuses, dues = status_at(at), due_at(at)
+        query = (joined_reports(*ROW_COLUMNS)
+                 .join(statuses, statuses.c.report_id == Report.id, isouter=True)
+                 .join(dues, dues.c.checkpoint_id == Checkpoint.id, isouter=True)
+                 .where(checkpoint_existed(as_of), not_retired(Report, at),
+                        func.coalesce(statuses.c.status, "not_started").in_(AWAITING),
+                        func.coalesce(dues.c.due_on, Checkpoint.due_on) < as_of))
     if instrument_ids is not None:
         query = query.where(Instrument.id.in_(instrument_ids))
     if filters.instrument:
@@ -96,10 +106,10 @@ def overdue_page(session: Session, filters: Filters, today: date, *, instrument_
     return Page(rows=rows, number=page, size=page_size or max(len(rows), 1), total=sum(n for _, n in totals)), totals
 
 
-def overdue_totals(session: Session, filters: Filters, today: date, *,
-                   instrument_ids=None) -> list[tuple[str, int]]:
-    """Overdue reports per organization code, most first (one GROUP BY)."""
-    counted = _query(filters, today, instrument_ids).with_only_columns(Organization.code, func.count())
+def overdue_totals(session: Session, filters: Filters, today: date, *, instrument_ids=None,
+                   as_of: date | None = None) -> list[tuple[str, int]]:
+    """Overdue reports per organization code, most first (one GROUP BY); as of the end of a past day if asked."""
+    counted = _query(filters, today, instrument_ids, as_of).with_only_columns(Organization.code, func.count())
     return sorted(session.exec(counted.group_by(Organization.code)).all(), key=lambda t: (-t[1], t[0]))
 
 

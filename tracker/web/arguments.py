@@ -29,6 +29,16 @@ def quarter_arg(today: date, default: Period | None = None) -> Period:
         return default or Period.containing(today, "quarterly")
 
 
+def as_of_arg(today: date) -> date | None:
+    """The past day asked for in ?as_of=YYYY-MM-DD (figures as they stood at its end); None for today, for a day
+    not yet over, or for anything that is not a date."""
+    try:
+        day = date.fromisoformat(request.args.get("as_of", ""))
+    except ValueError:
+        return None
+    return day if day < today else None
+
+
 def page_arg() -> int:
     """The page asked for in ?page= (1 when absent or absurd)."""
     return page_number(request.args.get("page"))

@@ -21,7 +21,7 @@ from tracker.models import Instrument
 from tracker.people.permissions import current_access, require
 from tracker.periods import Period
 from tracker.timeutil import today_almaty
-from tracker.web.arguments import instrument_or_404, page_arg, quarter_arg
+from tracker.web.arguments import as_of_arg, instrument_or_404, page_arg, quarter_arg
 
 bp = Blueprint("dashboards", __name__)
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json",
@@ -93,11 +93,13 @@ def _dashboard(instrument: Instrument | None):
     session = get_session()
     today = today_almaty()
     ids = [instrument.id] if instrument else None
-    counts, sections = progress(session, today, instrument.id if instrument else None)
+    as_of = as_of_arg(today)
+    counts, sections = progress(session, today, instrument.id if instrument else None, as_of=as_of)
     quarter = quarter_arg(today, default=Period.containing(today, "quarterly").previous())
     league = on_time_rates(session, instrument_ids=ids, start=quarter.starts_on, end=quarter.ends_on)
     names = {o.code: o for o in organizations_by(session, codes=[r.code for r in league])}
-    by_organization = overdue_totals(session, Filters(instrument=instrument.key if instrument else None), today)
+    by_organization = overdue_totals(session, Filters(instrument=instrument.key if instrument else None), today,
+                                     as_of=as_of)
     first = instrument.valid_from if instrument else first_valid_from(session, default=today)
     points = trend(session, instrument_ids=ids, first=first, today=today)
     charts = {
@@ -109,7 +111,7 @@ def _dashboard(instrument: Instrument | None):
     }
     return render_template("dashboards/dashboard.html", instrument=instrument, counts=counts, sections=sections,
                            league=league, names=names, quarter=quarter, charts=charts, points=points,
-                           overdue_totals=by_organization, today=today)
+                           overdue_totals=by_organization, today=today, as_of=as_of)
 
 
 @bp.get("/dashboard")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, render_template, send_file
+from flask import Blueprint, render_template, request, send_file
 from flask_babel import gettext as _
 
 from tracker.db import get_session
 from tracker.insight import execution_report
+from tracker.languages import format_day
 from tracker.people.permissions import current_access, require
 from tracker.statuses import AWAITING
 from tracker.statuses import label as status_label
@@ -25,22 +26,32 @@ def _content(key: str):
     require(access.is_admin or access.can_manage_instrument(instrument))
     today = today_almaty()
     quarter = quarter_arg(today)
-    return instrument, quarter, execution_report.build(get_session(), instrument, quarter, today)
+    as_of = report_date(quarter, today)
+    return instrument, quarter, as_of, execution_report.build(get_session(), instrument, quarter, today, as_of)
+
+
+def report_date(quarter, today):
+    """The day the report stands at: the end of a past quarter unless ?as_of=today asks for today's state (the
+    current quarter is always today's); None means today."""
+    if request.args.get("as_of") == "today" or quarter.ends_on >= today:
+        return None
+    return quarter.ends_on
 
 
 @bp.get("/instruments/<key>/execution-report")
 def report(key: str):
     """The report as a page (print it from the browser: the layout is made for paper)."""
-    instrument, quarter, content = _content(key)
+    instrument, quarter, as_of, content = _content(key)
     return render_template("dashboards/execution_report.html", instrument=instrument, quarter=quarter,
-                           content=content)
+                           content=content, as_of=as_of)
 
 
 @bp.get("/instruments/<key>/execution-report.docx")
 def report_docx(key: str):
     """The report as a Word document."""
-    instrument, quarter, content = _content(key)
-    labels = {"report": _("Отчёт об исполнении на конец"), "measure": _("Мера"), "evidence": _("Подтверждения"),
+    instrument, quarter, as_of, content = _content(key)
+    labels = {"as_of": _("По состоянию на конец дня %(day)s", day=format_day(as_of or today_almaty())),
+              "report": _("Отчёт об исполнении на конец"), "measure": _("Мера"), "evidence": _("Подтверждения"),
               "overdue": _("Просрочено"), "moved": _("Срок перенесён"),
               "statuses": {s: status_label(s) for s in (*AWAITING, "submitted")}
               | {"done": _("исполнено"), "overdue": _("просрочено"), "awaiting_event": _("по событию")}}

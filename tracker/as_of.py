@@ -1,0 +1,63 @@
+"""The state of things as of a past day, rebuilt from the dated history: status updates, deadline changes, and the
+creation and retirement of instruments, obligations and checkpoints.
+
+"As of D" means at the end of day D in Almaty: what a secretary would have seen that evening. Every figure that
+takes `as_of` uses these pieces, so a past quarter's figures are the same on every surface.
+
+An instrument's measures exist from its start (or their own `from:`), not from the day the roadmap was loaded
+into Mindet: a roadmap loaded in 2026 still had its measures in 2025. What an amendment adds or retires later
+counts from that day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import select
+
+from tracker.models import Checkpoint, DeadlineChange, Instrument, Obligation, StatusUpdate
+from tracker.statuses import end_of_day
+
+
+def moment(as_of: date) -> datetime:
+    """The instant "as of" a day stands for: the end of that day in Almaty."""
+    return end_of_day(as_of)
+
+
+def not_retired(model, at: datetime):
+    """The condition: the row was not yet retired at `at`."""
+    return or_(model.retired_at.is_(None), model.retired_at >= at)
+
+
+def obligation_existed(as_of: date):
+    """The condition (joined to its instrument): the obligation had begun by `as_of` and was not yet retired."""
+    return and_(func.coalesce(Obligation.starts_on, Instrument.valid_from) <= as_of,
+                not_retired(Obligation, moment(as_of)), not_retired(Instrument, moment(as_of)))
+
+
+def checkpoint_existed(as_of: date):
+    """The condition (joined to its obligation): the checkpoint came with its obligation, or was added by then,
+    and was not yet retired."""
+    at = moment(as_of)
+    return and_(or_(Checkpoint.created_at < at, Checkpoint.created_at <= Obligation.created_at),
+                not_retired(Checkpoint, at), obligation_existed(as_of))
+
+
+def status_at(at: datetime):
+    """A subquery (report_id, status): each report's status at `at` — its latest status update by then.
+    Reports absent from it had no update yet: they were "not started"."""
+    latest = (select(StatusUpdate.report_id, func.max(StatusUpdate.report_version).label("version"))
+              .where(StatusUpdate.created_at < at).group_by(StatusUpdate.report_id).subquery())
+    return (select(StatusUpdate.report_id, StatusUpdate.status)
+            .join(latest, and_(latest.c.report_id == StatusUpdate.report_id,
+                               latest.c.version == StatusUpdate.report_version))).subquery()
+
+
+def due_at(at: datetime):
+    """A subquery (checkpoint_id, due_on): the due date of each checkpoint changed after `at`, as it was at `at` —
+    the old date of its first change after then. Checkpoints absent from it are due on their current date."""
+    first_later = (select(DeadlineChange.checkpoint_id, func.min(DeadlineChange.id).label("id"))
+                   .where(DeadlineChange.created_at >= at).group_by(DeadlineChange.checkpoint_id).subquery())
+    return (select(DeadlineChange.checkpoint_id, DeadlineChange.old_due_on.label("due_on"))
+            .join(first_later, first_later.c.id == DeadlineChange.id)).subquery()
