@@ -24,7 +24,7 @@ def test_home_and_dashboard_count_the_same_checkpoints(app, db, synced):
     instrument = db.exec(select(Instrument).where(Instrument.key == KEY)).one()
     row = next(r for r in instrument_overview(session=db, today=TODAY) if r["instrument"].key == KEY)
     counts, sections = progress(db, TODAY, instrument.id)
-    assert sum(counts.values()) == row["checkpoints"] == sum(total for *_rest, total in sections)
+    assert sum(counts.values()) == row["checkpoints"] == sum(p.total for p in sections)
     assert counts.get("overdue", 0) == row["overdue"]
     assert len(checkpoint_states(db, TODAY, [instrument.id])) == row["checkpoints"]
     observer = make_user(db, "observer@example.kz", "observer")
@@ -62,3 +62,22 @@ def test_one_lateness_rule_for_the_league_table_and_the_digest(app, db, synced):
     assert is_on_time(moments[0], date(2025, 3, 31)) and not is_on_time(moments[2], date(2025, 3, 31))
     assert days_late(moments[0], date(2025, 3, 31), TODAY) == 0
     assert days_late(moments[2], date(2025, 3, 31), TODAY) == 20
+
+
+def test_co_executors_are_shown_beside_the_lead(app, db, synced):
+    """Measure 1.1 of the ILO roadmap: МОТ leads, МТСЗН, РОП and РОР co-execute. After МТСЗН reports, the
+    execution report says "1 of 3" co-executors reported, and the dashboard's section table adds it up."""
+    co_report = report_of(db, "decent-work-2024-2025/1.1", "2024-Q3", "МТСЗН")
+    fp = make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"])
+    post(app, db, co_report.id, fp, "submitted", note="Предложения направлены", no_evidence_reason="ДСП")
+    secretary = make_user(db, "sec@example.kz", "secretary", instruments=["decent-work-2024-2025"])
+    client = signed_in(app, secretary)
+    page = client.get("/instruments/decent-work-2024-2025/execution-report?quarter=2024-Q3&as_of=today"
+                      ).get_data(as_text=True)
+    measure = page.split("Оказать экспертную поддержку")[0].rsplit("<h3", 1)[1]
+    assert "Соисполнители отчитались: 1 из 3" in measure
+    instrument = db.exec(select(Instrument).where(Instrument.key == "decent-work-2024-2025")).one()
+    _counts, sections = progress(db, TODAY, instrument.id)
+    first = sections[0]
+    dashboard = client.get("/instruments/decent-work-2024-2025/dashboard").get_data(as_text=True)
+    assert first.co_answered == 1 and f"{first.co_answered} из {first.co_total}" in dashboard

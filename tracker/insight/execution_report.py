@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from tracker.as_of import moment, not_retired
 from tracker.catalog.obligations import ObligationView, obligation_views
+from tracker.insight.figures import checkpoint_states
 from tracker.models import (
     Checkpoint,
     DeadlineChange,
@@ -37,11 +38,13 @@ class Measure:
     evidence: list[Evidence] = field(default_factory=list)
     overdue: list[tuple[Checkpoint, str]] = field(default_factory=list)  # (checkpoint, reason)
     changes: list[DeadlineChange] = field(default_factory=list)
+    co_answered: int = 0  #: co-executors' reports answered on the checkpoints due by the quarter's end
+    co_total: int = 0
 
 
 def build(session: Session, instrument: Instrument, quarter: Period, today: date,
           as_of: date | None = None) -> list[tuple[Section, list[Measure]]]:
-    """The report's content: checkpoints due up to the end of `quarter`, lead executors' updates; five queries.
+    """The report's content: checkpoints due up to the end of `quarter`, lead executors' updates; six queries.
 
     With `as_of` (by default the views pass the end of a past quarter), everything as it stood at the end of that
     day: measures that existed, statuses, notes, evidence and deadline changes written by then, nothing later."""
@@ -52,32 +55,20 @@ def build(session: Session, instrument: Instrument, quarter: Period, today: date
     # the checkpoints due by the quarter's end, as the views judged them (as of the day, if one is asked for)
     checkpoints = {cp.id: cp for m in measures.values() for cp, _s in m.view.checkpoints
                    if cp.due_on <= quarter.ends_on}
-    latest: dict[int, StatusUpdate] = {}
-    report_of: dict[int, tuple[int, Checkpoint]] = {}
-    for update, report in session.exec(
-            select(StatusUpdate, Report).join(Report, Report.id == StatusUpdate.report_id)
-            .where(Report.checkpoint_id.in_(list(checkpoints)), Report.is_lead,
-                   is_live(Report) if at is None else not_retired(Report, at), written(StatusUpdate.created_at))
-            .order_by(StatusUpdate.report_version)):
-        checkpoint = checkpoints[report.checkpoint_id]
-        report_of[report.id] = (checkpoint.obligation_id, checkpoint)
-        if update.note or update.reason:
-            latest[report.id] = update
-    for report_id, update in latest.items():
-        obligation_id, checkpoint = report_of[report_id]
-        if obligation_id in measures and update.note:
-            measures[obligation_id].notes.append((checkpoint.label or checkpoint.period, update))
-    for item in session.exec(select(Evidence).where(Evidence.report_id.in_(list(report_of)),
+    for state in checkpoint_states(session, today, [instrument.id], as_of=as_of):
+        if state.checkpoint_id in checkpoints:
+            measure = measures[checkpoints[state.checkpoint_id].obligation_id]
+            measure.co_answered += state.co_answered
+            measure.co_total += state.co_total
+    latest = _latest_lead_updates(session, checkpoints, at, written)
+    for checkpoint, update in latest.values():
+        if update.note:
+            measures[checkpoint.obligation_id].notes.append((checkpoint.label or checkpoint.period, update))
+    for item in session.exec(select(Evidence).where(Evidence.report_id.in_(list(latest)),
                                                     written(Evidence.created_at)).order_by(Evidence.id)):
-        measures[report_of[item.report_id][0]].evidence.append(item)
-    for change, checkpoint in session.exec(
-            select(DeadlineChange, Checkpoint).join(Checkpoint, Checkpoint.id == DeadlineChange.checkpoint_id)
-            .join(Obligation, Obligation.id == Checkpoint.obligation_id)
-            .where(Obligation.instrument_id == instrument.id, written(DeadlineChange.created_at))
-            .order_by(DeadlineChange.created_at)):
-        if checkpoint.obligation_id in measures:
-            measures[checkpoint.obligation_id].changes.append(change)
-    returned = {report_of[r][1].id: u.reason for r, u in latest.items() if u.status == "returned"}
+        measures[latest[item.report_id][0].obligation_id].evidence.append(item)
+    _add_changes(session, instrument, measures, written)
+    returned = {cp.id: update.reason for cp, update in latest.values() if update.status == "returned"}
     for measure in measures.values():
         for checkpoint, status in measure.view.checkpoints:
             if status == "overdue" and checkpoint.due_on <= quarter.ends_on:
@@ -88,6 +79,32 @@ def build(session: Session, instrument: Instrument, quarter: Period, today: date
     sections = session.exec(select(Section).where(Section.instrument_id == instrument.id, is_live(Section))
                             .order_by(Section.position)).all()
     return [(s, by_section[s.id]) for s in sections if by_section[s.id]]
+
+
+def _latest_lead_updates(session: Session, checkpoints: dict, at,
+                         written) -> dict[int, tuple[Checkpoint, StatusUpdate]]:
+    """Report id → (its checkpoint, its latest update with a note or a reason, written by `at`): lead reports only;
+    reports with no such update are present too (with their latest update), so that their evidence is found."""
+    latest = {}
+    for update, report in session.exec(
+            select(StatusUpdate, Report).join(Report, Report.id == StatusUpdate.report_id)
+            .where(Report.checkpoint_id.in_(list(checkpoints)), Report.is_lead,
+                   is_live(Report) if at is None else not_retired(Report, at), written(StatusUpdate.created_at))
+            .order_by(StatusUpdate.report_version)):
+        if report.id not in latest or update.note or update.reason:
+            latest[report.id] = (checkpoints[report.checkpoint_id], update)
+    return latest
+
+
+def _add_changes(session: Session, instrument: Instrument, measures: dict, written) -> None:
+    """Each measure's deadline changes written by then, oldest first."""
+    for change, checkpoint in session.exec(
+            select(DeadlineChange, Checkpoint).join(Checkpoint, Checkpoint.id == DeadlineChange.checkpoint_id)
+            .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+            .where(Obligation.instrument_id == instrument.id, written(DeadlineChange.created_at))
+            .order_by(DeadlineChange.created_at)):
+        if checkpoint.obligation_id in measures:
+            measures[checkpoint.obligation_id].changes.append(change)
 
 
 def write_docx(instrument: Instrument, quarter: Period, content, labels: dict, stream: BinaryIO) -> None:
@@ -103,6 +120,8 @@ def write_docx(instrument: Instrument, quarter: Period, content, labels: dict, s
             status = labels["statuses"].get(measure.view.status, measure.view.status)
             document.add_heading(f"{labels['measure']} {ob.number} — {status}", level=3)
             document.add_paragraph(ob.text)
+            if measure.co_total:
+                document.add_paragraph(f"{labels['co_executors']}: {measure.co_answered} / {measure.co_total}")
             for period, update in measure.notes:
                 document.add_paragraph(f"{period}: {update.note}", style="List Bullet")
             if measure.evidence:

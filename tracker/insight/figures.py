@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from tracker.as_of import checkpoint_existed, due_at, moment, not_retired, obligation_existed, status_at
 from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section, StatusUpdate, is_live
 from tracker.periods import Period
-from tracker.statuses import EXEMPT, Derived, checkpoint_status, is_on_time
+from tracker.statuses import ANSWERED, EXEMPT, Derived, checkpoint_status, is_on_time
 
 
 @dataclass(frozen=True)
@@ -74,54 +74,78 @@ class CheckpointState:
     section_id: int
     due_on: date
     status: str  #: statuses.shown_status of its lead report(s): done, submitted, …, overdue
+    co_answered: int = 0  #: co-executors' reports submitted or done
+    co_total: int = 0  #: co-executors' reports
 
 
 def checkpoint_states(session: Session, today: date, instrument_ids: list[int] | None = None, *,
                       as_of: date | None = None) -> list[CheckpointState]:
     """Every live checkpoint of live obligations of live instruments with its state on `today`, judged from all
-    its lead reports together (a group lead such as МИО has 20: the checkpoint is one, not twenty).
+    its lead reports together (a group lead such as МИО has 20: the checkpoint is one, not twenty), and how many
+    of its co-executors have answered.
 
-    With `as_of`, the same as it stood at the end of that day, from the history (tracker/as_of.py): checkpoints that
-    existed then, due dates before later changes, statuses before later updates."""
+    With `as_of`, the same as it stood at the end of that day, from the history (tracker/as_of.py): checkpoints
+    that existed then, due dates before later changes, statuses before later updates."""
     if as_of is None:
-        lead_report = (Report.checkpoint_id == Checkpoint.id) & Report.is_lead & is_live(Report)
-        columns = (Checkpoint.due_on, Report.status)
+        live_report = (Report.checkpoint_id == Checkpoint.id) & is_live(Report)
+        columns = (Checkpoint.due_on, Report.is_lead, Report.status)
         alive = (is_live(Checkpoint), is_live(Obligation), is_live(Instrument))
     else:
         today, at = as_of, moment(as_of)
         statuses, dues = status_at(at), due_at(at)
-        lead_report = (Report.checkpoint_id == Checkpoint.id) & Report.is_lead & not_retired(Report, at)
-        columns = (func.coalesce(dues.c.due_on, Checkpoint.due_on), func.coalesce(statuses.c.status, "not_started"))
+        live_report = (Report.checkpoint_id == Checkpoint.id) & not_retired(Report, at)
+        columns = (func.coalesce(dues.c.due_on, Checkpoint.due_on), Report.is_lead,
+                   func.coalesce(statuses.c.status, "not_started"))
         alive = (checkpoint_existed(as_of),)
     query = (select(Checkpoint.id, Obligation.instrument_id, Obligation.section_id, *columns)
              .select_from(Checkpoint).join(Obligation, Obligation.id == Checkpoint.obligation_id)
-             .join(Instrument, Instrument.id == Obligation.instrument_id).join(Report, lead_report, isouter=True)
+             .join(Instrument, Instrument.id == Obligation.instrument_id).join(Report, live_report, isouter=True)
              .where(*alive))
     if as_of is not None:
         query = (query.join(statuses, statuses.c.report_id == Report.id, isouter=True)
                  .join(dues, dues.c.checkpoint_id == Checkpoint.id, isouter=True))
     if instrument_ids is not None:
         query = query.where(Obligation.instrument_id.in_(instrument_ids))
-    lead: dict[tuple, list[str]] = {}
-    for checkpoint_id, instrument_id, section_id, due_on, status in session.exec(query):
-        statuses_of = lead.setdefault((checkpoint_id, instrument_id, section_id, due_on), [])
+    found: dict[tuple, tuple[list[str], list[str]]] = {}
+    for checkpoint_id, instrument_id, section_id, due_on, is_lead, status in session.exec(query):
+        lead, co = found.setdefault((checkpoint_id, instrument_id, section_id, due_on), ([], []))
         if status is not None:
-            statuses_of.append(status)
-    return [CheckpointState(*key, checkpoint_status(found, key[3], today)) for key, found in lead.items()]
+            (lead if is_lead else co).append(status)
+    return [CheckpointState(*key, checkpoint_status(lead, key[3], today), sum(s in ANSWERED for s in co), len(co))
+            for key, (lead, co) in found.items()]
 
 
-def progress(session: Session, today: date, instrument_id: int | None = None, *, as_of: date | None = None):
-    """(checkpoints per state, [(section, instrument, done checkpoints, checkpoints)]) on `today` (or as of)."""
+@dataclass(frozen=True)
+class SectionProgress:
+    """A section's checkpoints: how many are done, of how many; its co-executors' reports answered, of how many."""
+
+    section: Section
+    instrument: Instrument
+    done: int
+    total: int
+    co_answered: int
+    co_total: int
+
+
+def progress(session: Session, today: date, instrument_id: int | None = None, *, as_of: date | None = None,
+             due_before: date | None = None) -> tuple[dict[str, int], list[SectionProgress]]:
+    """(checkpoints per state, progress per section) on `today` (or as of a past day); `due_before` keeps only the
+    checkpoints due before that day (a digest's "due so far")."""
     states = checkpoint_states(session, today, None if instrument_id is None else [instrument_id], as_of=as_of)
+    if due_before is not None:
+        states = [state for state in states if state.due_on < due_before]
     counts = Counter(state.status for state in states)
     per_section: dict[int, list[int]] = {}
     for state in states:
-        row = per_section.setdefault(state.section_id, [0, 0])
+        row = per_section.setdefault(state.section_id, [0, 0, 0, 0])
         row[0] += state.status == Derived.DONE
         row[1] += 1
+        row[2] += state.co_answered
+        row[3] += state.co_total
     sections = session.exec(select(Section, Instrument).join(Instrument, Instrument.id == Section.instrument_id)
                             .where(Section.id.in_(per_section)).order_by(Instrument.key, Section.position)).all()
-    return dict(counts), [(section, instrument, *per_section[section.id]) for section, instrument in sections]
+    return dict(counts), [SectionProgress(section, instrument, *per_section[section.id])
+                          for section, instrument in sections]
 
 
 def instrument_overview(*, session: Session, today: date, as_of: date | None = None) -> list[dict]:

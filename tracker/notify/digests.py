@@ -15,7 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from tracker.catalog.obligations import ROW_COLUMNS, ReportRow, live_reports
-from tracker.insight.figures import first_submitted_at, on_time_rates
+from tracker.insight.figures import SectionProgress, first_submitted_at, on_time_rates, progress
 from tracker.insight.overdue import Filters, overdue_totals
 from tracker.models import (
     Checkpoint,
@@ -24,7 +24,6 @@ from tracker.models import (
     Obligation,
     Organization,
     Report,
-    Section,
     StatusUpdate,
     User,
     is_live,
@@ -56,7 +55,7 @@ class SecretaryPart:
     """One instrument as its secretary sees it at the start of a period."""
 
     instrument: Instrument
-    sections: list[tuple[str, int, int]]
+    sections: list[SectionProgress]
     overdue: list[tuple[str, int]]
     on_time: list[tuple[str, int, int]]
     changes: list[tuple[str, int]]
@@ -94,18 +93,7 @@ def _focal_part(session: Session, org_ids, period: Period) -> FocalPart | None:
 
 def _secretary_part(session: Session, instrument: Instrument, period: Period, since: datetime | None,
                     today: date) -> SecretaryPart:
-    of_instrument = (Obligation.instrument_id == instrument.id, is_live(Obligation),
-                     is_live(Checkpoint), is_live(Report))
-    lead_due = (select(Section.title_ru, Report.status).select_from(Report)
-                .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
-                .join(Obligation, Obligation.id == Checkpoint.obligation_id)
-                .join(Section, Section.id == Obligation.section_id)
-                .where(*of_instrument, Report.is_lead, Checkpoint.due_on < period.starts_on))
-    sections: dict[str, list[int]] = {}
-    for title, status in session.exec(lead_due.order_by(Section.position)):
-        counts = sections.setdefault(title, [0, 0])
-        counts[0] += status in DONE
-        counts[1] += 1
+    _counts, sections = progress(session, today, instrument.id, due_before=period.starts_on)
     overdue = overdue_totals(session, Filters(instrument=instrument.key), today)
     previous = period.previous()
     rates = on_time_rates(session, instrument_ids=[instrument.id], start=previous.starts_on, end=previous.ends_on)
@@ -121,7 +109,7 @@ def _secretary_part(session: Session, instrument: Instrument, period: Period, si
         .where(Obligation.instrument_id == instrument.id, is_live(Obligation),
                is_live(Checkpoint), Checkpoint.due_on >= period.starts_on,
                Checkpoint.due_on <= period.ends_on)).one()
-    return SecretaryPart(instrument, [(t, d, n) for t, (d, n) in sections.items()], list(overdue)[:15],
+    return SecretaryPart(instrument, sections, list(overdue)[:15],
                          [(r.code, r.on_time, r.total) for r in rates], sorted(changes.items()), upcoming)
 
 

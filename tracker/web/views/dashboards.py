@@ -103,8 +103,9 @@ def _dashboard(instrument: Instrument | None):
     first = instrument.valid_from if instrument else first_valid_from(session, default=today)
     points = trend(session, instrument_ids=ids, first=first, today=today)
     charts = {
-        "sections": bar_chart([(f"{s.number}. {s.title_ru}", done / total if total else 0, f"{done} / {total}")
-                               for s, _i, done, total in sections], title=_("Исполнение по разделам"), max_value=1),
+        "sections": bar_chart([(f"{p.section.number}. {p.section.title_ru}", p.done / p.total if p.total else 0,
+                                f"{p.done} / {p.total}") for p in sections],
+                              title=_("Исполнение по разделам"), max_value=1),
         "overdue": bar_chart([(code, n, str(n)) for code, n in by_organization[:20]],
                              title=_("Просрочено по организациям")),
         "trend": line_chart(points, title=_("Своевременность отчётов по кварталам")),

@@ -51,7 +51,8 @@ def report_docx(key: str):
     """The report as a Word document."""
     instrument, quarter, as_of, content = _content(key)
     labels = {"as_of": _("По состоянию на конец дня %(day)s", day=format_day(as_of or today_almaty())),
-              "report": _("Отчёт об исполнении на конец"), "measure": _("Мера"), "evidence": _("Подтверждения"),
+              "report": _("Отчёт об исполнении на конец"), "co_executors": _("Соисполнители отчитались"),
+              "measure": _("Мера"), "evidence": _("Подтверждения"),
               "overdue": _("Просрочено"), "moved": _("Срок перенесён"),
               "statuses": {s: status_label(s) for s in (*AWAITING, "submitted")}
               | {"done": _("исполнено"), "overdue": _("просрочено"), "awaiting_event": _("по событию")}}
