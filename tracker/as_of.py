@@ -11,7 +11,7 @@ counts from that day.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import select
@@ -23,6 +23,11 @@ from tracker.statuses import end_of_day
 def moment(as_of: date) -> datetime:
     """The instant "as of" a day stands for: the end of that day in Almaty."""
     return end_of_day(as_of)
+
+
+def judged_on(as_of: date) -> date:
+    """The day on whose morning the end of `as_of` is seen: a checkpoint due on `as_of` is overdue by then."""
+    return as_of + timedelta(days=1)
 
 
 def not_retired(model, at: datetime):

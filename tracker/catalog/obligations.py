@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
-from tracker.as_of import due_at, moment, not_retired, obligation_existed, status_at
+from tracker.as_of import due_at, judged_on, moment, not_retired, obligation_existed, status_at
 from tracker.models import Checkpoint, Instrument, Obligation, ObligationOwner, Organization, Report, Section, is_live
 from tracker.statuses import ANSWERED, AWAITING, Derived, checkpoint_status
 
@@ -90,7 +90,7 @@ def obligation_views(*, session: Session, today: date, instrument: Instrument | 
     as they stood at the end of that day (tracker/as_of.py): obligations and checkpoints that existed then, due
     dates before later changes, lead statuses before later updates."""
     at = moment(as_of) if as_of else None
-    today = as_of or today
+    today = judged_on(as_of) if as_of else today
     query = (select(Obligation, Section, Instrument).join(Section, Section.id == Obligation.section_id)
              .join(Instrument, Instrument.id == Obligation.instrument_id).where(is_live(Instrument)))
     if instrument is not None:

@@ -10,7 +10,15 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from tracker.as_of import checkpoint_existed, due_at, moment, not_retired, obligation_existed, status_at
+from tracker.as_of import (
+    checkpoint_existed,
+    due_at,
+    judged_on,
+    moment,
+    not_retired,
+    obligation_existed,
+    status_at,
+)
 from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section, StatusUpdate, is_live
 from tracker.periods import Period
 from tracker.statuses import ANSWERED, EXEMPT, Derived, checkpoint_status, is_on_time
@@ -91,7 +99,7 @@ def checkpoint_states(session: Session, today: date, instrument_ids: list[int] |
         columns = (Checkpoint.due_on, Report.is_lead, Report.status)
         alive = (is_live(Checkpoint), is_live(Obligation), is_live(Instrument))
     else:
-        today, at = as_of, moment(as_of)
+        today, at = judged_on(as_of), moment(as_of)
         statuses, dues = status_at(at), due_at(at)
         live_report = (Report.checkpoint_id == Checkpoint.id) & not_retired(Report, at)
         columns = (func.coalesce(dues.c.due_on, Checkpoint.due_on), Report.is_lead,

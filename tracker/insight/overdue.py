@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session
 
-from tracker.as_of import checkpoint_existed, due_at, moment, not_retired, status_at
+from tracker.as_of import checkpoint_existed, due_at, judged_on, moment, not_retired, status_at
 from tracker.catalog.obligations import ROW_COLUMNS, ReportRow, joined_reports, live_reports
 from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section
 from tracker.pagination import Page
@@ -72,7 +72,7 @@ def _query(filters: Filters, today: date, instrument_ids, as_of: date | None = N
                  .join(dues, dues.c.checkpoint_id == Checkpoint.id, isouter=True)
                  .where(checkpoint_existed(as_of), not_retired(Report, at),
                         func.coalesce(statuses.c.status, "not_started").in_(AWAITING),
-                        func.coalesce(dues.c.due_on, Checkpoint.due_on) < as_of))
+                        func.coalesce(dues.c.due_on, Checkpoint.due_on) < judged_on(as_of)))
     if instrument_ids is not None:
         query = query.where(Instrument.id.in_(instrument_ids))
     if filters.instrument:

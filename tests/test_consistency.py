@@ -1,0 +1,158 @@
+"""One truth on generated histories: for a dozen dates, every surface gives the same figure, and the figures
+rebuilt later "as of" each date equal the ones shown on that date.
+
+Hypothesis draws a history of submissions, returns, resubmissions, acceptances and reschedules over two
+roadmaps with a group lead (МИО: its 20 akimats) and co-executors; the test walks through it date by date.
+"""
+
+import json
+import re
+from datetime import UTC, date, datetime, time, timedelta
+
+import time_machine
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import Session, select
+
+from tracker import create_app
+from tracker.catalog.loader import load_catalog
+from tracker.catalog.sync import sync_catalog
+from tracker.insight.figures import instrument_overview, progress
+from tracker.insight.overdue import Filters, overdue_page, overdue_totals
+from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report
+from tracker.people.permissions import access_for
+from tracker.reporting.checkpoints import reschedule
+from tracker.reporting.workflow import ReportingError
+from tracker.timeutil import ALMATY
+
+from .conftest import ROADMAPS, make_user, signed_in, write_instrument
+from .reporting_helpers import post
+
+START = datetime(2025, 1, 1, 5, tzinfo=UTC)
+#: a dozen dates across the two years, each looked at in the morning
+DATES = [date(2025, 2, 10), date(2025, 4, 1), date(2025, 5, 15), date(2025, 7, 1), date(2025, 8, 20),
+         date(2025, 10, 1), date(2025, 11, 15), date(2026, 1, 5), date(2026, 3, 2), date(2026, 5, 4),
+         date(2026, 7, 1), date(2026, 9, 15)]
+SECOND = """\
+instrument:
+  key: second-roadmap
+  kind: roadmap
+  title: {ru: "Вторая дорожная карта"}
+  valid_from: 2025-01-01
+  valid_to: 2026-12-31
+  completeness: complete
+sections:
+  - number: "1"
+    title: {ru: "Раздел"}
+    obligations:
+      - number: "1"
+        text: "Годовая мера"
+        deadline: "Ежегодно"
+        owners: ["МЮ", "МТСЗН", "РОП (по согласованию)"]
+      - number: "2"
+        text: "Разовая мера"
+        deadline: "3-й квартал 2025"
+        owners: ["РОР", "МИО"]
+"""
+ACTIONS = st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(["submit", "return", "accept", "reschedule"]),
+                             st.integers(0, 640)), min_size=5, max_size=25)
+
+
+def _moment(day: date) -> datetime:
+    return datetime.combine(day, time(10), ALMATY)
+
+
+def _figures(session, client, day: date, as_of: date | None = None) -> dict:
+    """Every figure of every surface, on `day` (or rebuilt as of it)."""
+    overview = {r["instrument"].key: (r["checkpoints"], r["overdue"])
+                for r in instrument_overview(session=session, today=day, as_of=as_of)}
+    counts, sections = progress(session, day, as_of=as_of)
+    totals = overdue_totals(session, Filters(), day, as_of=as_of)
+    figures = {"overview": overview, "counts": counts, "sections": [(p.done, p.total) for p in sections],
+               "overdue": totals}
+    if as_of is None:  # what the pages and exports of that day show
+        found, page_totals = overdue_page(session, Filters(), day, page_size=None)
+        assert found.total == len(found.rows) == sum(n for _c, n in totals) and page_totals == totals
+        home = client.get("/").get_data(as_text=True)
+        for key, (checkpoints, overdue) in overview.items():
+            row = home.split(f'<div class="muted">{key}</div>')[1]
+            assert [int(n) for n in re.findall(r'<td class="num[^"]*">(\d+)</td>', row)[1:3]] == [checkpoints, overdue]
+        dashboard = client.get("/dashboard").get_data(as_text=True).split('id="by-status"')[1].split("</section>")[0]
+        assert sum(int(re.sub(r"\D", "", n)) for n in re.findall(r"<strong>([^<]+)</strong>", dashboard)) == sum(
+            counts.values())
+        exported = json.loads(client.get("/overdue.json").get_data(as_text=True))
+        assert len(exported) == found.total
+        listed = client.get("/overdue").get_data(as_text=True)
+        assert re.search(r'<small class="muted">(\d+)</small>', listed).group(1) == str(found.total)
+    return figures
+
+
+@settings(max_examples=3, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(actions=ACTIONS)
+def test_every_surface_agrees_on_every_date_and_as_of_it_later(templates, tmp_path_factory, actions):
+    """For each of a dozen dates: home, dashboard, overdue view (page, totals, JSON export) give one set of figures;
+    after the whole history, the figures rebuilt as of each date equal those shown on it."""
+    folder = tmp_path_factory.mktemp("roadmaps")
+    (folder / "organizations.yaml").write_text((ROADMAPS / "organizations.yaml").read_text(encoding="utf-8"),
+                                               encoding="utf-8")
+    write_instrument(folder)
+    write_instrument(folder, "second-roadmap", SECOND)
+    url = templates.copy("empty", tmp_path_factory.mktemp("db"))
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "ROADMAPS_DIR": folder,
+                      "EVIDENCE_DIR": tmp_path_factory.mktemp("evidence")})
+    try:
+        with Session(app.extensions["engine"], expire_on_commit=False) as db:
+            sync_catalog(session=db, catalog=load_catalog(folder), now=START)
+            db.commit()
+            _walk(app, db, actions)
+    finally:
+        app.extensions["engine"].dispose()
+
+
+def _walk(app, db, actions):
+    secretary = make_user(db, "sec@example.kz", "secretary", instruments=["test-roadmap", "second-roadmap"])
+    people = {}
+    reports = db.exec(select(Report).order_by(Report.id)).all()
+    plan = sorted((date(2025, 1, 2) + timedelta(days=offset), kind, reports[index % len(reports)].id)
+                  for index, kind, offset in actions)
+    shown, done = {}, 0
+    for day in DATES:
+        while done < len(plan) and plan[done][0] < day:
+            _apply(app, db, secretary, people, *plan[done])
+            done += 1
+        with time_machine.travel(_moment(day), tick=False):
+            client = signed_in(app, secretary)
+            shown[day] = _figures(db, client, day)
+    with time_machine.travel(_moment(DATES[-1] + timedelta(days=30)), tick=False):
+        client = signed_in(app, secretary)
+        for day in DATES:
+            assert _figures(db, client, date(2026, 12, 1), as_of=day - timedelta(days=1)) == shown[day], day
+
+
+def _apply(app, db, secretary, people, day, kind, report_id):
+    """One step of the history, if the report's state allows it (a refused step is simply skipped)."""
+    report = db.get(Report, report_id)
+    db.refresh(report)
+    org = db.get(Organization, report.organization_id)
+    if org.id not in people:
+        people[org.id] = make_user(db, f"fp{org.id}@example.kz", "focal_point", orgs=[org.code])
+    moment = _moment(day).astimezone(UTC)
+    try:
+        if kind == "submit" and report.status in ("not_started", "in_progress", "returned"):
+            post(app, db, report.id, people[org.id], "submitted", note=f"Отчёт {day}", no_evidence_reason="ДСП",
+                 now=moment)
+        elif kind in ("return", "accept") and report.status == "submitted":
+            target = "returned" if kind == "return" else "accepted"
+            post(app, db, report.id, secretary, target, reason="Доработать" if kind == "return" else None,
+                 now=moment)
+        elif kind == "reschedule":
+            checkpoint = db.get(Checkpoint, report.checkpoint_id)
+            instrument = db.get(Instrument, db.get(Obligation, checkpoint.obligation_id).instrument_id)
+            with app.test_request_context():
+                reschedule(session=db, checkpoint=checkpoint, instrument=instrument, actor=secretary,
+                           access=access_for(db, secretary), new_due_on=checkpoint.due_on + timedelta(days=45),
+                           reason="Перенос", source="Протокол", now=moment)
+            db.commit()
+    except ReportingError:
+        db.rollback()
