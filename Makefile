@@ -28,7 +28,7 @@ run: setup
 
 ## test: the whole suite, one worker per core, then the ten slowest tests (SQLite; TRACKER_TEST_DATABASE_URL for PostgreSQL)
 test: setup
-	$(BIN)/pytest -n auto --durations=10
+	$(BIN)/pytest -n auto --dist worksteal --durations=10
 
 lint: setup
 	$(BIN)/ruff check tracker tests
