@@ -86,3 +86,16 @@ def test_dashboards_as_of_a_past_day_count_what_existed_then(app, db, roadmaps_d
     assert "30.06.2025" in page
     by_status = page.split('id="by-status"')[1].split("</section>")[0]
     assert sum(int(n) for n in re.findall(r"<strong>(\d+)</strong>", by_status)) == 9
+
+
+def test_the_overdue_view_as_of_a_past_day(app, db, roadmaps_dir):
+    """/overdue?as_of=2025-06-30 lists the 41 reports overdue at the end of that day, with their status and due
+    date as they were (measure 1 not among them: МТСЗН had submitted it), and its export follows."""
+    _instrument, sec = _history(app, db, roadmaps_dir)
+    client = signed_in(app, sec)
+    page = client.get("/overdue?as_of=2025-06-30").get_data(as_text=True)
+    assert re.search(r'<small class="muted">(\d+)</small>', page).group(1) == "41" and "30.06.2025" in page
+    rows = client.get("/overdue.json?as_of=2025-06-30").get_json()
+    assert len(rows) == 41 and {r["status"] for r in rows} == {"not_started"}
+    assert not [r for r in rows if r["organization"] == "МТСЗН"]
+    assert {r["due_on"] for r in rows if r["organization"] == "РОР"} == {"2025-06-30"}  # before its September move

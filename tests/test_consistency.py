@@ -72,8 +72,10 @@ def _figures(session, client, day: date, as_of: date | None = None) -> dict:
                 for r in instrument_overview(session=session, today=day, as_of=as_of)}
     counts, sections = progress(session, day, as_of=as_of)
     totals = overdue_totals(session, Filters(), day, as_of=as_of)
+    listed, _totals = overdue_page(session, Filters(), day, page_size=None, as_of=as_of)
     figures = {"overview": overview, "counts": counts, "sections": [(p.done, p.total) for p in sections],
-               "overdue": totals}
+               "overdue": totals,
+               "overdue rows": [(r.report.id, r.status, r.due_on, r.days) for r in listed.rows]}
     if as_of is None:  # what the pages and exports of that day show
         found, page_totals = overdue_page(session, Filters(), day, page_size=None)
         assert found.total == len(found.rows) == sum(n for _c, n in totals) and page_totals == totals

@@ -51,28 +51,33 @@ class Filters:
 
 @dataclass(frozen=True)
 class OverdueRow(ReportRow):
-    """One overdue report, as of `today`."""
+    """One overdue report on `today`: its status and due date as they were then (now, unless a past day)."""
 
+    status: str = ""
+    due_on: date | None = None
     today: date | None = None
 
     @property
     def days(self) -> int:
         """Days past the due date."""
-        return (self.today - self.checkpoint.due_on).days
+        return (self.today - self.due_on).days
 
 
 def _query(filters: Filters, today: date, instrument_ids, as_of: date | None = None):
+    """The overdue reports' rows with two more columns: the status and the due date that judged them."""
     if as_of is None:
-        query = live_reports(*ROW_COLUMNS).where(Report.status.in_(AWAITING), Checkpoint.due_on < today)
+        status, due_on = Report.status, Checkpoint.due_on
+        query = live_reports(*ROW_COLUMNS, status, due_on).where(status.in_(AWAITING), due_on < today)
     else:  # the reports that were overdue at the end of that day (tracker/as_of.py)
         at = moment(as_of)
         statuses, dues = status_at(at), due_at(at)
-        query = (joined_reports(*ROW_COLUMNS)
+        status = func.coalesce(statuses.c.status, "not_started")
+        due_on = func.coalesce(dues.c.due_on, Checkpoint.due_on)
+        query = (joined_reports(*ROW_COLUMNS, status, due_on)
                  .join(statuses, statuses.c.report_id == Report.id, isouter=True)
                  .join(dues, dues.c.checkpoint_id == Checkpoint.id, isouter=True)
-                 .where(checkpoint_existed(as_of), not_retired(Report, at),
-                        func.coalesce(statuses.c.status, "not_started").in_(AWAITING),
-                        func.coalesce(dues.c.due_on, Checkpoint.due_on) < judged_on(as_of)))
+                 .where(checkpoint_existed(as_of), not_retired(Report, at), status.in_(AWAITING),
+                        due_on < judged_on(as_of)))
     if instrument_ids is not None:
         query = query.where(Instrument.id.in_(instrument_ids))
     if filters.instrument:
@@ -82,34 +87,35 @@ def _query(filters: Filters, today: date, instrument_ids, as_of: date | None = N
     if filters.organization:
         query = query.where(Organization.code == filters.organization)
     if filters.status:
-        query = query.where(Report.status == filters.status)
+        query = query.where(status == filters.status)
     if filters.period:
         query = query.where(Checkpoint.period == filters.period)
     if filters.due_from:
-        query = query.where(Checkpoint.due_on >= filters.due_from)
+        query = query.where(due_on >= filters.due_from)
     if filters.due_to:
-        query = query.where(Checkpoint.due_on <= filters.due_to)
-    return query
+        query = query.where(due_on <= filters.due_to)
+    return query.order_by(due_on, Instrument.key, Obligation.position, Organization.code)
 
 
 def overdue_page(session: Session, filters: Filters, today: date, *, instrument_ids=None, page: int = 1,
-                 page_size: int | None = PAGE_SIZE) -> tuple[Page, list[tuple[str, int]]]:
+                 page_size: int | None = PAGE_SIZE, as_of: date | None = None) -> tuple[Page, list[tuple[str, int]]]:
     """(the page of rows, totals per organization) — most overdue first; two queries whatever the size (the total
     is the sum of the totals). `instrument_ids` limits a secretary to their instruments (None: all); no
-    `page_size` gives every row on one page (exports)."""
-    query = _query(filters, today, instrument_ids)
-    ordered = query.order_by(Checkpoint.due_on, Instrument.key, Obligation.position, Organization.code)
+    `page_size` gives every row on one page (exports); `as_of` shows the end of a past day."""
+    ordered = _query(filters, today, instrument_ids, as_of)
     if page_size:
         ordered = ordered.offset((page - 1) * page_size).limit(page_size)
-    rows = [OverdueRow(*row, today=today) for row in session.exec(ordered)]
-    totals = overdue_totals(session, filters, today, instrument_ids=instrument_ids)
+    judged = judged_on(as_of) if as_of else today
+    rows = [OverdueRow(*row, today=judged) for row in session.exec(ordered)]
+    totals = overdue_totals(session, filters, today, instrument_ids=instrument_ids, as_of=as_of)
     return Page(rows=rows, number=page, size=page_size or max(len(rows), 1), total=sum(n for _, n in totals)), totals
 
 
 def overdue_totals(session: Session, filters: Filters, today: date, *, instrument_ids=None,
                    as_of: date | None = None) -> list[tuple[str, int]]:
     """Overdue reports per organization code, most first (one GROUP BY); as of the end of a past day if asked."""
-    counted = _query(filters, today, instrument_ids, as_of).with_only_columns(Organization.code, func.count())
+    counted = (_query(filters, today, instrument_ids, as_of).order_by(None)
+               .with_only_columns(Organization.code, func.count()))
     return sorted(session.exec(counted.group_by(Organization.code)).all(), key=lambda t: (-t[1], t[0]))
 
 
@@ -120,6 +126,6 @@ def export_record(row: OverdueRow) -> dict:
         "section_title": row.section.title_ru, "number": row.obligation.number, "text": row.obligation.text,
         "organization": row.organization.code, "role": "lead" if row.report.is_lead else "co-executor",
         "period": row.checkpoint.label or row.checkpoint.period,
-        "due_on": row.checkpoint.due_on.isoformat(), "original_due_on": row.checkpoint.original_due_on.isoformat(),
-        "days_overdue": row.days, "status": row.report.status,
+        "due_on": row.due_on.isoformat(), "original_due_on": row.checkpoint.original_due_on.isoformat(),
+        "days_overdue": row.days, "status": row.status,
     }

@@ -63,20 +63,23 @@ def overdue():
     filters = Filters.from_args(request.args)
     page = page_arg()
     today = today_almaty()
-    found, totals = overdue_page(session, filters, today, instrument_ids=scope, page=page)
+    as_of = as_of_arg(today)
+    found, totals = overdue_page(session, filters, today, instrument_ids=scope, page=page, as_of=as_of)
     instruments = [i for i in live_instruments(session) if scope is None or i.id in scope]
     sections = section_numbers(session, filters.instrument) if filters.instrument else []
     return render_template("dashboards/overdue.html", rows=found.rows, total=found.total, totals=totals,
                            filters=filters,
                            page=page, pages=found.pages, instruments=instruments,
-                           sections=sections, organizations=[code for code, _n in totals], today=today)
+                           sections=sections, organizations=[code for code, _n in totals], today=today,
+                           as_of=as_of)
 
 
 @bp.get("/overdue.<fmt>")
 def overdue_export(fmt: str):
     """The overdue view, with its filters, as CSV, XLSX or JSON (all rows, not one page)."""
-    found, _totals = overdue_page(get_session(), Filters.from_args(request.args), today_almaty(),
-                                  instrument_ids=_overdue_scope(), page_size=None)
+    today = today_almaty()
+    found, _totals = overdue_page(get_session(), Filters.from_args(request.args), today,
+                                  instrument_ids=_overdue_scope(), page_size=None, as_of=as_of_arg(today))
     return _download([overdue_record(r) for r in found.rows], fmt, "overdue", columns=OVERDUE_COLUMNS,
                      flat=exports.flat_cells)
 
