@@ -22,7 +22,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from tracker import db, text
     from tracker.cli import register_commands
     from tracker.people import permissions
-    from tracker.web import auth, i18n, security
+    from tracker.web import auth, i18n, inputs, security
     from tracker.web.views import (
         account,
         admin,
@@ -38,6 +38,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
 
     db.init_app(app)
+    inputs.init_app(app)  # before the blueprints: their <int:…> rules use its converter
     security.init_app(app)
     auth.init_app(app)
     permissions.init_app(app)

@@ -10,10 +10,26 @@ from sqlalchemy import text
 from tracker.db import get_session
 
 
+def _rolled_back(handler):
+    """An error page starts from a clean session: the failed request's transaction is rolled back first, so
+    that rendering the page (which reads the signed-in person) cannot fail in turn."""
+    def handle(error):
+        get_session().rollback()
+        return handler(error)
+    handle.__name__ = handler.__name__
+    return handle
+
+
 def init_app(app: Flask) -> None:
     """Register the error pages and /health."""
 
+    @app.errorhandler(400)
+    @_rolled_back
+    def bad_request(_error):
+        return render_template("errors/400.html", reason=_("Запрос содержит недопустимые символы или значения.")), 400
+
     @app.errorhandler(404)
+    @_rolled_back
     def not_found(_error):
         return render_template("errors/404.html"), 404
 
@@ -38,5 +54,6 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/health", "health", health)
 
     @app.errorhandler(500)
+    @_rolled_back
     def server_error(_error):
         return render_template("errors/500.html"), 500
