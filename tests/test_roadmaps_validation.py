@@ -47,9 +47,11 @@ def test_the_small_file_is_valid(roadmaps_dir):
         ('      - number: "2"', "      - number: 2",
          "sections[0].obligations[1].number: YAML read this value as int 2"),
         ("  valid_to: 2026-12-31", "  valid_to: 2024-12-31", "instrument: valid_to is before valid_from"),
+        ("  valid_to: 2026-12-31", "  valid_to: 2025-02-30",
+         "test-roadmap.yaml:6: 2025-02-30 is not a date in the calendar: write a real day as YYYY-MM-DD"),
     ],
     ids=["syntax", "unknown-owner", "unknown-deadline", "duplicate-number", "missing-field", "yaml-boolean-no",
-         "duplicate-key", "typo-field", "number-as-int", "validity-backwards"],
+         "duplicate-key", "typo-field", "number-as-int", "validity-backwards", "impossible-date"],
 )
 def test_bad_yaml_gives_a_clear_error(roadmaps_dir, old, new, expected):
     """Every kind of mistake is reported with the file, the line where known, the key path and a message."""

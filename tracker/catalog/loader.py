@@ -111,6 +111,32 @@ def _parse(text: str):
         loader.dispose()
 
 
+class _BadDate(ValueError):
+    """A value written like a date that is not one (2025-02-30); knows its line."""
+
+    def __init__(self, value: str, line: int):
+        super().__init__(f"{value} is not a date in the calendar: write a real day as YYYY-MM-DD")
+        self.line = line
+
+
+def _find_bad_date(node) -> _BadDate | None:
+    """The first date-like scalar of the tree that is not a real calendar day."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.ScalarNode):
+            if current.tag == "tag:yaml.org,2002:timestamp":
+                try:
+                    date.fromisoformat(current.value[:10])
+                except ValueError:
+                    return _BadDate(current.value, current.start_mark.line + 1)
+        elif isinstance(current, yaml.MappingNode):
+            stack.extend(value for pair in reversed(current.value) for value in reversed(pair))
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(reversed(current.value))
+    return None
+
+
 class _Document:
     """A parsed YAML file with the line of every node, so that errors can point at lines."""
 
@@ -121,6 +147,11 @@ class _Document:
         self.problems: list[Problem] = []
         try:
             self.root, self.data = _parse(text)
+        except ValueError:  # PyYAML reads 2025-02-30 as a date and fails while building it
+            bad = _find_bad_date(yaml.compose(text, Loader=_Loader))
+            self.problems.append(Problem(name, str(bad) if bad else "a value is not what it looks like",
+                                        line=bad.line if bad else None))
+            return
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark else None
