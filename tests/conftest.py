@@ -21,6 +21,7 @@ from tracker.catalog.loader import load_catalog
 from tracker.catalog.sync import sync_catalog
 from tracker.db import make_engine
 from tracker.people import accounts, passwords
+from tracker.web.security import limiter
 
 ROOT = Path(__file__).resolve().parent.parent
 ROADMAPS = ROOT / "roadmaps"
@@ -133,11 +134,28 @@ def database_url(request, templates, tmp_path):
     return templates.copy("synced" if "synced" in request.fixturenames else "empty", tmp_path)
 
 
+@pytest.fixture(scope="session")
+def built_app(tmp_path_factory):
+    """The app, built once per run and worker (building one compiles every URL rule: 60 ms), and the pristine
+    copy of its configuration that each test starts from."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": "sqlite://", "ROADMAPS_DIR": ROADMAPS,
+                      "EVIDENCE_DIR": tmp_path_factory.mktemp("evidence")})
+    app.extensions["engine"].dispose()
+    return app, dict(app.config)
+
+
 @pytest.fixture
-def app(database_url, tmp_path):
-    """The app on the test database, reading the real roadmaps/, storing evidence under the test's folder."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": database_url,
-                      "ROADMAPS_DIR": ROADMAPS, "EVIDENCE_DIR": tmp_path / "evidence"})
+def app(built_app, database_url, tmp_path):
+    """The app on this test's database, reading the real roadmaps/, storing evidence under the test's folder:
+    its configuration reset to the pristine copy, a fresh engine, no sent mail, no evidence store of an earlier
+    test, no rate-limit counts."""
+    app, pristine = built_app
+    app.config.clear()
+    app.config.update(pristine, DATABASE_URL=database_url, EVIDENCE_DIR=tmp_path / "evidence")
+    app.extensions["engine"] = make_engine(database_url)
+    for per_test in ("mail_outbox", "evidence_store"):  # what the app keeps between requests
+        app.extensions.pop(per_test, None)
+    limiter.reset()
     yield app
     app.extensions["engine"].dispose()
 

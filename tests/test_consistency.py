@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from tracker import create_app
 from tracker.catalog.loader import load_catalog
 from tracker.catalog.sync import sync_catalog
-from tracker.insight.figures import instrument_overview, progress
+from tracker.insight.figures import instrument_overview, on_time_rates, progress
 from tracker.insight.overdue import Filters, overdue_page, overdue_totals
 from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report
 from tracker.notify.digests import build_digest
@@ -79,8 +79,10 @@ def _figures(session, client, day: date, as_of: date | None = None) -> dict:
     counts, sections = progress(session, day, as_of=as_of)
     totals = overdue_totals(session, Filters(), day, as_of=as_of)
     listed, _totals = overdue_page(session, Filters(), day, page_size=None, as_of=as_of)
+    league = on_time_rates(session, instrument_ids=None, start=START.date(),  # reports due before that day
+                           end=as_of or day - timedelta(days=1), as_of=as_of)
     figures = {"overview": overview, "counts": counts, "sections": [(p.done, p.total) for p in sections],
-               "overdue": totals,
+               "overdue": totals, "league": [(r.code, r.on_time, r.total) for r in league],
                "overdue rows": [(r.report.id, r.status, r.due_on, r.days) for r in listed.rows]}
     if as_of is None:  # what the pages and exports of that day show
         found, page_totals = overdue_page(session, Filters(), day, page_size=None)
@@ -96,6 +98,9 @@ def _figures(session, client, day: date, as_of: date | None = None) -> dict:
             own = client.get(f"/instruments/{key}/dashboard").get_data(as_text=True)
             own = own.split('id="by-status"')[1].split("</section>")[0]
             assert sum(int(re.sub(r"\D", "", n)) for n in re.findall(r"<strong>([^<]+)</strong>", own)) == checkpoints
+        mine = client.focal.get("/reports").get_data(as_text=True)  # МТСЗН's focal point: "my work"
+        owed = [r for r in found.rows if r.organization.code == "МТСЗН" and r.status != "returned"]
+        assert re.search(r'href="#overdue">[^<]*</a> <strong[^>]*>(\d+)</strong>', mine).group(1) == str(len(owed))
         public = client.get("/public/").get_data(as_text=True)
         assert f"из {overview['test-roadmap'][0]}</div>" in public  # the public roadmap: accepted of all checkpoints
         with app_context(client):
@@ -123,10 +128,10 @@ def _figures(session, client, day: date, as_of: date | None = None) -> dict:
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(actions=ACTIONS)
 def test_every_surface_agrees_on_every_date_and_as_of_it_later(templates, tmp_path_factory, actions):
-    """For each of a dozen dates: home, the dashboards, the public view, the secretary's digest and the overdue
-    view (page, totals, JSON export) give one set of figures, and so do the XLSX export and the quarter's execution
-    report (page and DOCX) on four of them; an amendment moves a deadline on the way; after the whole history,
-    the figures rebuilt as of each date equal those shown on it."""
+    """For each of a dozen dates: home, the dashboards, the league table, the public view, the secretary's digest,
+    a focal point's "my work" and the overdue view (page, totals, JSON export) give one set of figures, and so do
+    the XLSX export and the quarter's execution report (page and DOCX) on four of them; an amendment moves a
+    deadline on the way; after the whole history, the figures rebuilt as of each date equal those shown on it."""
     folder = tmp_path_factory.mktemp("roadmaps")
     (folder / "organizations.yaml").write_text((ROADMAPS / "organizations.yaml").read_text(encoding="utf-8"),
                                                encoding="utf-8")
@@ -149,6 +154,7 @@ def test_every_surface_agrees_on_every_date_and_as_of_it_later(templates, tmp_pa
 
 def _walk(app, db, actions):
     secretary = make_user(db, "sec@example.kz", "secretary", instruments=["test-roadmap", "second-roadmap"])
+    focal = make_user(db, "mtszn@example.kz", "focal_point", orgs=["МТСЗН"])
     people = {}
     reports = db.exec(select(Report).order_by(Report.id)).all()
     plan = sorted([(date(2025, 1, 2) + timedelta(days=offset), kind, reports[index % len(reports)].id)
@@ -161,6 +167,7 @@ def _walk(app, db, actions):
         with time_machine.travel(_moment(day), tick=False):
             client = signed_in(app, secretary)
             client.secretary = secretary
+            client.focal = signed_in(app, focal)
             shown[day] = _figures(db, client, day)
     with time_machine.travel(_moment(DATES[-1] + timedelta(days=30)), tick=False):
         client = signed_in(app, secretary)

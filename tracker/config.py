@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -80,6 +81,12 @@ class Settings(BaseSettings):
 
 def read_settings() -> Settings:
     """The settings from the environment; a ConfigError that names the variable if one is wrong."""
+    return _settings_for(frozenset((k, v) for k, v in os.environ.items() if k.startswith("TRACKER_")))
+
+
+@cache
+def _settings_for(_environment: frozenset) -> Settings:
+    # keyed by the TRACKER_* variables: the same environment is parsed once (the test suite builds many apps)
     try:
         return Settings()
     except ValidationError as exc:

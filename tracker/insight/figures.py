@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from tracker.as_of import (
@@ -50,24 +50,39 @@ def first_submitted_at(session: Session, report_ids: list[int]) -> dict[int, dat
     return dict(session.exec(select(first.c.report_id, first.c.at).where(first.c.report_id.in_(report_ids))).all())
 
 
-def on_time_rates(session: Session, *, instrument_ids: list[int] | None, start: date, end: date) -> list[Rate]:
+def on_time_rates(session: Session, *, instrument_ids: list[int] | None, start: date, end: date,
+                  as_of: date | None = None) -> list[Rate]:
     """Per organization: reports due in [start, end] (not applicable / cancelled left out) and how many were first
-    submitted by the end of their due day in Almaty. Best rate first."""
+    submitted by the end of their due day in Almaty. Best rate first. With `as_of`, as the table stood at the end
+    of that day: due dates, statuses and submissions of then (a report submitted later was not yet on time)."""
     first_submitted = first_submissions()
-    query = (select(Organization.code, Checkpoint.due_on, first_submitted.c.at).select_from(Report)
+    submitted_at = first_submitted.c.at
+    if as_of is None:
+        due_on, status = Checkpoint.due_on, Report.status
+        alive = (is_live(Report), is_live(Checkpoint), is_live(Obligation))
+    else:
+        at = moment(as_of)
+        statuses, dues = status_at(at), due_at(at)
+        due_on = func.coalesce(dues.c.due_on, Checkpoint.due_on)
+        status = func.coalesce(statuses.c.status, "not_started")
+        submitted_at = case((first_submitted.c.at < at, first_submitted.c.at), else_=None)
+        alive = (not_retired(Report, at), checkpoint_existed(as_of))
+    query = (select(Organization.code, due_on, submitted_at).select_from(Report)
              .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
              .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+             .join(Instrument, Instrument.id == Obligation.instrument_id)
              .join(Organization, Organization.id == Report.organization_id)
              .join(first_submitted, first_submitted.c.report_id == Report.id, isouter=True)
-             .where(is_live(Report), is_live(Checkpoint), is_live(Obligation),
-                    Checkpoint.due_on >= start, Checkpoint.due_on <= end,
-                    Report.status.not_in(EXEMPT)))
+             .where(*alive, due_on >= start, due_on <= end, status.not_in(EXEMPT)))
+    if as_of is not None:
+        query = (query.join(statuses, statuses.c.report_id == Report.id, isouter=True)
+                 .join(dues, dues.c.checkpoint_id == Checkpoint.id, isouter=True))
     if instrument_ids is not None:
         query = query.where(Obligation.instrument_id.in_(instrument_ids))
     counts: dict[str, list[int]] = {}
-    for code, due_on, submitted_at in session.exec(query):
+    for code, due, first in session.exec(query):
         row = counts.setdefault(code, [0, 0])
-        row[0] += is_on_time(submitted_at, due_on)
+        row[0] += is_on_time(first, due)
         row[1] += 1
     rates = [Rate(code, on_time, total) for code, (on_time, total) in counts.items()]
     return sorted(rates, key=lambda r: (-r.percent, -r.total, r.code))

@@ -99,7 +99,7 @@ def _dashboard(instrument: Instrument | None):
     as_of = as_of_arg(today)
     counts, sections = progress(session, today, instrument.id if instrument else None, as_of=as_of)
     quarter = quarter_arg(today, default=Period.containing(today, "quarterly").previous())
-    league = on_time_rates(session, instrument_ids=ids, start=quarter.starts_on, end=quarter.ends_on)
+    league = on_time_rates(session, instrument_ids=ids, start=quarter.starts_on, end=quarter.ends_on, as_of=as_of)
     names = {o.code: o for o in organizations_by(session, codes=[r.code for r in league])}
     by_organization = overdue_totals(session, Filters(instrument=instrument.key if instrument else None), today,
                                      as_of=as_of)
