@@ -33,6 +33,7 @@ from tracker.models import (
 )
 from tracker.notify import outbox
 from tracker.statuses import AWAITING
+from tracker.text import escape_markdown
 
 
 def reminder_stage(due_on: date, today: date, days_before: tuple[int, ...], every: int) -> str | None:
@@ -60,7 +61,7 @@ class Item(ReportRow):
         days = (self.checkpoint.due_on - self.today).days
         due = format_day(self.checkpoint.due_on)
         if self.kind == "returned":
-            return _("возвращено секретарём: %(reason)s", reason=self.reason or "—")
+            return _("возвращено секретарём: %(reason)s", reason=escape_markdown(self.reason) or "—")
         if self.kind == "submitted":
             return _("отправлено на проверку, ждёт вашего решения")
         if days > 0:

@@ -1,0 +1,52 @@
+"""Notes render in time linear in their length, whatever they contain; names typed by people stay text in email."""
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tracker.text import escape_markdown, render_markdown
+
+#: the inputs an outside probe found: each took seconds to a minute, or crashed the renderer
+BOMBS = {"brackets": "[" * 20_000, "images": "![" * 10_000, "open links": " [a](" * 4_000,
+         "nested lists": "- " * 10_000, "nested quotes": "> " * 10_000, "numbered nesting": "1. " * 6_666,
+         "many links": "[x](https://e.kz) " * 1_100}
+
+
+@pytest.mark.parametrize("note", BOMBS.values(), ids=BOMBS.keys())
+def test_hostile_notes_render_quickly_and_as_text(note):
+    """A 20,000-character bomb renders in well under a second (it took 2–40 s, or raised RecursionError) and
+    its characters are all there, as text."""
+    started = time.perf_counter()
+    html = render_markdown(note)
+    assert time.perf_counter() - started < 1.0  # a guard against the quadratic path, not a performance target
+    assert html.count("[") == note.count("[") and "<script" not in html
+
+
+def test_ordinary_markdown_still_renders():
+    """Links, emphasis, lists and headings written by people keep their meaning; raw HTML is still removed."""
+    html = render_markdown("## Итоги\n\nСм. [приказ](https://enbek.gov.kz) и **срок**.\n\n- один\n- два\n\n"
+                           "<script>alert(1)</script>")
+    assert "<h2>Итоги</h2>" in html and '<a href="https://enbek.gov.kz"' in html and "<strong>срок</strong>" in html
+    assert "<li>один</li>" in html and "<script" not in html
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet="[]()!<>-*_`#>\n 1.a", max_size=400))
+def test_any_mix_of_markdown_characters_renders(note):
+    """No mix of Markdown's special characters makes the renderer fail."""
+    render_markdown(note)
+
+
+def test_a_name_is_text_in_email_markdown(app, db, synced):
+    """A person named "[Нажмите здесь](https://evil.example/login)" is greeted by that text in other people's
+    emails, not by a live link."""
+    from tracker.models import User
+    from tracker.notify import outbox
+
+    name = "[Нажмите здесь](https://evil.example/login)"
+    with app.app_context():
+        _subject, text, html = outbox.render_email("test", User(email="x@example.kz", name=name, language="ru"))
+    assert 'href="https://evil.example' not in html and "Нажмите здесь" in html
+    assert escape_markdown(name) == r"\[Нажмите здесь\]\(https://evil\.example/login\)"
