@@ -84,6 +84,19 @@ def test_second_editor_sees_what_changed_and_keeps_their_text(app, db, people):
     assert report.version == 2
 
 
+def test_two_people_submitting_the_same_report_at_once(app, db, people):
+    """Both open the not-started report and submit: the second is not told "invalid choice" (the report is no longer
+    not started) but gets the 409 "changed by" panel with the other's update and their own text back."""
+    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    fp, colleague = signed_in(app, people["fp"]), signed_in(app, people["colleague"])
+    seen = _version(fp, report.id)
+    assert _post(colleague, report.id, "submitted", note="Отчёт коллеги", no_evidence_reason="ДСП").status_code == 302
+    response = _post(fp, report.id, "submitted", version=seen, note="Мой отчёт", no_evidence_reason="ДСП")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409 and "Неверный вариант" not in page
+    assert "Отчёт коллеги" in page and "Мой отчёт" in page
+
+
 def test_bulk_update_is_all_or_nothing(app, db, people):
     """Two reports moved in one action; with one of them stale, neither is changed."""
     fp = signed_in(app, people["fp"])

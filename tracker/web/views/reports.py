@@ -29,6 +29,7 @@ from tracker.reporting.workflow import (
     load_report,
     post_update,
     previous_report,
+    updates_since,
 )
 from tracker.statuses import ANSWERED, checkpoint_status
 from tracker.statuses import label as status_label
@@ -196,6 +197,9 @@ def update(report_id: int):
     ctx = _report_or_404(report_id)
     form = ReportUpdateForm()
     form.status.choices = options([(m.target, m.target) for m in allowed_moves(current_access(), ctx)])
+    seen = request.form.get("version", type=int)
+    if seen is not None and seen != ctx.report.version:  # changed meanwhile: its choices are not theirs any more
+        return _stale(ctx, form, StaleReport(ctx.report, updates_since(get_session(), ctx.report, seen)))
     if not form.validate():
         return _render_report(ctx, form, error="; ".join(f"{getattr(form, f).label.text}: {' '.join(map(str, e))}"
                                                          for f, e in form.errors.items()), status=400)
@@ -208,14 +212,18 @@ def update(report_id: int):
                 no_evidence_reason=form.no_evidence_reason.data, evidence_period=form.evidence_period.data,
                 uploads=received, links=(form.links.data or "").splitlines(), public_evidence=form.public.data)))
     except StaleReport as exc:
-        ctx = load_report(get_session(), report_id)
-        # resubmitting now means "I saw the changes": the form carries the current version
-        form.version.data, form.version.raw_data = ctx.report.version, [str(ctx.report.version)]
-        return _render_report(ctx, form, error=str(exc), stale=exc.updates, status=409)
+        return _stale(load_report(get_session(), report_id), form, exc)
     except (ReportingError, uploads_.EvidenceRejected) as exc:
         return _render_report(load_report(get_session(), report_id), form, error=str(exc), status=400)
     flash(_("Статус отчёта: %(status)s.", status=status_label(ctx.report.status)), "info")
     return redirect(url_for("reports.report", report_id=report_id))
+
+
+def _stale(ctx, form, exc: StaleReport):
+    """409 with "changed by X", what changed, and the person's own text back in the form; resubmitting now means
+    "I saw the changes", so the form carries the current version."""
+    form.version.data, form.version.raw_data = ctx.report.version, [str(ctx.report.version)]
+    return _render_report(ctx, form, error=str(exc), stale=exc.updates, status=409)
 
 
 @bp.post("/reports/<int:report_id>/carry-forward")
