@@ -286,3 +286,40 @@ def test_digest_commands_preview_and_send_once(app, runner, db, small):
     again = runner.invoke(args=["digest", "send", "--quarter", "2025-Q3"])
     assert "already sent" in again.output and "queued" not in again.output
     assert runner.invoke(args=["digest", "send", "--quarter", "2025-Q5"]).exit_code == 1
+
+
+def test_a_clock_that_loses_its_lock_stops_before_its_next_job(app):
+    """The lock's connection is cut (on PostgreSQL: the server ends it, as a restart does): the leader sees it has
+    lost the lock, its next job does not run, and a standby can take over; with SQLite the file lock alike."""
+    from sqlalchemy import text
+
+    from tracker.db import make_engine
+    from tracker.notify.scheduler import _guarded
+
+    url = app.config["DATABASE_URL"]
+    first_engine, second_engine = make_engine(url), make_engine(url)
+    try:
+        first = acquire_leadership(first_engine)
+        assert first.still_held()
+        if url.startswith("postgresql"):
+            with second_engine.connect() as admin:
+                admin.execute(text("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+                                   "AND pid <> pg_backend_pid() AND database = "
+                                   "(SELECT oid FROM pg_database WHERE datname = current_database())"))
+                admin.commit()
+        else:
+            first.release()
+        assert not first.still_held()
+        ran, stopped = [], []
+
+        class Scheduler:
+            def shutdown(self, wait):
+                stopped.append(wait)
+
+        _guarded(lambda _app: ran.append(True), first, Scheduler())(app)
+        assert ran == [] and stopped == [False]
+        second = acquire_leadership(second_engine)
+        assert second is not None and second.still_held()
+        second.release()
+    finally:
+        first_engine.dispose(), second_engine.dispose()

@@ -31,10 +31,12 @@ LOCK_KEY = 0x6D696E646574
 
 
 class Leadership:
-    """The right to run jobs: held for the life of the process, released when it exits."""
+    """The right to run jobs: held for the life of the process, released when it exits, checked before every job
+    (a PostgreSQL restart or an idle timeout cuts the lock's connection, and with it the lock)."""
 
-    def __init__(self, release):
+    def __init__(self, release, still_held):
         self.release = release
+        self.still_held = still_held
 
 
 def acquire_leadership(engine) -> Leadership | None:
@@ -46,10 +48,24 @@ def acquire_leadership(engine) -> Leadership | None:
 
             def release():
                 # closing would only return the connection to the pool, still holding the lock: unlock first
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
-                connection.commit()
-                connection.close()
-            return Leadership(release)
+                try:
+                    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+                    connection.commit()
+                finally:
+                    connection.close()
+
+            def still_held() -> bool:
+                try:
+                    held = connection.execute(text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                        "AND pid = pg_backend_pid() AND ((classid::bigint << 32) | objid::bigint) = :key"),
+                        {"key": LOCK_KEY}).scalar()
+                    connection.commit()
+                    return held == 1
+                except Exception:  # the connection is gone, and the lock with it
+                    log.exception("the clock lock's connection failed")
+                    return False
+            return Leadership(release, still_held)
         connection.close()
         return None
     database = engine.url.database
@@ -58,7 +74,7 @@ def acquire_leadership(engine) -> Leadership | None:
         lock.acquire(timeout=0)
     except Timeout:
         return None
-    return Leadership(lock.release)
+    return Leadership(lock.release, lambda: lock.is_locked)
 
 
 def tick(now: datetime | None = None) -> dict:
@@ -81,6 +97,18 @@ def tick(now: datetime | None = None) -> dict:
     return done
 
 
+def _guarded(job, leadership: Leadership, scheduler):
+    """Run `job` only while this clock still holds the lock; when it is lost, stop the clock (a supervisor
+    restarts it, and it then waits as the standby)."""
+    def run(app):
+        if not leadership.still_held():
+            log.error("the clock lock was lost (database restarted or connection cut): stopping this clock")
+            scheduler.shutdown(wait=False)
+            return
+        job(app)
+    return run
+
+
 def _tick_job(app) -> None:
     with app.app_context():
         try:
@@ -99,14 +127,16 @@ def _delivery_job(app) -> None:
             log.exception("delivery failed")
 
 
-def build_scheduler(app) -> BlockingScheduler:
+def build_scheduler(app, leadership: Leadership) -> BlockingScheduler:
     """The clock's schedule (Asia/Almaty): a tick every five minutes, and the outbox delivered every minute so
-    that invitations and reset links arrive quickly; missed runs are merged into one."""
+    that invitations and reset links arrive quickly; missed runs are merged into one; each job first checks that
+    this clock still holds the lock."""
     scheduler = BlockingScheduler(timezone=ALMATY)
-    scheduler.add_job(_tick_job, "interval", minutes=5, args=[app], id="tick", replace_existing=True,
-                      coalesce=True, max_instances=1, misfire_grace_time=3600, next_run_time=datetime.now(ALMATY))
-    scheduler.add_job(_delivery_job, "interval", minutes=1, args=[app], id="deliver", replace_existing=True,
-                      coalesce=True, max_instances=1, misfire_grace_time=300)
+    scheduler.add_job(_guarded(_tick_job, leadership, scheduler), "interval", minutes=5, args=[app], id="tick",
+                      replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=3600,
+                      next_run_time=datetime.now(ALMATY))
+    scheduler.add_job(_guarded(_delivery_job, leadership, scheduler), "interval", minutes=1, args=[app],
+                      id="deliver", replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=300)
     return scheduler
 
 
@@ -121,9 +151,15 @@ def run_clock(app, *, wait_seconds: int = 60) -> None:
             leadership = acquire_leadership(engine)
     log.info("clock started (Asia/Almaty); it catches up anything missed while it was down")
     try:
-        build_scheduler(app).start()
+        build_scheduler(app, leadership).start()
     except (KeyboardInterrupt, SystemExit):
         log.info("clock stopped")
-    finally:
+    lost = not leadership.still_held()
+    try:
         leadership.release()
+    except Exception:  # a lost lock's connection cannot unlock; there is nothing left to release
+        log.warning("the clock lock could not be released: it was already gone")
+    if lost:  # a non-zero exit, so that a supervisor restarts the clock as a standby
+        raise SystemExit("The clock stopped: it lost its lock (database restarted or connection cut). "
+                         "Start it again; it waits idle while another clock holds the lock.")
 
