@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
+# links in emails and calendar feeds point at the port the app runs on, unless TRACKER_BASE_URL says otherwise
+export TRACKER_BASE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: setup run test lint clean translations
 

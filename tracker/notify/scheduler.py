@@ -69,7 +69,9 @@ def acquire_leadership(engine) -> Leadership | None:
         connection.close()
         return None
     database = engine.url.database
-    lock = FileLock(f"{database}.clock.lock" if database else str(Path.cwd() / "mindet.clock.lock"))
+    # not thread-local: the jobs that check it run in the scheduler's worker threads
+    path = f"{database}.clock.lock" if database else str(Path.cwd() / "mindet.clock.lock")
+    lock = FileLock(path, thread_local=False)
     try:
         lock.acquire(timeout=0)
     except Timeout:
