@@ -326,3 +326,25 @@ def test_a_clock_that_loses_its_lock_stops_before_its_next_job(app):
         second.release()
     finally:
         first_engine.dispose(), second_engine.dispose()
+
+
+def test_health_says_whether_a_clock_is_running(app, client, db):
+    """/health: "silent" before any clock ran, "running" with its holder right after a guarded job, "silent"
+    again when its last beat is older than three minutes."""
+    from datetime import timedelta
+
+    from tracker.db import make_engine
+    from tracker.notify.scheduler import _guarded
+
+    assert client.get("/health").get_json()["clock"]["status"] == "silent"
+    engine = make_engine(app.config["DATABASE_URL"])
+    try:
+        leadership = acquire_leadership(engine)
+        _guarded(lambda _app: None, leadership, scheduler=None)(app)
+        leadership.release()
+    finally:
+        engine.dispose()
+    clock = client.get("/health").get_json()["clock"]
+    assert clock["status"] == "running" and ":" in clock["holder"]
+    with time_machine.travel(NOW + timedelta(minutes=10)):
+        assert client.get("/health").get_json()["clock"]["status"] == "silent"

@@ -11,7 +11,15 @@ from tracker.models.catalog import (
     Report,
     Section,
 )
-from tracker.models.history import AuditEvent, DeadlineChange, Evidence, Notification, OutboxMessage, StatusUpdate
+from tracker.models.history import (
+    AuditEvent,
+    ClockBeat,
+    DeadlineChange,
+    Evidence,
+    Notification,
+    OutboxMessage,
+    StatusUpdate,
+)
 from tracker.models.people import (
     ORGANIZATION_ROLES,
     CalendarFeed,
@@ -23,7 +31,8 @@ from tracker.models.people import (
 )
 
 __all__ = [
-    "AuditEvent", "CalendarFeed", "Checkpoint", "DeadlineChange", "Evidence", "GroupMembership", "Instrument",
+    "AuditEvent", "CalendarFeed", "ClockBeat", "Checkpoint", "DeadlineChange", "Evidence", "GroupMembership",
+    "Instrument",
     "Notification",
     "Obligation", "ObligationOwner", "Organization", "Report", "Section", "StatusUpdate", "User", "UTCDateTime",
     "ORGANIZATION_ROLES", "LoginSession", "is_live", "Membership", "OneTimeToken", "OutboxMessage", "Secretaryship",

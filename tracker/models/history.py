@@ -125,3 +125,13 @@ class AuditEvent(SQLModel, table=True):
     after: dict | None = Field(default=None, sa_column=Column(JSON))
     ip: str | None = Field(default=None, max_length=64)
     __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"),)
+
+
+class ClockBeat(SQLModel, table=True):
+    """The clock's heartbeat: one row, updated by every job of the clock that holds the lock (shown on /health)."""
+
+    __tablename__ = "clock_beat"
+    id: int = Field(default=1, primary_key=True)
+    beat_at: datetime = timestamp()
+    #: host and process of the clock that wrote it, e.g. "web-1:4711"
+    holder: str = Field(max_length=255)

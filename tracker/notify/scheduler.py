@@ -9,8 +9,10 @@ lock beside the SQLite database; a second clock started by mistake waits idle an
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -19,6 +21,7 @@ from flask import current_app
 from sqlalchemy import text
 
 from tracker.db import get_engine, get_session
+from tracker.models import ClockBeat
 from tracker.notify import outbox
 from tracker.notify.digests import send_digests
 from tracker.notify.reminders import run_reminders
@@ -107,8 +110,31 @@ def _guarded(job, leadership: Leadership, scheduler):
             log.error("the clock lock was lost (database restarted or connection cut): stopping this clock")
             scheduler.shutdown(wait=False)
             return
+        with app.app_context():
+            record_beat(get_session(), now_utc())
         job(app)
     return run
+
+
+def record_beat(session, now: datetime) -> None:
+    """Write the clock's heartbeat (one row): /health shows when a clock last ran, and which one."""
+    beat = session.get(ClockBeat, 1) or ClockBeat(id=1, holder="")
+    beat.beat_at, beat.holder = now, f"{socket.gethostname()}:{os.getpid()}"
+    session.add(beat)
+    session.commit()
+
+
+#: a clock silent for longer than this is reported as such on /health (its jobs run every minute)
+SILENT_AFTER = timedelta(minutes=3)
+
+
+def clock_health(session, now: datetime) -> dict:
+    """What /health says of the clock: running (with its last beat and holder) or silent."""
+    beat = session.get(ClockBeat, 1)
+    if beat is None:
+        return {"status": "silent", "last_beat_at": None}
+    return {"status": "running" if now - beat.beat_at <= SILENT_AFTER else "silent",
+            "last_beat_at": beat.beat_at.isoformat(), "holder": beat.holder}
 
 
 def _tick_job(app) -> None:

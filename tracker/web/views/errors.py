@@ -8,6 +8,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 
 from tracker.db import get_session
+from tracker.notify.scheduler import clock_health
+from tracker.timeutil import now_utc
 
 
 def _rolled_back(handler):
@@ -48,8 +50,9 @@ def init_app(app: Flask) -> None:
         return render_template("errors/429.html"), 429
 
     def health():
-        get_session().execute(text("SELECT 1"))
-        return {"status": "ok"}
+        session = get_session()
+        session.execute(text("SELECT 1"))
+        return {"status": "ok", "clock": clock_health(session, now_utc())}
 
     app.add_url_rule("/health", "health", health)
 
