@@ -19,8 +19,10 @@ from sqlmodel import Session
 from tracker import audit, create_app, migrate
 from tracker.catalog.loader import load_catalog
 from tracker.catalog.sync import sync_catalog
-from tracker.db import make_engine
+from tracker.db import get_session, make_engine
+from tracker.notify import outbox
 from tracker.people import accounts, passwords
+from tracker.timeutil import now_utc
 from tracker.web.security import limiter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -267,9 +269,5 @@ sections:
 
 def run_delivery(app):
     """What the clock does every minute: send what waits in the outbox (web requests only queue email)."""
-    from tracker.db import get_session
-    from tracker.notify import outbox
-    from tracker.timeutil import now_utc
-
     with app.app_context():
         return outbox.deliver(get_session(), now_utc())

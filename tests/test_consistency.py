@@ -8,6 +8,7 @@ roadmaps with a group lead (МИО: its 20 akimats) and co-executors; the test w
 import io
 import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import time_machine
@@ -67,12 +68,16 @@ def _moment(day: date) -> datetime:
     return datetime.combine(day, time(10), ALMATY)
 
 
-def app_context(client):
-    """A request context of the client's app (the digest renders labels in a language)."""
-    return client.application.test_request_context()
+@dataclass
+class Readers:
+    """Who reads the surfaces on a day: the secretary (and their client) and МТСЗН's focal point's client."""
+
+    secretary: object
+    client: object
+    focal: object
 
 
-def _figures(session, client, day: date, as_of: date | None = None) -> dict:
+def _figures(session, day: date, readers: Readers | None = None, as_of: date | None = None) -> dict:
     """Every figure of every surface, on `day` (or rebuilt as of it)."""
     overview = {r["instrument"].key: (r["checkpoints"], r["overdue"])
                 for r in instrument_overview(session=session, today=day, as_of=as_of)}
@@ -84,7 +89,8 @@ def _figures(session, client, day: date, as_of: date | None = None) -> dict:
     figures = {"overview": overview, "counts": counts, "sections": [(p.done, p.total) for p in sections],
                "overdue": totals, "league": [(r.code, r.on_time, r.total) for r in league],
                "overdue rows": [(r.report.id, r.status, r.due_on, r.days) for r in listed.rows]}
-    if as_of is None:  # what the pages and exports of that day show
+    if readers is not None:  # what the pages and exports of that day show
+        client = readers.client
         found, page_totals = overdue_page(session, Filters(), day, page_size=None)
         assert found.total == len(found.rows) == sum(n for _c, n in totals) and page_totals == totals
         home = client.get("/").get_data(as_text=True)
@@ -98,13 +104,13 @@ def _figures(session, client, day: date, as_of: date | None = None) -> dict:
             own = client.get(f"/instruments/{key}/dashboard").get_data(as_text=True)
             own = own.split('id="by-status"')[1].split("</section>")[0]
             assert sum(int(re.sub(r"\D", "", n)) for n in re.findall(r"<strong>([^<]+)</strong>", own)) == checkpoints
-        mine = client.focal.get("/reports").get_data(as_text=True)  # МТСЗН's focal point: "my work"
+        mine = readers.focal.get("/reports").get_data(as_text=True)  # МТСЗН's focal point: "my work"
         owed = [r for r in found.rows if r.organization.code == "МТСЗН" and r.status != "returned"]
         assert re.search(r'href="#overdue">[^<]*</a> <strong[^>]*>(\d+)</strong>', mine).group(1) == str(len(owed))
         public = client.get("/public/").get_data(as_text=True)
         assert f"из {overview['test-roadmap'][0]}</div>" in public  # the public roadmap: accepted of all checkpoints
-        with app_context(client):
-            digest = build_digest(session, client.secretary, Period.containing(day, "quarterly"), day)
+        with client.application.test_request_context():  # the digest names statuses in a language
+            digest = build_digest(session, readers.secretary, Period.containing(day, "quarterly"), day)
         for block in digest["secretary"]:
             assert block.overdue == overdue_totals(session, Filters(instrument=block.instrument.key), day)[:15]
         exported = json.loads(client.get("/overdue.json").get_data(as_text=True))
@@ -165,14 +171,10 @@ def _walk(app, db, actions):
             _apply(app, db, secretary, people, *plan[done])
             done += 1
         with time_machine.travel(_moment(day), tick=False):
-            client = signed_in(app, secretary)
-            client.secretary = secretary
-            client.focal = signed_in(app, focal)
-            shown[day] = _figures(db, client, day)
-    with time_machine.travel(_moment(DATES[-1] + timedelta(days=30)), tick=False):
-        client = signed_in(app, secretary)
-        for day in DATES:
-            assert _figures(db, client, date(2026, 12, 1), as_of=day - timedelta(days=1)) == shown[day], day
+            readers = Readers(secretary, signed_in(app, secretary), signed_in(app, focal))
+            shown[day] = _figures(db, day, readers)
+    for day in DATES:  # after the whole history: the morning of `day` is the end of the day before
+        assert _figures(db, date(2026, 12, 1), as_of=day - timedelta(days=1)) == shown[day], day
 
 
 def _apply(app, db, secretary, people, day, kind, report_id):

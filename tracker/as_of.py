@@ -11,12 +11,13 @@ counts from that day.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import select
 
-from tracker.models import Checkpoint, DeadlineChange, Instrument, Obligation, StatusUpdate
+from tracker.models import Checkpoint, DeadlineChange, Instrument, Obligation, Report, StatusUpdate
 from tracker.statuses import end_of_day
 
 
@@ -49,7 +50,7 @@ def checkpoint_existed(as_of: date):
                 not_retired(Checkpoint, at), obligation_existed(as_of))
 
 
-def status_at(at: datetime):
+def _status_at(at: datetime):
     """A subquery (report_id, status): each report's status at `at` — its latest status update by then.
     Reports absent from it had no update yet: they were "not started"."""
     latest = (select(StatusUpdate.report_id, func.max(StatusUpdate.report_version).label("version"))
@@ -59,10 +60,42 @@ def status_at(at: datetime):
                                latest.c.version == StatusUpdate.report_version))).subquery()
 
 
-def due_at(at: datetime):
+def _due_at(at: datetime):
     """A subquery (checkpoint_id, due_on): the due date of each checkpoint changed after `at`, as it was at `at` —
     the old date of its first change after then. Checkpoints absent from it are due on their current date."""
     first_later = (select(DeadlineChange.checkpoint_id, func.min(DeadlineChange.id).label("id"))
                    .where(DeadlineChange.created_at >= at).group_by(DeadlineChange.checkpoint_id).subquery())
     return (select(DeadlineChange.checkpoint_id, DeadlineChange.old_due_on.label("due_on"))
             .join(first_later, first_later.c.id == DeadlineChange.id)).subquery()
+
+
+@dataclass(frozen=True)
+class Then:
+    """A report's status and its checkpoint's due date at the end of a past day, as columns of a query over
+    reports and checkpoints, with the joins they need (`joined`)."""
+
+    at: datetime
+    status: object
+    due_on: object
+    _statuses: object
+    _dues: object
+
+    def with_status(self, query):
+        """`query` (over Report) with the statuses of then joined in, for `status`."""
+        return query.join(self._statuses, self._statuses.c.report_id == Report.id, isouter=True)
+
+    def with_due(self, query):
+        """`query` (over Checkpoint) with the due dates of then joined in, for `due_on`."""
+        return query.join(self._dues, self._dues.c.checkpoint_id == Checkpoint.id, isouter=True)
+
+    def joined(self, query):
+        """`query` (over Report and Checkpoint) with both joined in."""
+        return self.with_due(self.with_status(query))
+
+
+def then(as_of: date) -> Then:
+    """The status and due date columns as of the end of `as_of` (statuses never updated were "not started")."""
+    at = moment(as_of)
+    statuses, dues = _status_at(at), _due_at(at)
+    return Then(at, func.coalesce(statuses.c.status, "not_started"), func.coalesce(dues.c.due_on, Checkpoint.due_on),
+                statuses, dues)

@@ -22,7 +22,9 @@ _ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "b", "i", "a", "bl
 MAX_BRACKETS = 64
 #: list or quote markers opening one line, beyond which nesting is refused (the parser recurses per level)
 MAX_NESTING = 8
-_LEADING_MARKERS = re.compile(r"^(?:\s*(?:[-*+>]|\d{1,9}[.)])(?=\s))+")
+_MARKER = r"[-*+>]|\d{1,9}[.)]"
+_LEADING_MARKERS = re.compile(rf"^(?:\s*(?:{_MARKER})(?=\s))+")
+_ONE_MARKER = re.compile(_MARKER)
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
 
 
@@ -31,7 +33,7 @@ def _is_pathological(block: str) -> bool:
         return True
     for line in block.splitlines():
         leading = _LEADING_MARKERS.match(line)
-        if leading and len(re.findall(r"[-*+>]|\d{1,9}[.)]", leading.group(0))) > MAX_NESTING:
+        if leading and len(_ONE_MARKER.findall(leading.group(0))) > MAX_NESTING:
             return True
     return False
 

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
-from tracker.as_of import due_at, judged_on, moment, not_retired, obligation_existed, status_at
+from tracker.as_of import Then, judged_on, not_retired, obligation_existed, then
 from tracker.models import Checkpoint, Instrument, Obligation, ObligationOwner, Organization, Report, Section, is_live
 from tracker.statuses import ANSWERED, AWAITING, Derived, checkpoint_status
 
@@ -89,7 +89,7 @@ def obligation_views(*, session: Session, today: date, instrument: Instrument | 
     """Obligations (of one instrument, or all) with sections, owners, checkpoints and derived status; with `as_of`,
     as they stood at the end of that day (tracker/as_of.py): obligations and checkpoints that existed then, due
     dates before later changes, lead statuses before later updates."""
-    at = moment(as_of) if as_of else None
+    past = then(as_of) if as_of else None
     today = judged_on(as_of) if as_of else today
     query = (select(Obligation, Section, Instrument).join(Section, Section.id == Obligation.section_id)
              .join(Instrument, Instrument.id == Obligation.instrument_id).where(is_live(Instrument)))
@@ -98,7 +98,7 @@ def obligation_views(*, session: Session, today: date, instrument: Instrument | 
     if keys is not None:
         query = query.where(Obligation.key.in_(keys))
     if not include_retired:
-        query = query.where(is_live(Obligation) if at is None else obligation_existed(as_of))
+        query = query.where(is_live(Obligation) if past is None else obligation_existed(as_of))
     query = query.order_by(Instrument.key, Obligation.position)
     views = {ob.id: ObligationView(ob, section, inst) for ob, section, inst in session.exec(query)}
     if not views:
@@ -111,42 +111,41 @@ def obligation_views(*, session: Session, today: date, instrument: Instrument | 
                                    .where(scope).order_by(ObligationOwner.position)):
         if owner.obligation_id in views:
             views[owner.obligation_id].owners.append((org, owner))
-    _add_checkpoints(session, views, scope, today, at)
+    _add_checkpoints(session, views, scope, today, past)
     for view in views.values():
         retired_at = view.obligation.retired_at
         view.status = obligation_status([(cp.due_on, s) for cp, s in view.checkpoints],
-                                        retired=retired_at is not None and (at is None or retired_at < at))
+                                        retired=retired_at is not None and (past is None or retired_at < past.at))
     return list(views.values())
 
 
-def _add_checkpoints(session: Session, views: dict, scope, today: date, at) -> None:
-    """Each view's checkpoints with their state (live ones) or apart (retired ones), now or as they were at `at`."""
-    lead = _lead_statuses(session, scope, at)
-    dues = due_at(at) if at is not None else None
-    due_then = {} if dues is None else dict(session.exec(select(dues.c.checkpoint_id, dues.c.due_on)).all())
-    for cp in session.exec(select(Checkpoint).join(Obligation).where(scope)
-                           .order_by(Checkpoint.due_on, Checkpoint.period)):
+def _add_checkpoints(session: Session, views: dict, scope, today: date, past: Then | None) -> None:
+    """Each view's checkpoints with their state (live ones) or apart (retired ones), now or as they were then."""
+    lead = _lead_statuses(session, scope, past)
+    query = select(Checkpoint, Checkpoint.due_on if past is None else past.due_on).join(Obligation).where(scope)
+    if past is not None:
+        query = past.with_due(query)
+    for cp, due_on in session.exec(query.order_by(Checkpoint.due_on, Checkpoint.period)):
         view = views.get(cp.obligation_id)
-        if view is None or (at is not None and cp.created_at >= at and cp.created_at > view.obligation.created_at):
+        if view is None or (past is not None and cp.created_at >= past.at
+                            and cp.created_at > view.obligation.created_at):
             continue  # not one of these obligations, or added by a later amendment
-        if cp.id in due_then:  # a copy outside the session, so that the past date is never written back
-            cp = Checkpoint(**{**cp.model_dump(), "due_on": due_then[cp.id]})
-        if cp.retired_at is not None and (at is None or cp.retired_at < at):
+        if due_on != cp.due_on:  # a copy outside the session, so that the past date is never written back
+            cp = Checkpoint(**{**cp.model_dump(), "due_on": due_on})
+        if cp.retired_at is not None and (past is None or cp.retired_at < past.at):
             view.retired_checkpoints.append(cp)
         else:
             view.checkpoints.append((cp, checkpoint_status(lead[cp.id], cp.due_on, today)))
 
 
-def _lead_statuses(session: Session, scope, at) -> dict[int, list[str]]:
-    """Checkpoint id → its lead reports' statuses, now or at `at`."""
-    if at is None:
+def _lead_statuses(session: Session, scope, past: Then | None) -> dict[int, list[str]]:
+    """Checkpoint id → its lead reports' statuses, now or then."""
+    if past is None:
         query = (select(Report.checkpoint_id, Report.status).join(Checkpoint).join(Obligation)
                  .where(scope, Report.is_lead, is_live(Report)))
     else:
-        then = status_at(at)
-        query = (select(Report.checkpoint_id, func.coalesce(then.c.status, "not_started")).join(Checkpoint)
-                 .join(Obligation).join(then, then.c.report_id == Report.id, isouter=True)
-                 .where(scope, Report.is_lead, not_retired(Report, at)))
+        query = past.with_status(select(Report.checkpoint_id, past.status).join(Checkpoint).join(Obligation)
+                                 .where(scope, Report.is_lead, not_retired(Report, past.at)))
     lead = defaultdict(list)
     for checkpoint_id, status in session.exec(query):
         lead[checkpoint_id].append(status)

@@ -12,12 +12,11 @@ from sqlmodel import Session, select
 
 from tracker.as_of import (
     checkpoint_existed,
-    due_at,
     judged_on,
     moment,
     not_retired,
     obligation_existed,
-    status_at,
+    then,
 )
 from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section, StatusUpdate, is_live
 from tracker.periods import Period
@@ -61,12 +60,10 @@ def on_time_rates(session: Session, *, instrument_ids: list[int] | None, start: 
         due_on, status = Checkpoint.due_on, Report.status
         alive = (is_live(Report), is_live(Checkpoint), is_live(Obligation))
     else:
-        at = moment(as_of)
-        statuses, dues = status_at(at), due_at(at)
-        due_on = func.coalesce(dues.c.due_on, Checkpoint.due_on)
-        status = func.coalesce(statuses.c.status, "not_started")
-        submitted_at = case((first_submitted.c.at < at, first_submitted.c.at), else_=None)
-        alive = (not_retired(Report, at), checkpoint_existed(as_of))
+        past = then(as_of)
+        due_on, status = past.due_on, past.status
+        submitted_at = case((first_submitted.c.at < past.at, first_submitted.c.at), else_=None)
+        alive = (not_retired(Report, past.at), checkpoint_existed(as_of))
     query = (select(Organization.code, due_on, submitted_at).select_from(Report)
              .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
              .join(Obligation, Obligation.id == Checkpoint.obligation_id)
@@ -75,8 +72,7 @@ def on_time_rates(session: Session, *, instrument_ids: list[int] | None, start: 
              .join(first_submitted, first_submitted.c.report_id == Report.id, isouter=True)
              .where(*alive, due_on >= start, due_on <= end, status.not_in(EXEMPT)))
     if as_of is not None:
-        query = (query.join(statuses, statuses.c.report_id == Report.id, isouter=True)
-                 .join(dues, dues.c.checkpoint_id == Checkpoint.id, isouter=True))
+        query = past.joined(query)
     if instrument_ids is not None:
         query = query.where(Obligation.instrument_id.in_(instrument_ids))
     counts: dict[str, list[int]] = {}
@@ -114,19 +110,16 @@ def checkpoint_states(session: Session, today: date, instrument_ids: list[int] |
         columns = (Checkpoint.due_on, Report.is_lead, Report.status)
         alive = (is_live(Checkpoint), is_live(Obligation), is_live(Instrument))
     else:
-        today, at = judged_on(as_of), moment(as_of)
-        statuses, dues = status_at(at), due_at(at)
-        live_report = (Report.checkpoint_id == Checkpoint.id) & not_retired(Report, at)
-        columns = (func.coalesce(dues.c.due_on, Checkpoint.due_on), Report.is_lead,
-                   func.coalesce(statuses.c.status, "not_started"))
+        today, past = judged_on(as_of), then(as_of)
+        live_report = (Report.checkpoint_id == Checkpoint.id) & not_retired(Report, past.at)
+        columns = (past.due_on, Report.is_lead, past.status)
         alive = (checkpoint_existed(as_of),)
     query = (select(Checkpoint.id, Obligation.instrument_id, Obligation.section_id, *columns)
              .select_from(Checkpoint).join(Obligation, Obligation.id == Checkpoint.obligation_id)
              .join(Instrument, Instrument.id == Obligation.instrument_id).join(Report, live_report, isouter=True)
              .where(*alive))
     if as_of is not None:
-        query = (query.join(statuses, statuses.c.report_id == Report.id, isouter=True)
-                 .join(dues, dues.c.checkpoint_id == Checkpoint.id, isouter=True))
+        query = past.joined(query)
     if instrument_ids is not None:
         query = query.where(Obligation.instrument_id.in_(instrument_ids))
     found: dict[tuple, tuple[list[str], list[str]]] = {}

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session
 
-from tracker.as_of import checkpoint_existed, due_at, judged_on, moment, not_retired, status_at
+from tracker.as_of import checkpoint_existed, judged_on, not_retired, then
 from tracker.catalog.obligations import ROW_COLUMNS, ReportRow, joined_reports, live_reports
 from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section
 from tracker.pagination import Page
@@ -69,15 +69,10 @@ def _query(filters: Filters, today: date, instrument_ids, as_of: date | None = N
         status, due_on = Report.status, Checkpoint.due_on
         query = live_reports(*ROW_COLUMNS, status, due_on).where(status.in_(AWAITING), due_on < today)
     else:  # the reports that were overdue at the end of that day (tracker/as_of.py)
-        at = moment(as_of)
-        statuses, dues = status_at(at), due_at(at)
-        status = func.coalesce(statuses.c.status, "not_started")
-        due_on = func.coalesce(dues.c.due_on, Checkpoint.due_on)
-        query = (joined_reports(*ROW_COLUMNS, status, due_on)
-                 .join(statuses, statuses.c.report_id == Report.id, isouter=True)
-                 .join(dues, dues.c.checkpoint_id == Checkpoint.id, isouter=True)
-                 .where(checkpoint_existed(as_of), not_retired(Report, at), status.in_(AWAITING),
-                        due_on < judged_on(as_of)))
+        past = then(as_of)
+        status, due_on = past.status, past.due_on
+        query = past.joined(joined_reports(*ROW_COLUMNS, status, due_on)).where(
+            checkpoint_existed(as_of), not_retired(Report, past.at), status.in_(AWAITING), due_on < judged_on(as_of))
     if instrument_ids is not None:
         query = query.where(Instrument.id.in_(instrument_ids))
     if filters.instrument:

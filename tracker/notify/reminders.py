@@ -121,7 +121,8 @@ def due_items(session: Session, today: date) -> dict[int, tuple[User, list[Item]
     rows = _open_reports(session, today, max(days_before, default=0))
     returns = _latest_returns(session, [r.id for r, *_ in rows if r.status == "returned"])
     for row in rows:
-        report, checkpoint, instrument = row[0], row[1], row[4]
+        context = ReportRow(*row)
+        report, checkpoint, instrument = context.report, context.checkpoint, context.instrument
         people = by_org[report.organization_id]
         reporters = people["focal_point"] or people["alternate"] or by_org[report.via_group_id]["focal_point"]
         stage = reminder_stage(checkpoint.due_on, today, days_before, every)
