@@ -3,6 +3,11 @@
 A message is rendered once into the outbox and kept until the mail server takes it. Delivery leases a message
 with a conditional UPDATE (pending → sending), so two clocks never send the same row; a failure is retried with
 exponential back-off, and after the last attempt the message stays visible as failed on the delivery log.
+
+The server's acceptance (its 250 after DATA) is committed before QUIT or anything else, so a clock killed after
+that moment never sends again. What remains at-least-once: a clock killed in the microseconds between the 250 and
+that commit, and a server that dies after receiving the message but before answering. Both resend with the same
+Message-ID (kept in the outbox row), which mail clients and archives use to recognise the copy.
 """
 
 from __future__ import annotations
@@ -105,10 +110,24 @@ def deliver(session: Session, now: datetime, limit: int = 500, only: list[int] |
 
 def _attempt(session: Session, row: OutboxMessage, now: datetime, summary: DeliverySummary) -> None:
     config = current_app.config
+    if row.attempts and row.last_error is None:
+        # leased again with no recorded outcome: the last attempt was cut off (a clock killed mid-send). The server's
+        # acceptance is recorded the moment it is given, so the message did not get through; say so all the same.
+        log.warning("message %s to %s: the previous attempt was interrupted; sending it again with Message-ID %s",
+                    row.id, row.to_email, row.message_id)
     row.attempts += 1
+    session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(attempts=row.attempts))
+    session.commit()  # the attempt is counted before the server is contacted
+
+    def accepted() -> None:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
+                        .values(status="sent", sent_at=now, last_error=None))
+        session.commit()
+
     try:
-        mail.send(to_email_message(row, now))
+        mail.send(to_email_message(row, now), accepted=accepted)
     except mail.MailError as exc:
+        session.refresh(row)
         row.last_error = str(exc)[:2000]
         if row.attempts >= config["MAIL_MAX_ATTEMPTS"]:
             row.status = "failed"
@@ -119,7 +138,7 @@ def _attempt(session: Session, row: OutboxMessage, now: datetime, summary: Deliv
             row.next_attempt_at = now + timedelta(minutes=config["MAIL_RETRY_MINUTES"] * 2 ** (row.attempts - 1))
             summary.retrying += 1
     else:
-        row.status, row.sent_at, row.last_error = "sent", now, None
+        session.refresh(row)
         if row.kind in SECRET_KINDS:  # the link it carried must not stay readable in the database
             row.body_text = row.body_html = REDACTED
         summary.sent += 1
