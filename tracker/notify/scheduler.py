@@ -4,6 +4,8 @@ Its one job, `tick`, decides from the database what is due: reminders once a day
 of a period from its first working day, and delivery of the outbox. It is safe to run twice and to run late: every
 email is claimed under a unique key first. Only one clock works at a time — a PostgreSQL advisory lock, or a file
 lock beside the SQLite database; a second clock started by mistake waits idle and takes over if the first dies.
+A database that goes away (restart, network) makes the clock skip runs and then wait for the lock again; it
+resumes by itself when the database is back.
 """
 
 from __future__ import annotations
@@ -11,14 +13,15 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import time
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from filelock import FileLock, Timeout
 from flask import current_app
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from tracker.db import get_engine, get_session
 from tracker.models import ClockBeat
@@ -107,11 +110,15 @@ def _guarded(job, leadership: Leadership, scheduler):
     restarts it, and it then waits as the standby)."""
     def run(app):
         if not leadership.still_held():
-            log.error("the clock lock was lost (database restarted or connection cut): stopping this clock")
+            log.error("the clock lock was lost (database restarted or connection cut): this clock stands by")
             scheduler.shutdown(wait=False)
             return
         with app.app_context():
-            record_beat(get_session(), now_utc())
+            try:
+                record_beat(get_session(), now_utc())
+            except DBAPIError as exc:  # the database is down: skip this run, the next one tries again
+                log.error("database unavailable, the clock waits for its next run: %s", exc.orig)
+                return
         job(app)
     return run
 
@@ -155,39 +162,69 @@ def _delivery_job(app) -> None:
             log.exception("delivery failed")
 
 
-def build_scheduler(app, leadership: Leadership) -> BlockingScheduler:
+#: how often the outbox is delivered (and the lock checked): invitations and reset links should arrive quickly
+DELIVERY_EVERY = {"minutes": 1}
+
+
+def build_scheduler(app, leadership: Leadership) -> BackgroundScheduler:
     """The clock's schedule (Asia/Almaty): a tick every five minutes, and the outbox delivered every minute so
     that invitations and reset links arrive quickly; missed runs are merged into one; each job first checks that
     this clock still holds the lock."""
-    scheduler = BlockingScheduler(timezone=ALMATY)
+    scheduler = BackgroundScheduler(timezone=ALMATY)
     scheduler.add_job(_guarded(_tick_job, leadership, scheduler), "interval", minutes=5, args=[app], id="tick",
                       replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=3600,
                       next_run_time=datetime.now(ALMATY))
-    scheduler.add_job(_guarded(_delivery_job, leadership, scheduler), "interval", minutes=1, args=[app],
+    scheduler.add_job(_guarded(_delivery_job, leadership, scheduler), "interval", **DELIVERY_EVERY, args=[app],
                       id="deliver", replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=300)
     return scheduler
 
 
-def run_clock(app, *, wait_seconds: int = 60) -> None:
-    """Become the one clock (waiting idle while another holds the lock), then run the schedule and block."""
+def run_clock(app, *, wait_seconds: int = 60, stop: threading.Event | None = None) -> None:
+    """Be the one clock: wait idle while another holds the lock or the database is unreachable, run the schedule,
+    and when the lock is lost (a database restart cuts it) stand by and start over. Returns on Ctrl-C or `stop`."""
+    stop = stop or threading.Event()
+    try:
+        while (leadership := _wait_for_leadership(app, wait_seconds, stop)) is not None:
+            _lead(app, leadership, stop)
+            if stop.is_set():
+                break
+            log.warning("the clock lost its lock; it waits to become the clock again")
+    except KeyboardInterrupt:
+        pass
+    log.info("clock stopped")
+
+
+def _lead(app, leadership: Leadership, stop: threading.Event) -> None:
+    """Run the schedule until asked to stop (Ctrl-C, `stop`) or until a guarded job finds the lock lost."""
+    log.info("clock started (Asia/Almaty); it catches up anything missed while it was down")
+    scheduler = build_scheduler(app, leadership)
+    scheduler.start()
+    try:
+        while scheduler.running and not stop.wait(1):
+            pass  # the jobs run in the scheduler's threads
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        try:
+            leadership.release()
+        except Exception:  # a lost lock's connection cannot unlock; there is nothing left to release
+            log.warning("the clock lock could not be released: it was already gone")
+
+
+def _wait_for_leadership(app, wait_seconds: int, stop: threading.Event) -> Leadership | None:
+    """The lock, once this clock can take it; None when asked to stop first."""
     with app.app_context():
         engine = get_engine()
-        leadership = acquire_leadership(engine)
-        while leadership is None:
-            log.warning("another clock holds the lock; this one stays idle and retries in %s s", wait_seconds)
-            time.sleep(wait_seconds)
-            leadership = acquire_leadership(engine)
-    log.info("clock started (Asia/Almaty); it catches up anything missed while it was down")
-    try:
-        build_scheduler(app, leadership).start()
-    except (KeyboardInterrupt, SystemExit):
-        log.info("clock stopped")
-    lost = not leadership.still_held()
-    try:
-        leadership.release()
-    except Exception:  # a lost lock's connection cannot unlock; there is nothing left to release
-        log.warning("the clock lock could not be released: it was already gone")
-    if lost:  # a non-zero exit, so that a supervisor restarts the clock as a standby
-        raise SystemExit("The clock stopped: it lost its lock (database restarted or connection cut). "
-                         "Start it again; it waits idle while another clock holds the lock.")
-
+        while not stop.is_set():
+            try:
+                leadership = acquire_leadership(engine)
+            except DBAPIError as exc:
+                log.error("database unavailable (%s); the clock tries again in %s s", exc.orig, wait_seconds)
+            else:
+                if leadership is not None:
+                    return leadership
+                log.warning("another clock holds the lock; this one stays idle and retries in %s s", wait_seconds)
+            stop.wait(wait_seconds)
+    return None

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sql_errors
 from sqlalchemy import text
 
 from tracker.db import get_session
@@ -16,7 +17,10 @@ def _rolled_back(handler):
     """An error page starts from a clean session: the failed request's transaction is rolled back first, so
     that rendering the page (which reads the signed-in person) cannot fail in turn."""
     def handle(error):
-        get_session().rollback()
+        try:
+            get_session().rollback()
+        except sql_errors.DBAPIError:  # the connection is gone: nothing to roll back on it
+            get_session().invalidate()
         return handler(error)
     handle.__name__ = handler.__name__
     return handle
@@ -51,10 +55,23 @@ def init_app(app: Flask) -> None:
 
     def health():
         session = get_session()
-        session.execute(text("SELECT 1"))
+        try:
+            session.execute(text("SELECT 1"))
+        except sql_errors.DBAPIError:
+            session.invalidate()
+            return {"status": "database unavailable"}, 503
         return {"status": "ok", "clock": clock_health(session, now_utc())}
 
     app.add_url_rule("/health", "health", health)
+
+    @app.errorhandler(sql_errors.OperationalError)
+    @app.errorhandler(sql_errors.InterfaceError)
+    @_rolled_back
+    def database_unavailable(_error):
+        # a database that is down, restarting or out of connections: a clear "try again in a minute", not a 500.
+        # The page is drawn as for an anonymous visitor, so that nothing while rendering it asks the database again.
+        g._login_user = app.login_manager.anonymous_user()
+        return render_template("errors/503.html"), 503, {"Retry-After": "60"}
 
     @app.errorhandler(500)
     @_rolled_back
