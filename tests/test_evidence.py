@@ -213,3 +213,31 @@ def test_evidence_of_another_organization_is_not_downloadable(app, client, db, s
     login(client, stranger.email)
     assert client.get(f"/evidence/{item.id}").status_code == 404
     assert client.get(f"/reports/{report.id}").status_code == 404
+
+
+@pytest.mark.parametrize("stage", ["receiving", "storing"])
+def test_a_full_disk_says_so_keeps_the_text_and_leaves_nothing(app, client, db, focal_point, monkeypatch, tmp_path,
+                                                              stage):
+    """The disk fills up while the upload is received or while it is stored (writes go to /dev/full, which fails
+    them with ENOSPC as a full disk does): 507 with a plain message, the note kept, no row, no file, no audit."""
+    import os
+    from types import SimpleNamespace
+
+    from sqlalchemy import func
+
+    from tracker.reporting import storage
+
+    def onto_a_full_disk(*args, **kwargs):
+        return os.open("/dev/full", os.O_WRONLY), str(tmp_path / "never-written")
+
+    monkeypatch.setattr(evidence if stage == "receiving" else storage, "tempfile",
+                        SimpleNamespace(mkstemp=onto_a_full_disk))
+    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    audit_rows = select(func.count()).select_from(AuditEvent)
+    before = db.exec(audit_rows).one()
+    response = _upload(client, report.id, [("отчёт.pdf", PDF)], note="Мой длинный текст")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 507 and "закончилось место" in page and "Мой длинный текст" in page
+    assert db.exec(select(Evidence)).first() is None and db.exec(select(StatusUpdate)).first() is None
+    assert not any(p.is_file() for p in app.config["EVIDENCE_DIR"].rglob("*"))
+    assert db.exec(audit_rows).one() == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import re
 import tempfile
@@ -36,6 +37,20 @@ _CHUNK = 1024 * 1024
 
 class EvidenceRejected(ValueError):
     """An upload that cannot be accepted; the message says why and what to do."""
+
+
+class StorageFull(EvidenceRejected):
+    """The server's disk (or quota) is full: nothing was stored or recorded; the person can try again later."""
+
+
+#: the errors a full disk or an exhausted quota give while writing
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def storage_full() -> StorageFull:
+    """The message for a full disk: nothing saved, the text is kept, whom to tell."""
+    return StorageFull(_("На сервере закончилось место для файлов: ничего не сохранено, введённый текст остался в "
+                         "форме. Повторите позже и сообщите администратору."))
 
 
 @dataclass(frozen=True)

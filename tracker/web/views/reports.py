@@ -183,9 +183,11 @@ def _write(action):
         result = action(received, stored)
         session.commit()
         return result
-    except BaseException:
+    except BaseException as exc:
         session.rollback()
         forget_unreferenced(session, store, stored)
+        if isinstance(exc, OSError) and exc.errno in uploads_.DISK_FULL:
+            raise uploads_.storage_full() from exc
         raise
     finally:
         uploads_.discard(received)
@@ -214,7 +216,8 @@ def update(report_id: int):
     except StaleReport as exc:
         return _stale(load_report(get_session(), report_id), form, exc)
     except (ReportingError, uploads_.EvidenceRejected) as exc:
-        return _render_report(load_report(get_session(), report_id), form, error=str(exc), status=400)
+        status = 507 if isinstance(exc, uploads_.StorageFull) else 400
+        return _render_report(load_report(get_session(), report_id), form, error=str(exc), status=status)
     flash(_("Статус отчёта: %(status)s.", status=status_label(ctx.report.status)), "info")
     return redirect(url_for("reports.report", report_id=report_id))
 
