@@ -50,3 +50,28 @@ def test_a_name_is_text_in_email_markdown(app, db, synced):
         _subject, text, html = outbox.render_email("test", User(email="x@example.kz", name=name, language="ru"))
     assert 'href="https://evil.example' not in html and "Нажмите здесь" in html
     assert escape_markdown(name) == r"\[Нажмите здесь\]\(https://evil\.example/login\)"
+
+
+def test_a_note_is_rendered_once_when_written_and_pages_show_that_form(app, client, db, synced):
+    """The sanitised HTML is stored with the update; the report page shows the stored form (it does not parse the
+    Markdown again), and a note from before the stored form existed is still rendered, sanitised."""
+    from tracker.models import StatusUpdate
+
+    from .conftest import login, make_user
+    from .reporting_helpers import post, report_of
+
+    user = make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"])
+    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    entry = post(app, db, report.id, user, "in_progress", note="См. **приказ** <script>alert(1)</script>")
+    assert entry.note_html == "<p>См. <strong>приказ</strong> </p>"
+    entry = db.get(StatusUpdate, entry.id)
+    entry.note_html = "<p>как сохранено</p>"
+    db.add(entry)
+    db.commit()
+    login(client, user.email)
+    assert "как сохранено" in client.get(f"/reports/{report.id}").get_data(as_text=True)
+    entry.note_html = None  # written before migration 0008
+    db.add(entry)
+    db.commit()
+    page = client.get(f"/reports/{report.id}").get_data(as_text=True)
+    assert "<strong>приказ</strong>" in page and "alert(1)</script>" not in page

@@ -63,7 +63,15 @@ def escape_markdown(value) -> str:
     return _MARKDOWN_SPECIALS.sub(r"\\\1", str(value or ""))
 
 
+def rendered_note(update) -> Markup:
+    """A status update's note as HTML: the form stored when it was written, else rendered now."""
+    if update.note_html is not None:
+        return Markup(update.note_html)  # noqa: S704 — rendered by render_markdown (sanitised) when stored
+    return render_markdown(update.note)
+
+
 def init_app(app: Flask) -> None:
-    """Register the `markdown` and `md_escape` template filters."""
+    """Register the `markdown`, `note` and `md_escape` template filters."""
     app.add_template_filter(render_markdown, "markdown")
+    app.add_template_filter(rendered_note, "note")
     app.add_template_filter(escape_markdown, "md_escape")

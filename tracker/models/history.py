@@ -22,6 +22,8 @@ class StatusUpdate(SQLModel, table=True):
     #: the report's version after this update; a stale editor is shown every update above their version
     report_version: int = 0
     note: str | None = Field(default=None, sa_type=Text)
+    #: the note rendered and sanitised once, when written (None for notes older than migration 0008)
+    note_html: str | None = Field(default=None, sa_type=Text)
     #: submitting without evidence asks for an explicit reason
     no_evidence_reason: str | None = Field(default=None, sa_type=Text)
     covers_period: str | None = Field(default=None, max_length=32)

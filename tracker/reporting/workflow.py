@@ -26,6 +26,7 @@ from tracker.people.permissions import Access
 from tracker.reporting.evidence import Upload
 from tracker.reporting.storage import EvidenceStore
 from tracker.statuses import label as status_label
+from tracker.text import render_markdown
 
 REPORTER, SECRETARY = "reporter", "secretary"
 OPEN = ("not_started", "in_progress", "submitted", "returned")
@@ -169,7 +170,8 @@ def post_update(*, session: Session, store: EvidenceStore, ctx: ReportRow, actor
         raise StaleReport(report, updates_since(session, report, expected_version))
     session.refresh(report)
     entry = StatusUpdate(report_id=report.id, status=target, previous_status=before["status"],
-                         report_version=report.version, note=note, reason=reason, reason_source=reason_source,
+                         report_version=report.version, note=note, note_html=render_markdown(note) if note else None,
+                         reason=reason, reason_source=reason_source,
                          no_evidence_reason=no_evidence_reason, covers_period=ctx.checkpoint.period,
                          author_id=actor.id, created_at=now)
     session.add(entry)
