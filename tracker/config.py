@@ -36,7 +36,8 @@ class Settings(BaseSettings):
     proxy_fix: bool = False
     session_idle_minutes: int = Field(120, gt=0)
     session_absolute_hours: int = Field(12, gt=0)
-    ratelimit_storage: str = "memory://"
+    #: memory:// counts per process; redis://host:port/db shares the counts between every web node
+    ratelimit_storage: str = Field("memory://", pattern=r"^(memory://|rediss?://\S+)$")
     login_rate_limit: str = "20 per minute"
     mail_backend: Literal["smtp", "console", "memory"] = "console"
     mail_host: str = "127.0.0.1"
@@ -112,6 +113,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     config["DATABASE_URL"] = settings.database_url or f"sqlite:///{instance_path / 'mindet.sqlite3'}"
     config["EVIDENCE_DIR"] = settings.evidence_dir or instance_path / "evidence"
     config["RATELIMIT_STORAGE_URI"] = config.pop("RATELIMIT_STORAGE")
+    # Redis down: count in memory meanwhile rather than refuse every sign-in
+    config.update(RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True, RATELIMIT_SWALLOW_ERRORS=True)
     config["HOLIDAYS"] = list(settings.holidays)
     config["EVIDENCE_TYPES"] = list(settings.evidence_types)
     config.update(BABEL_DEFAULT_LOCALE=DEFAULT_LANGUAGE, BABEL_DEFAULT_TIMEZONE="Asia/Almaty",
