@@ -6,7 +6,7 @@ PORT   ?= 5000
 # links in emails and calendar feeds point at the port the app runs on, unless TRACKER_BASE_URL says otherwise
 export TRACKER_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: setup run test lint clean translations
+.PHONY: setup run test lint clean translations security
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,11 +33,15 @@ run: setup
 test: setup
 	$(BIN)/pytest -n auto --dist worksteal --durations=10
 
+## security: wapiti, sqlmap, pip-audit and bandit against a throwaway instance; summary in security/SUMMARY.md
+security: setup
+	SCAN_MINUTES=$(or $(SCAN_MINUTES),10) security/run
+
 lint: setup
 	$(BIN)/ruff check tracker tests
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache *.egg-info
+	rm -rf $(VENV) .venv-security .pytest_cache .hypothesis .ruff_cache *.egg-info security/reports
 
 ## translations: refresh the message catalogs after changing interface strings (then translate the new entries)
 translations: setup

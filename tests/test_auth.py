@@ -39,7 +39,7 @@ def test_login_sets_a_session_and_wrong_password_gives_one_message(client, db, s
     message = "Неверный адрес или пароль"
     assert message in wrong and message in unknown
     response = login(client, "FP@example.kz")
-    assert response.status_code == 302 and response.location == "/"
+    assert response.status_code == 302 and response.location == "/reports"
     assert client.get("/").status_code == 200
     assert _actions(db)[-3:] == ["login.failed", "login.failed", "login"]
 
@@ -90,7 +90,7 @@ def test_invitation_sets_password_once_and_expires(client, db, synced, mailbox, 
     response = client.post(link, data={"password": PASSWORD, "confirm": PASSWORD, "csrf_token": token})
     assert response.status_code == 302 and response.location == "/login"
     assert client.get(link).status_code == 404  # single use
-    assert login(client, "new@example.kz").location == "/"
+    assert login(client, "new@example.kz").location == "/reports"  # a focal point lands on their work
     user = accounts.find_user(db, "late@example.kz") or make_user(db, "late@example.kz", "observer")
     raw = accounts.issue_token(session=db, user=user, kind="invite", now=NOW)
     db.commit()

@@ -52,8 +52,8 @@ def _sign_in(browser, base, email):
     page.goto(f"{base}/login")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", "correct horse battery staple")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    page.click("main button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
     return page
 
 
@@ -91,7 +91,7 @@ def test_report_return_resubmit_accept_in_a_browser(app, db, synced, live_server
     focal.goto(f"{live_server}/reports")
     _shot(focal, "my-work")
     focal.click(f"a[href='/reports/{report.id}']")
-    focal.select_option("select[name=status]", "submitted")
+    focal.check("input[name=status][value=submitted]")
     focal.fill("textarea[name=note]", "Скоринговая модель **обновлена**")
     focal.set_input_files("input[name=files]", str(evidence))
     focal.click("form[enctype='multipart/form-data'] button[type=submit]")
@@ -101,9 +101,10 @@ def test_report_return_resubmit_accept_in_a_browser(app, db, synced, live_server
 
     assert checkpoint_link not in _overdue_links(secretary, live_server)
     secretary.goto(f"{live_server}/reports/{report.id}")
-    secretary.select_option("select[name=status]", "returned")
-    secretary.fill("textarea[name=reason]", "Приложите протокол")
-    secretary.click("form[enctype='multipart/form-data'] button[type=submit]")
+    assert secretary.locator("#submission-title").is_visible()  # what was submitted comes before the verdict
+    assert "обновлена" in secretary.locator("section[aria-labelledby=submission-title]").inner_html()
+    secretary.fill("form.verdict textarea[name=reason]", "Приложите протокол")
+    secretary.click("button[name=status][value=returned]")
     secretary.wait_for_load_state()
     assert "возвращено" in secretary.content()
     assert checkpoint_link in _overdue_links(secretary, live_server)  # returned and past due: overdue again
@@ -111,15 +112,15 @@ def test_report_return_resubmit_accept_in_a_browser(app, db, synced, live_server
     focal.goto(f"{live_server}/reports")
     assert "Приложите протокол" not in focal.content()  # the list shows the report, the page shows why
     focal.goto(f"{live_server}/reports/{report.id}")
-    assert "Приложите протокол" in focal.content()
-    focal.select_option("select[name=status]", "submitted")
+    assert "Приложите протокол" in focal.locator("section[aria-labelledby=verdict-title]").inner_text()
+    assert focal.input_value("textarea[name=note]") == "Скоринговая модель **обновлена**"  # the last note, to edit
+    focal.check("input[name=status][value=submitted]")
     focal.fill("textarea[name=note]", "Протокол приложен")
     focal.click("form[enctype='multipart/form-data'] button[type=submit]")
     focal.wait_for_load_state()
 
     secretary.goto(f"{live_server}/reports/{report.id}")
-    secretary.select_option("select[name=status]", "accepted")
-    secretary.click("form[enctype='multipart/form-data'] button[type=submit]")
+    secretary.click("button[name=status][value=accepted]")
     secretary.wait_for_load_state()
     assert "принято" in secretary.content()
     _shot(secretary, "report-accepted")

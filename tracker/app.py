@@ -35,6 +35,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         people,
         public,
         reports,
+        review,
     )
 
     db.init_app(app)
@@ -44,8 +45,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     permissions.init_app(app)
     i18n.init_app(app)
     text.init_app(app)
-    for blueprint in (catalog.bp, people.bp, audit.bp, account.bp, admin.bp, reports.bp, dashboards.bp, meeting.bp,
-                      calendar.bp, public.bp):
+    for blueprint in (catalog.bp, people.bp, audit.bp, account.bp, admin.bp, reports.bp, review.bp, dashboards.bp,
+                      meeting.bp, calendar.bp, public.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     register_commands(app)

@@ -32,6 +32,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # SQLite's lower() folds ASCII only: searches compare Cyrillic through Python's casefold (and ё as е)
+    dbapi_connection.create_function("mindet_casefold", 1, _casefold, deterministic=True)
+
+
+def _casefold(value):
+    return value.casefold().replace("ё", "е") if isinstance(value, str) else value
 
 
 def init_app(app: Flask) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlmodel import Session
 
 from tracker.as_of import checkpoint_existed, judged_on, not_retired, then
+from tracker.catalog.pickers import OrganizationMatch, match_organizations, parse_period
 from tracker.catalog.obligations import ROW_COLUMNS, ReportRow, joined_reports, live_reports
 from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section
 from tracker.pagination import Page
@@ -31,6 +33,8 @@ class Filters:
     period: str | None = None
     due_from: date | None = None
     due_to: date | None = None
+    #: the organizations `organization` names, members of a named group included (set by `understood`)
+    organization_ids: frozenset[int] | None = None
 
     @classmethod
     def from_args(cls, args) -> Filters:
@@ -46,7 +50,35 @@ class Filters:
 
     def as_args(self) -> dict:
         """The non-empty filters, for links (pages, exports)."""
-        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.__dict__.items() if v}
+        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.__dict__.items()
+                if v and k != "organization_ids"}
+
+    def understood(self, session: Session) -> Understood:
+        """These filters as the person meant them: the organization typed as a code, alias or name (a group stands
+        for its members), the period as people write it; what could not be understood says so."""
+        filters, problems, match = self, [], None
+        if self.organization:
+            match = match_organizations(session, self.organization)
+            filters = replace(filters, organization_ids=match.ids)
+            if not match.found:
+                problems.append(_("Организация «%(text)s» не найдена: выберите из списка или введите код, сокращение "
+                                  "или часть названия.", text=self.organization))
+        if self.period:
+            label = parse_period(self.period)
+            if label is None:
+                problems.append(_("Период «%(text)s» не распознан: пишите 2025-Q1, «I кв. 2025», 2025-H1, 2025 или "
+                                  "2025-03.", text=self.period))
+            filters = replace(filters, period=label or self.period)
+        return Understood(filters, match, problems)
+
+
+@dataclass(frozen=True)
+class Understood:
+    """Filters after `Filters.understood`: the ones to apply, what the organization text matched, the problems."""
+
+    filters: Filters
+    organizations: OrganizationMatch | None
+    problems: list[str]
 
 
 @dataclass(frozen=True)
@@ -79,7 +111,9 @@ def _query(filters: Filters, today: date, instrument_ids, as_of: date | None = N
         query = query.where(Instrument.key == filters.instrument)
     if filters.section:
         query = query.where(Section.number == filters.section)
-    if filters.organization:
+    if filters.organization_ids is not None:
+        query = query.where(Organization.id.in_(filters.organization_ids))
+    elif filters.organization:
         query = query.where(Organization.code == filters.organization)
     if filters.status:
         query = query.where(status == filters.status)

@@ -230,6 +230,37 @@ def forget_unreferenced(session: Session, store: EvidenceStore, keys: list[str])
             store.delete(key)
 
 
+def latest_update(session: Session, report_id: int, statuses: Sequence[str],
+                  with_note: bool = False) -> tuple[StatusUpdate, User | None] | None:
+    """The report's latest update to one of these statuses (with a note, if asked), and its author."""
+    query = (select(StatusUpdate, User).join(User, User.id == StatusUpdate.author_id, isouter=True)
+             .where(StatusUpdate.report_id == report_id, StatusUpdate.status.in_(statuses)))
+    if with_note:
+        query = query.where(StatusUpdate.note.is_not(None))
+    return session.exec(query.order_by(StatusUpdate.id.desc()).limit(1)).first()
+
+
+def move_explanation(move: Move) -> str:
+    """Plain words for what choosing this move does."""
+    if move.target == "in_progress":
+        if move.source == "submitted":
+            return _("Забрать с проверки и продолжить работу: отчёт уйдёт от секретаря и снова будет «в работе».")
+        if move.source == "returned":
+            return _("Сохранить черновик ответа: отчёт останется у вас, секретарь его пока не увидит.")
+        return _("Сохранить как «в работе»: секретарь пока не получит отчёт.")
+    if move.target == "submitted":
+        if move.source == "returned":
+            return _("Отправить исправленный отчёт на проверку секретарю.")
+        return _("Отправить на проверку секретарю: после этого правки — только если вы заберёте отчёт.")
+    if move.target == "accepted":
+        return _("Принять: отчёт засчитывается как исполненный.")
+    if move.target == "returned":
+        return _("Вернуть на доработку: исполнитель увидит причину и ответит.")
+    if move.target in ("not_applicable", "cancelled"):
+        return _("Решение по основанию (документ, протокол): отчёт больше не ждут.")
+    return _("Снова открыть отчёт.")
+
+
 def updates_since(session: Session, report: Report, version: int) -> list[tuple[StatusUpdate, User | None]]:
     """The updates a person who opened the report at `version` has not seen, oldest first, with authors."""
     return list(session.exec(

@@ -13,7 +13,8 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from tracker.db import get_session
 from tracker.people import accounts, passwords
 from tracker.people.invitations import queue_link
-from tracker.people.permissions import PUBLIC_ENDPOINTS
+from tracker.people.permissions import PUBLIC_ENDPOINTS, access_for
+from tracker.reporting import review
 from tracker.timeutil import now_utc
 from tracker.web.forms import EmailForm, LoginForm, NewPasswordForm
 from tracker.web.security import limiter
@@ -53,10 +54,22 @@ def _require_login():
     return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
 
 
-def _safe_next(target: str | None) -> str:
+def start_page(user) -> str:
+    """Where a person lands after signing in: a focal point on their work, a secretary on the reports awaiting
+    a verdict (or the overdue view when none wait), everyone else on the instruments."""
+    session = get_session()
+    access = access_for(session, user)
+    if access.organization_ids:
+        return url_for("reports.mine")
+    if access.is_secretary:
+        return url_for("review.queue" if review.awaiting_count(session, access) else "dashboards.overdue")
+    return url_for("catalog.instruments")
+
+
+def _safe_next(target: str | None, user) -> str:
     parts = urlsplit(target or "")
     if not target or parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("catalog.instruments")
+        return start_page(user)
     return target
 
 
@@ -65,7 +78,7 @@ def _safe_next(target: str | None) -> str:
 def login():
     """Sign in with email and password; one message for every failure (no account enumeration)."""
     if current_user.is_authenticated:
-        return redirect(url_for("catalog.instruments"))
+        return redirect(start_page(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         session = get_session()
@@ -79,7 +92,7 @@ def login():
             cookie["lang"] = user.language
             session.commit()
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_safe_next(request.args.get("next"), user))
         session.commit()  # the failed attempt and the back-off are kept
         flash(_("Неверный адрес или пароль, либо вход временно закрыт после нескольких неудачных попыток. "
                 "Подождите несколько минут или восстановите пароль."), "error")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    HiddenField,
     BooleanField,
     DateField,
     EmailField,
@@ -17,7 +18,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
 from tracker.languages import language_choices
@@ -122,6 +123,17 @@ class BulkUpdateForm(FlaskForm):
     files = MultipleFileField(_l("Файлы-подтверждения"))
     links = TextAreaField(_l("Ссылки-подтверждения (по одной в строке)"), validators=[Optional(), Length(max=10_000)])
     no_evidence_reason = TextAreaField(_l("Если подтверждений нет — почему"), validators=[Optional(), Length(max=2000)])
+
+
+class BulkAcceptForm(FlaskForm):
+    """A secretary accepts several submitted reports at once, after a confirmation step. Each ticked value is
+    "report id:version seen"; whether the person may judge it is decided by the workflow, report by report."""
+
+    reports = SelectMultipleField(_l("Отчёты"), choices=[], validate_choice=False,
+                                  validators=[Regexp(r"^\d{1,10}:\d{1,10}$")])
+    note = TextAreaField(_l("Комментарий секретаря (необязательно, Markdown)"),
+                         validators=[Optional(), Length(max=20_000)])
+    confirmed = HiddenField()
 
 
 class RescheduleForm(FlaskForm):

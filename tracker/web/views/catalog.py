@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 
 from tracker.catalog.lookups import live_instrument, live_sections
 from tracker.catalog.obligations import answered_counts, obligation_views
+from tracker.catalog.search import LIMIT, search as find_measures
 from tracker.db import get_session
 from tracker.insight.figures import instrument_overview
 from tracker.timeutil import today_almaty
@@ -54,3 +55,11 @@ def obligation(key: str):
                            today=today, event_form=OpenEventForm(formdata=None))
 
 
+
+
+@bp.get("/search")
+def search():
+    """Measures by number, words of their text or owner, across the instruments."""
+    query = request.args.get("q", "")
+    return render_template("catalog/search.html", query=query, hits=find_measures(get_session(), query),
+                           limit=LIMIT)

@@ -7,7 +7,13 @@ import io
 from flask import Blueprint, Response, abort, render_template, request, send_file
 from flask_babel import gettext as _
 
-from tracker.catalog.lookups import first_valid_from, live_instruments, organizations_by, section_numbers
+from tracker.catalog.lookups import (
+    first_valid_from,
+    live_instruments,
+    live_organizations,
+    organizations_by,
+    section_numbers,
+)
 from tracker.catalog.obligations import export_record as obligation_record
 from tracker.catalog.obligations import obligation_views
 from tracker.db import get_session
@@ -20,6 +26,7 @@ from tracker.insight.overdue import export_record as overdue_record
 from tracker.models import Instrument
 from tracker.people.permissions import current_access, require
 from tracker.periods import Period
+from tracker.statuses import AWAITING
 from tracker.timeutil import today_almaty
 from tracker.web.arguments import as_of_arg, instrument_or_404, page_arg, quarter_arg
 
@@ -60,25 +67,28 @@ def overdue():
     """Every overdue report of the secretary's instruments: filters, lateness first, totals, pages, printable."""
     session = get_session()
     scope = _overdue_scope()
-    filters = Filters.from_args(request.args)
+    typed = Filters.from_args(request.args)
+    understood = typed.understood(session)
     page = page_arg()
     today = today_almaty()
     as_of = as_of_arg(today)
-    found, totals = overdue_page(session, filters, today, instrument_ids=scope, page=page, as_of=as_of)
+    found, totals = overdue_page(session, understood.filters, today, instrument_ids=scope, page=page, as_of=as_of)
     instruments = [i for i in live_instruments(session) if scope is None or i.id in scope]
-    sections = section_numbers(session, filters.instrument) if filters.instrument else []
+    sections = section_numbers(session, typed.instrument) if typed.instrument else []
+    asked_status = request.args.get("status")
     return render_template("dashboards/overdue.html", rows=found.rows, total=found.total, totals=totals,
-                           filters=filters,
-                           page=page, pages=found.pages, instruments=instruments,
-                           sections=sections, organizations=[code for code, _n in totals], today=today,
-                           as_of=as_of)
+                           filters=typed, understood=understood, page=page, pages=found.pages,
+                           instruments=instruments, sections=sections, organizations=live_organizations(session),
+                           today=today, as_of=as_of, statuses=AWAITING,
+                           unshown_status=asked_status if asked_status and asked_status not in AWAITING else None)
 
 
 @bp.get("/overdue.<fmt>")
 def overdue_export(fmt: str):
     """The overdue view, with its filters, as CSV, XLSX or JSON (all rows, not one page)."""
     today = today_almaty()
-    found, _totals = overdue_page(get_session(), Filters.from_args(request.args), today,
+    filters = Filters.from_args(request.args).understood(get_session()).filters
+    found, _totals = overdue_page(get_session(), filters, today,
                                   instrument_ids=_overdue_scope(), page_size=None, as_of=as_of_arg(today))
     return _download([overdue_record(r) for r in found.rows], fmt, "overdue", columns=OVERDUE_COLUMNS,
                      flat=exports.flat_cells)

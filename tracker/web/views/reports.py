@@ -18,6 +18,7 @@ from tracker.reporting import evidence as uploads_
 from tracker.reporting.checkpoints import open_event_checkpoint, reschedule, timeline
 from tracker.reporting.storage import evidence_store
 from tracker.reporting.workflow import (
+    REPORTER,
     SECRETARY,
     ReportingError,
     StaleReport,
@@ -26,12 +27,16 @@ from tracker.reporting.workflow import (
     can_read,
     carry_forward,
     forget_unreferenced,
+    latest_update,
     load_report,
+    move_explanation,
     post_update,
     previous_report,
+    role_of,
     updates_since,
 )
-from tracker.statuses import ANSWERED, checkpoint_status
+from tracker.insight.figures import first_submitted_at
+from tracker.statuses import ANSWERED, checkpoint_status, days_late
 from tracker.statuses import label as status_label
 from tracker.timeutil import now_utc, today_almaty
 from tracker.web.forms import BulkUpdateForm, CarryForwardForm, OpenEventForm, ReportUpdateForm, RescheduleForm, options
@@ -147,16 +152,30 @@ def _render_report(ctx, form, *, error=None, stale=None, status=200):
                  and previous_report(session, ctx) is not None)
     siblings = checkpoint_reports(session, ctx.checkpoint.id)
     carry_form = CarryForwardForm(formdata=None, version=ctx.report.version) if can_carry else None
-    return render_template("reports/report.html", ctx=ctx, form=form, moves=moves, error=error, stale=stale,
-                           events=timeline(session, ctx.checkpoint, [ctx.report]), siblings=siblings,
-                           carry_form=carry_form, today=today_almaty()), status
+    verdicts = [m for m in moves if m.by == SECRETARY and m.source == "submitted" and m.target in ("accepted",
+                                                                                                  "returned")]
+    first = first_submitted_at(session, [ctx.report.id]).get(ctx.report.id)
+    return render_template(
+        "reports/report.html", ctx=ctx, form=form, moves=moves, error=error, stale=stale,
+        events=timeline(session, ctx.checkpoint, [ctx.report]), siblings=siblings, carry_form=carry_form,
+        today=today_almaty(), explain=move_explanation, verdicts=verdicts,
+        other_moves=[m for m in moves if m not in verdicts],
+        submission=latest_update(session, ctx.report.id, ["submitted"]) if ctx.report.status == "submitted" else None,
+        verdict=latest_update(session, ctx.report.id, ["returned", "accepted"])
+        if ctx.report.status in ("returned", "accepted") else None,
+        late_days=days_late(first, ctx.checkpoint.due_on, today_almaty()) if first else 0), status
 
 
 @bp.get("/reports/<int:report_id>")
 def report(report_id: int):
     """A report: status, the update form for whoever may act, the whole timeline."""
     ctx = _report_or_404(report_id)
-    return _render_report(ctx, ReportUpdateForm(formdata=None, version=ctx.report.version))
+    form = ReportUpdateForm(formdata=None, version=ctx.report.version)
+    if ctx.report.status == "returned" and REPORTER in role_of(current_access(), ctx):
+        # answering a return starts from what was sent last: the reporter edits it instead of typing it again
+        previous = latest_update(get_session(), ctx.report.id, ["submitted", "in_progress"], with_note=True)
+        form.note.data = previous[0].note if previous else None
+    return _render_report(ctx, form)
 
 
 def _received_files(files) -> list:

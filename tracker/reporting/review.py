@@ -1,0 +1,113 @@
+"""The secretary's review queue: submitted reports awaiting a verdict, oldest first, and accepting several at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from tracker.catalog.obligations import ROW_COLUMNS, ReportRow, live_reports
+from tracker.insight.figures import first_submitted_at
+from tracker.models import Instrument, Organization, Report, StatusUpdate
+from tracker.pagination import Page
+from tracker.people.permissions import Access
+from tracker.reporting.storage import EvidenceStore
+from tracker.reporting.workflow import ReportingError, Submission, load_report, post_update
+from tracker.statuses import days_late
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the queue is narrowed to: one instrument, some organizations (a group selects its members)."""
+
+    instrument_id: int | None = None
+    organization_ids: frozenset[int] | None = None
+
+
+def _awaiting(access: Access, filters: Filters, *columns):
+    query = live_reports(*columns).where(Report.status == "submitted", Instrument.id.in_(access.secretary_of))
+    if access.organization_ids:  # a secretary never judges a report they could write themselves
+        query = query.where(Report.organization_id.not_in(access.organization_ids))
+    if filters.instrument_id is not None:
+        query = query.where(Instrument.id == filters.instrument_id)
+    if filters.organization_ids is not None:
+        query = query.where(Organization.id.in_(filters.organization_ids))
+    return query
+
+
+def awaiting_count(session: Session, access: Access) -> int:
+    """How many reports wait for this person's verdict (the number in the navigation)."""
+    if not access.secretary_of:
+        return 0
+    return session.exec(_awaiting(access, Filters(), func.count(Report.id))).one()
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """A report awaiting a verdict, with what its reporters last wrote and when they first answered."""
+
+    row: ReportRow
+    submission: StatusUpdate | None
+    first_submitted_at: datetime | None
+
+    @property
+    def days_late(self) -> int:
+        """Days the first submission came after the due day (0 when on time): the rule of the on-time figures."""
+        return days_late(self.first_submitted_at, self.row.checkpoint.due_on, self.row.checkpoint.due_on)
+
+
+def _items(session: Session, rows: list[ReportRow]) -> list[QueueItem]:
+    ids = [row.report.id for row in rows]
+    latest, first = latest_submissions(session, ids), first_submitted_at(session, ids) if ids else {}
+    return [QueueItem(row, latest.get(row.report.id), first.get(row.report.id)) for row in rows]
+
+
+def awaiting_verdict(session: Session, access: Access, filters: Filters, number: int) -> Page:
+    """A page of the queue, oldest submission first; each item carries the submission's note."""
+    if not access.secretary_of:
+        return Page(rows=[], number=1, size=PAGE_SIZE, total=0)
+    total = session.exec(_awaiting(access, filters, func.count(Report.id))).one()
+    rows = [ReportRow(*row) for row in session.exec(
+        _awaiting(access, filters, *ROW_COLUMNS).order_by(Report.submitted_at, Report.id)
+        .offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE))]
+    return Page(rows=_items(session, rows), number=number, size=PAGE_SIZE, total=total)
+
+
+def awaiting_items(session: Session, access: Access, report_ids: list[int]) -> list[QueueItem]:
+    """These reports, those of them still awaiting this person's verdict, oldest submission first."""
+    rows = [ReportRow(*row) for row in session.exec(
+        _awaiting(access, Filters(), *ROW_COLUMNS).where(Report.id.in_(report_ids))
+        .order_by(Report.submitted_at, Report.id))] if access.secretary_of and report_ids else []
+    return _items(session, rows)
+
+
+def latest_submissions(session: Session, report_ids: list[int]) -> dict[int, StatusUpdate]:
+    """Report id → its latest "submitted" update, in one query."""
+    if not report_ids:
+        return {}
+    newest = (select(StatusUpdate.report_id, func.max(StatusUpdate.id).label("id"))
+              .where(StatusUpdate.report_id.in_(report_ids), StatusUpdate.status == "submitted")
+              .group_by(StatusUpdate.report_id).subquery())
+    return {update.report_id: update for update in
+            session.exec(select(StatusUpdate).join(newest, newest.c.id == StatusUpdate.id))}
+
+
+def accept_many(*, session: Session, store: EvidenceStore, access: Access, actor, picked: list[tuple[int, int]],
+                note: str | None, now: datetime, ip: str | None = None) -> int:
+    """Accept each (report id, version seen): all of them or none (the caller commits); a report that changed or
+    may not be judged names itself in the ReportingError."""
+    for report_id, version in picked:
+        ctx = load_report(session, report_id)
+        if ctx is None:
+            raise ReportingError(f"#{report_id}")
+        try:
+            post_update(session=session, store=store, ctx=ctx, actor=actor, access=access, now=now, ip=ip,
+                        submission=Submission(target="accepted", expected_version=version, note=note))
+        except ReportingError as exc:
+            raise ReportingError(f"{ctx.obligation.key} · {ctx.checkpoint.label or ctx.checkpoint.period} · "
+                                 f"{ctx.organization.code}: {exc}") from exc
+    return len(picked)
