@@ -28,7 +28,7 @@ class Hit:
 
 def _stem(word: str) -> str:
     # without a morphological dictionary (SQLite), a prefix finds the other forms: "занятости" → "занятос"
-    return word[: max(4, len(word) - 2)] if len(word) > 5 else word
+    return word[: max(4, len(word) - 2)] if len(word) > 4 else word
 
 
 def _text_match(session: Session, query: str):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -18,7 +20,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from tracker.languages import language_choices
@@ -125,12 +127,16 @@ class BulkUpdateForm(FlaskForm):
     no_evidence_reason = TextAreaField(_l("Если подтверждений нет — почему"), validators=[Optional(), Length(max=2000)])
 
 
+def _report_versions(_form, field) -> None:
+    if any(not re.fullmatch(r"\d{1,10}:\d{1,10}", value) for value in field.data or []):
+        raise ValidationError(_l("Неверный выбор отчётов: обновите страницу."))
+
+
 class BulkAcceptForm(FlaskForm):
     """A secretary accepts several submitted reports at once, after a confirmation step. Each ticked value is
     "report id:version seen"; whether the person may judge it is decided by the workflow, report by report."""
 
-    reports = SelectMultipleField(_l("Отчёты"), choices=[], validate_choice=False,
-                                  validators=[Regexp(r"^\d{1,10}:\d{1,10}$")])
+    reports = SelectMultipleField(_l("Отчёты"), choices=[], validate_choice=False, validators=[_report_versions])
     note = TextAreaField(_l("Комментарий секретаря (необязательно, Markdown)"),
                          validators=[Optional(), Length(max=20_000)])
     confirmed = HiddenField()

@@ -1,0 +1,99 @@
+"""The secretary's review queue: what awaits a verdict, oldest first; bulk accept after a confirmation, all or
+nothing; the review page's two actions; the return seen by the focal point."""
+
+import re
+
+from sqlmodel import select
+
+from tracker.models import AuditEvent, Report
+
+from .conftest import NOW, csrf_token, login, make_user, signed_in
+from .reporting_helpers import PDF, post, report_of
+
+INSTRUMENT = "conflict-prevention-2025-2026"
+
+
+def _submitted(app, db, user, keys):
+    reports = []
+    for minutes, (key, period) in enumerate(keys):
+        report = report_of(db, f"{INSTRUMENT}/{key}", period, "МТСЗН")
+        from datetime import timedelta
+        post(app, db, report.id, user, "submitted", note=f"Сделано по {key}", files=[("a.pdf", PDF)],
+             now=NOW + timedelta(minutes=minutes))
+        reports.append(db.get(Report, report.id))
+    return reports
+
+
+def _setup(app, db):
+    focal = make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"])
+    secretary = make_user(db, "sec@example.kz", "secretary", instruments=[INSTRUMENT])
+    reports = _submitted(app, db, focal, [("3", "2025"), ("2", "2025-H1")])
+    return focal, secretary, reports
+
+
+def test_the_queue_lists_what_awaits_a_verdict_oldest_first_with_a_count_in_the_menu(app, db, synced):
+    """Two submitted reports: the secretary lands on the queue, sees both oldest first with their notes, and the
+    navigation says 2; a focal point has no queue."""
+    focal, secretary, reports = _setup(app, db)
+    client = app.test_client()
+    assert login(client, secretary.email).location == "/review"
+    page = client.get("/review").get_data(as_text=True)
+    assert page.index(f"/reports/{reports[0].id}") < page.index(f"/reports/{reports[1].id}")
+    assert "Сделано по 3" in page and re.search(r'class="count">\s*2\s*<', page)
+    filtered = client.get("/review?organization=Министерство+юстиции").get_data(as_text=True)
+    assert "Нет отчётов, ожидающих решения" in filtered
+    assert signed_in(app, focal).get("/review").status_code == 404
+
+
+def test_bulk_accept_asks_for_confirmation_then_accepts_all(app, db, synced):
+    """Ticking two reports shows them for confirmation (nothing changes yet); confirming accepts both, audited."""
+    _focal, secretary, reports = _setup(app, db)
+    client = signed_in(app, secretary)
+    token = csrf_token(client, "/review")
+    ticked = [f"{r.id}:{r.version}" for r in reports]
+    confirm = client.post("/review/accept", data={"csrf_token": token, "reports": ticked, "note": "Спасибо"})
+    page = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and "Принять 2 отчётов?" in page
+    db.expire_all()
+    assert {db.get(Report, r.id).status for r in reports} == {"submitted"}
+    done = client.post("/review/accept", data={"csrf_token": token, "reports": ticked, "note": "Спасибо",
+                                               "confirmed": "yes"})
+    assert done.status_code == 302
+    db.expire_all()
+    assert {db.get(Report, r.id).status for r in reports} == {"accepted"}
+    assert len(db.exec(select(AuditEvent).where(AuditEvent.action == "report.accepted")).all()) == 2
+
+
+def test_bulk_accept_is_all_or_nothing_when_one_report_changed(app, db, synced):
+    """One of the two was taken back by its focal point meanwhile: nothing is accepted and the message names it."""
+    focal, secretary, reports = _setup(app, db)
+    post(app, db, reports[1].id, focal, "in_progress", note="Забираю")
+    client = signed_in(app, secretary)
+    token = csrf_token(client, "/review")
+    response = client.post("/review/accept", follow_redirects=True, data={
+        "csrf_token": token, "reports": [f"{r.id}:{r.version}" for r in reports], "confirmed": "yes"})
+    assert "Ничего не принято" in response.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Report, reports[0].id).status == "submitted"
+
+
+def test_the_review_page_shows_the_submission_first_and_returning_needs_a_reason(app, db, synced):
+    """The submission comes before the two actions; "return" without a reason is refused; with one it is
+    returned, and the focal point sees the reason at the top with their previous note in the form."""
+    focal, secretary, reports = _setup(app, db)
+    client = signed_in(app, secretary)
+    page = client.get(f"/reports/{reports[0].id}").get_data(as_text=True)
+    assert page.index("Что прислал исполнитель") < page.index("Ваше решение")
+    assert 'value="accepted"' in page and 'value="returned"' in page
+    token = csrf_token(client, f"/reports/{reports[0].id}")
+    refused = client.post(f"/reports/{reports[0].id}", data={"csrf_token": token, "version": reports[0].version,
+                                                            "status": "returned", "reason": ""})
+    assert refused.status_code == 400 and "Укажите причину" in refused.get_data(as_text=True)
+    client.post(f"/reports/{reports[0].id}", data={"csrf_token": token, "version": reports[0].version,
+                                                  "status": "returned", "reason": "Нет протокола",
+                                                  "note": "Приложите протокол РТК"})
+    db.expire_all()
+    assert db.get(Report, reports[0].id).status == "returned"
+    mine = signed_in(app, focal).get(f"/reports/{reports[0].id}").get_data(as_text=True)
+    assert mine.index("Нет протокола") < mine.index("Обновить отчёт") and "Приложите протокол РТК" in mine
+    assert re.search(r'<textarea[^>]*name="note"[^>]*>\s*Сделано по 3</textarea>', mine)
