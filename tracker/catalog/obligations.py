@@ -207,3 +207,13 @@ def open_reports_of(session: Session, organization_ids) -> list[ReportRow]:
         .where(Report.organization_id.in_(organization_ids), Report.status.in_(AWAITING))
         .order_by(case((Report.status == "returned", 0), else_=1), Checkpoint.due_on, Obligation.key)
         .limit(MY_WORK_LIMIT))]
+
+
+def done_reports_of(session: Session, organization_ids, limit: int = 100) -> list[ReportRow]:
+    """These organizations' accepted reports, most recently accepted first (the "done" list of my work)."""
+    if not organization_ids:
+        return []
+    return [ReportRow(*row) for row in session.exec(
+        live_reports(*ROW_COLUMNS)
+        .where(Report.organization_id.in_(organization_ids), Report.status == "accepted")
+        .order_by(Report.updated_at.desc(), Report.id.desc()).limit(limit))]

@@ -20,7 +20,7 @@ from tracker.as_of import (
 )
 from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section, StatusUpdate, is_live
 from tracker.periods import Period
-from tracker.statuses import ANSWERED, EXEMPT, Derived, checkpoint_status, is_on_time
+from tracker.statuses import ANSWERED, EXEMPT, Derived, checkpoint_status, days_late, is_on_time
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,14 @@ def first_submitted_at(session: Session, report_ids: list[int]) -> dict[int, dat
     """The moment each of these reports was first submitted (reports never submitted are absent)."""
     first = first_submissions()
     return dict(session.exec(select(first.c.report_id, first.c.at).where(first.c.report_id.in_(report_ids))).all())
+
+
+def late_by(session: Session, due: dict[int, date]) -> dict[int, int]:
+    """Report id → days its first submission came after the due day (report id → due date given); reports never
+    submitted, or on time, are 0. The rule of the on-time figures, for the "N days late" marks."""
+    first = first_submitted_at(session, list(due)) if due else {}
+    return {report_id: days_late(first[report_id], due_on, due_on) if report_id in first else 0
+            for report_id, due_on in due.items()}
 
 
 def on_time_rates(session: Session, *, instrument_ids: list[int] | None, start: date, end: date,

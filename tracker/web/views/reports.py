@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.catalog.lookups import checkpoint_with_context, obligation_with_instrument, organizations_by
-from tracker.catalog.obligations import checkpoint_reports, open_reports_of
+from tracker.catalog.obligations import checkpoint_reports, done_reports_of, open_reports_of
 from tracker.db import get_session
 from tracker.insight import public
 from tracker.languages import format_day
@@ -35,7 +35,7 @@ from tracker.reporting.workflow import (
     role_of,
     updates_since,
 )
-from tracker.insight.figures import first_submitted_at
+from tracker.insight.figures import first_submitted_at, late_by
 from tracker.statuses import ANSWERED, checkpoint_status, days_late
 from tracker.statuses import label as status_label
 from tracker.timeutil import now_utc, today_almaty
@@ -76,8 +76,9 @@ def checkpoint(checkpoint_id: int):
     form = RescheduleForm(formdata=None, due_on=cp.due_on) if access.can_manage_instrument(inst) and not retired \
         else None
     status = "retired" if retired else checkpoint_status(lead, cp.due_on, today)
+    late = late_by(session, {r.id: cp.due_on for r, _org in rows if r.status in ANSWERED})
     return render_template("reports/checkpoint.html", cp=cp, ob=ob, instrument=inst, section=section, rows=rows,
-                           status=status, answered=answered, readable=readable,
+                           status=status, answered=answered, readable=readable, late=late,
                            events=events, form=form, today=today,
                            groups=[(group_names[g], done, total) for g, (done, total) in groups.items()])
 
@@ -308,7 +309,9 @@ def mine():
             groups["quarter"].append(row)
         elif len(groups["next"]) < 15:
             groups["next"].append(row)
-    return render_template("reports/mine.html", groups=groups, rows=rows, quarter=quarter,
+    done = done_reports_of(session, access.organization_ids)
+    late = late_by(session, {row.report.id: row.checkpoint.due_on for row in done})
+    return render_template("reports/mine.html", groups=groups, rows=rows, quarter=quarter, done=done, late=late,
                            form=BulkUpdateForm(formdata=None), today=today)
 
 
