@@ -3,6 +3,7 @@
 import csv
 import io
 import re
+from datetime import datetime
 
 import pytest
 from docx import Document
@@ -22,20 +23,6 @@ def people(db, synced):
     return dict(fp=make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"]),
                 secretary=make_user(db, "sec@example.kz", "secretary", instruments=["conflict-prevention-2025-2026"]))
 
-
-
-def test_obligation_list_xlsx_and_csv_have_the_json_columns(app, people):
-    """The same columns as the JSON export, Cyrillic intact, 31 measures, in XLSX and CSV."""
-    client = signed_in(app, people["fp"])
-    base = "/instruments/conflict-prevention-2025-2026/obligations"
-    records = client.get(f"{base}.json").get_json()
-    sheet = load_workbook(io.BytesIO(client.get(f"{base}.xlsx").data)).active
-    rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == exports.COLUMNS and len(rows) == 1 + len(records) == 32
-    assert rows[1][0] == records[0]["key"] and rows[1][5] == records[0]["text"] and "МТСЗН" in rows[1][9]
-    text = client.get(f"{base}.csv").data.decode("utf-8-sig")
-    parsed = list(csv.DictReader(io.StringIO(text)))
-    assert list(parsed[0]) == exports.COLUMNS and parsed[12]["text"] == records[12]["text"]
 
 
 def test_formula_cells_are_neutralised_in_xlsx_and_csv():
@@ -61,7 +48,7 @@ def test_overdue_export_matches_the_view_and_its_filters(app, people):
     assert len(data) == total and {r["organization"] for r in data} == {"МТСЗН"}
     sheet = load_workbook(io.BytesIO(client.get("/overdue.xlsx?organization=МТСЗН").data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert len(rows) == total + 1 and isinstance(rows[1][rows[0].index("days_overdue")], int)
+    assert len(rows) == total + 1 and isinstance(rows[1][rows[0].index("Дней просрочки")], int)
     text = client.get("/overdue.csv?organization=МТСЗН").data.decode("utf-8-sig")
     assert len(list(csv.DictReader(io.StringIO(text)))) == total
 
@@ -127,3 +114,37 @@ def test_instrument_feed_and_foreign_organization_feed(app, client, db, people):
     path = "/calendar/" + re.search(r"/calendar/([^<\s]+\.ics)", page).group(1)
     events = list(Calendar.from_ical(app.test_client().get(path).data).walk("VEVENT"))
     assert len(events) == 22  # one checkpoint per measure of the ILO roadmap
+
+
+@pytest.mark.parametrize("lang,key_header,status_word", [("ru", "Ключ", "не начато"), ("en", "Key", "not started")])
+def test_obligation_list_files_speak_the_readers_language(app, people, lang, key_header, status_word):
+    """The XLSX and CSV of the measures: the JSON's columns (codes, for programs) under headers in the reader's
+    language, status words instead of codes, Cyrillic texts intact, 31 measures."""
+    client = signed_in(app, people["fp"])
+    base = "/instruments/conflict-prevention-2025-2026/obligations"
+    records = client.get(f"{base}.json").get_json()
+    sheet = load_workbook(io.BytesIO(client.get(f"{base}.xlsx?lang={lang}").data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == key_header and len(rows[0]) == len(exports.COLUMNS) and len(rows) == 1 + len(records) == 32
+    assert rows[1][0] == records[0]["key"] and rows[1][5] == records[0]["text"] and "МТСЗН" in rows[1][9]
+    words = " ".join(str(cell) for row in rows[1:] for cell in row if cell)
+    assert status_word in words and "not_started" not in words
+    response = client.get(f"{base}.csv?lang={lang}")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    parsed = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert list(parsed[0])[0] == key_header and len(parsed) == 31
+
+
+def test_the_overdue_workbook_has_dates_a_filter_and_prints_on_the_page_width(app, people):
+    """Real dates (formatted DD.MM.YYYY), a frozen header with an autofilter over every row, wrapped texts,
+    landscape A4 fitted to one page wide with the header repeated."""
+    client = signed_in(app, people["secretary"])
+    sheet = load_workbook(io.BytesIO(client.get("/overdue.xlsx").data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    due = rows[0].index("Срок")
+    assert isinstance(rows[1][due], datetime) and sheet.cell(2, due + 1).number_format == "DD.MM.YYYY"
+    last_column = sheet.cell(1, len(rows[0])).column_letter
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:{last_column}{len(rows)}"
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == "$1:$1"
+    assert sheet.cell(2, rows[0].index("Мера") + 1).alignment.wrap_text

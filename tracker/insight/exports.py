@@ -1,18 +1,45 @@
-"""Writing records as JSON, CSV or XLSX (CSV and XLSX flatten the JSON's nested lists; formulas neutralised)."""
+"""Writing records as JSON, CSV or XLSX (CSV and XLSX flatten the JSON's nested lists; formulas neutralised).
+
+JSON (and the command line's CSV) keep the codes programs read. Files for people — the web's CSV and XLSX — get
+headers and status words in the reader's language; the XLSX has real dates, a filter and a frozen header, wraps
+long texts and prints landscape, fitted to the page width with the header on every page. The workbook is written
+row by row (openpyxl's write-only mode), so its memory does not grow with the number of rows.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable, Iterable
+from datetime import date
 from typing import BinaryIO, TextIO
 
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from tracker.statuses import label as status_label
 
 COLUMNS = ["key", "instrument", "section", "section_title", "number", "text", "result", "deadline_text",
            "deadline_kind", "owners", "checkpoints", "next_due_on", "status", "source", "retired"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: the header of each column in files for people
+HEADERS = {
+    "key": _l("Ключ"), "instrument": _l("Инструмент"), "section": _l("Раздел"), "section_title": _l("Название раздела"),
+    "number": _l("Номер"), "text": _l("Мера"), "result": _l("Ожидаемый результат"), "deadline_text": _l("Срок (текст)"),
+    "deadline_kind": _l("Вид срока"), "owners": _l("Исполнители"), "checkpoints": _l("Контрольные точки"),
+    "next_due_on": _l("Ближайший срок"), "status": _l("Статус"), "source": _l("Источник"), "retired": _l("Исключена"),
+    "obligation": _l("Мера (ключ)"), "organization": _l("Организация"), "role": _l("Роль"), "period": _l("Период"),
+    "due_on": _l("Срок"), "original_due_on": _l("Первоначальный срок"), "days_overdue": _l("Дней просрочки"),
+}
+DATE_COLUMNS = {"next_due_on", "due_on", "original_due_on"}
+_WIDE = {"text": 60, "section_title": 40, "checkpoints": 40, "owners": 30, "result": 40, "deadline_text": 30}
+_DEADLINE_KINDS = {"once": _l("однократно"), "recurring": _l("периодически"), "continuous": _l("постоянно"),
+                   "event": _l("по событию")}
 
 
 def neutralize(value: str) -> str:
@@ -20,13 +47,14 @@ def neutralize(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def _flatten_owner(owner: dict) -> str:
-    flags = [flag for flag, on in (("lead", owner["lead"]), ("by agreement", owner["by_agreement"])) if on]
+def _flatten_owner(owner: dict, lead: str = "lead", agreed: str = "by agreement") -> str:
+    flags = [flag for flag, on in ((lead, owner["lead"]), (agreed, owner["by_agreement"])) if on]
     return owner["code"] + (f" ({', '.join(flags)})" if flags else "")
 
 
 def flatten(record: dict) -> dict:
-    """One CSV row: owners as "МТСЗН (lead); РОР (by agreement)", checkpoints as "2025-Q1 2025-03-31 overdue"."""
+    """One CSV row with codes: owners as "МТСЗН (lead); РОР (by agreement)", checkpoints as "2025-Q1 2025-03-31
+    overdue" (the command line's export, read by programs)."""
     row = dict(record)
     row["owners"] = "; ".join(_flatten_owner(o) for o in record["owners"])
     row["checkpoints"] = "; ".join(f"{c['period']} {c['due_on']} {c['status']}" for c in record["checkpoints"])
@@ -34,18 +62,80 @@ def flatten(record: dict) -> dict:
     return flat_cells(row)
 
 
-def write_json(records: list[dict], stream: TextIO) -> None:
+def _day(iso: str | None) -> str:
+    return date.fromisoformat(iso).strftime("%d.%m.%Y") if iso else ""
+
+
+def for_people(record: dict) -> dict:
+    """A record as people read it, in the request's language: status and role words, owners' flags, dates as
+    dates (the writers format them), yes / no."""
+    row = dict(record)
+    if isinstance(record.get("owners"), list):
+        row["owners"] = "; ".join(_flatten_owner(o, str(_l("головной")), str(_l("по согласованию")))
+                                  for o in record["owners"])
+    if isinstance(record.get("checkpoints"), list):
+        row["checkpoints"] = "; ".join(f"{c['period']} {_day(c['due_on'])} {status_label(c['status'])}"
+                                       for c in record["checkpoints"])
+    if "retired" in record:
+        row["retired"] = str(_l("да") if record["retired"] else _l("нет"))
+    if record.get("status"):
+        row["status"] = status_label(record["status"])
+    if record.get("role"):
+        row["role"] = str(_l("головной") if record["role"] == "lead" else _l("соисполнитель"))
+    if record.get("deadline_kind"):
+        row["deadline_kind"] = str(_DEADLINE_KINDS.get(record["deadline_kind"], record["deadline_kind"]))
+    for column in DATE_COLUMNS & row.keys():
+        row[column] = date.fromisoformat(row[column]) if row[column] else None
+    return flat_cells(row)
+
+
+def headers(columns: list[str]) -> list[str]:
+    """The columns' headers in the request's language."""
+    return [str(HEADERS.get(column, column)) for column in columns]
+
+
+def write_json(records: Iterable[dict], stream: TextIO) -> None:
     """A JSON list, UTF-8 text kept readable (no \\u escapes)."""
-    json.dump(records, stream, ensure_ascii=False, indent=2)
+    json.dump(list(records), stream, ensure_ascii=False, indent=2)
     stream.write("\n")
 
 
-def write_csv(records: list[dict], stream: TextIO, columns: list[str] = COLUMNS, flat=flatten) -> None:
-    """CSV with a header row and the same columns as the JSON."""
-    writer = csv.DictWriter(stream, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
+def csv_lines(records: Iterable[dict], columns: list[str] = COLUMNS, flat: Callable = flatten,
+              header: list[str] | None = None) -> Iterable[str]:
+    """CSV text, a header line then one line per record, produced as it is read (for streaming responses)."""
+    buffer = _Line()
+    writer = csv.writer(buffer)
+    writer.writerow(header or columns)
+    yield buffer.take()
     for record in records:
-        writer.writerow(flat(record))
+        row = flat(record)
+        writer.writerow([_csv_value(row.get(column, "")) for column in columns])
+        yield buffer.take()
+
+
+def _csv_value(value):
+    return value.strftime("%d.%m.%Y") if isinstance(value, date) else value
+
+
+class _Line:
+    """A file-like sink that hands back what the csv writer wrote since the last call."""
+
+    def __init__(self):
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+
+    def take(self) -> str:
+        text, self.parts = "".join(self.parts), []
+        return text
+
+
+def write_csv(records: Iterable[dict], stream: TextIO, columns: list[str] = COLUMNS, flat: Callable = flatten,
+              header: list[str] | None = None) -> None:
+    """CSV with a header row and the same columns as the JSON."""
+    for line in csv_lines(records, columns, flat, header):
+        stream.write(line)
 
 
 def flat_cells(record: dict) -> dict:
@@ -53,20 +143,38 @@ def flat_cells(record: dict) -> dict:
     return {k: neutralize(v) if isinstance(v, str) else ("" if v is None else v) for k, v in record.items()}
 
 
-def write_xlsx(records: list[dict], stream: BinaryIO, columns: list[str] = COLUMNS, flat=flatten,
-               title: str = "Mindet") -> None:
-    """An Excel workbook with one sheet: a bold, frozen header row and the same columns as the JSON."""
-    workbook = Workbook(write_only=False)
-    sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append(columns)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+def write_xlsx(records: Iterable[dict], stream: BinaryIO, columns: list[str] = COLUMNS, flat: Callable = flatten,
+               title: str = "Mindet", header: list[str] | None = None) -> None:
+    """An Excel workbook with one sheet: a bold, frozen header with a filter, dates as dates, long texts wrapped,
+    landscape print fitted to the page width with the header repeated on every page."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    for index, column in enumerate(columns, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = _WIDE.get(column, 16)
+    sheet.freeze_panes = "A2"
+    sheet.print_title_rows = "1:1"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    sheet.append([_cell(sheet, text, font=bold, alignment=wrap) for text in (header or columns)])
+    count = 0
     for record in records:
         row = flat(record)
-        sheet.append([row.get(column, "") for column in columns])
-    sheet.freeze_panes = "A2"
-    for index, column in enumerate(columns, 1):
-        wide = column in ("text", "section_title", "checkpoints", "owners")
-        sheet.column_dimensions[get_column_letter(index)].width = 60 if wide else 16
+        sheet.append([_cell(sheet, row.get(column, ""), alignment=wrap if column in _WIDE else None)
+                      for column in columns])
+        count += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
     workbook.save(stream)
+
+
+def _cell(sheet, value, font=None, alignment=None) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, date):
+        cell.number_format = "DD.MM.YYYY"
+    if font:
+        cell.font = font
+    if alignment:
+        cell.alignment = alignment
+    return cell

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import tempfile
+from itertools import chain
 
-from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask import Blueprint, Response, abort, render_template, request, send_file, stream_with_context
 from flask_babel import gettext as _
 
 from tracker.catalog.lookups import (
@@ -35,25 +37,28 @@ FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def _download(records: list[dict], fmt: str, name: str, columns=None, flat=None) -> Response:
-    """Records as a file: JSON as is, CSV and XLSX flattened with formulas neutralised."""
+def _download(records: list[dict], fmt: str, name: str, columns=None) -> Response:
+    """Records as a file: JSON as is (codes, for programs); CSV and XLSX for people, with headers and words in the
+    reader's language, formulas neutralised. CSV is streamed as it is written."""
     if fmt not in FORMATS:
         abort(404)
     columns = columns or exports.COLUMNS
-    flat = flat or exports.flatten
+    header = exports.headers(columns)
+    disposition = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
     if fmt == "xlsx":
-        buffer = io.BytesIO()
-        exports.write_xlsx(records, buffer, columns=columns, flat=flat, title=name)
-        buffer.seek(0)
-        return send_file(buffer, mimetype=FORMATS[fmt], as_attachment=True, download_name=f"{name}.xlsx")
-    text = io.StringIO()
+        # large workbooks go to disk; send_file closes the file when the response is done
+        spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115
+        exports.write_xlsx(records, spool, columns=columns, flat=exports.for_people, title=name, header=header)
+        spool.seek(0)
+        return send_file(spool, mimetype=FORMATS[fmt], as_attachment=True, download_name=f"{name}.xlsx")
     if fmt == "csv":
-        text.write("\ufeff")  # Excel opens UTF-8 CSV with Cyrillic correctly only with a BOM
-        exports.write_csv(records, text, columns=columns, flat=flat)
-    else:
-        exports.write_json(records, text)
-    return Response(text.getvalue(), mimetype=FORMATS[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+        # Excel opens UTF-8 CSV with Cyrillic correctly only with a BOM
+        lines = exports.csv_lines(records, columns, exports.for_people, header)
+        body = stream_with_context(chain(["\ufeff"], lines))
+        return Response(body, content_type=FORMATS[fmt], headers=disposition)
+    text = io.StringIO()
+    exports.write_json(records, text)
+    return Response(text.getvalue(), content_type=FORMATS[fmt], headers=disposition)
 
 
 def _overdue_scope():
@@ -90,8 +95,7 @@ def overdue_export(fmt: str):
     filters = Filters.from_args(request.args).understood(get_session()).filters
     found, _totals = overdue_page(get_session(), filters, today,
                                   instrument_ids=_overdue_scope(), page_size=None, as_of=as_of_arg(today))
-    return _download([overdue_record(r) for r in found.rows], fmt, "overdue", columns=OVERDUE_COLUMNS,
-                     flat=exports.flat_cells)
+    return _download([overdue_record(r) for r in found.rows], fmt, "overdue", columns=OVERDUE_COLUMNS)
 
 
 @bp.get("/instruments/<key>/obligations.<fmt>")
