@@ -126,7 +126,7 @@ def _figures(session, day: date, readers: Readers | None = None, as_of: date | N
             page = client.get(f"/instruments/{key}/execution-report?quarter={quarter}").get_data(as_text=True)
             assert page.count('<div class="late">') == overdue, key
             docx = Document(io.BytesIO(client.get(f"/instruments/{key}/execution-report.docx?quarter={quarter}").data))
-            assert sum(p.text.startswith("Просрочено:") for p in docx.paragraphs) == overdue, key
+            assert sum(bool(re.match(r"Мера \S+\. Просрочено:", p.text)) for p in docx.paragraphs) == overdue, key
     return figures
 
 

@@ -58,7 +58,8 @@ def test_execution_report_docx_and_page(app, db, people):
     deadline changes — in DOCX and on the printable page."""
     fp, sec = people["fp"], people["secretary"]
     done = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
-    post(app, db, done.id, fp, "submitted", note="Скоринговая модель внедрена", files=[("Справка №7.pdf", PDF)])
+    post(app, db, done.id, fp, "submitted", note="Скоринговая модель **внедрена**:\n\n- в 17 областях\n- [приказ](https://enbek.gov.kz)",
+         files=[("Справка №7.pdf", PDF)])
     post(app, db, done.id, sec, "accepted")
     late = report_of(db, "conflict-prevention-2025-2026/7", "2025-Q1", "МТСЗН")
     post(app, db, late.id, fp, "submitted", note="Черновик анализа", no_evidence_reason="ДСП")
@@ -71,12 +72,20 @@ def test_execution_report_docx_and_page(app, db, people):
     response = client.get("/instruments/conflict-prevention-2025-2026/execution-report.docx?quarter=2025-Q4"
                           "&as_of=today")
     assert response.headers["Content-Disposition"].startswith("attachment")
-    text = "\n".join(p.text for p in Document(io.BytesIO(response.data)).paragraphs)
-    assert "Скоринговая модель внедрена" in text and "Справка №7.pdf" in text
+    document = Document(io.BytesIO(response.data))
+    cells = [cell for table in document.tables for row in table.rows for cell in row.cells]
+    text = "\n".join([p.text for p in document.paragraphs] + [p.text for cell in cells for p in cell.paragraphs])
+    assert len(document.tables) >= 3  # a status table per section, one per organization with overdue reports
+    assert "Скоринговая модель внедрена" in text and "Справка №7.pdf" in text and "**" not in text
+    bold = [run.text for cell in cells for p in cell.paragraphs for run in p.runs if run.bold]
+    bullets = [p.text for cell in cells for p in cell.paragraphs if p.style.name == "List Bullet"]
+    assert "внедрена" in bold and "в 17 областях" in bullets
+    assert "https://enbek.gov.kz" in {rel.target_ref for rel in document.part.rels.values() if rel.is_external}
+    assert re.search(r"МТСЗН — .*: \d+", text)  # overdue reports per organization, with days in their tables
     assert "Нет выводов" in text and "Протокол РТК от 28.04.2025" in text and "31.03.2025 → 30.09.2025" in text
     page = client.get("/instruments/conflict-prevention-2025-2026/execution-report?quarter=2025-Q4&as_of=today"
                       ).get_data(as_text=True)
-    assert "Скоринговая модель внедрена" in page and "Нет выводов" in page and "2025-Q4" in page
+    assert "Скоринговая модель <strong>внедрена</strong>" in page and "Нет выводов" in page and "2025-Q4" in page
 
 
 def test_calendar_feed_parses_and_can_be_revoked(app, client, db, people):

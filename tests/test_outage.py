@@ -3,6 +3,7 @@
 On PostgreSQL the app reaches the server through a TCP relay on loopback that the test cuts (every connection
 dropped, nothing listening, as in a restart) and restores; on SQLite the database file becomes unreachable."""
 
+import contextlib
 import socket
 import threading
 import time
@@ -35,10 +36,8 @@ class Relay:
     def cut(self) -> None:
         """Stop listening and drop every open connection."""
         for end in (self.listener, *self.pipes):
-            try:
+            with contextlib.suppress(OSError):
                 end.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked on it (a bare close would not)
-            except OSError:
-                pass
             end.close()
         self.pipes.clear()
 

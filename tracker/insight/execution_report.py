@@ -9,18 +9,23 @@ from datetime import date
 from typing import BinaryIO
 
 from docx import Document
-from docx.shared import Pt
+from docx.enum.section import WD_ORIENT
+from docx.shared import Cm, Pt
 from sqlmodel import Session, select
 
 from tracker.as_of import moment, not_retired
 from tracker.catalog.obligations import ObligationView, obligation_views
+from tracker.insight.docx_text import add_markdown
 from tracker.insight.figures import checkpoint_states
+from tracker.insight.overdue import Filters as OverdueFilters
+from tracker.insight.overdue import OverdueRow, overdue_page
 from tracker.models import (
     Checkpoint,
     DeadlineChange,
     Evidence,
     Instrument,
     Obligation,
+    Organization,
     Report,
     Section,
     StatusUpdate,
@@ -107,30 +112,113 @@ def _add_changes(session: Session, instrument: Instrument, measures: dict, writt
             measures[checkpoint.obligation_id].changes.append(change)
 
 
-def write_docx(instrument: Instrument, quarter: Period, content, labels: dict, stream: BinaryIO) -> None:
-    """The same report as a Word document (labels carry the translated headings and status names)."""
+@dataclass(frozen=True)
+class LateReport:
+    """An overdue report of the instrument, for the per-organization list: how late, and the reason given."""
+
+    row: OverdueRow
+    reason: str | None
+
+
+def overdue_by_organization(session: Session, instrument: Instrument, today: date,
+                            as_of: date | None = None) -> list[tuple[Organization, list[LateReport]]]:
+    """Every overdue report of the instrument, grouped by organization (most overdue reports first), each with its
+    days and the latest reason or note its people or the secretary wrote (by the end of `as_of`, if given)."""
+    found, _totals = overdue_page(session, OverdueFilters(instrument=instrument.key), today, page_size=None,
+                                  as_of=as_of)
+    reasons = _latest_reasons(session, [row.report.id for row in found.rows], moment(as_of) if as_of else None)
+    grouped: dict[int, list[LateReport]] = defaultdict(list)
+    organizations = {}
+    for row in found.rows:
+        grouped[row.organization.id].append(LateReport(row, reasons.get(row.report.id)))
+        organizations[row.organization.id] = row.organization
+    order = sorted(grouped, key=lambda org_id: (-len(grouped[org_id]), organizations[org_id].code))
+    return [(organizations[org_id], sorted(grouped[org_id], key=lambda late: -late.row.days)) for org_id in order]
+
+
+def _latest_reasons(session: Session, report_ids: list[int], at) -> dict[int, str]:
+    reasons = {}
+    if not report_ids:
+        return reasons
+    query = select(StatusUpdate).where(StatusUpdate.report_id.in_(report_ids),
+                                       (StatusUpdate.reason.is_not(None)) | (StatusUpdate.note.is_not(None)))
+    if at is not None:
+        query = query.where(StatusUpdate.created_at < at)
+    for update in session.exec(query.order_by(StatusUpdate.id)):
+        reasons[update.report_id] = update.reason or update.note
+    return reasons
+
+
+def _table(document, header: list[str], widths: list[float]):
+    table = document.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    for cell, text, width in zip(table.rows[0].cells, header, widths, strict=True):
+        cell.text = ""
+        cell.paragraphs[0].add_run(text).bold = True
+        cell.width = Cm(width)
+    return table
+
+
+def _row(table, values: list, widths: list[float]):
+    cells = table.add_row().cells
+    for cell, value, width in zip(cells, values, widths, strict=True):
+        cell.width = Cm(width)
+        if callable(value):
+            value(cell)
+        else:
+            cell.text = str(value)
+    return cells
+
+
+_MEASURE_WIDTHS = [1.2, 7.5, 2.6, 2.4, 8.0]
+_LATE_WIDTHS = [2.5, 8.5, 2.2, 2.4, 1.4, 4.7]
+
+
+def write_docx(instrument: Instrument, quarter: Period, content, late, labels: dict, stream: BinaryIO) -> None:
+    """The same report as a Word document: per section a table of its measures (number, text, status,
+    co-executors, what was done with Markdown rendered), then the overdue reports of each organization with their
+    days and reasons (labels carry the translated headings and status names)."""
     document = Document()
     document.styles["Normal"].font.size = Pt(10)
+    landscape = document.sections[0]
+    landscape.orientation = WD_ORIENT.LANDSCAPE
+    landscape.page_width, landscape.page_height = landscape.page_height, landscape.page_width
+    landscape.left_margin = landscape.right_margin = Cm(1.5)
     document.add_heading(instrument.title_ru, level=1)
     document.add_paragraph(f"{labels['report']} {quarter.label}. {labels['as_of']}.")
     for section, measures in content:
         document.add_heading(f"{section.number}. {section.title_ru}", level=2)
+        table = _table(document, labels["measure_columns"], _MEASURE_WIDTHS)
         for measure in measures:
-            ob = measure.view.obligation
-            status = labels["statuses"].get(measure.view.status, measure.view.status)
-            document.add_heading(f"{labels['measure']} {ob.number} — {status}", level=3)
-            document.add_paragraph(ob.text)
-            if measure.co_total:
-                document.add_paragraph(f"{labels['co_executors']}: {measure.co_answered} / {measure.co_total}")
-            for period, update in measure.notes:
-                document.add_paragraph(f"{period}: {update.note}", style="List Bullet")
-            if measure.evidence:
-                document.add_paragraph(f"{labels['evidence']}: " + "; ".join(
-                    e.file_name or e.url or "" for e in measure.evidence))
+            _row(table, [measure.view.obligation.number, measure.view.obligation.text,
+                         labels["statuses"].get(measure.view.status, measure.view.status),
+                         f"{measure.co_answered} / {measure.co_total}" if measure.co_total else "—",
+                         lambda cell, m=measure: _what_was_done(cell, m, labels)], _MEASURE_WIDTHS)
+        for measure in measures:
             for checkpoint, reason in measure.overdue:
-                document.add_paragraph(f"{labels['overdue']}: {checkpoint.label or checkpoint.period} "
-                                       f"({checkpoint.due_on:%d.%m.%Y}){' — ' + reason if reason else ''}")
+                document.add_paragraph(f"{labels['measure']} {measure.view.obligation.number}. {labels['overdue']}: "
+                                       f"{checkpoint.label or checkpoint.period} ({checkpoint.due_on:%d.%m.%Y})"
+                                       f"{' — ' + reason if reason else ''}", style="List Bullet")
             for change in measure.changes:
-                document.add_paragraph(f"{labels['moved']}: {change.old_due_on:%d.%m.%Y} → {change.new_due_on:%d.%m.%Y}"
-                                       f" — {change.reason} ({change.source})")
+                document.add_paragraph(f"{labels['measure']} {measure.view.obligation.number}. {labels['moved']}: "
+                                       f"{change.old_due_on:%d.%m.%Y} → {change.new_due_on:%d.%m.%Y} — "
+                                       f"{change.reason} ({change.source})", style="List Bullet")
+    if late:
+        document.add_heading(labels["late_title"], level=2)
+        for organization, items in late:
+            document.add_heading(f"{organization.code} — {organization.name_ru}: {len(items)}", level=3)
+            table = _table(document, labels["late_columns"], _LATE_WIDTHS)
+            for item in items:
+                row = item.row
+                _row(table, [row.obligation.key.split("/")[-1], row.obligation.text[:300],
+                             row.checkpoint.label or row.checkpoint.period, f"{row.due_on:%d.%m.%Y}", row.days,
+                             lambda cell, reason=item.reason: add_markdown(cell, reason)], _LATE_WIDTHS)
     document.save(stream)
+
+
+def _what_was_done(cell, measure: Measure, labels: dict) -> None:
+    for period, update in measure.notes:
+        cell.add_paragraph().add_run(f"{period}:").bold = True
+        add_markdown(cell, update.note, update.note_html)
+    if measure.evidence:
+        cell.add_paragraph(f"{labels['evidence']}: " + "; ".join(e.file_name or e.url or "" for e in measure.evidence))

@@ -10,8 +10,8 @@ from sqlalchemy import func
 from sqlmodel import Session
 
 from tracker.as_of import checkpoint_existed, judged_on, not_retired, then
-from tracker.catalog.pickers import OrganizationMatch, match_organizations, parse_period
 from tracker.catalog.obligations import ROW_COLUMNS, ReportRow, joined_reports, live_reports
+from tracker.catalog.pickers import OrganizationMatch, match_organizations, parse_period
 from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section
 from tracker.pagination import Page
 from tracker.statuses import AWAITING

@@ -7,10 +7,10 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    HiddenField,
     BooleanField,
     DateField,
     EmailField,
+    HiddenField,
     IntegerField,
     MultipleFileField,
     PasswordField,

@@ -8,7 +8,8 @@ from flask import Blueprint, abort, render_template, request
 
 from tracker.catalog.lookups import live_instrument, live_sections
 from tracker.catalog.obligations import answered_counts, obligation_views
-from tracker.catalog.search import LIMIT, search as find_measures
+from tracker.catalog.search import LIMIT
+from tracker.catalog.search import search as find_measures
 from tracker.db import get_session
 from tracker.insight.figures import instrument_overview
 from tracker.timeutil import today_almaty

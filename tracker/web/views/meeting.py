@@ -27,7 +27,9 @@ def _content(key: str):
     today = today_almaty()
     quarter = quarter_arg(today)
     as_of = report_date(quarter, today)
-    return instrument, quarter, as_of, execution_report.build(get_session(), instrument, quarter, today, as_of)
+    session = get_session()
+    return (instrument, quarter, as_of, execution_report.build(session, instrument, quarter, today, as_of),
+            execution_report.overdue_by_organization(session, instrument, today, as_of))
 
 
 def report_date(quarter, today):
@@ -41,23 +43,26 @@ def report_date(quarter, today):
 @bp.get("/instruments/<key>/execution-report")
 def report(key: str):
     """The report as a page (print it from the browser: the layout is made for paper)."""
-    instrument, quarter, as_of, content = _content(key)
+    instrument, quarter, as_of, content, late = _content(key)
     return render_template("dashboards/execution_report.html", instrument=instrument, quarter=quarter,
-                           content=content, as_of=as_of)
+                           content=content, late=late, as_of=as_of)
 
 
 @bp.get("/instruments/<key>/execution-report.docx")
 def report_docx(key: str):
     """The report as a Word document."""
-    instrument, quarter, as_of, content = _content(key)
+    instrument, quarter, as_of, content, late = _content(key)
     labels = {"as_of": _("По состоянию на конец дня %(day)s", day=format_day(as_of or today_almaty())),
               "report": _("Отчёт об исполнении на конец"), "co_executors": _("Соисполнители отчитались"),
               "measure": _("Мера"), "evidence": _("Подтверждения"),
               "overdue": _("Просрочено"), "moved": _("Срок перенесён"),
               "statuses": {s: status_label(s) for s in (*AWAITING, "submitted")}
-              | {"done": _("исполнено"), "overdue": _("просрочено"), "awaiting_event": _("по событию")}}
+              | {"done": _("исполнено"), "overdue": _("просрочено"), "awaiting_event": _("по событию")},
+              "measure_columns": [_("№"), _("Мера"), _("Статус"), _("Соисполнители отчитались"), _("Что сделано")],
+              "late_title": _("Просрочено по организациям"),
+              "late_columns": [_("Мера"), _("Текст меры"), _("Период"), _("Срок"), _("Дней"), _("Причина")]}
     buffer = io.BytesIO()
-    execution_report.write_docx(instrument, quarter, content, labels, buffer)
+    execution_report.write_docx(instrument, quarter, content, late, labels, buffer)
     buffer.seek(0)
     return send_file(buffer, as_attachment=True, download_name=f"{instrument.key}-{quarter.label}.docx",
                      mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")

@@ -10,6 +10,7 @@ from tracker.catalog.lookups import checkpoint_with_context, obligation_with_ins
 from tracker.catalog.obligations import checkpoint_reports, done_reports_of, open_reports_of
 from tracker.db import get_session
 from tracker.insight import public
+from tracker.insight.figures import first_submitted_at, late_by
 from tracker.languages import format_day
 from tracker.models import Evidence
 from tracker.people.permissions import current_access, require
@@ -35,7 +36,6 @@ from tracker.reporting.workflow import (
     role_of,
     updates_since,
 )
-from tracker.insight.figures import first_submitted_at, late_by
 from tracker.statuses import ANSWERED, checkpoint_status, days_late
 from tracker.statuses import label as status_label
 from tracker.timeutil import now_utc, today_almaty
