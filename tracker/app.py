@@ -22,7 +22,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from tracker import db, text
     from tracker.cli import register_commands
     from tracker.people import permissions
-    from tracker.web import auth, i18n, inputs, security
+    from tracker.web import audit_words, auth, i18n, inputs, security
     from tracker.web.views import (
         account,
         admin,
@@ -45,6 +45,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     permissions.init_app(app)
     i18n.init_app(app)
     text.init_app(app)
+    audit_words.init_app(app)
     for blueprint in (catalog.bp, people.bp, audit.bp, account.bp, admin.bp, reports.bp, review.bp, dashboards.bp,
                       meeting.bp, calendar.bp, public.bp):
         app.register_blueprint(blueprint)

@@ -9,6 +9,7 @@ from tracker.catalog.lookups import obligation_by_key
 from tracker.db import get_session
 from tracker.pagination import page_number
 from tracker.people.permissions import current_access, require
+from tracker.web.audit_words import ACTIONS, OBJECT_TYPES, action_label, object_label
 
 bp = Blueprint("audit", __name__)
 
@@ -20,7 +21,8 @@ def index():
     filters = {k: request.args.get(k, "").strip() for k in audit.TRAIL_FILTERS}
     page = audit.trail(get_session(), filters=filters, number=page_number(request.args.get("page")))
     return render_template("audit/index.html", rows=page.rows, total=page.total, page=page.number, filters=filters,
-                           pages=page.pages, obligation=None)
+                           pages=page.pages, obligation=None, audit_actions=sorted(ACTIONS, key=action_label),
+                           audit_types=sorted(OBJECT_TYPES, key=object_label))
 
 
 @bp.get("/obligations/<path:key>/history")
