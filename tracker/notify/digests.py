@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from tracker.as_of import moment
 from tracker.catalog.obligations import ROW_COLUMNS, ReportRow, live_reports
 from tracker.insight.figures import SectionProgress, first_submitted_at, on_time_rates, progress
-from tracker.insight.overdue import Filters, overdue_totals
+from tracker.insight.overdue import Filters, OverdueRow, overdue_page
 from tracker.models import (
     Checkpoint,
     Instrument,
@@ -56,10 +57,30 @@ class SecretaryPart:
 
     instrument: Instrument
     sections: list[SectionProgress]
-    overdue: list[tuple[str, int]]
+    overdue: list[tuple[str, int]]  #: every organization with overdue reports, most first
     on_time: list[tuple[str, int, int]]
     changes: list[tuple[str, int]]
     upcoming: int
+    #: the changes counted since this moment: the previous digest, or the start of the period it reviews
+    since: datetime | None = None
+    #: organization code → its most overdue reports (at most MOST_OVERDUE), for the lines of the overdue list
+    worst: dict[str, list[OverdueRow]] = field(default_factory=dict)
+
+    @property
+    def shown_overdue(self) -> list[tuple[str, int]]:
+        """The organizations the email lists; the rest are counted and linked."""
+        return self.overdue[:OVERDUE_ORGANIZATIONS]
+
+    @property
+    def more_overdue(self) -> int:
+        """How many organizations with overdue reports the email does not list."""
+        return max(len(self.overdue) - OVERDUE_ORGANIZATIONS, 0)
+
+
+#: organizations listed by name in a secretary's digest (the rest: "and N more", linked to the overdue view)
+OVERDUE_ORGANIZATIONS = 40
+#: overdue reports named per organization, the most overdue first
+MOST_OVERDUE = 3
 
 
 def _lines(session: Session, org_ids, start: date, end: date) -> list[ReportRow]:
@@ -94,23 +115,26 @@ def _focal_part(session: Session, org_ids, period: Period) -> FocalPart | None:
 def _secretary_part(session: Session, instrument: Instrument, period: Period, since: datetime | None,
                     today: date) -> SecretaryPart:
     _counts, sections = progress(session, today, instrument.id, due_before=period.starts_on)
-    overdue = overdue_totals(session, Filters(instrument=instrument.key), today)
+    found, overdue = overdue_page(session, Filters(instrument=instrument.key), today, page_size=None)
+    worst: dict[str, list[OverdueRow]] = defaultdict(list)
+    for row in found.rows:  # already most overdue first
+        if len(worst[row.organization.code]) < MOST_OVERDUE:
+            worst[row.organization.code].append(row)
     previous = period.previous()
     rates = on_time_rates(session, instrument_ids=[instrument.id], start=previous.starts_on, end=previous.ends_on)
-    changes = Counter()
-    if since is not None:
-        changes.update(session.exec(
-            select(StatusUpdate.status).join(Report, Report.id == StatusUpdate.report_id)
-            .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
-            .join(Obligation, Obligation.id == Checkpoint.obligation_id)
-            .where(Obligation.instrument_id == instrument.id, StatusUpdate.created_at > since)).all())
+    since = since or moment(previous.starts_on - timedelta(days=1))  # the first digest: since the period began
+    changes = Counter(session.exec(
+        select(StatusUpdate.status).join(Report, Report.id == StatusUpdate.report_id)
+        .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
+        .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+        .where(Obligation.instrument_id == instrument.id, StatusUpdate.created_at > since)).all())
     upcoming = session.exec(
         select(func.count()).select_from(Checkpoint).join(Obligation, Obligation.id == Checkpoint.obligation_id)
         .where(Obligation.instrument_id == instrument.id, is_live(Obligation),
                is_live(Checkpoint), Checkpoint.due_on >= period.starts_on,
                Checkpoint.due_on <= period.ends_on)).one()
-    return SecretaryPart(instrument, sections, list(overdue)[:15],
-                         [(r.code, r.on_time, r.total) for r in rates], sorted(changes.items()), upcoming)
+    return SecretaryPart(instrument, sections, list(overdue), [(r.code, r.on_time, r.total) for r in rates],
+                         sorted(changes.items()), upcoming, since=since, worst=dict(worst))
 
 
 def _previous_digest_at(session: Session, user: User, period: Period) -> datetime | None:

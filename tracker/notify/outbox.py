@@ -26,6 +26,7 @@ from sqlmodel import Session, select
 from tracker import audit
 from tracker.models import OutboxMessage, User
 from tracker.notify import mail
+from tracker.notify.plain_text import html_to_text
 from tracker.pagination import Page, paginate
 from tracker.text import render_markdown
 
@@ -38,14 +39,15 @@ LEASE = timedelta(minutes=10)
 
 
 def render_email(template: str, user: User, **context) -> tuple[str, str, str]:
-    """(subject, plain text, HTML) of templates/email/<template>.md in the user's language, absolute links."""
+    """(subject, plain text, HTML) of templates/email/<template>.md in the user's language, absolute links; the
+    text part is made from the HTML, so that it reads as text."""
     app = current_app._get_current_object()
     with app.test_request_context(base_url=app.config["BASE_URL"]), force_locale(user.language or "ru"):
         text = render_template(f"email/{template}.md", user=user, **context).strip() + "\n"
         subject, _, body = text.partition("\n")  # the first line of a template is its subject
-        body = body.strip() + "\n"
-        html = render_template("email/layout.html", body=render_markdown(body), subject=subject.strip(), user=user)
-    return subject.strip(), body, html
+        rendered = render_markdown(body.strip() + "\n")
+        html = render_template("email/layout.html", body=rendered, subject=subject.strip(), user=user)
+    return subject.strip(), html_to_text(str(rendered)), html
 
 
 def enqueue(session: Session, *, kind: str, user: User, subject: str, text: str, html: str,

@@ -1,0 +1,59 @@
+"""The secretary's digest as mail clients show it: headings as elements, every organization with overdue reports
+listed with its most overdue items and their days (or counted and linked), a text part that reads as text, and
+"changes since" counted from the first digest on."""
+
+import re
+from html.parser import HTMLParser
+
+from tracker.insight.overdue import Filters, overdue_totals
+from tracker.notify.digests import OVERDUE_ORGANIZATIONS, render_digest
+from tracker.periods import Period
+
+from .conftest import NOW, make_user
+from .reporting_helpers import post, report_of
+
+INSTRUMENTS = ["conflict-prevention-2025-2026", "decent-work-2024-2025", "general-agreement-2024-2026"]
+
+
+class _Elements(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.stack, self.found = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.stack.append([tag, ""])
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            element = self.stack.pop()
+            if self.stack:
+                self.stack[-1][1] += element[1]
+            self.found.append(tuple(element))
+            if element[0] == tag:
+                break
+
+    def handle_data(self, data):
+        if self.stack:
+            self.stack[-1][1] += data
+
+
+def test_the_digest_lists_every_overdue_organization_with_items_and_reads_as_text(app, db, synced):
+    secretary = make_user(db, "sec@example.kz", "secretary", instruments=INSTRUMENTS)
+    focal = make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"])
+    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    post(app, db, report.id, focal, "submitted", note="Сделано", no_evidence_reason="ДСП")
+    today = NOW.date()
+    with app.test_request_context():
+        subject, text, html = render_digest(db, secretary, Period.containing(today, "quarterly"), today)
+    parser = _Elements()
+    parser.feed(html)
+    headings = [content.strip() for tag, content in parser.found if tag in ("h2", "h3")]
+    assert sum(h == "Просрочено по организациям" for h in headings) == len(INSTRUMENTS)
+    items = [content for tag, content in parser.found if tag == "li"]
+    for key in INSTRUMENTS:
+        totals = overdue_totals(db, Filters(instrument=key), today)
+        listed = {code for code, _n in totals if any(item.startswith(f"{code}: {_n} —") for item in items)}
+        assert len(listed) == min(len(totals), OVERDUE_ORGANIZATIONS), key
+    assert any(re.search(r"мера \S+ · \S+ \(\d+ дн\.\)", item) for item in items)
+    assert "Изменения с 01.07.2026: на проверке 1" in text  # the first digest counts from the quarter it reviews
+    assert "##" not in text and "**" not in text and re.search(r"\n=+\n", text) and "• " in text
