@@ -22,12 +22,8 @@ run: setup
 	$(BIN)/mindet roadmaps sync
 	$(BIN)/mindet demo seed
 	@echo
-	@echo "Mindet is running at http://127.0.0.1:$(PORT)/  (Ctrl-C stops web and clock)"
-	@echo "The clock's log, with the emails it would send (TRACKER_MAIL_BACKEND=console), is in instance/clock.log"
-	@trap 'kill 0' INT TERM EXIT; \
-	  ( $(BIN)/mindet scheduler run >> instance/clock.log 2>&1 || \
-	    printf '\n*** The clock stopped (exit %s): reminders and digests are not sent. See instance/clock.log ***\n\n' "$$?" >&2 ) & \
-	  $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - "tracker:create_app()"
+	@echo "The clock's emails are printed to its log (TRACKER_MAIL_BACKEND=console): clock.log in the instance folder"
+	@$(BIN)/mindet serve --port $(PORT)
 
 ## test: the whole suite, one worker per core, then the ten slowest tests (SQLite; TRACKER_TEST_DATABASE_URL for PostgreSQL)
 test: setup

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -14,7 +15,10 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app: configuration → database → security → auth → i18n → blueprints → CLI. Nothing runs at import."""
-    app = Flask("tracker", instance_relative_config=True, template_folder=str(TEMPLATES))
+    # TRACKER_INSTANCE_PATH moves the instance folder (SQLite database, secret key, evidence, clock log)
+    instance = os.environ.get("TRACKER_INSTANCE_PATH")
+    app = Flask("tracker", instance_relative_config=True, template_folder=str(TEMPLATES),
+                instance_path=str(Path(instance).resolve()) if instance else None)
     app.config.update(config_module.load_config(Path(app.instance_path), overrides))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -1,0 +1,58 @@
+"""`mindet serve` (what `make run` ends with): web and clock up, Ctrl-C on the terminal stops both, exit 0,
+no error printed, the clock's log in the instance folder that TRACKER_INSTANCE_PATH names."""
+
+import os
+import pty
+import select
+import time
+import urllib.request
+
+import pytest
+
+from .test_mail import _free_port
+
+
+def _read(fd, seconds: float) -> bytes:
+    out, deadline = b"", time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            out += data
+    return out
+
+
+@pytest.mark.real_clock
+def test_ctrl_c_stops_web_and_clock_cleanly(app, synced, tmp_path):
+    port = _free_port()
+    instance = tmp_path / "elsewhere"
+    environment = {**os.environ, "TRACKER_DATABASE_URL": app.config["DATABASE_URL"],
+                   "TRACKER_INSTANCE_PATH": str(instance), "TRACKER_SECRET_KEY": "test"}
+    mindet = os.path.join(os.path.dirname(os.sys.executable), "mindet")
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a terminal session running the command, as a person at a shell would
+        os.execve(mindet, [mindet, "serve", "--port", str(port), "--workers", "1"], environment)
+    output = b""
+    for _ in range(100):
+        output += _read(fd, 0.2)
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)  # noqa: S310 — loopback
+            break
+        except OSError:
+            continue
+    else:
+        raise AssertionError(output.decode(errors="replace"))
+    time.sleep(1)  # the clock's first beat
+    os.write(fd, b"\x03")  # Ctrl-C
+    output += _read(fd, 15)
+    _, status = os.waitpid(pid, 0)
+    text = output.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert "Mindet stopped." in text and "Traceback" not in text and "Error" not in text
+    log = (instance / "clock.log").read_text()
+    assert "clock started" in log and "clock stopped" in log
