@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import sqlite3
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
+from werkzeug.serving import make_server
 
 from tracker import audit, create_app, migrate
 from tracker.catalog.loader import load_catalog
@@ -24,6 +26,8 @@ from tracker.notify import outbox
 from tracker.people import accounts, passwords
 from tracker.timeutil import now_utc
 from tracker.web.security import limiter
+
+from . import browser_helpers
 
 ROOT = Path(__file__).resolve().parent.parent
 ROADMAPS = ROOT / "roadmaps"
@@ -271,3 +275,25 @@ def run_delivery(app):
     """What the clock does every minute: send what waits in the outbox (web requests only queue email)."""
     with app.app_context():
         return outbox.deliver(get_session(), now_utc())
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served on a free loopback port in a thread, for the browser."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def browser():
+    """Headless Chromium from the system, through Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=browser_helpers.CHROMIUM, headless=True,
+                                              args=["--no-sandbox", "--disable-gpu"])
+        yield instance
+        instance.close()

@@ -4,63 +4,13 @@ A focal point reports with a file, the secretary returns it, the focal point res
 the overdue view and the dashboard follow. The language switch. Screenshots go to test-artifacts/screenshots/.
 """
 
-import os
 import re
-import shutil
-import threading
 
-import pytest
-from werkzeug.serving import make_server
-
-from .conftest import ROOT, make_user
+from .browser_helpers import BROWSER_MARKS, shot, sign_in
+from .conftest import make_user
 from .reporting_helpers import PDF, report_of
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SHOTS = ROOT / "test-artifacts" / "screenshots"
-if CHROMIUM is None and os.environ.get("CI"):
-    raise RuntimeError("CI needs Debian's chromium for the browser tests: apt-get install -y chromium")
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed: apt-get install chromium"),
-    pytest.mark.real_clock,
-]
-
-
-@pytest.fixture
-def live_server(app):
-    """The app served on a free loopback port in a thread, for the browser."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture
-def browser():
-    """Headless Chromium from the system, through Playwright."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=["--no-sandbox", "--disable-gpu"])
-        yield instance
-        instance.close()
-
-
-def _sign_in(browser, base, email):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(f"{base}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", "correct horse battery staple")
-    page.click("main button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
-    return page
-
-
-def _shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
+pytestmark = BROWSER_MARKS
 
 def _overdue_links(page, base):
     page.goto(f"{base}/overdue?organization=МТСЗН&period=2025")
@@ -82,14 +32,14 @@ def test_report_return_resubmit_accept_in_a_browser(app, db, synced, live_server
     evidence = tmp_path / "Справка о скоринге.pdf"
     evidence.write_bytes(PDF)
 
-    secretary = _sign_in(browser, live_server, "sec@example.kz")
+    secretary = sign_in(browser, live_server, "sec@example.kz")
     assert checkpoint_link in _overdue_links(secretary, live_server)
     done_before = _done_count(secretary, live_server)
-    _shot(secretary, "dashboard")
+    shot(secretary, "dashboard")
 
-    focal = _sign_in(browser, live_server, "fp@example.kz")
+    focal = sign_in(browser, live_server, "fp@example.kz")
     focal.goto(f"{live_server}/reports")
-    _shot(focal, "my-work")
+    shot(focal, "my-work")
     focal.click(f"a[href='/reports/{report.id}']")
     focal.check("input[name=status][value=submitted]")
     focal.fill("textarea[name=note]", "Скоринговая модель **обновлена**")
@@ -97,7 +47,7 @@ def test_report_return_resubmit_accept_in_a_browser(app, db, synced, live_server
     focal.click("form[enctype='multipart/form-data'] button[type=submit]")
     focal.wait_for_load_state()
     assert "на проверке" in focal.content() and "Справка о скоринге.pdf" in focal.content()
-    _shot(focal, "report-submitted")
+    shot(focal, "report-submitted")
 
     assert checkpoint_link not in _overdue_links(secretary, live_server)
     secretary.goto(f"{live_server}/reports/{report.id}")
@@ -123,23 +73,23 @@ def test_report_return_resubmit_accept_in_a_browser(app, db, synced, live_server
     secretary.click("button[name=status][value=accepted]")
     secretary.wait_for_load_state()
     assert "принято" in secretary.content()
-    _shot(secretary, "report-accepted")
+    shot(secretary, "report-accepted")
     assert checkpoint_link not in _overdue_links(secretary, live_server)
-    _shot(secretary, "overdue")
+    shot(secretary, "overdue")
     assert _done_count(secretary, live_server) == done_before + 1
 
 
 def test_language_switch_in_a_browser(app, db, synced, live_server, browser):
     """Clicking Eng and Қаз changes the interface; the measure text stays in Russian."""
     make_user(db, "obs@example.kz", "observer")
-    page = _sign_in(browser, live_server, "obs@example.kz")
+    page = sign_in(browser, live_server, "obs@example.kz")
     page.click("nav.langs >> text=Eng")
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en" and "Organizations" in page.content()
     page.goto(f"{live_server}/obligations/conflict-prevention-2025-2026/1")
     assert "Checkpoints" in page.content() and "Проведение мониторинга" in page.content()
-    _shot(page, "obligation-en")
+    shot(page, "obligation-en")
     page.click("nav.langs >> text=Қаз")
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "kk" and "Бақылау нүктелері" in page.content()
-    _shot(page, "obligation-kk")
+    shot(page, "obligation-kk")

@@ -3,16 +3,11 @@ sign-in, the organization picker, the search box; no sideways scrolling at 360 p
 critical accessibility violation on the main pages. Screenshots at desktop and phone sizes go to
 test-artifacts/screenshots/ (not committed)."""
 
-import pytest
-
+from .browser_helpers import BROWSER_MARKS, shot, sign_in
 from .conftest import make_user
 from .reporting_helpers import PDF, post, report_of
-from .test_browser import CHROMIUM, SHOTS, _shot, _sign_in, browser, live_server  # noqa: F401 (fixtures)
 
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed: apt-get install chromium"),
-    pytest.mark.real_clock,
-]
+pytestmark = BROWSER_MARKS
 INSTRUMENT = "conflict-prevention-2025-2026"
 
 
@@ -31,9 +26,9 @@ def test_the_review_queue_and_bulk_accept_in_a_browser(app, db, synced, live_ser
     """The secretary lands on the queue (two waiting, the count in the menu), ticks both, confirms, and the queue
     is empty."""
     _people(app, db)
-    page = _sign_in(browser, live_server, "sec@example.kz")
+    page = sign_in(browser, live_server, "sec@example.kz")
     assert page.url.endswith("/review") and page.locator("header .count").inner_text() == "2"
-    _shot(page, "review-queue")
+    shot(page, "review-queue")
     for box in page.locator("input[name=reports]").all():
         box.check()
     page.click("text=Принять отмеченные…")
@@ -49,7 +44,7 @@ def test_every_export_and_the_execution_report_are_reached_by_clicking(app, db, 
     """From sign-in, by clicks only: the instruments list, an instrument, its dashboard, its overdue list and
     that list's XLSX, the execution report and its DOCX, the measure list in each format."""
     _people(app, db)
-    page = _sign_in(browser, live_server, "sec@example.kz")
+    page = sign_in(browser, live_server, "sec@example.kz")
     page.click("header >> text=Инструменты")
     page.click(f"a[href='/instruments/{INSTRUMENT}']")
     nav = page.locator("nav.actions")
@@ -79,7 +74,7 @@ def test_the_organization_picker_and_the_search_box(app, db, synced, live_server
     """Typing a ministry's name into the overdue view's organization field filters by it; the search box in the
     header finds a measure by its number."""
     _people(app, db)
-    page = _sign_in(browser, live_server, "sec@example.kz")
+    page = sign_in(browser, live_server, "sec@example.kz")
     page.goto(f"{live_server}/overdue")
     options = page.locator("datalist#orgs option")
     assert options.count() > 40 and "Министерство юстиции" in page.inner_html("datalist#orgs")
@@ -90,7 +85,7 @@ def test_the_organization_picker_and_the_search_box(app, db, synced, live_server
     rows = page.locator("table.list").first.locator("tbody tr td:nth-child(2)")
     codes = {cell.inner_text() for cell in rows.all()}
     assert codes == {"МЮ"}
-    _shot(page, "overdue-picker")
+    shot(page, "overdue-picker")
     page.fill("#site-search", "2.2")
     page.press("#site-search", "Enter")
     page.wait_for_load_state()
@@ -110,17 +105,18 @@ def test_phone_width_has_no_sideways_scrolling_and_the_menu_collapses(app, db, s
     its button; screenshots of each page at phone and desktop sizes."""
     submitted = _people(app, db)
     make_user(db, "both@example.kz", "secretary", instruments=[INSTRUMENT])
-    page = _sign_in(browser, live_server, "sec@example.kz")
-    pages = [*MAIN_PAGES, f"/reports/{submitted[0]}", f"/checkpoints/{report_of(db, f'{INSTRUMENT}/3', '2025', 'МТСЗН').checkpoint_id}"]
+    page = sign_in(browser, live_server, "sec@example.kz")
+    checkpoint = report_of(db, f"{INSTRUMENT}/3", "2025", "МТСЗН").checkpoint_id
+    pages = [*MAIN_PAGES, f"/reports/{submitted[0]}", f"/checkpoints/{checkpoint}"]
     for url in pages:
         page.set_viewport_size({"width": 1280, "height": 900})
         page.goto(f"{live_server}{url}")
-        _shot(page, "desktop" + url.replace("/", "_").replace("?", "_"))
+        shot(page, "desktop" + url.replace("/", "_").replace("?", "_"))
         page.set_viewport_size({"width": 360, "height": 780})
         page.goto(f"{live_server}{url}")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"{url} is {width} px wide at 360 px"
-        _shot(page, "phone" + url.replace("/", "_").replace("?", "_"))
+        shot(page, "phone" + url.replace("/", "_").replace("?", "_"))
     assert not page.locator("header .menu").is_visible()
     page.click("label.menu-button")
     assert page.locator("header >> text=Выйти").is_visible()
@@ -136,7 +132,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(app, db, synced
     problems = []
     for email, urls in (("sec@example.kz", [*MAIN_PAGES, f"/reports/{submitted[0]}"]),
                         ("fp@example.kz", ["/reports", f"/reports/{submitted[1]}"])):
-        page = _sign_in(browser, live_server, email)
+        page = sign_in(browser, live_server, email)
         for url in urls:
             page.goto(f"{live_server}{url}")
             results = axe.run(page)
