@@ -83,6 +83,9 @@ def test_execution_report_docx_and_page(app, db, people):
     assert "https://enbek.gov.kz" in {rel.target_ref for rel in document.part.rels.values() if rel.is_external}
     assert re.search(r"МТСЗН — .*: \d+", text)  # overdue reports per organization, with days in their tables
     assert "Нет выводов" in text and "Протокол РТК от 28.04.2025" in text and "31.03.2025 → 30.09.2025" in text
+    english = Document(io.BytesIO(client.get("/instruments/conflict-prevention-2025-2026/execution-report.docx"
+                                             "?quarter=2025-Q4&as_of=today&lang=en").data))
+    assert [cell.text for cell in english.tables[0].rows[0].cells][:3] == ["No.", "Measure", "Status"]
     page = client.get("/instruments/conflict-prevention-2025-2026/execution-report?quarter=2025-Q4&as_of=today"
                       ).get_data(as_text=True)
     assert "Скоринговая модель <strong>внедрена</strong>" in page and "Нет выводов" in page and "2025-Q4" in page

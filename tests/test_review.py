@@ -97,3 +97,15 @@ def test_the_review_page_shows_the_submission_first_and_returning_needs_a_reason
     mine = signed_in(app, focal).get(f"/reports/{reports[0].id}").get_data(as_text=True)
     assert mine.index("Нет протокола") < mine.index("Обновить отчёт") and "Приложите протокол РТК" in mine
     assert re.search(r'<textarea[^>]*name="note"[^>]*>\s*Сделано по 3</textarea>', mine)
+
+
+def test_done_late_is_marked_on_the_obligation_page_and_in_my_work(app, db, synced):
+    """A report due 30.06.2025, first submitted on 21.11.2026 and accepted: "на 509 дн. позже срока" on the
+    obligation page's checkpoint and in the focal point's done list."""
+    focal, secretary, _reports = _setup(app, db)
+    report = report_of(db, f"{INSTRUMENT}/2", "2025-H1", "МТСЗН")
+    post(app, db, report.id, secretary, "accepted")
+    late = "на 509 дн. позже срока"
+    assert late in signed_in(app, secretary).get(f"/obligations/{INSTRUMENT}/2").get_data(as_text=True)
+    mine = signed_in(app, focal).get("/reports").get_data(as_text=True)
+    assert late in mine.split('id="done"')[1]

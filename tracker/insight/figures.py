@@ -57,6 +57,20 @@ def late_by(session: Session, due: dict[int, date]) -> dict[int, int]:
             for report_id, due_on in due.items()}
 
 
+def lead_lateness(session: Session, due: dict[int, date]) -> dict[int, int]:
+    """Checkpoint id → days its lead executors' first submission came after the due day (the latest of them, when
+    a group's members each report), for the checkpoints given with their due dates."""
+    if not due:
+        return {}
+    leads = session.exec(select(Report.id, Report.checkpoint_id).where(Report.checkpoint_id.in_(list(due)),
+                                                                      Report.is_lead, is_live(Report))).all()
+    days = late_by(session, {report_id: due[checkpoint_id] for report_id, checkpoint_id in leads})
+    lateness: dict[int, int] = {}
+    for report_id, checkpoint_id in leads:
+        lateness[checkpoint_id] = max(lateness.get(checkpoint_id, 0), days[report_id])
+    return lateness
+
+
 def on_time_rates(session: Session, *, instrument_ids: list[int] | None, start: date, end: date,
                   as_of: date | None = None) -> list[Rate]:
     """Per organization: reports due in [start, end] (not applicable / cancelled left out) and how many were first

@@ -11,7 +11,7 @@ from tracker.catalog.obligations import answered_counts, obligation_views
 from tracker.catalog.search import LIMIT
 from tracker.catalog.search import search as find_measures
 from tracker.db import get_session
-from tracker.insight.figures import instrument_overview
+from tracker.insight.figures import instrument_overview, lead_lateness
 from tracker.timeutil import today_almaty
 from tracker.web.forms import OpenEventForm
 
@@ -52,8 +52,9 @@ def obligation(key: str):
         abort(404)
     view = views[0]
     reported = answered_counts(session, [cp.id for cp, _ in view.checkpoints])
+    done = {cp.id: cp.due_on for cp, status in view.checkpoints if status == "done"}
     return render_template("catalog/obligation.html", view=view, ob=view.obligation, reported=reported,
-                           today=today, event_form=OpenEventForm(formdata=None))
+                           today=today, event_form=OpenEventForm(formdata=None), late=lead_lateness(session, done))
 
 
 
