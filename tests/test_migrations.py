@@ -16,7 +16,8 @@ def test_empty_database_to_head_matches_the_models(templates, tmp_path):
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                                   "include_object": migrate.include_object})
             assert compare_metadata(context, SQLModel.metadata) == []
         migrate.downgrade(url, "base")
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}

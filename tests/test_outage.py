@@ -9,7 +9,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import make_url
+from sqlalchemy import bindparam, make_url, text
 from sqlmodel import Session
 
 from tracker.db import make_engine
@@ -24,7 +24,7 @@ class Relay:
 
     def __init__(self, target: tuple[str, int]):
         self.target, self.port = target, 0
-        self.listener, self.pipes = None, []
+        self.listener, self.pipes, self.client_ports = None, [], []
         self.restore()
 
     def restore(self) -> None:
@@ -48,6 +48,7 @@ class Relay:
             except OSError:
                 return
             outside = socket.create_connection(self.target)
+            self.client_ports.append(outside.getsockname()[1])  # the port the server sees this session come from
             self.pipes += [inside, outside]
             for source, sink in ((inside, outside), (outside, inside)):
                 threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
@@ -79,9 +80,18 @@ class Outage:
         app.extensions["engine"] = make_engine(self.up_url)
 
     def cut(self) -> None:
-        """The database goes away."""
+        """The database goes away: on PostgreSQL the relay stops and, as in a restart, the server ends the sessions
+        that came through it (the clock's lock with them)."""
         if self.relay:
             self.relay.cut()
+            direct = make_engine(self.app.config["DATABASE_URL"])
+            with direct.connect() as connection:
+                connection.execute(text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND client_port IN :ports").bindparams(
+                        bindparam("ports", expanding=True)), {"ports": self.relay.client_ports or [-1]})
+                connection.commit()
+            direct.dispose()
         else:
             self.app.extensions["engine"] = make_engine(self.down_url)
 

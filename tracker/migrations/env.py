@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 from tracker import models  # noqa: F401  (registers the tables)
+from tracker.migrate import include_object
 from tracker.db import make_engine
 
 config = context.config
@@ -21,6 +22,7 @@ def run_migrations() -> None:
                 target_metadata=target_metadata,
                 render_as_batch=True,
                 compare_type=True,
+                include_object=include_object,
             )
             with context.begin_transaction():
                 context.run_migrations()

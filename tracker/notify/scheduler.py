@@ -49,6 +49,11 @@ def acquire_leadership(engine) -> Leadership | None:
     """Take the clock lock without waiting; None when another clock holds it."""
     if engine.dialect.name == "postgresql":
         connection = engine.connect()  # the session-level lock lives as long as this connection
+        # a connection cut without a word (a network partition) would keep the lock on the server for hours: the
+        # server probes this session's socket and ends it within about a minute once nobody answers
+        for setting, seconds in (("tcp_keepalives_idle", 30), ("tcp_keepalives_interval", 10),
+                                 ("tcp_keepalives_count", 3)):
+            connection.execute(text(f"SET {setting} = {seconds}"))
         if connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}).scalar():
             connection.commit()
 
