@@ -4,8 +4,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 from tracker import models  # noqa: F401  (registers the tables)
-from tracker.migrate import include_object
 from tracker.db import make_engine
+from tracker.migrate import include_object
 
 config = context.config
 target_metadata = SQLModel.metadata
