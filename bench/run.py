@@ -225,7 +225,8 @@ def main() -> None:
                             cwd=ROOT, check=False).stdout.strip()
     output.write_text(json.dumps({
         "database": database, "scale": options.scale, "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": commit, "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "commit": commit,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "concurrency": options.concurrency, "seed_seconds": picked["seed_seconds"], "reports": picked["reports"],
         "worker_peak_rss_mb": max(workers.values()) if workers else None, "pages": results}, indent=1,
         ensure_ascii=False))

@@ -109,6 +109,13 @@ def test_calendar_feed_parses_and_can_be_revoked(app, client, db, people):
     assert str(event["DTSTART"].dt) == "2025-12-31" and str(event["DTEND"].dt) == "2026-01-01"
     assert "Совершенствование системы раннего определения" in str(event["DESCRIPTION"])
     assert str(event["URL"]).startswith("http") and "/checkpoints/" in str(event["URL"])
+    tag = response.headers["ETag"]
+    unchanged = outsider.get(path, headers={"If-None-Match": tag})
+    assert unchanged.status_code == 304 and not unchanged.data  # an unchanged feed is not built again
+    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    post(app, db, report.id, people["fp"], "in_progress", note="Начато")  # any change (audited) renews the tag
+    changed = outsider.get(path, headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != tag
     feed = db.exec(select(CalendarFeed)).one()
     assert feed.token_hash not in link  # only a hash is stored
     client.post(f"/account/calendar/{feed.id}/revoke", data={"csrf_token": csrf_token(client, "/account/calendar")})

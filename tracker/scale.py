@@ -124,8 +124,9 @@ def seed(session: Session, scale: Scale, *, today: date, seed_value: int = 1,
     progress("organizations", len(org_ids))
     users, secretaries, focal = _people(tables, scale, org_ids, rng, now)
     progress("users", tables[User].next_id - 1)
+    world = _World(tables, scale, org_ids, groups, secretaries, focal, rng, now, today)
     for index in range(scale.instruments):
-        _instrument(tables, index, scale, org_ids, groups, secretaries, focal, rng, now, today)
+        _instrument(world, index)
         progress("instruments", index + 1)
     tables.flush()
     _bump_sequences(session)
@@ -188,7 +189,24 @@ def _periods(rng: random.Random) -> list[Period]:
     return periods
 
 
-def _instrument(tables, index, scale, org_ids, groups, secretaries, focal, rng, now, today) -> None:
+@dataclass(frozen=True)
+class _World:
+    """What every generated instrument draws on."""
+
+    tables: _Tables
+    scale: Scale
+    org_ids: list[int]
+    groups: dict[int, list[int]]
+    secretaries: list[int]
+    focal: dict[int, int]
+    rng: random.Random
+    now: datetime
+    today: date
+
+
+def _instrument(world: _World, index: int) -> None:
+    tables, scale, org_ids, groups = world.tables, world.scale, world.org_ids, world.groups
+    secretaries, focal, rng, now = world.secretaries, world.focal, world.rng, world.now
     kind = ("general", "industry", "regional", "roadmap")[index % 4]
     instrument = tables[Instrument].add(
         key=f"bench-{kind}-{index + 1:03d}", kind=kind, title_ru=f"Соглашение {index + 1} ({kind})",
@@ -234,13 +252,15 @@ def _instrument(tables, index, scale, org_ids, groups, secretaries, focal, rng, 
                 if org in done:
                     continue
                 done.add(org)
-                _report(tables, checkpoint, period.ends_on, org, is_lead, via, focal.get(org),
-                        secretaries[index % len(secretaries)], rng, today, now)
+                _report(world, checkpoint, period.ends_on, (org, is_lead, via), focal.get(org),
+                        secretaries[index % len(secretaries)])
 
 
-def _report(tables, checkpoint, due_on, org, is_lead, via, author, secretary, rng, today, now) -> None:
+def _report(world: _World, checkpoint: int, due_on: date, owner: tuple, author: int | None, secretary: int) -> None:
     """One report and its history: past checkpoints mostly answered (on time or late, some returned and
-    resubmitted, most accepted); future ones not started."""
+    resubmitted, most accepted); future ones not started. `owner` is (organization, is lead, via group)."""
+    tables, rng, today, now = world.tables, world.rng, world.today, world.now
+    org, is_lead, via = owner
     history = []
     if due_on < today and rng.random() < 0.85:
         submitted = due_on + timedelta(days=rng.randint(-20, 60))

@@ -76,6 +76,17 @@ def on_time_rates(session: Session, *, instrument_ids: list[int] | None, start: 
     """Per organization: reports due in [start, end] (not applicable / cancelled left out) and how many were first
     submitted by the end of their due day in Almaty. Best rate first. With `as_of`, as the table stood at the end
     of that day: due dates, statuses and submissions of then (a report submitted later was not yet on time)."""
+    counts: dict[str, list[int]] = {}
+    for code, due, first in _due_reports(session, instrument_ids, start, end, as_of):
+        row = counts.setdefault(code, [0, 0])
+        row[0] += is_on_time(first, due)
+        row[1] += 1
+    rates = [Rate(code, on_time, total) for code, (on_time, total) in counts.items()]
+    return sorted(rates, key=lambda r: (-r.percent, -r.total, r.code))
+
+
+def _due_reports(session: Session, instrument_ids: list[int] | None, start: date, end: date, as_of: date | None):
+    """(organization code, due date, first submission) of every report due in [start, end] that counts."""
     first_submitted = first_submissions()
     submitted_at = first_submitted.c.at
     if as_of is None:
@@ -97,13 +108,7 @@ def on_time_rates(session: Session, *, instrument_ids: list[int] | None, start: 
         query = past.joined(query)
     if instrument_ids is not None:
         query = query.where(Obligation.instrument_id.in_(instrument_ids))
-    counts: dict[str, list[int]] = {}
-    for code, due, first in session.exec(query):
-        row = counts.setdefault(code, [0, 0])
-        row[0] += is_on_time(first, due)
-        row[1] += 1
-    rates = [Rate(code, on_time, total) for code, (on_time, total) in counts.items()]
-    return sorted(rates, key=lambda r: (-r.percent, -r.total, r.code))
+    return session.exec(query)
 
 
 @dataclass(frozen=True)
@@ -205,12 +210,19 @@ def instrument_overview(*, session: Session, today: date, as_of: date | None = N
 
 def trend(session: Session, *, instrument_ids: list[int] | None, first: date,
           today: date) -> list[tuple[str, float | None]]:
-    """The on-time rate of all organizations together, per quarter from `first` to the last complete quarter."""
-    points = []
+    """The on-time rate of all organizations together, per quarter from `first` to the last complete quarter (one
+    pass over the reports due in that span, counted per quarter: the rule of `on_time_rates`)."""
+    quarters = []
     period = Period.containing(first, "quarterly")
     while period.ends_on < today:
-        rates = on_time_rates(session, instrument_ids=instrument_ids, start=period.starts_on, end=period.ends_on)
-        total = sum(r.total for r in rates)
-        points.append((period.label, 100 * sum(r.on_time for r in rates) / total if total else None))
+        quarters.append(period)
         period = Period.containing(period.ends_on + timedelta(days=1), "quarterly")
-    return points
+    if not quarters:
+        return []
+    counts = {q.label: [0, 0] for q in quarters}
+    for _code, due, first_at in _due_reports(session, instrument_ids, quarters[0].starts_on, quarters[-1].ends_on,
+                                             None):
+        row = counts[Period.containing(due, "quarterly").label]
+        row[0] += is_on_time(first_at, due)
+        row[1] += 1
+    return [(label, 100 * on_time / total if total else None) for label, (on_time, total) in counts.items()]

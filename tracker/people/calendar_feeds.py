@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from icalendar import Calendar, Event
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from tracker import audit
 from tracker.catalog.obligations import live_reports
-from tracker.models import CalendarFeed, Checkpoint, Instrument, Obligation, Organization, Report, User, is_live
+from tracker.models import (
+    AuditEvent,
+    CalendarFeed,
+    Checkpoint,
+    Instrument,
+    Obligation,
+    Organization,
+    Report,
+    User,
+    is_live,
+)
 from tracker.people.permissions import Access
 
 SCOPES = ("user", "organization", "instrument")
@@ -85,6 +96,13 @@ def _checkpoints(session: Session, feed: CalendarFeed, access: Access):
         entry = grouped.setdefault(checkpoint.id, (checkpoint, obligation, instrument, []))
         entry[3].append(code)
     return grouped.values()
+
+
+def feed_version(session: Session, feed: CalendarFeed, today: date, base_url: str) -> str:
+    """A tag that changes whenever the feed's content may: every change to the data is audited, so the newest
+    audit row's id says whether anything changed; the day counts too (what is overdue depends on it)."""
+    newest = session.exec(select(func.max(AuditEvent.id))).one() or 0
+    return hashlib.sha256(f"{feed.id}:{feed.token_hash}:{newest}:{today.isoformat()}:{base_url}".encode()).hexdigest()
 
 
 def render_feed(session: Session, feed: CalendarFeed, access: Access, base_url: str, now: datetime) -> bytes:

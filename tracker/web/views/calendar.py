@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,10 +11,18 @@ from flask_login import current_user
 from tracker.catalog.lookups import live_instruments, organizations_by
 from tracker.db import get_session
 from tracker.models import CalendarFeed
-from tracker.people.calendar_feeds import FeedError, allowed, create_feed, find_feed, render_feed, revoke_feed
+from tracker.people.calendar_feeds import (
+    FeedError,
+    allowed,
+    create_feed,
+    feed_version,
+    find_feed,
+    render_feed,
+    revoke_feed,
+)
 from tracker.people.directory import feeds_of
 from tracker.people.permissions import access_for, current_access, require
-from tracker.timeutil import now_utc
+from tracker.timeutil import now_utc, today_almaty
 from tracker.web.forms import ConfirmForm
 
 bp = Blueprint("calendar", __name__)
@@ -66,7 +76,12 @@ def feed(token: str):
     if not allowed(session, access, item.scope, item.scope_key):
         abort(404)
     now = now_utc()
+    version = feed_version(session, item, today_almaty(), current_app.config["BASE_URL"])
+    if item.last_used_at is None or now - item.last_used_at > timedelta(hours=1):
+        item.last_used_at = now  # when it was last read, to the hour: not a write per poll
+        session.commit()
+    headers = {"Cache-Control": "private, max-age=900", "ETag": f'"{version}"'}
+    if version in request.if_none_match:  # nothing changed since the calendar's copy: no need to build it again
+        return Response(status=304, headers=headers)
     body = render_feed(session, item, access, current_app.config["BASE_URL"], now)
-    item.last_used_at = now
-    session.commit()
-    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=900"})
+    return Response(body, mimetype="text/calendar", headers=headers)
