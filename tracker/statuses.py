@@ -7,6 +7,7 @@ figure has one meaning everywhere (README: "What each figure counts").
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -60,13 +61,36 @@ def label(word: str) -> str:
 def shown_status(lead_statuses: list[str], *, past_due: bool) -> str:
     """A checkpoint's state from its lead executor's report(s) — the one lateness rule for checkpoints: done when
     every lead report is closed; submitted when all are answered; otherwise overdue once the due day has passed."""
-    if lead_statuses and all(s in DONE for s in lead_statuses):
+    return status_from_counts(LeadCounts.of(lead_statuses), past_due=past_due)
+
+
+@dataclass(frozen=True)
+class LeadCounts:
+    """A checkpoint's lead reports counted by what the rule asks of them (SQL can count them the same way)."""
+
+    total: int = 0
+    done: int = 0
+    returned: int = 0
+    answered: int = 0  #: done or submitted
+    active: int = 0  #: in progress or submitted
+
+    @classmethod
+    def of(cls, statuses: list[str]) -> LeadCounts:
+        """The counts of these statuses."""
+        return cls(len(statuses), sum(s in DONE for s in statuses), sum(s == Status.RETURNED for s in statuses),
+                   sum(s in DONE or s == Status.SUBMITTED for s in statuses),
+                   sum(s in (Status.IN_PROGRESS, Status.SUBMITTED) for s in statuses))
+
+
+def status_from_counts(counts: LeadCounts, *, past_due: bool) -> str:
+    """shown_status's rule on counted lead reports."""
+    if counts.total and counts.done == counts.total:
         return Derived.DONE
-    if any(s == Status.RETURNED for s in lead_statuses):
+    if counts.returned:
         status = Status.RETURNED
-    elif lead_statuses and all(s in DONE | {Status.SUBMITTED} for s in lead_statuses):
+    elif counts.total and counts.answered == counts.total:
         return Status.SUBMITTED
-    elif any(s in (Status.IN_PROGRESS, Status.SUBMITTED) for s in lead_statuses):
+    elif counts.active:
         status = Status.IN_PROGRESS
     else:
         status = Status.NOT_STARTED

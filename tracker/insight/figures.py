@@ -20,7 +20,17 @@ from tracker.as_of import (
 )
 from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section, StatusUpdate, is_live
 from tracker.periods import Period
-from tracker.statuses import ANSWERED, EXEMPT, Derived, checkpoint_status, days_late, is_on_time
+from tracker.statuses import (
+    ANSWERED,
+    DONE,
+    EXEMPT,
+    Derived,
+    LeadCounts,
+    Status,
+    days_late,
+    is_on_time,
+    status_from_counts,
+)
 
 
 @dataclass(frozen=True)
@@ -141,7 +151,19 @@ def checkpoint_states(session: Session, today: date, instrument_ids: list[int] |
         live_report = (Report.checkpoint_id == Checkpoint.id) & not_retired(Report, past.at)
         columns = (past.due_on, Report.is_lead, past.status)
         alive = (checkpoint_existed(as_of),)
-    query = (select(Checkpoint.id, Obligation.instrument_id, Obligation.section_id, *columns)
+    due_on, is_lead, status = columns
+
+    def count(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    lead = Report.id.is_not(None) & is_lead
+    co = Report.id.is_not(None) & ~is_lead
+    # counted per checkpoint in the database (one row per checkpoint, not one per report); the rule is applied to
+    # the counts by statuses.status_from_counts, the same rule as for a list of statuses
+    query = (select(Checkpoint.id, Obligation.instrument_id, Obligation.section_id, due_on,
+                    count(lead), count(lead & status.in_(DONE)), count(lead & (status == Status.RETURNED)),
+                    count(lead & status.in_((*DONE, Status.SUBMITTED))),
+                    count(lead & status.in_((Status.IN_PROGRESS, Status.SUBMITTED))),
+                    count(co & status.in_(ANSWERED)), count(co))
              .select_from(Checkpoint).join(Obligation, Obligation.id == Checkpoint.obligation_id)
              .join(Instrument, Instrument.id == Obligation.instrument_id).join(Report, live_report, isouter=True)
              .where(*alive))
@@ -149,13 +171,10 @@ def checkpoint_states(session: Session, today: date, instrument_ids: list[int] |
         query = past.joined(query)
     if instrument_ids is not None:
         query = query.where(Obligation.instrument_id.in_(instrument_ids))
-    found: dict[tuple, tuple[list[str], list[str]]] = {}
-    for checkpoint_id, instrument_id, section_id, due_on, is_lead, status in session.exec(query):
-        lead, co = found.setdefault((checkpoint_id, instrument_id, section_id, due_on), ([], []))
-        if status is not None:
-            (lead if is_lead else co).append(status)
-    return [CheckpointState(*key, checkpoint_status(lead, key[3], today), sum(s in ANSWERED for s in co), len(co))
-            for key, (lead, co) in found.items()]
+    query = query.group_by(Checkpoint.id, Obligation.instrument_id, Obligation.section_id, due_on)
+    return [CheckpointState(checkpoint_id, instrument_id, section_id, due,
+                            status_from_counts(LeadCounts(*leads), past_due=due < today), co_answered, co_total)
+            for checkpoint_id, instrument_id, section_id, due, *leads, co_answered, co_total in session.exec(query)]
 
 
 @dataclass(frozen=True)
