@@ -106,24 +106,36 @@ class Client:
             body = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": PASSWORD}).encode()
             self.opener.open(f"{base}/login", data=body).read()
 
-    def get(self, path: str) -> tuple[float, int, float]:
-        """(seconds, bytes, seconds to the first byte) of one GET."""
+    def get(self, path: str, headers: dict | None = None) -> tuple[float, int, float]:
+        """(seconds, bytes, seconds to the first byte) of one GET (a 304 counts, with no body)."""
         started = time.perf_counter()
-        with self.opener.open(f"{self.base}{path}", timeout=300) as response:
-            first = response.read(1)
-            first_at = time.perf_counter() - started
-            size = len(first) + len(response.read())
+        request = urllib.request.Request(f"{self.base}{path}", headers=headers or {})
+        try:
+            with self.opener.open(request, timeout=300) as response:
+                first = response.read(1)
+                first_at = time.perf_counter() - started
+                size = len(first) + len(response.read())
+        except urllib.error.HTTPError as error:
+            if error.code != 304:
+                raise
+            first_at, size = time.perf_counter() - started, 0
         return time.perf_counter() - started, size, first_at
 
+    def etag(self, path: str) -> str:
+        """The ETag the page answers with."""
+        with self.opener.open(f"{self.base}{path}", timeout=300) as response:
+            response.read()
+            return response.headers["ETag"]
 
-def _measure(clients: list[Client], path: str, requests: int, budget: float) -> dict:
+
+def _measure(clients: list[Client], path: str, requests: int, budget: float, headers: dict | None = None) -> dict:
     """`requests` GETs of `path` spread over the clients (one thread each), stopping early past `budget` s."""
     started = time.perf_counter()
     timings, sizes, firsts = [], [], []
 
     def worker(client: Client):
         while len(timings) < requests and time.perf_counter() - started < budget:
-            took, size, first = client.get(path)
+            took, size, first = client.get(path, headers)
             timings.append(took)
             sizes.append(size)
             firsts.append(first)
@@ -207,10 +219,12 @@ def main() -> None:
             ("public view", anonymous, "/public/"),
             ("search", secretary, "/search?q=" + urllib.parse.quote("трудовых споров")),
         ]
+        feed = f"/calendar/{picked['feed']}.ics"
+        pages.append(("ICS feed, unchanged (304)", anonymous, feed, {"If-None-Match": anonymous[0].etag(feed)}))
         results = []
-        for name, clients, path in pages:
+        for name, clients, path, *headers in pages:
             clients[0].get(path)  # warm up: the first request of a worker loads what every later one shares
-            measured = _measure(clients, path, options.requests, options.budget)
+            measured = _measure(clients, path, options.requests, options.budget, headers[0] if headers else None)
             measured["page"] = name
             results.append(measured)
             print(f"{name:28} p50 {measured['p50_ms']:8.1f} ms  p95 {measured['p95_ms']:8.1f} ms  "  # noqa: T201

@@ -200,6 +200,9 @@ def restore(engine: Engine, evidence_dir: Path, archive: Path, *, force: bool = 
             shutil.move(path, target)
             summary.files += 1
             summary.bytes += target.stat().st_size
+    with engine.connect() as connection:  # a restored database has no planner statistics until analysed
+        connection.exec_driver_sql("ANALYZE")
+        connection.commit()
     rows = counts(engine)
     summary.tables, summary.rows = len(rows), sum(rows.values())
     return summary

@@ -298,6 +298,14 @@ def _report(world: _World, checkpoint: int, due_on: date, owner: tuple, author: 
         previous = status
 
 
+def analyze(session: Session) -> None:
+    """Refresh the planner's statistics after a bulk load (commits): without them PostgreSQL plans the dashboard's
+    on-time figures as nested loops over every status update (39 s instead of 0.13 s on the small data)."""
+    session.commit()
+    session.execute(text("ANALYZE"))
+    session.commit()
+
+
 def _bump_sequences(session: Session) -> None:
     """PostgreSQL: move each id sequence past the ids given here (SQLite needs nothing)."""
     if session.get_bind().dialect.name != "postgresql":

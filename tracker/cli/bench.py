@@ -37,6 +37,7 @@ def bench_seed(size: str, seed_value: int):
                 counts = scale.seed(session, scale.Scale.named(size), today=today_almaty(), seed_value=seed_value,
                                     progress=progress)
                 session.commit()
+                scale.analyze(session)
         except ValueError as exc:
             session.rollback()
             fail(f"Nothing generated: {exc}")
