@@ -161,9 +161,11 @@ def test_the_overdue_workbook_has_dates_a_filter_and_prints_on_the_page_width(ap
     sheet = load_workbook(io.BytesIO(client.get("/overdue.xlsx").data)).active
     rows = list(sheet.iter_rows(values_only=True))
     due = rows[0].index("Срок")
-    assert isinstance(rows[1][due], datetime) and sheet.cell(2, due + 1).number_format == "DD.MM.YYYY"
+    assert isinstance(rows[1][due], datetime) and sheet.cell(2, due + 1).number_format.lower() == "dd.mm.yyyy"
     last_column = sheet.cell(1, len(rows[0])).column_letter
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:{last_column}{len(rows)}"
-    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
+    # fitToWidth 1 is the format's default (written or not); fitToHeight 0 means "as many pages down as needed"
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth in (None, 1)
+    assert sheet.page_setup.fitToHeight == 0
     assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == "$1:$1"
     assert sheet.cell(2, rows[0].index("Мера") + 1).alignment.wrap_text

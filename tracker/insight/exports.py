@@ -3,7 +3,7 @@
 JSON (and the command line's CSV) keep the codes programs read. Files for people — the web's CSV and XLSX — get
 headers and status words in the reader's language; the XLSX has real dates, a filter and a frozen header, wraps
 long texts and prints landscape, fitted to the page width with the header on every page. The workbook is written
-row by row (openpyxl's write-only mode), so its memory does not grow with the number of rows.
+row by row (XlsxWriter's constant-memory mode), so its memory does not grow with the number of rows.
 """
 
 from __future__ import annotations
@@ -14,13 +14,8 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import BinaryIO, TextIO
 
+import xlsxwriter
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
 
 from tracker.statuses import label as status_label
 
@@ -146,35 +141,33 @@ def flat_cells(record: dict) -> dict:
 def write_xlsx(records: Iterable[dict], stream: BinaryIO, columns: list[str] = COLUMNS, flat: Callable = flatten,
                title: str = "Mindet", header: list[str] | None = None) -> None:
     """An Excel workbook with one sheet: a bold, frozen header with a filter, dates as dates, long texts wrapped,
-    landscape print fitted to the page width with the header repeated on every page."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    for index, column in enumerate(columns, 1):
-        sheet.column_dimensions[get_column_letter(index)].width = _WIDE.get(column, 16)
-    sheet.freeze_panes = "A2"
-    sheet.print_title_rows = "1:1"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    sheet.append([_cell(sheet, text, font=bold, alignment=wrap) for text in (header or columns)])
+    landscape A4 print fitted to the page width with the header repeated on every page. XlsxWriter's constant-memory
+    mode writes each row to disk as it comes; strings are never read as formulas, numbers or links."""
+    workbook = xlsxwriter.Workbook(stream, {"constant_memory": True, "strings_to_formulas": False,
+                                            "strings_to_numbers": False, "strings_to_urls": False})
+    sheet = workbook.add_worksheet(title[:31])
+    bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+    day = workbook.add_format({"num_format": "dd.mm.yyyy", "valign": "top"})
+    for index, column in enumerate(columns):
+        sheet.set_column(index, index, _WIDE.get(column, 16), wrap if column in _WIDE else None)
+    sheet.freeze_panes(1, 0)
+    sheet.repeat_rows(0)
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)
+    sheet.write_row(0, 0, header or columns, bold)
+    formats = [day if column in DATE_COLUMNS else wrap if column in _WIDE else None for column in columns]
     count = 0
-    for record in records:
+    for count, record in enumerate(records, 1):
         row = flat(record)
-        sheet.append([_cell(sheet, row.get(column, ""), alignment=wrap if column in _WIDE else None)
-                      for column in columns])
-        count += 1
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
-    workbook.save(stream)
-
-
-def _cell(sheet, value, font=None, alignment=None) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, date):
-        cell.number_format = "DD.MM.YYYY"
-    if font:
-        cell.font = font
-    if alignment:
-        cell.alignment = alignment
-    return cell
+        for index, (column, style) in enumerate(zip(columns, formats, strict=True)):
+            value = row.get(column, "")
+            if isinstance(value, date):
+                sheet.write_datetime(count, index, value, day)
+            elif isinstance(value, str):
+                sheet.write_string(count, index, value, style)
+            else:
+                sheet.write(count, index, value, style)
+    sheet.autofilter(0, 0, count, len(columns) - 1)
+    workbook.close()

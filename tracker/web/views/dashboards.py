@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+from collections.abc import Iterable
 from itertools import chain
 
 from flask import Blueprint, Response, abort, render_template, request, send_file, stream_with_context
@@ -24,7 +25,7 @@ from tracker.insight.charts import bar_chart, line_chart
 from tracker.insight.figures import on_time_rates, progress, trend
 from tracker.insight.overdue import COLUMNS as OVERDUE_COLUMNS
 from tracker.insight.overdue import Filters, overdue_page, overdue_totals
-from tracker.insight.overdue import export_record as overdue_record
+from tracker.insight.overdue import export_records as overdue_records
 from tracker.models import Instrument
 from tracker.people.permissions import current_access, require
 from tracker.periods import Period
@@ -37,7 +38,7 @@ FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def _download(records: list[dict], fmt: str, name: str, columns=None) -> Response:
+def _download(records: Iterable[dict], fmt: str, name: str, columns=None) -> Response:
     """Records as a file: JSON as is (codes, for programs); CSV and XLSX for people, with headers and words in the
     reader's language, formulas neutralised. CSV is streamed as it is written."""
     if fmt not in FORMATS:
@@ -93,9 +94,8 @@ def overdue_export(fmt: str):
     """The overdue view, with its filters, as CSV, XLSX or JSON (all rows, not one page)."""
     today = today_almaty()
     filters = Filters.from_args(request.args).understood(get_session()).filters
-    found, _totals = overdue_page(get_session(), filters, today,
-                                  instrument_ids=_overdue_scope(), page_size=None, as_of=as_of_arg(today))
-    return _download([overdue_record(r) for r in found.rows], fmt, "overdue", columns=OVERDUE_COLUMNS)
+    records = overdue_records(get_session(), filters, today, instrument_ids=_overdue_scope(), as_of=as_of_arg(today))
+    return _download(records, fmt, "overdue", columns=OVERDUE_COLUMNS)
 
 
 @bp.get("/instruments/<key>/obligations.<fmt>")
