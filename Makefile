@@ -6,7 +6,7 @@ PORT   ?= 5000
 # links in emails and calendar feeds point at the port the app runs on, unless TRACKER_BASE_URL says otherwise
 export TRACKER_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: setup run test lint clean translations security
+.PHONY: setup run test lint clean translations security bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,17 @@ test: setup
 ## security: wapiti, sqlmap, pip-audit and bandit against a throwaway instance; summary in security/SUMMARY.md
 security: setup
 	SCAN_MINUTES=$(or $(SCAN_MINUTES),10) security/run
+
+## bench: the benchmark (not in make test): small on SQLite and PostgreSQL, national on PostgreSQL; bench/RESULTS.md
+BENCH_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432
+bench: setup
+	rm -rf bench/results/previous && mkdir -p bench/results/previous && cp bench/results/*.json bench/results/previous/ 2>/dev/null || true
+	$(BIN)/python bench/run.py --scale small
+	psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS bench_small" -qc "CREATE DATABASE bench_small"
+	$(BIN)/python bench/run.py --scale small --database-url $(BENCH_PG)/bench_small
+	psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS bench_national" -qc "CREATE DATABASE bench_national"
+	$(BIN)/python bench/run.py --scale national --requests 30 --database-url $(BENCH_PG)/bench_national
+	$(BIN)/python bench/report.py
 
 lint: setup
 	$(BIN)/ruff check tracker tests

@@ -283,7 +283,8 @@ def _report(world: _World, checkpoint: int, due_on: date, owner: tuple, author: 
     report_id = tables[Report].add(
         checkpoint_id=checkpoint, organization_id=org, via_group_id=via, is_lead=is_lead, is_by_agreement=False,
         status=history[-1][0] if history else "not_started", version=len(history),
-        submitted_at=submissions[-1] if submissions else None, updated_at=moments[-1] if moments else now)
+        submitted_at=submissions[-1] if submissions else None,
+        first_submitted_at=submissions[0] if submissions else None, updated_at=moments[-1] if moments else now)
     previous = "not_started"
     for version, ((status, _day, who), moment) in enumerate(zip(history, moments, strict=True), 1):
         update = tables[StatusUpdate].add(report_id=report_id, status=status, previous_status=previous,

@@ -18,7 +18,7 @@ from tracker.as_of import (
     obligation_existed,
     then,
 )
-from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section, StatusUpdate, is_live
+from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section, is_live
 from tracker.periods import Period
 from tracker.statuses import (
     ANSWERED,
@@ -47,16 +47,10 @@ class Rate:
         return 100 * self.on_time / self.total if self.total else 0.0
 
 
-def first_submissions():
-    """A subquery: each report's first submission (report_id, at) — what the lateness rule looks at."""
-    return (select(StatusUpdate.report_id, func.min(StatusUpdate.created_at).label("at"))
-            .where(StatusUpdate.status == "submitted").group_by(StatusUpdate.report_id).subquery())
-
-
 def first_submitted_at(session: Session, report_ids: list[int]) -> dict[int, datetime]:
     """The moment each of these reports was first submitted (reports never submitted are absent)."""
-    first = first_submissions()
-    return dict(session.exec(select(first.c.report_id, first.c.at).where(first.c.report_id.in_(report_ids))).all())
+    return dict(session.exec(select(Report.id, Report.first_submitted_at).where(
+        Report.id.in_(report_ids), Report.first_submitted_at.is_not(None))).all())
 
 
 def late_by(session: Session, due: dict[int, date]) -> dict[int, int]:
@@ -97,22 +91,20 @@ def on_time_rates(session: Session, *, instrument_ids: list[int] | None, start: 
 
 def _due_reports(session: Session, instrument_ids: list[int] | None, start: date, end: date, as_of: date | None):
     """(organization code, due date, first submission) of every report due in [start, end] that counts."""
-    first_submitted = first_submissions()
-    submitted_at = first_submitted.c.at
+    submitted_at = Report.first_submitted_at
     if as_of is None:
         due_on, status = Checkpoint.due_on, Report.status
         alive = (is_live(Report), is_live(Checkpoint), is_live(Obligation))
     else:
         past = then(as_of)
         due_on, status = past.due_on, past.status
-        submitted_at = case((first_submitted.c.at < past.at, first_submitted.c.at), else_=None)
+        submitted_at = case((Report.first_submitted_at < past.at, Report.first_submitted_at), else_=None)
         alive = (not_retired(Report, past.at), checkpoint_existed(as_of))
     query = (select(Organization.code, due_on, submitted_at).select_from(Report)
              .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
              .join(Obligation, Obligation.id == Checkpoint.obligation_id)
              .join(Instrument, Instrument.id == Obligation.instrument_id)
              .join(Organization, Organization.id == Report.organization_id)
-             .join(first_submitted, first_submitted.c.report_id == Report.id, isouter=True)
              .where(*alive, due_on >= start, due_on <= end, status.not_in(EXEMPT)))
     if as_of is not None:
         query = past.joined(query)

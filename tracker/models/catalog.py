@@ -160,6 +160,7 @@ class Report(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("checkpoint_id", "organization_id"),
         Index("ix_report_organization_id_status", "organization_id", "status"),
+        Index("ix_report_status", "status"),
     )
     id: int | None = Field(default=None, primary_key=True)
     checkpoint_id: int = Field(foreign_key="checkpoint.id", index=True)
@@ -173,5 +174,7 @@ class Report(SQLModel, table=True):
     #: bumped by every update; a stale edit is refused
     version: int = 0
     submitted_at: datetime | None = optional_timestamp()
+    #: the first submission ever: what the on-time rule reads (set once, in the transaction of that submission)
+    first_submitted_at: datetime | None = optional_timestamp()
     retired_at: datetime | None = optional_timestamp()
     updated_at: datetime = timestamp()

@@ -8,7 +8,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from tracker import audit
@@ -163,7 +163,9 @@ def post_update(*, session: Session, store: EvidenceStore, ctx: ReportRow, actor
     changed = session.execute(
         update(Report).where(Report.id == report.id, Report.version == expected_version)
         .values(status=target, version=expected_version + 1, updated_at=now,
-                submitted_at=now if target == "submitted" else Report.submitted_at)
+                submitted_at=now if target == "submitted" else Report.submitted_at,
+                first_submitted_at=func.coalesce(Report.first_submitted_at, now) if target == "submitted"
+                else Report.first_submitted_at)
         .execution_options(synchronize_session=False)).rowcount
     if changed != 1:
         session.refresh(report)

@@ -1,0 +1,70 @@
+"""bench/RESULTS.md from the runs in bench/results/*.json: per page p50 / p95 / p99, requests per second, the
+ratio of p95 to the floor's p95 in the same run, and national against small; with the previous committed results
+(bench/results/previous/) the change of each p95 is printed too.
+
+    python bench/report.py            # writes bench/RESULTS.md and prints the comparison
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+FLOOR = "floor: /login"
+
+
+def _load(folder: Path) -> dict[tuple[str, str], dict]:
+    runs = {}
+    for path in sorted(folder.glob("*.json")):
+        run = json.loads(path.read_text())
+        runs[(run["database"], run["scale"])] = run
+    return runs
+
+
+def _p95(run: dict) -> dict[str, float]:
+    return {page["page"]: page["p95_ms"] for page in run["pages"]}
+
+
+def _table(run: dict, small: dict | None) -> list[str]:
+    floor = _p95(run)[FLOOR]
+    small_p95 = _p95(small) if small else {}
+    lines = ["| page | p50 ms | p95 ms | p99 ms | req/s | bytes | × floor p95 | × small p95 |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for page in run["pages"]:
+        ratio_small = (f"{page['p95_ms'] / small_p95[page['page']]:.1f}" if small_p95.get(page["page"]) else "—")
+        lines.append(f"| {page['page']} | {page['p50_ms']} | {page['p95_ms']} | {page['p99_ms']} | {page['rps']} | "
+                     f"{page['bytes']:,} | {page['p95_ms'] / floor:.1f} | {ratio_small} |")
+    return lines
+
+
+def main() -> None:
+    """Write RESULTS.md (the tables; the hand-written analysis lives in bench/ANALYSIS.md) and print changes."""
+    runs = _load(HERE / "results")
+    previous = _load(HERE / "results" / "previous")
+    lines = ["# Benchmark results", "",
+             "Made by `make bench` (bench/run.py, then this file's bench/report.py). What the figures mean, what was "
+             "changed to reach them and which targets are missed: bench/ANALYSIS.md.", ""]
+    for (database, scale), run in sorted(runs.items(), key=lambda item: (item[0][0], item[0][1] != "small")):
+        lines += [f"## {database}, {scale}", "",
+                  f"{run['date']}, commit {run['commit']}, {run['machine']}; gunicorn 2 workers, concurrency "
+                  f"{run['concurrency']}; {run['reports']:,} reports; data generated in "
+                  f"{run['seed_seconds']:.0f} s; peak RSS of a web worker {run['worker_peak_rss_mb']} MB." if
+                  run.get("seed_seconds") is not None else
+                  f"{run['date']}, commit {run['commit']}, {run['machine']}; {run['reports']:,} reports; "
+                  f"peak RSS of a web worker {run['worker_peak_rss_mb']} MB.", ""]
+        lines += _table(run, runs.get((database, "small")) if scale != "small" else None)
+        lines.append("")
+        before = previous.get((database, scale))
+        if before:
+            old = _p95(before)
+            for page, p95 in _p95(run).items():
+                if old.get(page):
+                    print(f"{database}/{scale} {page:30} p95 {old[page]:9.1f} → {p95:9.1f} ms  "  # noqa: T201
+                          f"×{p95 / old[page]:.2f}")
+    (HERE / "RESULTS.md").write_text("\n".join(lines))
+    print(f"written {HERE / 'RESULTS.md'}")  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()
