@@ -182,9 +182,11 @@ def main() -> None:
     print(f"preparing {options.scale} data on {database} …", flush=True)  # noqa: T201
     picked = _prepare(environment, options.scale)
     port = _free_port()
+    server_log = instance / "gunicorn.log"
     web = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout",
                             "300", "tracker:create_app()"], env=environment, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+                           stderr=server_log.open("w"))
+    print(f"server log: {server_log}", flush=True)  # noqa: T201
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
