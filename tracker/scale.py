@@ -211,7 +211,7 @@ def _instrument(world: _World, index: int) -> None:
     instrument = tables[Instrument].add(
         key=f"bench-{kind}-{index + 1:03d}", kind=kind, title_ru=f"Соглашение {index + 1} ({kind})",
         valid_from=date(2024, 1, 1), valid_to=date(2027, 12, 31), completeness="complete", language="ru",
-        parties=[], is_public=index % 10 == 0, file_name=f"bench-{index + 1}.yaml", created_at=now, updated_at=now)
+        parties=[], is_public=index % 5 == 0, file_name=f"bench-{index + 1}.yaml", created_at=now, updated_at=now)
     for secretary in {secretaries[index % len(secretaries)], secretaries[0]}:
         tables[Secretaryship].add(user_id=secretary, instrument_id=instrument, created_at=now)
     sections = [tables[Section].add(instrument_id=instrument, number=str(s + 1), position=s,

@@ -62,6 +62,21 @@ def progress(session: Session, instrument: Instrument, accepted=None) -> tuple[i
     return len({cp for _ob, cp, _r in accepted}), total
 
 
+def progress_of_all(session: Session, instruments: list[Instrument]) -> dict[int, tuple[int, int]]:
+    """`progress` of every instrument given, in two grouped queries whatever their number (the public index)."""
+    ids = [instrument.id for instrument in instruments]
+    live = (Obligation.instrument_id.in_(ids), is_live(Obligation), is_live(Checkpoint))
+    totals = dict(session.exec(select(Obligation.instrument_id, func.count()).select_from(Checkpoint)
+                               .join(Obligation).where(*live).group_by(Obligation.instrument_id)).all())
+    accepted = dict(session.exec(
+        select(Obligation.instrument_id, func.count(func.distinct(Checkpoint.id))).select_from(Report)
+        .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
+        .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+        .where(*live, Report.is_lead, Report.status == "accepted", is_live(Report))
+        .group_by(Obligation.instrument_id)).all())
+    return {i: (accepted.get(i, 0), totals.get(i, 0)) for i in ids}
+
+
 def instrument_page(session: Session, instrument: Instrument) -> dict:
     """What the public page of an instrument shows: measures, checkpoints, accepted ones, published evidence."""
     obligations = session.exec(select(Obligation, Section).join(Section, Section.id == Obligation.section_id)

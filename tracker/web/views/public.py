@@ -19,7 +19,7 @@ def index():
     """Public instruments with their published progress."""
     session = get_session()
     instruments = public.public_instruments(session)
-    progress = {i.id: public.progress(session, i) for i in instruments}
+    progress = public.progress_of_all(session, instruments)
     return render_template("public/index.html", instruments=instruments, progress=progress)
 
 
