@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import update as sql_update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -187,6 +188,23 @@ def claim(session: Session, *, kind: str, key: str, user: User, now: datetime, c
     return None if new_id is None else session.get(Notification, new_id)
 
 
+def claim_many(session: Session, *, user: User, items: dict[str, Item], now: datetime) -> dict[str, int]:
+    """Claim these items (dedupe key → item) for one person in one statement per thousand; the keys this call
+    claimed, with their ids (a key another clock claimed first is left out). The rule of `claim`, in bulk."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = Notification.__table__
+    claimed: dict[str, int] = {}
+    keys = list(items)
+    for start in range(0, len(keys), 1_000):
+        rows = [dict(kind=items[key].kind, dedupe_key=key, recipient_id=user.id,
+                     checkpoint_id=items[key].checkpoint.id, report_id=items[key].report.id,
+                     period=items[key].stage, claimed_at=now) for key in keys[start:start + 1_000]]
+        statement = (insert(table).values(rows).on_conflict_do_nothing(index_elements=[table.c.dedupe_key])
+                     .returning(table.c.dedupe_key, table.c.id))
+        claimed.update(session.execute(statement).all())
+    return claimed
+
+
 def run_reminders(session: Session, now: datetime, today: date, *, dry_run: bool = False,
                   progress=None) -> RunSummary:
     """Claim and queue today's reminders: one email per person listing all their new items (never an empty one).
@@ -197,24 +215,23 @@ def run_reminders(session: Session, now: datetime, today: date, *, dry_run: bool
     recipients = due_items(session, today)
     known = set(session.exec(select(Notification.dedupe_key).where(Notification.recipient_id.in_(recipients))))
     for done, (user, items) in enumerate(recipients.values(), 1):
-        fresh = []
+        keyed = {}
         for item in items:
             key = dedupe_key(item, user)
-            if key in known:
+            if key in known or key in keyed:
                 summary.already_sent += 1
-                continue
-            claimed = claim(session, kind=item.kind, key=key, user=user, now=now, checkpoint_id=item.checkpoint.id,
-                            report_id=item.report.id, period=item.stage)
-            if claimed is None:
-                summary.already_sent += 1
-                continue
-            fresh.append((item, claimed))
+            else:
+                keyed[key] = item
+        claimed = claim_many(session, user=user, items=keyed, now=now)
+        summary.already_sent += len(keyed) - len(claimed)
+        fresh = [keyed[key] for key in keyed if key in claimed]
         if fresh:
-            subject, text, html = outbox.render_email("reminders", user, items=[i for i, _ in fresh])
+            subject, text, html = outbox.render_email("reminders", user, items=fresh)
             message = outbox.enqueue(session, kind="reminders", user=user, subject=subject, text=text, html=html,
                                      now=now)
-            for item, claimed in fresh:
-                claimed.outbox_id = message.id
+            session.execute(sql_update(Notification).where(Notification.id.in_(list(claimed.values())))
+                            .values(outbox_id=message.id).execution_options(synchronize_session=False))
+            for item in fresh:
                 summary.by_kind[item.kind] += 1
             summary.emails += 1
             summary.items += len(fresh)
