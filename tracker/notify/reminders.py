@@ -209,7 +209,7 @@ def run_reminders(session: Session, now: datetime, today: date, *, dry_run: bool
                   progress=None) -> RunSummary:
     """Claim and queue today's reminders: one email per person listing all their new items (never an empty one).
 
-    Each person's claims and email are committed together; a dry run computes and rolls back.
+    Each person's claims and email are committed together; a dry run computes everything and rolls it all back.
     """
     summary = RunSummary()
     recipients = due_items(session, today)
@@ -235,10 +235,10 @@ def run_reminders(session: Session, now: datetime, today: date, *, dry_run: bool
                 summary.by_kind[item.kind] += 1
             summary.emails += 1
             summary.items += len(fresh)
-        if dry_run:
-            session.rollback()
-        else:
+        if not dry_run:
             session.commit()
         if progress:
             progress(done, len(recipients))
+    if dry_run:  # once at the end: a rollback per person would expire every row loaded for the others
+        session.rollback()
     return summary
