@@ -84,13 +84,13 @@ with app.app_context():
                            .order_by(Obligation.id)).scalars().first()
     checkpoint = s.execute(select(Checkpoint).where(Checkpoint.obligation_id == obligation.id)).scalars().first()
     public = s.execute(select(Instrument).where(Instrument.is_public)).scalars().first()
-    feed = s.execute(select(func.count()).select_from(Report)).scalar()
+    reports = s.execute(select(func.count()).select_from(Report)).scalar()
     token = create_feed(session=s, user=focal, access=access_for(s, focal), scope="user", key=None,
                         now=now_utc())[1]
     s.commit()
     print(json.dumps({"focal": focal.email, "organization": s.get(Organization, big_org).code,
                       "instrument": instrument.key, "obligation": obligation.key, "checkpoint": checkpoint.id,
-                      "public": public.key if public else None, "feed": token, "reports": feed}))
+                      "public": public.key if public else None, "feed": token, "reports": reports}))
 """
 
 

@@ -125,10 +125,14 @@ def test_pages_say_503_while_the_database_is_away_and_work_again_after(app, clie
     assert client.get("/health").get_json()["status"] == "ok"
 
 
-def _beats(app) -> int:
-    with Session(make_engine(app.config["DATABASE_URL"])) as session:
-        beat = session.get(ClockBeat, 1)
-        return 0 if beat is None else beat.beat_at.timestamp()
+def _beats(app) -> float:
+    engine = make_engine(app.config["DATABASE_URL"])
+    try:
+        with Session(engine) as session:
+            beat = session.get(ClockBeat, 1)
+            return 0 if beat is None else beat.beat_at.timestamp()
+    finally:
+        engine.dispose()
 
 
 def _wait_for(condition, seconds: float = 20) -> bool:

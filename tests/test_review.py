@@ -2,6 +2,7 @@
 nothing; the review page's two actions; the return seen by the focal point."""
 
 import re
+from datetime import timedelta
 
 from sqlmodel import select
 
@@ -17,7 +18,6 @@ def _submitted(app, db, user, keys):
     reports = []
     for minutes, (key, period) in enumerate(keys):
         report = report_of(db, f"{INSTRUMENT}/{key}", period, "МТСЗН")
-        from datetime import timedelta
         post(app, db, report.id, user, "submitted", note=f"Сделано по {key}", files=[("a.pdf", PDF)],
              now=NOW + timedelta(minutes=minutes))
         reports.append(db.get(Report, report.id))

@@ -182,7 +182,7 @@ def _periods(rng: random.Random) -> list[Period]:
     start = date(rng.choice((2024, 2025, 2026)), 1, 1)
     if kind == "once":
         return [Period.year(start.year + rng.randint(0, 1))]
-    first = Period.containing(start, kind if kind != "half" else "half")
+    first = Period.containing(start, kind)
     periods = [first]
     while len(periods) < count:
         periods.append(periods[-1].next())

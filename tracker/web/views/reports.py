@@ -10,7 +10,7 @@ from tracker.catalog.lookups import checkpoint_with_context, obligation_with_ins
 from tracker.catalog.obligations import checkpoint_reports, done_reports_of, open_reports_of
 from tracker.db import get_session
 from tracker.insight import public
-from tracker.insight.figures import first_submitted_at, late_by
+from tracker.insight.figures import late_by
 from tracker.languages import format_day
 from tracker.models import Evidence
 from tracker.people.permissions import current_access, require
@@ -36,7 +36,7 @@ from tracker.reporting.workflow import (
     role_of,
     updates_since,
 )
-from tracker.statuses import ANSWERED, checkpoint_status, days_late
+from tracker.statuses import ANSWERED, checkpoint_status
 from tracker.statuses import label as status_label
 from tracker.timeutil import now_utc, today_almaty
 from tracker.web.forms import BulkUpdateForm, CarryForwardForm, OpenEventForm, ReportUpdateForm, RescheduleForm, options
@@ -155,7 +155,6 @@ def _render_report(ctx, form, *, error=None, stale=None, status=200):
     carry_form = CarryForwardForm(formdata=None, version=ctx.report.version) if can_carry else None
     verdicts = [m for m in moves if m.by == SECRETARY and m.source == "submitted" and m.target in ("accepted",
                                                                                                   "returned")]
-    first = first_submitted_at(session, [ctx.report.id]).get(ctx.report.id)
     return render_template(
         "reports/report.html", ctx=ctx, form=form, moves=moves, error=error, stale=stale,
         events=timeline(session, ctx.checkpoint, [ctx.report]), siblings=siblings, carry_form=carry_form,
@@ -164,7 +163,7 @@ def _render_report(ctx, form, *, error=None, stale=None, status=200):
         submission=latest_update(session, ctx.report.id, ["submitted"]) if ctx.report.status == "submitted" else None,
         verdict=latest_update(session, ctx.report.id, ["returned", "accepted"])
         if ctx.report.status in ("returned", "accepted") else None,
-        late_days=days_late(first, ctx.checkpoint.due_on, today_almaty()) if first else 0), status
+        late_days=late_by(session, {ctx.report.id: ctx.checkpoint.due_on})[ctx.report.id]), status
 
 
 @bp.get("/reports/<int:report_id>")
