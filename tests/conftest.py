@@ -7,6 +7,7 @@ import re
 import shutil
 import sqlite3
 import threading
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from tracker.people import accounts, passwords
 from tracker.timeutil import now_utc
 from tracker.web.security import limiter
 
-from . import browser_helpers
+from . import browser_helpers, services
 
 ROOT = Path(__file__).resolve().parent.parent
 ROADMAPS = ROOT / "roadmaps"
@@ -297,3 +298,35 @@ def browser():
                                               args=["--no-sandbox", "--disable-gpu"])
         yield instance
         instance.close()
+
+
+#: moto accepts any credentials; boto3 only needs some to sign its requests
+S3_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "mindet-test", "AWS_SECRET_ACCESS_KEY": "mindet-test-secret",
+                  "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3-compatible HTTP server (moto's server mode) on loopback for the run; its endpoint URL."""
+    saved = {name: os.environ.get(name) for name in S3_CREDENTIALS}
+    os.environ.update(S3_CREDENTIALS)
+    process, endpoint = services.start_s3_server()
+    yield endpoint
+    services.stop(process)
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@pytest.fixture
+def s3_store(app, s3_server):
+    """The app storing evidence in a new, empty bucket of the S3 server (under the prefix evidence/); the store."""
+    from tracker.reporting.storage import S3Store, evidence_store
+
+    bucket = f"mindet-{uuid.uuid4().hex[:12]}"
+    S3Store(f"s3://{bucket}", endpoint_url=s3_server).client.create_bucket(Bucket=bucket)
+    app.config.update(EVIDENCE_STORE=f"s3://{bucket}/evidence", S3_ENDPOINT_URL=s3_server)
+    with app.app_context():
+        return evidence_store()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 from sqlmodel import select
@@ -12,7 +13,7 @@ from tracker.people.permissions import access_for
 from tracker.reporting import evidence, workflow
 from tracker.reporting.storage import LocalStore
 
-from .conftest import NOW
+from .conftest import NOW, csrf_token
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
@@ -67,3 +68,13 @@ def post(app, db, report_id: int, user, target: str, *, version: int | None = No
         finally:
             evidence.discard(uploads)
     return entry
+
+
+def upload(client, report_id: int, files, **fields):
+    """Post the report form of the signed-in `client` with `files` ((name, bytes) pairs), as a browser would."""
+    token = csrf_token(client, f"/reports/{report_id}")
+    page = client.get(f"/reports/{report_id}").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    data = {"csrf_token": token, "version": version, "status": "in_progress", "note": "", **fields,
+            "files": [(io.BytesIO(content), name) for name, content in files]}
+    return client.post(f"/reports/{report_id}", data=data, content_type="multipart/form-data")

@@ -98,3 +98,23 @@ def test_a_damaged_archive_is_refused_before_anything_changes(archive, target, t
     not_an_archive.write_text("hello")
     assert "not a readable Mindet backup" in target.test_cli_runner().invoke(
         args=["restore", str(not_an_archive)]).output
+
+
+def test_restore_into_an_instance_with_an_object_store_uploads_the_files(app, archive, target, s3_server):
+    """An instance whose evidence lives in a bucket: the archive's files are uploaded there, byte for byte; its own
+    backup holds the database only and says where the files are."""
+    from tracker.reporting.storage import S3Store
+
+    bucket = f"restore-{WORKER}".lower().replace("_", "-")
+    store = S3Store(f"s3://{bucket}", endpoint_url=s3_server)
+    store.client.create_bucket(Bucket=bucket)
+    target.config.update(EVIDENCE_STORE=f"s3://{bucket}", S3_ENDPOINT_URL=s3_server)
+    runner = target.test_cli_runner()
+    restored = runner.invoke(args=["restore", str(archive)])
+    assert restored.exit_code == 0 and "3 evidence files" in restored.output, restored.output
+    originals = _files(app.config["EVIDENCE_DIR"])
+    uploaded = {item["Key"]: store.client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+                for item in store.client.list_objects_v2(Bucket=bucket)["Contents"]}
+    assert uploaded == originals and not target.config["EVIDENCE_DIR"].exists()
+    again = runner.invoke(args=["backup", "--out", str(archive.with_name("from-bucket.tar.gz"))])
+    assert again.exit_code == 0 and "0 evidence files" in again.output and f"s3://{bucket}" in again.output

@@ -14,8 +14,8 @@ from tracker.reporting import evidence
 from tracker.reporting.evidence import EvidenceRejected, Limits, clean_file_name
 from tracker.reporting.storage import LocalStore
 
-from .conftest import csrf_token, login, make_user
-from .reporting_helpers import EXE, PDF, PNG, docx_bytes, post, report_of, zip_bomb
+from .conftest import login, make_user
+from .reporting_helpers import EXE, PDF, PNG, docx_bytes, post, report_of, upload, zip_bomb
 
 LIMITS = Limits(kinds=("pdf", "docx", "xlsx", "odt", "ods", "png", "jpeg", "txt", "csv", "zip"),
                 max_bytes=1024 * 1024, max_entries=50, max_expanded=5 * 1024 * 1024)
@@ -108,20 +108,11 @@ def focal_point(client, db, synced):
     return user
 
 
-def _upload(client, report_id, files, **fields):
-    token = csrf_token(client, f"/reports/{report_id}")
-    page = client.get(f"/reports/{report_id}").get_data(as_text=True)
-    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
-    data = {"csrf_token": token, "version": version, "status": "in_progress", "note": "", **fields,
-            "files": [(io.BytesIO(content), name) for name, content in files]}
-    return client.post(f"/reports/{report_id}", data=data, content_type="multipart/form-data")
-
-
 def test_cyrillic_name_end_to_end(app, client, db, focal_point):
     """Uploaded through the form, listed on the page, downloaded as an attachment with its UTF-8 name, same bytes."""
     report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
     name = "Справка МТСЗН №15 «О мониторинге».pdf"
-    assert _upload(client, report.id, [(name, PDF)]).status_code == 302
+    assert upload(client, report.id, [(name, PDF)]).status_code == 302
     item = db.exec(select(Evidence).where(Evidence.report_id == report.id)).one()
     assert item.file_name == name and item.content_type == "application/pdf"
     page = client.get(f"/reports/{report.id}").get_data(as_text=True)
@@ -136,7 +127,7 @@ def test_cyrillic_name_end_to_end(app, client, db, focal_point):
 def test_refused_upload_keeps_the_text_and_writes_nothing(app, client, db, focal_point):
     """An .exe renamed .pdf: 400 with the reason, the note still in the form, no row, no file, no audit."""
     report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
-    response = _upload(client, report.id, [("отчёт.pdf", EXE)], note="Мой длинный текст")
+    response = upload(client, report.id, [("отчёт.pdf", EXE)], note="Мой длинный текст")
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "EXE" in page and "Мой длинный текст" in page
     assert db.exec(select(Evidence)).first() is None and db.exec(select(StatusUpdate)).first() is None
@@ -152,7 +143,7 @@ def test_a_failing_write_leaves_no_orphan_file_and_no_row(app, client, db, focal
 
     monkeypatch.setattr(audit, "record", broken_audit)
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    assert _upload(client, report.id, [("отчёт.pdf", PDF)]).status_code == 500
+    assert upload(client, report.id, [("отчёт.pdf", PDF)]).status_code == 500
     assert db.exec(select(Evidence)).first() is None and db.exec(select(StatusUpdate)).first() is None
     assert not any(p.is_file() for p in app.config["EVIDENCE_DIR"].rglob("*"))
 
@@ -179,13 +170,13 @@ def test_same_content_is_stored_once_and_survives_a_failed_second_use(app, clien
     first = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
     second = report_of(db, "conflict-prevention-2025-2026/2", "2025-H1", "МТСЗН")
     for report in (first, second):
-        assert _upload(client, report.id, [("приказ.pdf", PDF)]).status_code == 302
+        assert upload(client, report.id, [("приказ.pdf", PDF)]).status_code == 302
     keys = set(db.exec(select(Evidence.storage_key)).all())
     assert len(keys) == 1
     monkeypatch.setattr(audit, "record", lambda **kw: (_ for _ in ()).throw(RuntimeError("boom")))
     app.config["PROPAGATE_EXCEPTIONS"] = False
     third = report_of(db, "conflict-prevention-2025-2026/2", "2025-H2", "МТСЗН")
-    assert _upload(client, third.id, [("приказ.pdf", PDF)]).status_code == 500
+    assert upload(client, third.id, [("приказ.pdf", PDF)]).status_code == 500
     assert LocalStore(app.config["EVIDENCE_DIR"]).exists(keys.pop())
 
 
@@ -194,7 +185,7 @@ def test_xss_in_notes_and_file_names_is_inert(app, client, db, focal_point):
     report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
     note = ('<script>alert("x")</script> <img src=x onerror=alert(1)> [ссылка](javascript:alert(2)) '
             '<a href="javascript:alert(3)">a</a> **жирный**')
-    assert _upload(client, report.id, [('<img src=x onerror=alert(4)>.pdf', PDF)], note=note).status_code == 302
+    assert upload(client, report.id, [('<img src=x onerror=alert(4)>.pdf', PDF)], note=note).status_code == 302
     page = client.get(f"/reports/{report.id}").get_data(as_text=True)
     assert "<script>alert" not in page and "onerror=alert(1)" not in page
     assert "javascript:" not in page and "<strong>жирный</strong>" in page
@@ -235,7 +226,7 @@ def test_a_full_disk_says_so_keeps_the_text_and_leaves_nothing(app, client, db, 
     report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
     audit_rows = select(func.count()).select_from(AuditEvent)
     before = db.exec(audit_rows).one()
-    response = _upload(client, report.id, [("отчёт.pdf", PDF)], note="Мой длинный текст")
+    response = upload(client, report.id, [("отчёт.pdf", PDF)], note="Мой длинный текст")
     page = response.get_data(as_text=True)
     assert response.status_code == 507 and "закончилось место" in page and "Мой длинный текст" in page
     assert db.exec(select(Evidence)).first() is None and db.exec(select(StatusUpdate)).first() is None

@@ -3,9 +3,6 @@
 import http.cookiejar
 import os
 import re
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -13,7 +10,7 @@ import urllib.request
 import pytest
 
 from .conftest import WORKER, make_user
-from .test_mail import _free_port
+from .services import start_node, stop, wait_until_up
 
 LIMIT = 5
 #: a Redis database of its own for each test worker (Redis runs on this machine: see the README)
@@ -31,28 +28,6 @@ def _redis_or_skip():
         if os.environ.get("CI"):
             pytest.fail(f"Redis is not reachable at {REDIS_URL}; CI needs it (start redis-server)")
         pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-
-
-def _start_node(database_url: str, storage: str, tmp_path) -> tuple[subprocess.Popen, str]:
-    """A gunicorn web node on its own port, started (not yet necessarily answering)."""
-    port = _free_port()
-    environment = {**os.environ, "TRACKER_DATABASE_URL": database_url, "TRACKER_SECRET_KEY": "shared-test-secret",
-                   "TRACKER_RATELIMIT_STORAGE": storage, "TRACKER_LOGIN_RATE_LIMIT": f"{LIMIT} per minute",
-                   "TRACKER_EVIDENCE_DIR": str(tmp_path / "evidence")}
-    node = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                             "tracker:create_app()"], env=environment, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    return node, f"http://127.0.0.1:{port}"
-
-
-def _wait_until_up(base: str) -> None:
-    for _ in range(400):
-        try:
-            urllib.request.urlopen(f"{base}/health", timeout=1)  # noqa: S310 — loopback
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError(f"the web node at {base} did not start")
 
 
 def _failed_sign_ins(bases: list[str], attempts: int) -> list[int]:
@@ -81,14 +56,16 @@ def test_two_nodes_share_the_sign_in_limit_through_redis(app, db, synced, tmp_pa
         storage = REDIS_URL
     make_user(db, "sec@example.kz", "secretary", instruments=["conflict-prevention-2025-2026"])
     db.close()
-    nodes = [_start_node(app.config["DATABASE_URL"], storage, tmp_path) for _ in range(2)]
+    settings = {"TRACKER_DATABASE_URL": app.config["DATABASE_URL"], "TRACKER_SECRET_KEY": "shared-test-secret",
+                "TRACKER_RATELIMIT_STORAGE": storage, "TRACKER_LOGIN_RATE_LIMIT": f"{LIMIT} per minute",
+                "TRACKER_EVIDENCE_DIR": str(tmp_path / "evidence")}
+    nodes = [start_node(settings) for _ in range(2)]
     try:
-        for _, base in nodes:
-            _wait_until_up(base)
+        for node, base in nodes:
+            wait_until_up(f"{base}/health", node)
         statuses = _failed_sign_ins([base for _, base in nodes], 2 * LIMIT + 2)
     finally:
         for node, _ in nodes:
-            node.terminate()
-            node.wait(10)
+            stop(node)
     allowed = sum(status != 429 for status in statuses)
     assert allowed == (LIMIT if storage.startswith("redis") else 2 * LIMIT), statuses

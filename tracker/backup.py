@@ -55,9 +55,10 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def evidence_files(evidence_dir: Path) -> list[Path]:
-    """The stored evidence files (ab/cd/<sha256>), without temporary uploads in progress."""
-    if not evidence_dir.exists():
+def evidence_files(evidence_dir: Path | None) -> list[Path]:
+    """The stored evidence files (ab/cd/<sha256>), without temporary uploads in progress; none when the evidence
+    is kept in an object store (`evidence_dir` None), whose own versioning and replication back it up."""
+    if evidence_dir is None or not evidence_dir.exists():
         return []
     return sorted(path for path in evidence_dir.rglob("*") if path.is_file() and not path.name.startswith("."))
 
@@ -115,7 +116,7 @@ def _revision(engine: Engine) -> str | None:
         return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
-def create(engine: Engine, evidence_dir: Path, archive: Path, now: datetime,
+def create(engine: Engine, evidence_dir: Path | None, archive: Path, now: datetime,
            progress: Callable[[Iterable[Path]], Iterable[Path]] = lambda files: files) -> Summary:
     """Write the archive: database copy, then evidence files, then the manifest of every member's checksum."""
     dialect = engine.url.get_backend_name()
@@ -147,7 +148,7 @@ def create(engine: Engine, evidence_dir: Path, archive: Path, now: datetime,
     return summary
 
 
-def _is_empty(engine: Engine, evidence_dir: Path) -> str | None:
+def _is_empty(engine: Engine, evidence_dir: Path | None) -> str | None:
     """None when the instance holds nothing; else what it holds (for the refusal message)."""
     held = {table: n for table, n in counts(engine).items() if n}
     files = len(evidence_files(evidence_dir))
@@ -177,14 +178,17 @@ def _unpack(archive: Path, scratch: Path) -> dict:
     return manifest
 
 
-def restore(engine: Engine, evidence_dir: Path, archive: Path, *, force: bool = False,
-            progress: Callable[[Iterable[Path]], Iterable[Path]] = lambda files: files) -> Summary:
-    """Put an archive's database and files into this instance; refuses a non-empty one unless `force`."""
+def restore(engine: Engine, evidence_dir: Path | None, archive: Path, *, force: bool = False,
+            progress: Callable[[Iterable[Path]], Iterable[Path]] = lambda files: files, store=None) -> Summary:
+    """Put an archive's database and files into this instance; refuses a non-empty one unless `force`.
+
+    With an object `store` (and `evidence_dir` None) the archive's files are uploaded to it instead."""
     dialect = engine.url.get_backend_name()
     if not force and (held := _is_empty(engine, evidence_dir)):
         raise BackupError(f"this instance is not empty: it holds {held}. Restore into an empty database and "
                           "evidence folder, or pass --force to replace the database")
-    with tempfile.TemporaryDirectory(dir=evidence_dir.parent if evidence_dir.parent.exists() else None) as scratch:
+    near = evidence_dir.parent if evidence_dir is not None and evidence_dir.parent.exists() else None
+    with tempfile.TemporaryDirectory(dir=near) as scratch:
         scratch = Path(scratch)
         manifest = _unpack(archive, scratch)
         if manifest["dialect"] != dialect:
@@ -195,11 +199,14 @@ def restore(engine: Engine, evidence_dir: Path, archive: Path, *, force: bool = 
         summary = Summary(archive=archive, dialect=dialect, revision=manifest["revision"])
         files = sorted(scratch.joinpath("evidence").rglob("*")) if scratch.joinpath("evidence").exists() else []
         for path in progress([path for path in files if path.is_file()]):
+            summary.files += 1
+            summary.bytes += path.stat().st_size
+            if evidence_dir is None:
+                store.put(path, path.name)
+                continue
             target = evidence_dir / path.relative_to(scratch / "evidence")
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(path, target)
-            summary.files += 1
-            summary.bytes += target.stat().st_size
     with engine.connect() as connection:  # a restored database has no planner statistics until analysed
         connection.exec_driver_sql("ANALYZE")
         connection.commit()

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     #: days off beyond Kazakhstan's official calendar (which comes from the `holidays` package): MM-DD or YYYY-MM-DD
     holidays: CommaList = ()
     evidence_dir: Path | None = None  #: default: evidence/ in the instance folder
+    #: s3://bucket[/prefix]: evidence in an S3-compatible object store instead of the evidence folder
+    evidence_store: str | None = Field(None, pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?$")
+    s3_endpoint_url: str | None = Field(None, pattern=r"^https?://\S+$")  #: default: AWS itself
+    s3_region: str | None = None
     evidence_types: CommaList = ("pdf", "docx", "xlsx", "odt", "ods", "png", "jpeg", "txt", "csv", "zip")
     evidence_max_mb: int = Field(25, gt=0)
     evidence_max_files: int = Field(10, gt=0)

@@ -1,6 +1,7 @@
-"""Where evidence files live: a small interface keyed by content hash, with the local filesystem as default.
+"""Where evidence files live: a small interface keyed by content hash; the local filesystem by default, or an
+S3-compatible object store (TRACKER_EVIDENCE_STORE=s3://bucket/prefix) shared by several web nodes.
 
-An S3-compatible store only has to implement `EvidenceStore`; views and domain code never touch paths.
+Views and domain code only see `EvidenceStore`; they never touch paths or buckets.
 """
 
 from __future__ import annotations
@@ -15,6 +16,13 @@ from typing import BinaryIO, Protocol
 from flask import current_app
 
 _KEY = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _fanned_out(key: str) -> str:
+    """ab/cd/<sha256>: no folder or listing page grows past 65,536 entries."""
+    if not _KEY.match(key):  # keys come from our own hashes; anything else is a bug or an attack
+        raise ValueError(f"not a storage key: {key!r}")
+    return f"{key[:2]}/{key[2:4]}/{key}"
 
 
 class EvidenceStore(Protocol):
@@ -40,9 +48,7 @@ class LocalStore:
         self.root = Path(root)
 
     def _path(self, key: str) -> Path:
-        if not _KEY.match(key):  # keys come from our own hashes; anything else is a bug or an attack
-            raise ValueError(f"not a storage key: {key!r}")
-        return self.root / key[:2] / key[2:4] / key
+        return self.root / _fanned_out(key)
 
     def put(self, source: Path, key: str) -> bool:
         """Copy `source` in unless the same content is already stored."""
@@ -75,9 +81,71 @@ class LocalStore:
         return self._path(key).exists()
 
 
+class S3Store:
+    """Objects in an S3-compatible bucket (AWS S3, MinIO, Ceph…) under an optional prefix.
+
+    Uploads go from the request's temporary file in parts (boto3's managed transfer); downloads stream the
+    object's body to the client in chunks: no node keeps a copy, so every node sees every file at once.
+    """
+
+    def __init__(self, url: str, *, endpoint_url: str | None = None, region: str | None = None, client=None):
+        bucket, _, prefix = url.removeprefix("s3://").partition("/")
+        self.bucket, self.prefix = bucket, prefix.strip("/")
+        self.client = client or _s3_client(endpoint_url, region)
+
+    def _name(self, key: str) -> str:
+        return f"{self.prefix}/{_fanned_out(key)}" if self.prefix else _fanned_out(key)
+
+    def put(self, source: Path, key: str) -> bool:
+        """Upload `source` unless the same content is already stored (the key is its hash)."""
+        if self.exists(key):
+            return False
+        self.client.upload_file(str(source), self.bucket, self._name(key))
+        return True
+
+    def open(self, key: str) -> BinaryIO:
+        """The object's body, read from the store as the response is sent."""
+        return self.client.get_object(Bucket=self.bucket, Key=self._name(key))["Body"]
+
+    def delete(self, key: str) -> None:
+        """Remove the object (absent objects are no error in S3)."""
+        self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
+
+    def exists(self, key: str) -> bool:
+        """Whether the object is stored: a HEAD request."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._name(key))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
+
+
+def _s3_client(endpoint_url: str | None, region: str | None):
+    """A boto3 S3 client; credentials come from boto3's usual chain (AWS_ACCESS_KEY_ID/…, a profile, a role)."""
+    import boto3  # imported when an S3 store is configured, not by every command
+    from botocore.config import Config
+
+    # path-style addressing works with every S3-compatible server, virtual hosts need DNS per bucket
+    config = Config(s3={"addressing_style": "path"}, retries={"max_attempts": 5, "mode": "standard"},
+                    connect_timeout=5, read_timeout=60)
+    return boto3.session.Session().client("s3", endpoint_url=endpoint_url, region_name=region, config=config)
+
+
+def store_from_config(config) -> EvidenceStore:
+    """The store the configuration names: TRACKER_EVIDENCE_STORE, else the evidence folder."""
+    url = config.get("EVIDENCE_STORE")
+    if url:
+        return S3Store(url, endpoint_url=config.get("S3_ENDPOINT_URL"), region=config.get("S3_REGION"))
+    return LocalStore(config["EVIDENCE_DIR"])
+
+
 def evidence_store() -> EvidenceStore:
-    """The app's store (tests and deployments may put their own in app.extensions["evidence_store"])."""
+    """The app's store, made on first use in each process (tests may put their own in app.extensions)."""
     store = current_app.extensions.get("evidence_store")
     if store is None:
-        store = current_app.extensions["evidence_store"] = LocalStore(current_app.config["EVIDENCE_DIR"])
+        store = current_app.extensions["evidence_store"] = store_from_config(current_app.config)
     return store
