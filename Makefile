@@ -33,7 +33,7 @@ test: setup
 security: setup
 	SCAN_MINUTES=$(or $(SCAN_MINUTES),10) security/run
 
-## bench: the benchmark (not in make test): small on SQLite and PostgreSQL, national on PostgreSQL; bench/RESULTS.md
+## bench: the benchmark (not in make test): pages at small (SQLite, PostgreSQL) and national scale (PostgreSQL), then the batch jobs (sync, clock, digests); bench/RESULTS.md
 BENCH_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432
 bench: setup
 	rm -rf bench/results/previous && mkdir -p bench/results/previous && cp bench/results/*.json bench/results/previous/ 2>/dev/null || true
@@ -42,6 +42,8 @@ bench: setup
 	$(BIN)/python bench/run.py --scale small --database-url $(BENCH_PG)/bench_small
 	psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS bench_national" -qc "CREATE DATABASE bench_national"
 	$(BIN)/python bench/run.py --scale national --requests 30 --database-url $(BENCH_PG)/bench_national
+	psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS bench_sync" -qc "CREATE DATABASE bench_sync"
+	$(BIN)/python bench/jobs.py --database-url $(BENCH_PG)/bench_national --sync-database-url $(BENCH_PG)/bench_sync
 	$(BIN)/python bench/report.py
 
 lint: setup

@@ -17,6 +17,8 @@ FLOOR = "floor: /login"
 def _load(folder: Path) -> dict[tuple[str, str], dict]:
     runs = {}
     for path in sorted(folder.glob("*.json")):
+        if path.name.startswith("jobs-"):
+            continue
         run = json.loads(path.read_text())
         runs[(run["database"], run["scale"])] = run
     return runs
@@ -36,6 +38,26 @@ def _table(run: dict, small: dict | None) -> list[str]:
         lines.append(f"| {page['page']} | {page['p50_ms']} | {page['p95_ms']} | {page['p99_ms']} | {page['rps']} | "
                      f"{page['bytes']:,} | {page['p95_ms'] / floor:.1f} | {ratio_small} |")
     return lines
+
+
+#: the batch jobs' targets (issue 14): seconds at most, or messages per second at least
+JOB_TARGETS = {"first sync": "≤ 60 s", "no-op re-sync": "≤ 10 s", "clock tick: reminders": "≤ 30 s, RSS ≤ 500 MB",
+               "digests": "≥ 100 messages/s"}
+
+
+def _jobs(run: dict) -> list[str]:
+    lines = [f"## batch jobs, {run['database']}", "",
+             f"{run['date']}, commit {run['commit']}, {run['machine']}; a generated set of {run['obligations']:,} "
+             "obligations for the sync; the national data for the clock and the digests; an SMTP server on "
+             "loopback.", "",
+             "| job | seconds | peak RSS MB | messages | messages/s | target | what it printed |",
+             "|---|---:|---:|---:|---:|---|---|"]
+    for name, job in run["jobs"].items():
+        said = " / ".join(job["output"][-2:]).replace("|", "\\|")
+        lines.append(f"| {name} (`mindet {job['command']}`) | {job['seconds']} | {job['peak_rss_mb']} | "
+                     f"{job.get('messages', '—')} | {job.get('messages_per_second', '—')} | "
+                     f"{JOB_TARGETS.get(name, '—')} | {said} |")
+    return lines + [""]
 
 
 def main() -> None:
@@ -62,6 +84,8 @@ def main() -> None:
                 if old.get(page):
                     print(f"{database}/{scale} {page:30} p95 {old[page]:9.1f} → {p95:9.1f} ms  "  # noqa: T201
                           f"×{p95 / old[page]:.2f}")
+    for path in sorted((HERE / "results").glob("jobs-*.json")):
+        lines += _jobs(json.loads(path.read_text()))
     (HERE / "RESULTS.md").write_text("\n".join(lines))
     print(f"written {HERE / 'RESULTS.md'}")  # noqa: T201
 

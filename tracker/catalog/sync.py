@@ -6,7 +6,9 @@ import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import NamedTuple
 
+from sqlalchemy import delete, insert, update
 from sqlmodel import Session, select
 
 from tracker import audit
@@ -66,9 +68,12 @@ def sync_catalog(*, session: Session, catalog: Catalog, now: datetime) -> SyncSu
         raise InvalidCatalog(f"{len(catalog.problems)} problem(s) in roadmaps; nothing was changed")
     summary = SyncSummary()
     orgs = _sync_organizations(session, catalog, now, summary)
+    members = defaultdict(list)  # group id → member ids in order, read once for every instrument
+    for m in session.exec(select(GroupMembership).order_by(GroupMembership.position)):
+        members[m.group_id].append(m.member_id)
     seen_keys = set()
     for plan in catalog.instruments:
-        _sync_instrument(session, plan, orgs, now, summary)
+        _sync_instrument(session, plan, orgs, members, now, summary)
         seen_keys.add(plan.spec.key)
     for instrument in session.exec(select(Instrument).where(is_live(Instrument))):
         if instrument.key not in seen_keys:
@@ -163,7 +168,7 @@ def _instrument_values(plan: InstrumentPlan) -> dict:
                 file_name=plan.file_name, retired_at=None)
 
 
-def _sync_instrument(session: Session, plan: InstrumentPlan, orgs: dict, now: datetime,
+def _sync_instrument(session: Session, plan: InstrumentPlan, orgs: dict, members: dict, now: datetime,
                      summary: SyncSummary) -> None:
     values = _instrument_values(plan)
     found = session.exec(select(Instrument).where(Instrument.key == plan.spec.key)).first()
@@ -201,7 +206,7 @@ def _sync_instrument(session: Session, plan: InstrumentPlan, orgs: dict, now: da
                          object_id=key, by=audit.Actor(label=ACTOR))
     session.flush()
     if live:
-        _sync_owners_checkpoints_reports(session, instrument, live, orgs, now, summary)
+        _sync_owners_checkpoints_reports(session, instrument, live, orgs, members, now, summary)
 
 
 def _sync_sections(session, instrument, plan, now, summary) -> dict[str, Section]:
@@ -254,64 +259,136 @@ def responsible_reports(owners: list[ObligationOwner], orgs_by_id: dict, members
     return result
 
 
-def _sync_owners_checkpoints_reports(session, instrument, live, orgs, now, summary) -> None:
-    """Bring each live obligation's owners, checkpoints and reports in line with its plan."""
+def _sync_owners_checkpoints_reports(session, instrument, live, orgs, members, now, summary) -> None:
+    """Bring each live obligation's owners, checkpoints and reports in line with its plan.
+
+    Checkpoints go through the ORM (few, audited one by one); owners and reports, the bulk of a national catalog
+    (a group owner fans out to 20 akimats on every checkpoint), are compared as plain rows and written in bulk."""
     state = _InstrumentState.load(session, instrument)
     orgs_by_id = {o.id: o for o in orgs.values()}
+    owners, reports = _Bulk(ObligationOwner), _Bulk(Report)
+    planned = []
     for obligation, plan in live:
-        owners = _sync_owners(session, obligation, plan, orgs, state.owners[obligation.id])
-        responsible = responsible_reports(sorted(owners.values(), key=lambda o: o.position), orgs_by_id,
-                                          state.members)
-        by_period = state.checkpoints[obligation.id]
-        _sync_checkpoints(session, instrument, obligation, plan, by_period, now, summary)
-        session.flush()
+        current = _sync_owners(obligation, plan, orgs, state.owners[obligation.id], owners)
+        responsible = responsible_reports(current, orgs_by_id, members)
+        _sync_checkpoints(session, instrument, obligation, plan, state.checkpoints[obligation.id], now, summary)
+        planned.append((state.checkpoints[obligation.id], responsible))
+    owners.write(session)
+    session.flush()  # new checkpoints get their ids
+    outcomes = Counter()
+    for by_period, responsible in planned:
         for cp in by_period.values():
             if cp.retired_at is None:
-                _sync_reports(session, cp, responsible, state.reports[cp.id], now, summary)
-    session.flush()
+                _sync_reports(cp.id, responsible, state.reports[cp.id], now, reports, outcomes)
+    reports.write(session)
+    for outcome in ("created", "updated", "retired", "unchanged"):
+        summary.add("reports", outcome, outcomes[outcome])
+
+
+class _Owner(NamedTuple):
+    """An obligation owner as the sync compares it (what `responsible_reports` reads of an owner)."""
+
+    id: int | None
+    organization_id: int
+    position: int
+    is_lead: bool
+    is_by_agreement: bool
+
+
+class _Kept(NamedTuple):
+    """A report's columns that the sync decides (the rest is the organization's reporting)."""
+
+    is_lead: bool
+    is_by_agreement: bool
+    via_group_id: int | None
+    retired_at: datetime | None
+
+
+@dataclass
+class _Bulk:
+    """Rows of one table to create, update (by id) and delete, written in one statement each."""
+
+    model: type
+    created: list[dict] = field(default_factory=list)
+    updated: list[dict] = field(default_factory=list)
+    deleted: list[int] = field(default_factory=list)
+
+    def write(self, session) -> None:
+        """Delete, update, then insert, in the sync's transaction."""
+        if self.deleted:
+            session.execute(delete(self.model).where(self.model.id.in_(self.deleted)))
+        if self.updated:  # ORM bulk UPDATE by primary key, grouped by the columns each row carries
+            session.execute(update(self.model), self.updated)
+        if self.created:  # a Core executemany: the ORM's bulk insert costs several times more per row
+            session.execute(insert(self.model.__table__), self.created)
 
 
 @dataclass
 class _InstrumentState:
-    """What the database holds for one instrument, read in four queries: owners, checkpoints, reports, groups."""
+    """What the database holds for one instrument, read in three queries: owners, checkpoints, reports."""
 
-    members: dict = field(default_factory=lambda: defaultdict(list))
+    #: obligation id → organization id → _Owner
     owners: dict = field(default_factory=lambda: defaultdict(dict))
+    #: obligation id → period → Checkpoint
     checkpoints: dict = field(default_factory=lambda: defaultdict(dict))
+    #: checkpoint id → organization id → (report id, _Kept)
     reports: dict = field(default_factory=lambda: defaultdict(dict))
 
     @classmethod
     def load(cls, session, instrument) -> _InstrumentState:
-        """Read the instrument's current owners, checkpoints and reports, and every group's members."""
+        """Read the instrument's current owners, checkpoints and reports."""
         state = cls()
-        for m in session.exec(select(GroupMembership).order_by(GroupMembership.position)):
-            state.members[m.group_id].append(m.member_id)
         of_instrument = Obligation.instrument_id == instrument.id
-        for owner in session.exec(select(ObligationOwner).join(Obligation).where(of_instrument)):
-            state.owners[owner.obligation_id][owner.organization_id] = owner
+        owners = select(ObligationOwner.obligation_id, *(getattr(ObligationOwner, name) for name in _Owner._fields))
+        for obligation_id, *owner in session.exec(owners.join(Obligation).where(of_instrument)):
+            state.owners[obligation_id][owner[1]] = _Owner(*owner)
         for cp in session.exec(select(Checkpoint).join(Obligation).where(of_instrument)):
             state.checkpoints[cp.obligation_id][cp.period] = cp
-        for report in session.exec(select(Report).join(Checkpoint).join(Obligation).where(of_instrument)):
-            state.reports[report.checkpoint_id][report.organization_id] = report
+        reports = select(Report.id, Report.checkpoint_id, Report.organization_id,
+                         *(getattr(Report, name) for name in _Kept._fields))
+        for report_id, checkpoint_id, organization_id, *kept in session.exec(
+                reports.join(Checkpoint).join(Obligation).where(of_instrument)):
+            state.reports[checkpoint_id][organization_id] = (report_id, _Kept(*kept))
         return state
 
 
-def _sync_owners(session, obligation, plan, orgs, current: dict) -> dict:
+def _sync_owners(obligation, plan, orgs, current: dict, bulk: _Bulk) -> list[_Owner]:
     """The obligation's owners as planned, in order; owners that left the plan are removed (reports keep history)."""
-    wanted_owner_ids = set()
+    wanted = []
     for position, owner_plan in enumerate(plan.owners):
         org_id = orgs[owner_plan.code].id
-        wanted_owner_ids.add(org_id)
+        old = current.get(org_id)
+        new = _Owner(old.id if old else None, org_id, position, owner_plan.is_lead, owner_plan.is_by_agreement)
         values = dict(position=position, is_lead=owner_plan.is_lead, is_by_agreement=owner_plan.is_by_agreement)
-        if org_id in current:
-            _set(current[org_id], values)
+        if old is None:
+            bulk.created.append(dict(values, obligation_id=obligation.id, organization_id=org_id))
+        elif old != new:
+            bulk.updated.append(dict(values, id=old.id))
+        wanted.append(new)
+    kept = {owner.organization_id for owner in wanted}
+    bulk.deleted += [owner.id for org_id, owner in current.items() if org_id not in kept]
+    return wanted
+
+
+def _sync_reports(checkpoint_id: int, responsible: dict, existing: dict, now, bulk: _Bulk, outcomes: Counter) -> None:
+    """One report per responsible organization on a live checkpoint; the others' reports retired."""
+    for org_id, attrs in responsible.items():
+        wanted = _Kept(attrs["is_lead"], attrs["is_by_agreement"], attrs["via_group_id"], None)
+        if org_id not in existing:
+            bulk.created.append(dict(wanted._asdict(), checkpoint_id=checkpoint_id, organization_id=org_id,
+                                     updated_at=now))
+            outcomes["created"] += 1
+            continue
+        report_id, current = existing[org_id]
+        if current == wanted:
+            outcomes["unchanged"] += 1
         else:
-            current[org_id] = ObligationOwner(obligation_id=obligation.id, organization_id=org_id, **values)
-            session.add(current[org_id])
-    for org_id in list(current):
-        if org_id not in wanted_owner_ids:
-            session.delete(current.pop(org_id))  # the owner list is configuration; reports keep history
-    return current
+            bulk.updated.append(dict(wanted._asdict(), id=report_id))
+            outcomes["updated"] += 1
+    for org_id, (report_id, current) in existing.items():
+        if org_id not in responsible and current.retired_at is None:
+            bulk.updated.append({"id": report_id, "retired_at": now})
+            outcomes["retired"] += 1
 
 
 def _sync_checkpoints(session, instrument, obligation, plan, by_period: dict, now, summary) -> None:
@@ -371,24 +448,6 @@ def _move_checkpoint(session, cp: Checkpoint, period, by_period: dict, now, summ
 def _audit_checkpoint(session, now, action: str, obligation, **change) -> None:
     audit.record(session=session, now=now, action=action, object_type="obligation", object_id=obligation.key,
                  by=audit.Actor(label=ACTOR), **change)
-
-
-def _sync_reports(session, cp, responsible: dict, existing: dict, now, summary) -> None:
-    """One report per responsible organization on a live checkpoint; the others' reports retired."""
-    for org_id, attrs in responsible.items():
-        report = existing.get(org_id)
-        if report is None:
-            existing[org_id] = Report(checkpoint_id=cp.id, organization_id=org_id, updated_at=now, **attrs)
-            session.add(existing[org_id])
-            summary.add("reports", "created")
-        elif _set(report, dict(attrs, retired_at=None)):
-            summary.add("reports", "updated")
-        else:
-            summary.add("reports", "unchanged")
-    for org_id, report in existing.items():
-        if org_id not in responsible and report.retired_at is None:
-            report.retired_at = now
-            summary.add("reports", "retired")
 
 
 def _retire_instrument(session, instrument, now, summary) -> None:

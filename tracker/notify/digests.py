@@ -143,25 +143,37 @@ def _previous_digest_at(session: Session, user: User, period: Period) -> datetim
         Notification.period != period.label)).one()
 
 
-def build_digest(session: Session, user: User, period: Period, today: date) -> dict | None:
-    """The digest's content for one person, or None when there is nothing to tell them."""
+def build_digest(session: Session, user: User, period: Period, today: date, parts: dict | None = None) -> dict | None:
+    """The digest's content for one person, or None when there is nothing to tell them.
+
+    `parts` keeps the parts already built in this run: people of the same organizations get the same focal part,
+    secretaries of an instrument the same part for it (read once, so every email of the run gives the same
+    figures)."""
+    parts = {} if parts is None else parts
     access = access_for(session, user)
-    focal = _focal_part(session, access.organization_ids, period)
+    own = ("focal", tuple(sorted(access.organization_ids)))
+    if own not in parts:
+        parts[own] = _focal_part(session, access.organization_ids, period)
+    focal = parts[own]
     secretary = []
     if access.secretary_of:
         since = _previous_digest_at(session, user, period)
         for instrument in session.exec(select(Instrument).where(Instrument.id.in_(access.secretary_of),
                                                                 is_live(Instrument))
                                        .order_by(Instrument.key)):
-            secretary.append(_secretary_part(session, instrument, period, since, today))
+            key = ("secretary", instrument.id, since)
+            if key not in parts:
+                parts[key] = _secretary_part(session, instrument, period, since, today)
+            secretary.append(parts[key])
     if not focal and not secretary:
         return None
     return dict(period=period, focal=focal, secretary=secretary)
 
 
-def render_digest(session: Session, user: User, period: Period, today: date) -> tuple[str, str, str] | None:
+def render_digest(session: Session, user: User, period: Period, today: date,
+                  parts: dict | None = None) -> tuple[str, str, str] | None:
     """(subject, text, HTML) of a person's digest, or None."""
-    content = build_digest(session, user, period, today)
+    content = build_digest(session, user, period, today, parts)
     if content is None:
         return None
     return outbox.render_email("digest", user, status_label=status_label, **content)
@@ -176,8 +188,9 @@ def send_digests(session: Session, period: Period, now: datetime, today: date, *
     # the clock asks every few minutes: people who already have this period's digest are not rendered again
     sent = set(session.exec(select(Notification.recipient_id).where(Notification.kind == "digest",
                                                                     Notification.period == period.label)))
+    parts = {}
     for done, user in enumerate(users, 1):
-        rendered = None if user.id in sent else render_digest(session, user, period, today)
+        rendered = None if user.id in sent else render_digest(session, user, period, today, parts)
         if user.id in sent:
             counts["already sent"] += 1
         elif rendered is None:  # never an empty email

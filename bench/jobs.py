@@ -1,0 +1,120 @@
+"""The benchmark's batch jobs, each a `mindet` process timed with its peak memory: `roadmaps sync` of a generated
+15,000-obligation YAML set (first load into an empty database, then a no-op re-sync), the clock's reminder pass on
+a quarter's last day, and the quarterly digest for every user into an SMTP server on loopback (messages/s).
+
+    python bench/jobs.py --database-url postgresql+psycopg://postgres@127.0.0.1/bench_national \\
+        --sync-database-url postgresql+psycopg://postgres@127.0.0.1/bench_sync
+
+The first URL holds data from `mindet bench seed` (bench/run.py leaves it there); the second must be empty.
+Writes bench/results/jobs-<database>.json, which bench/report.py adds to bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+from bench.run import _free_port  # noqa: E402 — the same helper as the page benchmark
+
+#: the reminder pass of a quarter's last day (every stage due at once), and the quarter its digest closes
+QUARTER_END = "2026-12-31T10:00+05:00"
+DIGEST_QUARTER = "2026-Q4"
+
+
+class Sink:
+    """An SMTP server that counts what it is given."""
+
+    def __init__(self):
+        self.messages = 0
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        self.messages += 1
+        return "250 OK"
+
+
+def _timed(environment: dict, *args: str) -> dict:
+    """Run `mindet ARGS`: wall seconds, peak RSS in MB (from the kernel's accounting of that process), and the
+    last lines it printed."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen([str(BIN / "mindet"), *args], env=environment, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if process.returncode:
+        raise SystemExit(f"mindet {' '.join(args)} failed:\n{stdout}\n{stderr}")
+    peak = usage.ru_maxrss / 1024  # Linux reports kB
+    summary = [line for line in stdout.splitlines() if line.strip()]
+    print(f"mindet {' '.join(args):45} {seconds:7.1f} s  {peak:6.0f} MB  {summary[-1] if summary else ''}",
+          flush=True)  # noqa: T201
+    return {"command": " ".join(args), "seconds": round(seconds, 2), "peak_rss_mb": round(peak, 1),
+            "output": summary[-3:]}
+
+
+def main() -> None:
+    """Run the jobs and write their results."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", required=True, help="a database filled by `mindet bench seed`")
+    parser.add_argument("--sync-database-url", required=True, help="an empty database for the sync timing")
+    parser.add_argument("--obligations", type=int, default=15_000)
+    options = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="mindet-jobs-"))
+    base = {**os.environ, "TRACKER_INSTANCE_PATH": str(scratch), "TRACKER_SECRET_KEY": "bench"}
+    results = {}
+
+    roadmaps = scratch / "roadmaps"
+    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from tracker import scale_roadmaps;"
+                    f"scale_roadmaps.write(Path(sys.argv[1]), obligations={options.obligations})", str(roadmaps)],
+                   check=True, cwd=ROOT)
+    sync = {**base, "TRACKER_DATABASE_URL": options.sync_database_url, "TRACKER_ROADMAPS_DIR": str(roadmaps)}
+    subprocess.run([str(BIN / "mindet"), "db", "upgrade"], env=sync, check=True, capture_output=True)
+    results["roadmaps check"] = _timed(sync, "roadmaps", "check")
+    results["first sync"] = _timed(sync, "roadmaps", "sync")
+    results["no-op re-sync"] = _timed(sync, "roadmaps", "sync")
+
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    mail = {**base, "TRACKER_DATABASE_URL": options.database_url, "TRACKER_MAIL_BACKEND": "smtp",
+            "TRACKER_MAIL_HOST": "127.0.0.1", "TRACKER_MAIL_PORT": str(controller.port)}
+    try:
+        before = sink.messages
+        results["clock tick: reminders"] = _timed(mail, "reminders", "run", "--now", QUARTER_END)
+        results["clock tick: reminders"]["messages"] = sink.messages - before
+        before = sink.messages
+        results["digests"] = _timed(mail, "digest", "send", "--quarter", DIGEST_QUARTER)
+        results["digests"]["messages"] = sink.messages - before
+    finally:
+        controller.stop()
+    for name in ("clock tick: reminders", "digests"):
+        job = results[name]
+        job["messages_per_second"] = round(job["messages"] / job["seconds"], 1)
+    database = "postgresql" if options.database_url.startswith("postgresql") else "sqlite"
+    output = ROOT / "bench" / "results" / f"jobs-{database}.json"
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=ROOT, check=False).stdout.strip()
+    output.write_text(json.dumps({
+        "database": database, "date": datetime.now(UTC).isoformat(timespec="seconds"), "commit": commit,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "obligations": options.obligations, "jobs": results}, indent=1, ensure_ascii=False))
+    print(f"written {output}", flush=True)  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()
