@@ -53,6 +53,18 @@ def test_overdue_export_matches_the_view_and_its_filters(app, people):
     assert len(list(csv.DictReader(io.StringIO(text)))) == total
 
 
+def test_a_streamed_csv_gives_its_database_connection_back(app, people):
+    """Each CSV download returns its connection to the pool when it ends (it kept one until garbage collection,
+    so that a busy worker's pool ran dry: found by the benchmark)."""
+    client = signed_in(app, people["secretary"])
+    pool = app.extensions["engine"].pool
+    for _ in range(3):
+        response = client.get("/overdue.csv")
+        assert response.status_code == 200 and response.get_data()
+        response.close()
+    assert pool.checkedout() == 0
+
+
 def test_execution_report_docx_and_page(app, db, people):
     """The quarterly report: per section, status, what was done, evidence, overdue with the return's reason,
     deadline changes — in DOCX and on the printable page."""

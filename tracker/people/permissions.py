@@ -72,6 +72,13 @@ def require(allowed: bool) -> None:
         abort(404)
 
 
+def overdue_scope(access: Access) -> list[int] | None:
+    """The instruments whose overdue reports this person may list: None for all (administrators), their own
+    instruments for secretaries; 404 for anyone else."""
+    require(access.is_admin or access.is_secretary)
+    return None if access.is_admin else sorted(access.secretary_of)
+
+
 def require_admin() -> None:
     """Only administrators pass."""
     require(current_access().is_admin)
