@@ -16,6 +16,9 @@ from .reporting_helpers import PDF, post, report_of
 ROLES = ["anonymous", "observer", "focal_point", "other_focal_point", "secretary", "admin"]
 SIGNED_IN = set(ROLES) - {"anonymous"}
 EVERYONE = set(ROLES)
+#: the JSON API: a sign-in cookie never authenticates it (401 for every role here); who may use it with a token
+#: is tests/test_api.py's matrix
+TOKEN = frozenset({"token"})
 
 #: endpoint → (method, URL, roles allowed). URLs use real objects: МТСЗН is the focal point's organization.
 RULES = {
@@ -69,6 +72,24 @@ RULES = {
     "review.queue": ("GET", "/review", {"secretary"}),
     "review.accept": ("POST", "/review/accept", {"secretary"}),
     "catalog.search": ("GET", "/search?q=2.1", SIGNED_IN),
+    "account.create_token": ("POST", "/account/tokens", SIGNED_IN),
+    "account.revoke_token": ("POST", "/account/tokens/999999/revoke", set()),  # not one's own token: 404
+    "openapi.openapi": ("GET", "/api/v1/", EVERYONE),
+    "openapi.doc_url": ("GET", "/api/v1/openapi.json", EVERYONE),
+    "openapi.static": ("GET", "/api/v1/static/none.css", set()),
+    "swagger.swagger": ("GET", "/api/v1/swagger", EVERYONE),
+    "swagger.static": ("GET", "/api/v1/swagger/css/swagger-ui.css", EVERYONE),
+    "swagger.oauth2-redirect": ("GET", "/api/v1/oauth2-redirect.html", EVERYONE),
+    "api.instruments": ("GET", "/api/v1/instruments", TOKEN),
+    "api.instrument": ("GET", "/api/v1/instruments/conflict-prevention-2025-2026", TOKEN),
+    "api.obligations": ("GET", "/api/v1/instruments/conflict-prevention-2025-2026/obligations", TOKEN),
+    "api.obligation": ("GET", "/api/v1/obligations/conflict-prevention-2025-2026/1", TOKEN),
+    "api.checkpoint": ("GET", "/api/v1/checkpoints/{checkpoint_id}", TOKEN),
+    "api.report": ("GET", "/api/v1/reports/{report_id}", TOKEN),
+    "api.evidence_file": ("GET", "/api/v1/evidence/{evidence_id}", TOKEN),
+    "api.overdue": ("GET", "/api/v1/overdue", TOKEN),
+    "api.post_status_update": ("POST", "/api/v1/reports/{report_id}/updates", TOKEN),
+    "api.post_verdict": ("POST", "/api/v1/reports/{report_id}/verdict", TOKEN),
 }
 #: where each role lands after signing in (and when it opens /login signed in)
 START_PAGES = {"observer": {"/"}, "admin": {"/"}, "focal_point": {"/reports"}, "other_focal_point": {"/reports"},
@@ -141,7 +162,11 @@ def test_each_role_reaches_exactly_its_routes(app, people, ids, role):
             continue  # signs out; checked separately
         url = url.format(**ids)
         response = _request(client, method, url, role)
-        if endpoint == "auth.login" and role != "anonymous":
+        if allowed is TOKEN:
+            assert response.status_code == 401, (endpoint, role, response.status_code)
+        elif url.startswith("/api/"):  # its document and reference page: no sign-in, no redirect
+            assert response.status_code == (200 if allowed else 404), (endpoint, role, response.status_code)
+        elif endpoint == "auth.login" and role != "anonymous":
             assert response.status_code == 302 and response.location in START_PAGES[role]
         elif role in allowed and method == "GET":
             assert response.status_code == 200, (endpoint, role, response.status_code)

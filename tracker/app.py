@@ -7,23 +7,37 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from flask_openapi3 import Info
 
 from tracker import config as config_module
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+API_DESCRIPTION = ("Obligations of Kazakhstan's tripartite roadmaps and agreements: catalog, reports, evidence, "
+                   "overdue list. Authenticate with a personal access token (Authorization: Bearer mdt_…); errors "
+                   "are RFC 9457 problem details.")
 
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app: configuration → database → security → auth → i18n → blueprints → CLI. Nothing runs at import."""
     # TRACKER_INSTANCE_PATH moves the instance folder (SQLite database, secret key, evidence, clock log)
     instance = os.environ.get("TRACKER_INSTANCE_PATH")
-    app = Flask("tracker", instance_relative_config=True, template_folder=str(TEMPLATES),
-                instance_path=str(Path(instance).resolve()) if instance else None)
+    from tracker.api import SECURITY_SCHEMES, DocumentedOpenAPI
+    from tracker.api.problems import validation_problem
+    from tracker.api.schemas import ProblemDetails
+
+    # flask-openapi3's Flask: the JSON API's routes are declared with pydantic models, from which it builds the
+    # OpenAPI 3.1 document (/api/v1/openapi.json) and validates requests; every other blueprint is plain Flask
+    app = DocumentedOpenAPI("tracker", instance_relative_config=True, template_folder=str(TEMPLATES),
+                            instance_path=str(Path(instance).resolve()) if instance else None,
+                            info=Info(title="Mindet API", version="1", description=API_DESCRIPTION),
+                            security_schemes=SECURITY_SCHEMES, doc_prefix="/api/v1", doc_url="/openapi.json",
+                            validation_error_status=422, validation_error_model=ProblemDetails,
+                            validation_error_callback=validation_problem)
     app.config.update(config_module.load_config(Path(app.instance_path), overrides))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from tracker import db, text
+    from tracker import api, db, text
     from tracker.cli import register_commands
     from tracker.people import permissions
     from tracker.web import audit_words, auth, i18n, inputs, security
@@ -53,6 +67,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     for blueprint in (catalog.bp, people.bp, audit.bp, account.bp, admin.bp, reports.bp, review.bp, dashboards.bp,
                       meeting.bp, calendar.bp, public.bp):
         app.register_blueprint(blueprint)
+    api.init_app(app)
     errors.init_app(app)
     register_commands(app)
     return app

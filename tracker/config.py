@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     #: memory:// counts per process; redis://host:port/db shares the counts between every web node
     ratelimit_storage: str = Field("memory://", pattern=r"^(memory://|rediss?://\S+)$")
     login_rate_limit: str = "20 per minute"
+    #: requests per token (or per address without one) to /api/v1
+    api_rate_limit: str = "600 per minute"
     mail_backend: Literal["smtp", "console", "memory"] = "console"
     mail_host: str = "127.0.0.1"
     mail_port: int = Field(25, gt=0, lt=65536)

@@ -22,6 +22,8 @@ from tracker.models.history import (
 )
 from tracker.models.people import (
     ORGANIZATION_ROLES,
+    TOKEN_SCOPES,
+    ApiToken,
     CalendarFeed,
     LoginSession,
     Membership,
@@ -31,6 +33,7 @@ from tracker.models.people import (
 )
 
 __all__ = [
+    "ApiToken", "TOKEN_SCOPES",
     "AuditEvent", "CalendarFeed", "ClockBeat", "Checkpoint", "DeadlineChange", "Evidence", "GroupMembership",
     "Instrument",
     "Notification",

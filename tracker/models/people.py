@@ -1,4 +1,4 @@
-"""People: accounts, their roles, login sessions and one-time tokens."""
+"""People: accounts, their roles, login sessions, one-time tokens and personal access tokens for the API."""
 
 from __future__ import annotations
 
@@ -119,5 +119,26 @@ class CalendarFeed(SQLModel, table=True):
     scope_key: str | None = Field(default=None, max_length=160)
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = timestamp()
+    revoked_at: datetime | None = optional_timestamp()
+    last_used_at: datetime | None = optional_timestamp()
+
+
+#: what a personal access token may do: read only, or read and write (status updates, verification)
+TOKEN_SCOPES = ("read", "write")
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal access token for the JSON API: stored as its SHA-256 only, shown once when created."""
+
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    name: str = Field(max_length=80)
+    #: the token's first characters, to tell tokens apart in lists (not enough to use it)
+    prefix: str = Field(max_length=16)
+    token_hash: str = Field(max_length=64, unique=True)
+    scope: str = Field(max_length=8)
+    created_at: datetime = timestamp()
+    expires_at: datetime = timestamp()
     revoked_at: datetime | None = optional_timestamp()
     last_used_at: datetime | None = optional_timestamp()

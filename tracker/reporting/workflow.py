@@ -131,11 +131,12 @@ class Submission:
 
 def post_update(*, session: Session, store: EvidenceStore, ctx: ReportRow, actor: User, access: Access,
                 submission: Submission, now: datetime, ip: str | None = None,
-                stored: list[str] | None = None) -> StatusUpdate:
+                stored: list[str] | None = None, via: str | None = None) -> StatusUpdate:
     """Append a status update to a report, with its evidence; refuse stale, forbidden or incomplete ones.
 
     Files are put in `store` before the caller commits; their keys are appended to `stored` so that the caller
-    can remove them if the transaction fails (see `forget_unreferenced`).
+    can remove them if the transaction fails (see `forget_unreferenced`). `via` names the channel in the audit
+    row when it is not the web form (an API token).
     """
     report, target, expected_version = ctx.report, submission.target, submission.expected_version
     if report.version != expected_version:
@@ -183,7 +184,7 @@ def post_update(*, session: Session, store: EvidenceStore, ctx: ReportRow, actor
                  before=before, after={"status": target, "version": report.version, "note": note, "reason": reason,
                                        "reason_source": reason_source, "no_evidence_reason": no_evidence_reason,
                                        "evidence": [e.file_name or e.url for e in evidence]},
-                 organization_id=report.organization_id, by=audit.Actor(user_id=actor.id, ip=ip))
+                 organization_id=report.organization_id, by=audit.Actor(user_id=actor.id, label=via, ip=ip))
     return entry
 
 

@@ -49,6 +49,8 @@ def load_user(user_id: str):
 
 
 def _require_login():
+    if request.path.startswith("/api/"):
+        return None  # the API authenticates its own requests, by token (tracker/api), never by cookie
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None or current_user.is_authenticated:
         return None
     return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))

@@ -92,6 +92,15 @@ class ConfirmForm(FlaskForm):
     """A button that only needs the CSRF token."""
 
 
+class TokenForm(FlaskForm):
+    """A new personal access token for the API."""
+
+    token_name = StringField(_l("Для чего токен"), validators=[DataRequired(), Length(max=80)])
+    scope = SelectField(_l("Права"), choices=options([("read", _l("только чтение")),
+                                                     ("write", _l("чтение и запись"))]))
+    days = IntegerField(_l("Срок действия, дней"), default=90, validators=[InputRequired()])
+
+
 class ReportUpdateForm(FlaskForm):
     """A status update on a report: the new status, a note, evidence, and what the status needs."""
 

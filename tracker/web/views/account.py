@@ -1,4 +1,4 @@
-"""A person's own account: name, language, digest by email."""
+"""A person's own account: name, language, digest by email, personal access tokens for the API."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from flask_login import current_user
 
 from tracker import audit
 from tracker.db import get_session
-from tracker.people import accounts
+from tracker.people import accounts, tokens
+from tracker.people.tokens import TokenError
 from tracker.timeutil import now_utc
-from tracker.web.forms import AccountForm
+from tracker.web.forms import AccountForm, ConfirmForm, TokenForm
 
 bp = Blueprint("account", __name__)
 
@@ -30,4 +31,48 @@ def settings():
         cookie["lang"] = user.language
         flash(_("Сохранено."), "info")
         return redirect(url_for("account.settings"))
-    return render_template("account/settings.html", form=form)
+    return _page(form=form)
+
+
+def _page(status: int = 200, **context):
+    user = current_user._get_current_object()
+    context.setdefault("form", AccountForm(obj=user, formdata=None))
+    context.setdefault("token_form", TokenForm(formdata=None))
+    return render_template("account/settings.html", tokens=tokens.tokens_of(get_session(), user), now=now_utc(),
+                           revoke_form=ConfirmForm(), **context), status
+
+
+@bp.post("/account/tokens")
+def create_token():
+    """Create a personal access token; its secret is shown on this page once, never again."""
+    session = get_session()
+    user = current_user._get_current_object()
+    form = TokenForm()
+    if not form.validate():
+        return _page(400, token_form=form)
+    try:
+        issued = tokens.create_token(session=session, user=user, name=form.token_name.data, scope=form.scope.data,
+                                     days=form.days.data, now=now_utc(),
+                                     by=audit.Actor(user_id=user.id, ip=request.remote_addr))
+    except TokenError as exc:
+        form.token_name.errors = [str(exc)]
+        return _page(400, token_form=form)
+    session.commit()
+    return _page(201, issued=issued)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int):
+    """Revoke one of your tokens at once."""
+    session = get_session()
+    user = current_user._get_current_object()
+    if not ConfirmForm().validate():
+        return _page(400)
+    try:
+        tokens.revoke_token(session=session, token_id=token_id, owner=user, now=now_utc(),
+                            by=audit.Actor(user_id=user.id, ip=request.remote_addr))
+    except TokenError:
+        return _page(404)
+    session.commit()
+    flash(_("Токен отозван: запросы с ним больше не принимаются."), "info")
+    return redirect(url_for("account.settings") + "#tokens")

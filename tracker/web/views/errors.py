@@ -7,7 +7,10 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sql_errors
 from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
 
+from tracker.api import is_api_request
+from tracker.api.problems import from_http_exception, problem_response
 from tracker.db import get_session
 from tracker.notify.scheduler import clock_health
 from tracker.timeutil import now_utc
@@ -15,15 +18,27 @@ from tracker.timeutil import now_utc
 
 def _rolled_back(handler):
     """An error page starts from a clean session: the failed request's transaction is rolled back first, so
-    that rendering the page (which reads the signed-in person) cannot fail in turn."""
+    that rendering the page (which reads the signed-in person) cannot fail in turn. The API answers its errors
+    as problem details instead of pages."""
     def handle(error):
         try:
             get_session().rollback()
         except sql_errors.DBAPIError:  # the connection is gone: nothing to roll back on it
             get_session().invalidate()
+        if is_api_request():
+            return _api_problem(error)
         return handler(error)
     handle.__name__ = handler.__name__
     return handle
+
+
+def _api_problem(error):
+    if isinstance(error, sql_errors.OperationalError | sql_errors.InterfaceError):
+        return problem_response(503, "The database is unavailable; try again in a minute.",
+                                headers={"Retry-After": "60"})
+    if isinstance(error, HTTPException) and error.code != 500:
+        return from_http_exception(error)
+    return problem_response(500, "Something failed on our side; it is logged. Try again, or tell the operator.")
 
 
 def init_app(app: Flask) -> None:
@@ -40,16 +55,24 @@ def init_app(app: Flask) -> None:
         return render_template("errors/404.html"), 404
 
     @app.errorhandler(CSRFError)
+    @_rolled_back
     def csrf_failed(error):
         return render_template("errors/400.html", reason=error.description), 400
 
     @app.errorhandler(413)
+    @_rolled_back
     def too_large(_error):
         limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
         reason = _("Загрузка больше %(mb)d МБ. Отправьте файлы по одному или уменьшите их.", mb=limit)
         return render_template("errors/400.html", reason=reason), 413
 
+    @app.errorhandler(405)
+    @_rolled_back
+    def not_allowed(error):
+        return render_template("errors/400.html", reason=error.description), 405
+
     @app.errorhandler(429)
+    @_rolled_back
     def too_many(_error):
         return render_template("errors/429.html"), 429
 

@@ -1,0 +1,252 @@
+"""The JSON API's endpoints under /api/v1: reads of the catalog, reports, evidence and the overdue list, and the
+two writes of the report form (a status update with files, a secretary's verdict) with the web form's rules."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import current_app, g, request, send_file, url_for
+from flask_openapi3 import APIBlueprint, Tag
+
+from tracker.api import problems
+from tracker.api import schemas as s
+from tracker.api.problems import Problem
+from tracker.catalog.lookups import checkpoint_with_context, live_instrument, live_sections
+from tracker.catalog.obligations import checkpoint_reports, obligation_views
+from tracker.db import get_session
+from tracker.insight import public
+from tracker.insight.figures import instrument_overview
+from tracker.insight.overdue import Filters, overdue_page
+from tracker.models import Evidence
+from tracker.pagination import Page
+from tracker.people.permissions import current_access, overdue_scope
+from tracker.reporting import evidence as uploads
+from tracker.reporting.checkpoints import timeline
+from tracker.reporting.storage import evidence_store
+from tracker.reporting.workflow import (
+    ReportingError,
+    StaleReport,
+    Submission,
+    can_read,
+    forget_unreferenced,
+    load_report,
+    post_update,
+)
+from tracker.timeutil import now_utc, today_almaty
+from tracker.web.i18n import localized
+
+PROBLEM = s.ProblemDetails
+api = APIBlueprint("api", __name__, url_prefix="/api/v1", abp_security=[{"token": []}],
+                   abp_responses={401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 429: PROBLEM})
+CATALOG, REPORTS, FIGURES = Tag(name="catalog"), Tag(name="reports"), Tag(name="figures")
+WRITE_RESPONSES = {201: s.Written, 400: PROBLEM, 409: PROBLEM, 507: PROBLEM}
+
+
+def _page_of(items: list, paging: s.Paging) -> tuple[list, dict]:
+    """One page of an in-memory list and its page members."""
+    start = (paging.page - 1) * paging.per_page
+    page = Page(rows=items[start:start + paging.per_page], number=paging.page, size=paging.per_page,
+                total=len(items))
+    return page.rows, {"page": page.number, "per_page": page.size, "total": page.total, "pages": page.pages}
+
+
+def _instrument(row: dict) -> dict:
+    inst = row["instrument"]
+    return s.Instrument(key=inst.key, kind=inst.kind, title=localized(inst, "title"), valid_from=inst.valid_from,
+                        valid_to=inst.valid_to, public=inst.is_public, obligations=row.get("obligations"),
+                        checkpoints=row.get("checkpoints"), overdue=row.get("overdue")).model_dump(mode="json")
+
+
+def _organization(org) -> dict:
+    return {"code": org.code, "name": localized(org, "name")}
+
+
+def _obligation(view) -> dict:
+    ob = view.obligation
+    return s.Obligation(
+        key=ob.key, instrument=view.instrument.key, section=view.section.number, number=ob.number, text=ob.text,
+        result=ob.result, deadline_text=ob.deadline_text, status=view.status,
+        owners=[s.Owner(**_organization(org), lead=owner.is_lead, by_agreement=owner.is_by_agreement)
+                for org, owner in view.owners],
+        checkpoints=[s.CheckpointBrief(id=cp.id, period=cp.period, due_on=cp.due_on, status=status)
+                     for cp, status in view.checkpoints]).model_dump(mode="json")
+
+
+@api.get("/instruments", tags=[CATALOG], responses={200: s.InstrumentList})
+def instruments(query: s.Paging):
+    """Every live instrument with its counts of obligations, checkpoints and overdue checkpoints today."""
+    rows, page = _page_of(instrument_overview(session=get_session(), today=today_almaty()), query)
+    return {**page, "items": [_instrument(row) for row in rows]}
+
+
+@api.get("/instruments/<key>", tags=[CATALOG], responses={200: s.InstrumentDetail})
+def instrument(path: s.KeyPath):
+    """An instrument and its sections."""
+    session = get_session()
+    inst = live_instrument(session, path.key)
+    if inst is None:
+        raise Problem(404, f"No instrument {path.key!r}.")
+    return {**_instrument({"instrument": inst}),
+            "sections": [{"number": sec.number, "title": localized(sec, "title")}
+                         for sec in live_sections(session, inst)]}
+
+
+@api.get("/instruments/<key>/obligations", tags=[CATALOG], responses={200: s.ObligationList})
+def obligations(path: s.KeyPath, query: s.Paging):
+    """An instrument's obligations in order, with owners and checkpoints (status as of today)."""
+    session = get_session()
+    inst = live_instrument(session, path.key)
+    if inst is None:
+        raise Problem(404, f"No instrument {path.key!r}.")
+    views, page = _page_of(obligation_views(session=session, today=today_almaty(), instrument=inst), query)
+    return {**page, "items": [_obligation(view) for view in views]}
+
+
+@api.get("/obligations/<path:key>", tags=[CATALOG], responses={200: s.Obligation})
+def obligation(path: s.ObligationPath):
+    """One obligation: verbatim text, owners, checkpoints."""
+    views = obligation_views(session=get_session(), today=today_almaty(), keys=[path.key])
+    if not views:
+        raise Problem(404, f"No obligation {path.key!r}.")
+    return _obligation(views[0])
+
+
+@api.get("/checkpoints/<int:id>", tags=[CATALOG], responses={200: s.Checkpoint})
+def checkpoint(path: s.IdPath):
+    """A checkpoint with every responsible organization's report (status and version; the content of a report is
+    read at /reports/{id} by those who may)."""
+    session = get_session()
+    found = checkpoint_with_context(session, path.id)
+    if found is None:
+        raise Problem(404, f"No checkpoint {path.id}.")
+    cp, ob, _inst, _section = found
+    views = obligation_views(session=session, today=today_almaty(), keys=[ob.key], include_retired=True)
+    status = next((st for c, st in views[0].checkpoints if c.id == cp.id), "retired") if views else "retired"
+    reports = [s.ReportBrief(id=r.id, organization=_organization(org), lead=r.is_lead, status=r.status,
+                             version=r.version) for r, org in checkpoint_reports(session, cp.id)]
+    return s.Checkpoint(id=cp.id, period=cp.period, due_on=cp.due_on, status=status, obligation=ob.key,
+                        original_due_on=cp.original_due_on, reports=reports).model_dump(mode="json")
+
+
+def _readable_report(report_id: int):
+    ctx = load_report(get_session(), report_id)
+    if ctx is None or not can_read(current_access(), ctx):
+        raise Problem(404, f"No report {report_id} that you may read.")
+    return ctx
+
+
+def _evidence(item: Evidence) -> s.EvidenceItem:
+    url = item.url if item.kind == "link" else url_for("api.evidence_file", id=item.id, _external=True)
+    return s.EvidenceItem(id=item.id, kind=item.kind, file_name=item.file_name, size=item.size,
+                          content_type=item.content_type, sha256=item.sha256, url=url, covers_period=item.covers_period)
+
+
+@api.get("/reports/<int:id>", tags=[REPORTS], responses={200: s.Report})
+def report(path: s.IdPath):
+    """A report with its status updates (newest first) and their evidence: the reporting organization's people,
+    the instrument's secretaries and administrators."""
+    ctx = _readable_report(path.id)
+    entries = [e for e in timeline(get_session(), ctx.checkpoint, [ctx.report]) if e.update is not None]
+    updates = [s.StatusUpdate(id=e.update.id, status=e.update.status, previous_status=e.update.previous_status,
+                              version=e.update.report_version, note=e.update.note, reason=e.update.reason,
+                              reason_source=e.update.reason_source, author=e.author.name if e.author else None,
+                              created_at=e.update.created_at, evidence=[_evidence(x) for x in e.evidence])
+               for e in entries]
+    return s.Report(id=ctx.report.id, organization=_organization(ctx.organization), lead=ctx.report.is_lead,
+                    status=ctx.report.status, version=ctx.report.version, checkpoint_id=ctx.checkpoint.id,
+                    obligation=ctx.obligation.key, period=ctx.checkpoint.period, due_on=ctx.checkpoint.due_on,
+                    updates=updates).model_dump(mode="json")
+
+
+@api.get("/evidence/<int:id>", tags=[REPORTS], responses={200: None})
+def evidence_file(path: s.IdPath):
+    """Download an evidence file (the original bytes and name), for those who may read its report."""
+    session = get_session()
+    item = session.get(Evidence, path.id)
+    if item is None or item.kind != "file":
+        raise Problem(404, f"No evidence file {path.id}.")
+    ctx = load_report(session, item.report_id)
+    access = current_access()
+    published = access.is_observer and public.published_file(session, item.id) is not None
+    if ctx is None or not (can_read(access, ctx) or published) or not evidence_store().exists(item.storage_key):
+        raise Problem(404, f"No evidence file {path.id} that you may read.")
+    return send_file(evidence_store().open(item.storage_key), mimetype=item.content_type, as_attachment=True,
+                     download_name=item.file_name, max_age=0)
+
+
+@api.get("/overdue", tags=[FIGURES], responses={200: s.OverdueList})
+def overdue(query: s.OverdueQuery):
+    """The overdue view with its filters, most overdue first: administrators (everything) and secretaries (their
+    instruments)."""
+    session = get_session()
+    scope = overdue_scope(current_access())
+    filters = Filters(instrument=query.instrument, organization=query.organization, status=query.status,
+                      period=query.period).understood(session).filters
+    found, totals = overdue_page(session, filters, today_almaty(), instrument_ids=scope, page=query.page,
+                                 page_size=query.per_page)
+    items = [s.OverdueItem(report_id=row.report.id, obligation=row.obligation.key, instrument=row.instrument.key,
+                           period=row.checkpoint.period, due_on=row.due_on, days_overdue=row.days,
+                           organization=_organization(row.organization), status=row.status).model_dump(mode="json")
+             for row in found.rows]
+    return {"page": found.number, "per_page": found.size, "total": found.total, "pages": found.pages,
+            "items": items, "totals": dict(totals)}
+
+
+def _write(ctx, submission: Submission, files=()) -> dict:
+    """Post one update in one transaction, as the web form does; files stored are removed if it fails."""
+    session, store, stored, received = get_session(), evidence_store(), [], []
+    try:
+        limits = uploads.Limits.from_config(current_app.config)
+        received = [uploads.receive(file.stream, file.filename or "file", limits) for file in files if file]
+        entry = post_update(session=session, store=store, ctx=ctx, actor=g._login_user, access=current_access(),
+                            now=now_utc(), ip=request.remote_addr, stored=stored, via=f"api token {g.api_token.id}",
+                            submission=replace(submission, uploads=received))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        forget_unreferenced(session, store, stored)
+        raise
+    finally:
+        uploads.discard(received)
+    return s.Written(report_id=ctx.report.id, status=ctx.report.status, version=ctx.report.version,
+                     update_id=entry.id).model_dump()
+
+
+def _refused(exc: Exception):
+    if isinstance(exc, StaleReport):
+        return Problem(409, f"The report changed since the version you sent: it is at version {exc.report.version} "
+                            "now. Read it again, then send your update with that version.",
+                       version=exc.report.version, status_now=exc.report.status)
+    return Problem(400 if not isinstance(exc, uploads.StorageFull) else 507, str(exc))
+
+
+@api.post("/reports/<int:id>/updates", tags=[REPORTS], responses=WRITE_RESPONSES)
+def post_status_update(path: s.IdPath, form: s.UpdateForm):
+    """Post a status update with evidence (multipart/form-data: files repeat `files`, links repeat `links`): the
+    web form's transitions, version check (409 with the current version when the report changed) and audit."""
+    ctx = _readable_report(path.id)
+    try:
+        written = _write(ctx, Submission(target=form.status, expected_version=form.version, note=form.note,
+                                         reason=form.reason, reason_source=form.reason_source,
+                                         no_evidence_reason=form.no_evidence_reason, links=form.links),
+                         files=form.files)
+    except (ReportingError, uploads.EvidenceRejected) as exc:
+        raise _refused(exc) from exc
+    return written, 201
+
+
+@api.post("/reports/<int:id>/verdict", tags=[REPORTS], responses=WRITE_RESPONSES)
+def post_verdict(path: s.IdPath, body: s.Verdict):
+    """A secretary accepts a submitted report or returns it with a reason (JSON body)."""
+    ctx = _readable_report(path.id)
+    target = "accepted" if body.decision == "accept" else "returned"
+    try:
+        written = _write(ctx, Submission(target=target, expected_version=body.version, reason=body.reason))
+    except ReportingError as exc:
+        raise _refused(exc) from exc
+    return written, 201
+
+
+def problem_for(error: Problem):
+    """The response of a raised Problem."""
+    return problems.problem_response(error.status, error.detail, **error.extra)

@@ -1,0 +1,216 @@
+"""The JSON API's shapes: pydantic models for queries, paths, forms and responses (the OpenAPI document's
+components come from here)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from flask_openapi3 import FileStorage
+from pydantic import BaseModel, ConfigDict, Field
+
+PER_PAGE = 50
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457: every error of the API has this shape (422 adds `errors`, 409 the report's `version`)."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str
+
+
+class Paging(BaseModel):
+    """?page=N&per_page=M (1-based; at most 200 rows a page)."""
+
+    page: int = Field(1, ge=1, le=100_000)
+    per_page: int = Field(PER_PAGE, ge=1, le=200)
+
+
+class KeyPath(BaseModel):
+    """An instrument's key."""
+
+    key: str = Field(max_length=120, pattern=r"^[a-z0-9-]+$")
+
+
+class ObligationPath(BaseModel):
+    """An obligation's key: <instrument key>/<number>."""
+
+    key: str = Field(max_length=160)
+
+
+class IdPath(BaseModel):
+    """A numeric id."""
+
+    id: int = Field(ge=1, le=2**31 - 1)
+
+
+class OverdueQuery(Paging):
+    """The overdue view's filters: instrument key, organization (code, alias or name; a group stands for its
+    members), status, period as written (2026-Q1)."""
+
+    instrument: str | None = Field(None, max_length=120)
+    organization: str | None = Field(None, max_length=200)
+    status: str | None = Field(None, max_length=16)
+    period: str | None = Field(None, max_length=32)
+
+
+class Organization(BaseModel):
+    code: str
+    name: str
+
+
+class Owner(Organization):
+    lead: bool
+    by_agreement: bool
+
+
+class Instrument(BaseModel):
+    key: str
+    kind: str
+    title: str
+    valid_from: date
+    valid_to: date
+    public: bool
+    obligations: int | None = None
+    checkpoints: int | None = None
+    overdue: int | None = None
+
+
+class Section(BaseModel):
+    number: str
+    title: str
+
+
+class InstrumentDetail(Instrument):
+    sections: list[Section]
+
+
+class CheckpointBrief(BaseModel):
+    id: int
+    period: str
+    due_on: date
+    status: str
+
+
+class Obligation(BaseModel):
+    key: str
+    instrument: str
+    section: str
+    number: str
+    text: str = Field(description="verbatim, in Russian")
+    result: str | None
+    deadline_text: str | None
+    status: str
+    owners: list[Owner]
+    checkpoints: list[CheckpointBrief]
+
+
+class ReportBrief(BaseModel):
+    id: int
+    organization: Organization
+    lead: bool
+    status: str
+    version: int
+
+
+class Checkpoint(CheckpointBrief):
+    obligation: str
+    original_due_on: date
+    reports: list[ReportBrief]
+
+
+class EvidenceItem(BaseModel):
+    id: int
+    kind: Literal["file", "link"]
+    file_name: str | None
+    size: int | None
+    content_type: str | None
+    sha256: str | None
+    url: str | None = Field(description="the link itself, or the download address of a file")
+    covers_period: str | None
+
+
+class StatusUpdate(BaseModel):
+    id: int
+    status: str
+    previous_status: str | None
+    version: int
+    note: str | None
+    reason: str | None
+    reason_source: str | None
+    author: str | None
+    created_at: datetime
+    evidence: list[EvidenceItem]
+
+
+class Report(ReportBrief):
+    checkpoint_id: int
+    obligation: str
+    period: str
+    due_on: date
+    updates: list[StatusUpdate]
+
+
+class OverdueItem(BaseModel):
+    report_id: int
+    obligation: str
+    instrument: str
+    period: str
+    due_on: date
+    days_overdue: int
+    organization: Organization
+    status: str
+
+
+class Page(BaseModel):
+    page: int
+    per_page: int
+    total: int
+    pages: int
+
+
+class InstrumentList(Page):
+    items: list[Instrument]
+
+
+class ObligationList(Page):
+    items: list[Obligation]
+
+
+class OverdueList(Page):
+    items: list[OverdueItem]
+    totals: dict[str, int] = Field(description="overdue reports per organization code")
+
+
+class UpdateForm(BaseModel):
+    """A status update, as multipart/form-data (files repeat the `files` field)."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: str = Field(max_length=16, description="the status to move to, e.g. in_progress, submitted")
+    version: int = Field(ge=0, description="the report's version you read; a changed report answers 409")
+    note: str | None = Field(None, max_length=20_000)
+    reason: str | None = Field(None, max_length=2_000)
+    reason_source: str | None = Field(None, max_length=2_000)
+    no_evidence_reason: str | None = Field(None, max_length=2_000)
+    links: list[str] = Field(default_factory=list, max_length=20)
+    files: list[FileStorage] = Field(default_factory=list, max_length=10)
+
+
+class Verdict(BaseModel):
+    """A secretary's decision on a submitted report."""
+
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["accept", "return"]
+    version: int = Field(ge=0)
+    reason: str | None = Field(None, max_length=2_000, description="required to return a report")
+
+
+class Written(BaseModel):
+    report_id: int
+    status: str
+    version: int
+    update_id: int
