@@ -73,6 +73,8 @@ RULES = {
     "review.accept": ("POST", "/review/accept", {"secretary"}),
     "catalog.search": ("GET", "/search?q=2.1", SIGNED_IN),
     "account.create_token": ("POST", "/account/tokens", SIGNED_IN),
+    "imports.docx": ("GET", "/roadmaps/import", {"secretary", "admin"}),
+    "imports.download": ("POST", "/roadmaps/import/draft.yaml", {"secretary", "admin"}),
     "account.revoke_token": ("POST", "/account/tokens/999999/revoke", set()),  # not one's own token: 404
     "openapi.openapi": ("GET", "/api/v1/", EVERYONE),
     "openapi.doc_url": ("GET", "/api/v1/openapi.json", EVERYONE),

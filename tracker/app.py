@@ -49,6 +49,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         catalog,
         dashboards,
         errors,
+        imports,
         meeting,
         people,
         public,
@@ -65,7 +66,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     text.init_app(app)
     audit_words.init_app(app)
     for blueprint in (catalog.bp, people.bp, audit.bp, account.bp, admin.bp, reports.bp, review.bp, dashboards.bp,
-                      meeting.bp, calendar.bp, public.bp):
+                      meeting.bp, calendar.bp, public.bp, imports.bp):
         app.register_blueprint(blueprint)
     api.init_app(app)
     errors.init_app(app)

@@ -274,6 +274,16 @@ def _check_organizations(doc: _Document, spec: OrganizationsFile) -> None:
             doc.problems.append(doc.problem("a member is listed twice", ("groups", index, "members")))
 
 
+def owner_directory(directory: Path) -> OwnerDirectory | None:
+    """The codes and aliases of `directory`/organizations.yaml, or None when that file is missing or invalid."""
+    path = Path(directory) / ORGANIZATIONS_FILE
+    if not path.is_file():
+        return None
+    doc = _read(path)
+    organizations = doc.validate(OrganizationsFile)
+    return OwnerDirectory(organizations) if organizations and not doc.problems else None
+
+
 def load_catalog(directory: Path) -> Catalog:
     """Read and validate organizations.yaml and every instrument file; never raises on bad input."""
     catalog = Catalog()

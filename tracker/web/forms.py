@@ -6,6 +6,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -20,7 +21,16 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import HiddenInput
 
 from tracker.languages import language_choices
@@ -90,6 +100,26 @@ class HandoverForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that only needs the CSRF token."""
+
+
+#: an instrument's key, as the YAML format has it
+INSTRUMENT_KEY = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+class DocxImportForm(FlaskForm):
+    """A roadmap's Word file and the key of the instrument it will become."""
+
+    document = FileField(_l("Файл Word (.docx) с таблицей мер"), validators=[FileRequired()])
+    key = StringField(_l("Ключ инструмента (латиница, цифры, дефисы)"), validators=[
+        DataRequired(), Length(max=80),
+        Regexp(INSTRUMENT_KEY, message=_l("Например: conflict-prevention-2027-2028"))])
+
+
+class DraftForm(FlaskForm):
+    """The draft YAML carried back to be downloaded as a file."""
+
+    key = HiddenField(validators=[DataRequired(), Length(max=80), Regexp(INSTRUMENT_KEY)])
+    draft = TextAreaField(validators=[DataRequired(), Length(max=2_000_000)])
 
 
 class TokenForm(FlaskForm):
