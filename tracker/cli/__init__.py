@@ -10,7 +10,7 @@ def register_commands(app: Flask) -> None:
     from tracker.cli.backup import backup_command, restore_command
     from tracker.cli.bench import bench_group
     from tracker.cli.catalog import db_group, obligations_group, roadmaps_group
-    from tracker.cli.imports import import_docx
+    from tracker.cli.imports import import_docx, import_xlsx
     from tracker.cli.mail import digest_group, mail_group, reminders_group, scheduler_group
     from tracker.cli.serve import serve_command
     from tracker.cli.tokens import token_group
@@ -18,6 +18,7 @@ def register_commands(app: Flask) -> None:
 
     users_group.add_command(token_group)
     roadmaps_group.add_command(import_docx)
+    roadmaps_group.add_command(import_xlsx)
 
     for group in (db_group, roadmaps_group, obligations_group, users_group, demo_group, reminders_group,
                   digest_group, mail_group, scheduler_group, backup_command, restore_command,

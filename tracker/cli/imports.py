@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from tracker.catalog import xlsx_import
 from tracker.catalog.docx_import import ImportError_, draft_from_docx
 from tracker.cli.common import fail
 
@@ -41,3 +42,37 @@ def import_docx(file: Path, key: str, out: Path | None):
     if draft.problems:
         fail(f"{len(draft.problems)} thing(s) to decide: fix them in the draft, then run `mindet roadmaps check`.")
     click.echo("No problems: `mindet roadmaps check`, then `mindet roadmaps sync`.", err=True)
+
+
+@click.command("import-xlsx")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+              help="Roadmaps folder to change (default: TRACKER_ROADMAPS_DIR, else roadmaps/).")
+@click.option("--apply", "apply_changes", is_flag=True, help="Write the changed YAML files (default: a dry run).")
+@with_appcontext
+def import_xlsx(file: Path, directory: Path | None, apply_changes: bool):
+    """Bring back an edited obligations workbook (an instrument's XLSX export): list every change (texts, results,
+    deadlines, owners) and every row error; with --apply, write the YAML files. Nothing is written if any row is
+    wrong; then `mindet roadmaps sync` loads the change.
+    """
+    directory = directory or Path(current_app.config["ROADMAPS_DIR"])
+    try:
+        outcome = xlsx_import.import_workbook(file, directory)
+    except xlsx_import.WorkbookError as exc:
+        fail(f"Nothing changed: {exc}")
+    for change in outcome.changes:
+        click.echo(str(change))
+    for error in outcome.errors:
+        click.secho(error, fg="red", err=True)
+    if outcome.errors:
+        fail(f"{len(outcome.errors)} row error(s) in {outcome.rows} rows: nothing written. Fix the workbook and run "
+             "again.")
+    if not outcome.changes:
+        click.echo(f"No changes in {outcome.rows} rows: the workbook matches {directory}.")
+        return
+    files = ", ".join(path.name for path in outcome.files)
+    if not apply_changes:
+        click.echo(f"Dry run: {len(outcome.changes)} change(s) in {files}. Run again with --apply to write them.")
+        return
+    xlsx_import.write(outcome)
+    click.echo(f"Written: {len(outcome.changes)} change(s) in {files}. Review the diff, then `mindet roadmaps sync`.")
