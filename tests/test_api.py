@@ -64,6 +64,7 @@ READ_ENDPOINTS = {
     "other report": "/api/v1/reports/{other}",
     "evidence": "/api/v1/evidence/{evidence}",
     "overdue": "/api/v1/overdue?organization=МТСЗН",
+    "dashboard": "/api/v1/dashboard?instrument=conflict-prevention-2025-2026&quarter=2025-Q4",
 }
 #: who gets 200 (everyone else: 404, as on the pages)
 ALLOWED = {
@@ -76,6 +77,7 @@ ALLOWED = {
     "other report": {"secretary", "admin"},
     "evidence": {"fp", "secretary", "admin"},
     "overdue": {"secretary", "admin"},
+    "dashboard": {"fp", "other", "secretary", "admin", "observer"},
 }
 
 
@@ -106,6 +108,31 @@ def test_read_shapes(client, db, people, objects):
     assert download.data == PDF and "attachment" in download.headers["Content-Disposition"]
     overdue = client.get(READ_ENDPOINTS["overdue"], headers=_auth(people["secretary"][1])).json
     assert overdue["total"] == sum(overdue["totals"].values()) and overdue["items"][0]["days_overdue"] > 0
+
+
+def test_the_dashboard_figures_are_the_pages_figures(app, client, people):
+    """The API's dashboard counts what the dashboard page counts (one set of functions): overdue per
+    organization equals the overdue list's totals."""
+    secret = people["secretary"][1]
+    figures = client.get("/api/v1/dashboard?instrument=conflict-prevention-2025-2026", headers=_auth(secret)).json
+    overdue = client.get("/api/v1/overdue?instrument=conflict-prevention-2025-2026&per_page=1",
+                         headers=_auth(secret)).json
+    assert figures["overdue"] == overdue["totals"] and sum(figures["checkpoints"].values()) > 0
+    assert figures["quarter"] == "2026-Q3"
+
+
+@pytest.mark.parametrize("role,expected", [("fp", 201), ("other", 404), ("observer", 404), ("secretary", 400),
+                                           ("admin", 400)])
+def test_writes_by_role(client, people, objects, role, expected):
+    """A status update on МТСЗН's report: its focal point writes; another organization's focal point and an
+    observer do not see it (404); the secretary and an administrator may read it but not make that move (400)."""
+    secret = people[role][1]
+    url = f"/api/v1/reports/{objects['own']}"
+    version = client.get(url, headers=_auth(people["fp"][1])).json["version"]
+    response = client.post(f"{url}/updates", headers=_auth(secret),
+                           data={"status": "submitted", "version": str(version), "note": "Готово"})
+    assert response.status_code == expected, response.get_data(as_text=True)
+    assert response.mimetype == ("application/json" if expected == 201 else "application/problem+json")
 
 
 def test_without_a_valid_token_nothing_answers(app, client, db, people):

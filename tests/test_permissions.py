@@ -90,6 +90,7 @@ RULES = {
     "api.report": ("GET", "/api/v1/reports/{report_id}", TOKEN),
     "api.evidence_file": ("GET", "/api/v1/evidence/{evidence_id}", TOKEN),
     "api.overdue": ("GET", "/api/v1/overdue", TOKEN),
+    "api.dashboard": ("GET", "/api/v1/dashboard", TOKEN),
     "api.post_status_update": ("POST", "/api/v1/reports/{report_id}/updates", TOKEN),
     "api.post_verdict": ("POST", "/api/v1/reports/{report_id}/verdict", TOKEN),
 }

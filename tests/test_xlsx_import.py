@@ -57,7 +57,8 @@ def test_a_changed_deadline_and_owner_come_back_as_exactly_those_changes(app, wo
     dry = runner.invoke(args=["roadmaps", "import-xlsx", str(path), "--dir", str(folder)])
     assert dry.exit_code == 0, dry.output
     assert "row 3: conflict-prevention-2025-2026/2: deadline: «1 раз в полугодие» → «Ежеквартально»" in dry.output
-    assert "/4: owners: «МТСЗН» → «МТСЗН; МНЭ; РОР (по согласованию)»" in dry.output and "Dry run: 2 change" in dry.output
+    assert "/4: owners: «МТСЗН» → «МТСЗН; МНЭ; РОР (по согласованию)»" in dry.output
+    assert "Dry run: 2 change" in dry.output
     assert (folder / f"{KEY}.yaml").read_text(encoding="utf-8").splitlines() == before
     applied = runner.invoke(args=["roadmaps", "import-xlsx", str(path), "--dir", str(folder), "--apply"])
     assert applied.exit_code == 0, applied.output

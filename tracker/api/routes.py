@@ -15,11 +15,12 @@ from tracker.catalog.lookups import checkpoint_with_context, live_instrument, li
 from tracker.catalog.obligations import checkpoint_reports, obligation_views
 from tracker.db import get_session
 from tracker.insight import public
-from tracker.insight.figures import instrument_overview
-from tracker.insight.overdue import Filters, overdue_page
+from tracker.insight.figures import instrument_overview, on_time_rates, progress
+from tracker.insight.overdue import Filters, overdue_page, overdue_totals
 from tracker.models import Evidence
 from tracker.pagination import Page
 from tracker.people.permissions import current_access, overdue_scope
+from tracker.periods import Period
 from tracker.reporting import evidence as uploads
 from tracker.reporting.checkpoints import timeline
 from tracker.reporting.storage import evidence_store
@@ -190,6 +191,28 @@ def overdue(query: s.OverdueQuery):
              for row in found.rows]
     return {"page": found.number, "per_page": found.size, "total": found.total, "pages": found.pages,
             "items": items, "totals": dict(totals)}
+
+
+@api.get("/dashboard", tags=[FIGURES], responses={200: s.Dashboard})
+def dashboard(query: s.DashboardQuery):
+    """The dashboard's figures for every instrument or one (?instrument=key), timeliness for ?quarter=2026-Q3."""
+    session, today = get_session(), today_almaty()
+    inst = None
+    if query.instrument:
+        inst = live_instrument(session, query.instrument)
+        if inst is None:
+            raise Problem(404, f"No instrument {query.instrument!r}.")
+    quarter = Period.parse(query.quarter) if query.quarter else Period.containing(today, "quarterly").previous()
+    counts, sections = progress(session, today, inst.id if inst else None)
+    rates = on_time_rates(session, instrument_ids=[inst.id] if inst else None, start=quarter.starts_on,
+                          end=quarter.ends_on)
+    overdue = overdue_totals(session, Filters(instrument=inst.key if inst else None), today)
+    return s.Dashboard(
+        instrument=inst.key if inst else None, today=today, quarter=quarter.label, checkpoints=counts,
+        sections=[s.SectionFigures(instrument=p.instrument.key, section=p.section.number, done=p.done,
+                                   total=p.total) for p in sections],
+        on_time=[s.Timeliness(code=r.code, on_time=r.on_time, total=r.total, percent=r.percent) for r in rates],
+        overdue=dict(overdue)).model_dump(mode="json")
 
 
 def _write(ctx, submission: Submission, files=()) -> dict:

@@ -186,6 +186,40 @@ class OverdueList(Page):
     totals: dict[str, int] = Field(description="overdue reports per organization code")
 
 
+class DashboardQuery(BaseModel):
+    """One instrument (or all) and the quarter whose timeliness is asked (default: the previous quarter)."""
+
+    instrument: str | None = Field(None, max_length=120)
+    quarter: str | None = Field(None, max_length=16, pattern=r"^\d{4}-Q[1-4]$")
+
+
+class Timeliness(BaseModel):
+    code: str
+    on_time: int
+    total: int
+    percent: float
+
+
+class SectionFigures(BaseModel):
+    instrument: str
+    section: str
+    done: int
+    total: int
+
+
+class Dashboard(BaseModel):
+    """The dashboard's figures, the same functions as the page: checkpoints per state today, progress per
+    section, each organization's on-time rate for the quarter, overdue reports per organization."""
+
+    instrument: str | None
+    today: date
+    quarter: str
+    checkpoints: dict[str, int]
+    sections: list[SectionFigures]
+    on_time: list[Timeliness]
+    overdue: dict[str, int]
+
+
 class UpdateForm(BaseModel):
     """A status update, as multipart/form-data (files repeat the `files` field)."""
 
