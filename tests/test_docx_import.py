@@ -27,8 +27,8 @@ LAYOUTS = {
 #: the conflict roadmap's header as the Kazakh version of such a table has it
 KAZAKH_HEADER = ["Р/с №", "Іс-шаралар атауы", "Аяқтау нысаны", "Орындау мерзімі", "Жауапты орындаушылар"]
 COLUMN = {"Р/с №": "number", "Іс-шаралар атауы": "text", "Аяқтау нысаны": "result", "Орындау мерзімі": "deadline",
-          "Жауапты орындаушылар": "owners", "№": "number", "№ п/п": "number", "Мера": "text", "Наименование": "text", "Сроки": "deadline",
-          "Срок исполнения": "deadline", "Результат": "result", "Форма завершения": "result",
+          "Жауапты орындаушылар": "owners", "№": "number", "№ п/п": "number", "Мера": "text", "Наименование": "text",
+          "Сроки": "deadline", "Срок исполнения": "deadline", "Результат": "result", "Форма завершения": "result",
           "Ответственные и заинтересованные стороны": "owners", "Ответственные исполнители": "owners"}
 
 
