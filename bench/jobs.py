@@ -67,6 +67,12 @@ def _timed(environment: dict, *args: str) -> dict:
             "output": summary[-3:]}
 
 
+def _queued(output: list[str]) -> int:
+    """How many emails a reminders or digest run says it queued."""
+    found = re.search(r"queued (\d+)", " ".join(output))
+    return int(found.group(1)) if found else 0
+
+
 def main() -> None:
     """Run the jobs and write their results."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
