@@ -17,7 +17,7 @@ FLOOR = "floor: /login"
 def _load(folder: Path) -> dict[tuple[str, str], dict]:
     runs = {}
     for path in sorted(folder.glob("*.json")):
-        if path.name.startswith("jobs-"):
+        if path.name.startswith(("jobs-", "explain")):
             continue
         run = json.loads(path.read_text())
         runs[(run["database"], run["scale"])] = run
@@ -62,6 +62,16 @@ def _jobs(run: dict) -> list[str]:
     return lines + [""]
 
 
+def _explain(results: list[dict]) -> list[str]:
+    lines = ["## EXPLAIN ANALYZE, PostgreSQL national", "",
+             "The slow queries as they run now and with what changed undone (bench/explain.py; each variant in a "
+             "rolled-back transaction). The plan's first lines:", ""]
+    for item in results:
+        lines += [f"### {item['query']} — {item['variant']}: {item['execution_ms']} ms", "", "```"]
+        lines += [line[:160] for line in item["plan"][:12]] + ["```", ""]
+    return lines
+
+
 def main() -> None:
     """Write RESULTS.md (the tables; the hand-written analysis lives in bench/ANALYSIS.md) and print changes."""
     runs = _load(HERE / "results")
@@ -88,6 +98,8 @@ def main() -> None:
                           f"×{p95 / old[page]:.2f}")
     for path in sorted((HERE / "results").glob("jobs-*.json")):
         lines += _jobs(json.loads(path.read_text()))
+    if (HERE / "results" / "explain.json").exists():
+        lines += _explain(json.loads((HERE / "results" / "explain.json").read_text()))
     (HERE / "RESULTS.md").write_text("\n".join(lines))
     print(f"written {HERE / 'RESULTS.md'}")  # noqa: T201
 

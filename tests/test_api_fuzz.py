@@ -28,7 +28,9 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(app, db, syn
                "--header", f"Authorization: Bearer {secret}", "--checks",
                "not_a_server_error,response_schema_conformance,content_type_conformance",
                "--max-examples", os.environ.get("SCHEMATHESIS_EXAMPLES", "20"), "--max-time", "60",
-               "--generation-deterministic", "--workers", "1", "--request-timeout", "20"]
+               "--generation-deterministic", "--workers", "1", "--request-timeout", "60",
+               # a loaded CI machine may be slow: speed is the benchmark's business, not this test's
+               "--suppress-health-check", "too_slow"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path,
                           env={**os.environ, "NO_COLOR": "1"})
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]

@@ -3,20 +3,12 @@ sign-in cookie, the pages' permission helper, problem-details errors, ETags on r
 
 from __future__ import annotations
 
-import hashlib
-
-from flask import current_app, g, request
+from flask import request
 from flask_openapi3 import OpenAPI
-
-from tracker.api.problems import Problem
-from tracker.db import get_session
-from tracker.people import tokens
-from tracker.timeutil import now_utc
 
 #: how the document describes the authentication
 SECURITY_SCHEMES = {"token": {"type": "http", "scheme": "bearer", "description": (
     "A personal access token (mdt_…), created on the account page or with `mindet users token create`.")}}
-READS = ("GET", "HEAD", "OPTIONS")
 #: the reference page (/api/v1/swagger): Swagger UI's files from its package, started by our own script
 REFERENCE_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Mindet API</title>
@@ -47,48 +39,11 @@ def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
 
-def _token_key() -> str:
-    """The rate limit's key: the token (hashed), whatever address it comes from; the address without one."""
-    header = request.headers.get("Authorization", "")
-    return "api:" + (hashlib.sha256(header.encode()).hexdigest()[:24] if header else request.remote_addr or "-")
-
-
-def _authenticate():
-    """Every API request carries a token; a session cookie never authenticates it (so CSRF cannot apply)."""
-    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        raise Problem(401, "Send a personal access token: Authorization: Bearer mdt_… (account page → tokens).")
-    session = get_session()
-    found = tokens.authenticate(session, secret.strip(), now_utc())
-    if found is None:
-        session.rollback()
-        raise Problem(401, "This token is unknown, revoked or expired: create a new one on the account page.")
-    g._login_user, g.api_token = found  # the token's owner is this request's user, for every permission check
-    g.pop("access", None)
-    if session.dirty:
-        session.commit()  # last_used_at
-    if request.method not in READS and g.api_token.scope != "write":
-        raise Problem(403, "This token may only read: create a read-write token to post updates.")
-
-
-def _conditional(response):
-    """Reads carry an ETag of their body; a client sending it back in If-None-Match gets 304."""
-    if request.method == "GET" and response.status_code == 200 and response.mimetype == "application/json":
-        response.add_etag()
-        response.make_conditional(request)
-    response.headers.setdefault("Cache-Control", "private, no-cache")
-    return response
-
-
 def init_app(app: OpenAPI) -> None:
-    """Register the API blueprint, its hooks and its error shape."""
+    """Register the API blueprint (its hooks are set once, where it is defined) and its error shape."""
+    from tracker.api.problems import Problem
     from tracker.api.routes import api, problem_for
-    from tracker.web.security import csrf, limiter
 
-    api.before_request(_authenticate)
-    api.after_request(_conditional)
-    limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_token_key)(api)
-    csrf.exempt(api)
     app.config.setdefault("SWAGGER_HTML_STRING", REFERENCE_PAGE)
     app.register_api(api)
     app.register_error_handler(Problem, problem_for)

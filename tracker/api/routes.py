@@ -10,6 +10,7 @@ from flask_openapi3 import APIBlueprint, Tag
 
 from tracker.api import problems
 from tracker.api import schemas as s
+from tracker.api.access import authenticate, conditional, rate_limit, token_key
 from tracker.api.problems import Problem
 from tracker.catalog.lookups import checkpoint_with_context, live_instrument, live_sections
 from tracker.catalog.obligations import checkpoint_reports, obligation_views
@@ -35,10 +36,16 @@ from tracker.reporting.workflow import (
 )
 from tracker.timeutil import now_utc, today_almaty
 from tracker.web.i18n import localized
+from tracker.web.security import csrf, limiter
 
 PROBLEM = s.ProblemDetails
 api = APIBlueprint("api", __name__, url_prefix="/api/v1", abp_security=[{"token": []}],
                    abp_responses={401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 429: PROBLEM})
+# set once here, not per app: a blueprint takes no new hooks after its first registration (the tests build many apps)
+api.before_request(authenticate)
+api.after_request(conditional)
+limiter.limit(rate_limit, key_func=token_key)(api)
+csrf.exempt(api)
 CATALOG, REPORTS, FIGURES = Tag(name="catalog"), Tag(name="reports"), Tag(name="figures")
 WRITE_RESPONSES = {201: s.Written, 400: PROBLEM, 409: PROBLEM, 507: PROBLEM}
 
