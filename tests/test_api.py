@@ -224,6 +224,23 @@ def test_a_request_off_the_schema_is_a_422_problem(client, people, objects):
     assert {e["field"] for e in response.json["errors"]} >= {"decision", "version"}
 
 
+def test_what_the_database_cannot_hold_is_a_422_not_a_500(client, people, objects):
+    """Found by schemathesis on PostgreSQL: a version past the integer range, a quarter of year 0, a NUL byte or a
+    lone surrogate in JSON text. Each is refused by the schema before it reaches the database."""
+    secret = people["secretary"][1]
+    url = f"/api/v1/reports/{objects['own']}"
+    for body in ({"decision": "accept", "version": 17592186044417}, {"decision": "return", "version": 1,
+                                                                     "reason": "нет\x00"}):
+        assert client.post(f"{url}/verdict", headers=_auth(secret), json=body).status_code == 422
+    lone = client.post(f"{url}/verdict", headers={**_auth(secret), "Content-Type": "application/json"},
+                       data='{"decision": "return", "version": 1, "reason": "\\udbe6"}')
+    assert lone.status_code == 422
+    overflow = client.post(f"{url}/updates", headers=_auth(people["fp"][1]),
+                           data={"status": "in_progress", "version": "6701496539"})
+    assert overflow.status_code == 422
+    assert client.get("/api/v1/dashboard?quarter=0000-Q1", headers=_auth(secret)).status_code == 422
+
+
 def test_an_unchanged_read_answers_304(client, people):
     """A read carries an ETag; sent back in If-None-Match, it answers 304 with no body."""
     secret = people["fp"][1]

@@ -4,12 +4,29 @@ components come from here)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from flask_openapi3 import FileStorage
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 PER_PAGE = 50
+#: the largest integer a column holds (PostgreSQL's integer): a larger version or id cannot name anything
+MAX_INT = 2**31 - 1
+
+
+def _storable(value: str) -> str:
+    """Text the database can keep: no NUL byte, no lone surrogate (neither is text in PostgreSQL)."""
+    if "\x00" in value:
+        raise ValueError("text must not contain NUL bytes")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (a lone surrogate is not)") from None
+    return value
+
+
+#: free text in a request body
+Text = Annotated[str, AfterValidator(_storable)]
 
 
 class ProblemDetails(BaseModel):
@@ -45,7 +62,7 @@ class ObligationPath(BaseModel):
 class IdPath(BaseModel):
     """A numeric id."""
 
-    id: int = Field(ge=1, le=2**31 - 1)
+    id: int = Field(ge=1, le=MAX_INT)
 
 
 class OverdueQuery(Paging):
@@ -190,7 +207,7 @@ class DashboardQuery(BaseModel):
     """One instrument (or all) and the quarter whose timeliness is asked (default: the previous quarter)."""
 
     instrument: str | None = Field(None, max_length=120)
-    quarter: str | None = Field(None, max_length=16, pattern=r"^\d{4}-Q[1-4]$")
+    quarter: str | None = Field(None, max_length=16, pattern=r"^20\d\d-Q[1-4]$")
 
 
 class Timeliness(BaseModel):
@@ -224,13 +241,13 @@ class UpdateForm(BaseModel):
     """A status update, as multipart/form-data (files repeat the `files` field)."""
 
     model_config = ConfigDict(extra="forbid")
-    status: str = Field(max_length=16, description="the status to move to, e.g. in_progress, submitted")
-    version: int = Field(ge=0, description="the report's version you read; a changed report answers 409")
-    note: str | None = Field(None, max_length=20_000)
-    reason: str | None = Field(None, max_length=2_000)
-    reason_source: str | None = Field(None, max_length=2_000)
-    no_evidence_reason: str | None = Field(None, max_length=2_000)
-    links: list[str] = Field(default_factory=list, max_length=20)
+    status: Text = Field(max_length=16, description="the status to move to, e.g. in_progress, submitted")
+    version: int = Field(ge=0, le=MAX_INT, description="the report's version you read; a changed report answers 409")
+    note: Text | None = Field(None, max_length=20_000)
+    reason: Text | None = Field(None, max_length=2_000)
+    reason_source: Text | None = Field(None, max_length=2_000)
+    no_evidence_reason: Text | None = Field(None, max_length=2_000)
+    links: list[Text] = Field(default_factory=list, max_length=20)
     files: list[FileStorage] = Field(default_factory=list, max_length=10)
 
 
@@ -239,8 +256,8 @@ class Verdict(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     decision: Literal["accept", "return"]
-    version: int = Field(ge=0)
-    reason: str | None = Field(None, max_length=2_000, description="required to return a report")
+    version: int = Field(ge=0, le=MAX_INT)
+    reason: Text | None = Field(None, max_length=2_000, description="required to return a report")
 
 
 class Written(BaseModel):
