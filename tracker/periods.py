@@ -10,7 +10,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 import holidays
 
@@ -64,6 +64,7 @@ class Period:
         raise ValueError(f"{label!r} is not a period: write 2026-Q1 or 2026-01")
 
     @classmethod
+    @lru_cache(maxsize=8192)  # figures ask it for every report they count; a period is immutable
     def containing(cls, day: date, kind: str) -> Period:
         """The month ("monthly"), quarter ("quarterly"), half ("half") or year ("yearly") that contains `day`."""
         if kind == "monthly":

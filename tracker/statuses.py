@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 
@@ -102,6 +103,7 @@ def checkpoint_status(lead_statuses: list[str], due_on: date, today: date) -> st
     return shown_status(lead_statuses, past_due=due_on < today)
 
 
+@lru_cache(maxsize=8192)  # asked for every report a figure counts, for a few hundred distinct due dates
 def end_of_day(day: date) -> datetime:
     """The first moment after `day` in Almaty: a report is on time if first submitted before it."""
     return datetime.combine(day + timedelta(days=1), time(), ALMATY)
