@@ -97,7 +97,9 @@ def test_read_shapes(client, db, people, objects):
     """An obligation keeps its verbatim Russian text and owners; a report lists its updates with evidence links
     that download the same bytes; the overdue list has totals per organization."""
     secret = people["fp"][1]
-    ob = client.get(READ_ENDPOINTS["obligation"], headers=_auth(secret)).json
+    response = client.get(READ_ENDPOINTS["obligation"], headers=_auth(secret))
+    assert "МТСЗН".encode() in response.data  # UTF-8 as is, not \u escapes
+    ob = response.json
     assert ob["key"] == "conflict-prevention-2025-2026/3" and ob["owners"][0]["code"] == "МТСЗН"
     assert ob["text"] == db.exec(select(Obligation.text).where(Obligation.key == ob["key"])).one()
     report = client.get(f"/api/v1/reports/{objects['own']}", headers=_auth(secret)).json

@@ -45,5 +45,6 @@ def init_app(app: OpenAPI) -> None:
     from tracker.api.routes import api, problem_for
 
     app.config.setdefault("SWAGGER_HTML_STRING", REFERENCE_PAGE)
+    app.json.ensure_ascii = False  # Russian and Kazakh stay readable in every JSON answer (UTF-8, as declared)
     app.register_api(api)
     app.register_error_handler(Problem, problem_for)
