@@ -102,6 +102,9 @@ def test_read_shapes(client, db, people, objects):
     ob = response.json
     assert ob["key"] == "conflict-prevention-2025-2026/3" and ob["owners"][0]["code"] == "МТСЗН"
     assert ob["text"] == db.exec(select(Obligation.text).where(Obligation.key == ob["key"])).one()
+    checkpoint = client.get(f"/api/v1/checkpoints/{objects['checkpoint']}", headers=_auth(secret)).json
+    own_obligation = client.get(f"/api/v1/obligations/{OWN[0]}", headers=_auth(secret)).json
+    assert checkpoint["status"] == {c["id"]: c["status"] for c in own_obligation["checkpoints"]}[checkpoint["id"]]
     report = client.get(f"/api/v1/reports/{objects['own']}", headers=_auth(secret)).json
     assert report["status"] == "in_progress" and report["updates"][0]["note"] == "Начато"
     link = report["updates"][0]["evidence"][0]

@@ -15,7 +15,6 @@ from tracker.api.problems import Problem
 from tracker.catalog.lookups import checkpoint_with_context, live_instrument, live_sections
 from tracker.catalog.obligations import checkpoint_reports, obligation_views
 from tracker.db import get_session
-from tracker.insight import public
 from tracker.insight.figures import instrument_overview, on_time_rates, progress
 from tracker.insight.overdue import Filters, overdue_page, overdue_totals
 from tracker.models import Evidence
@@ -25,15 +24,17 @@ from tracker.periods import Period
 from tracker.reporting import evidence as uploads
 from tracker.reporting.checkpoints import timeline
 from tracker.reporting.storage import evidence_store
+from tracker.reporting.submissions import write_with_files
 from tracker.reporting.workflow import (
     ReportingError,
     StaleReport,
     Submission,
     can_read,
-    forget_unreferenced,
     load_report,
     post_update,
+    readable_file,
 )
+from tracker.statuses import checkpoint_status
 from tracker.timeutil import now_utc, today_almaty
 from tracker.web.i18n import localized
 from tracker.web.security import csrf, limiter
@@ -128,10 +129,12 @@ def checkpoint(path: s.IdPath):
     if found is None:
         raise Problem(404, f"No checkpoint {path.id}.")
     cp, ob, _inst, _section = found
-    views = obligation_views(session=session, today=today_almaty(), keys=[ob.key], include_retired=True)
-    status = next((st for c, st in views[0].checkpoints if c.id == cp.id), "retired") if views else "retired"
+    rows = checkpoint_reports(session, cp.id)
+    # the checkpoint page's rule: judged from its lead reports together
+    status = "retired" if cp.retired_at is not None else checkpoint_status(
+        [r.status for r, _org in rows if r.is_lead], cp.due_on, today_almaty())
     reports = [s.ReportBrief(id=r.id, organization=_organization(org), lead=r.is_lead, status=r.status,
-                             version=r.version) for r, org in checkpoint_reports(session, cp.id)]
+                             version=r.version) for r, org in rows]
     return s.Checkpoint(id=cp.id, period=cp.period, due_on=cp.due_on, status=status, obligation=ob.key,
                         original_due_on=cp.original_due_on, reports=reports).model_dump(mode="json")
 
@@ -169,16 +172,11 @@ def report(path: s.IdPath):
 @api.get("/evidence/<int:id>", tags=[REPORTS], responses={200: None})
 def evidence_file(path: s.IdPath):
     """Download an evidence file (the original bytes and name), for those who may read its report."""
-    session = get_session()
-    item = session.get(Evidence, path.id)
-    if item is None or item.kind != "file":
-        raise Problem(404, f"No evidence file {path.id}.")
-    ctx = load_report(session, item.report_id)
-    access = current_access()
-    published = access.is_observer and public.published_file(session, item.id) is not None
-    if ctx is None or not (can_read(access, ctx) or published) or not evidence_store().exists(item.storage_key):
+    store = evidence_store()
+    item = readable_file(get_session(), current_access(), store, path.id)
+    if item is None:
         raise Problem(404, f"No evidence file {path.id} that you may read.")
-    return send_file(evidence_store().open(item.storage_key), mimetype=item.content_type, as_attachment=True,
+    return send_file(store.open(item.storage_key), mimetype=item.content_type, as_attachment=True,
                      download_name=item.file_name, max_age=0)
 
 
@@ -223,21 +221,11 @@ def dashboard(query: s.DashboardQuery):
 
 
 def _write(ctx, submission: Submission, files=()) -> dict:
-    """Post one update in one transaction, as the web form does; files stored are removed if it fails."""
-    session, store, stored, received = get_session(), evidence_store(), [], []
-    try:
-        limits = uploads.Limits.from_config(current_app.config)
-        received = [uploads.receive(file.stream, file.filename or "file", limits) for file in files if file]
-        entry = post_update(session=session, store=store, ctx=ctx, actor=g._login_user, access=current_access(),
-                            now=now_utc(), ip=request.remote_addr, stored=stored, via=f"api token {g.api_token.id}",
-                            submission=replace(submission, uploads=received))
-        session.commit()
-    except BaseException:
-        session.rollback()
-        forget_unreferenced(session, store, stored)
-        raise
-    finally:
-        uploads.discard(received)
+    """Post one update with its files in one transaction, exactly as the web form does."""
+    entry = write_with_files(get_session(), evidence_store(), files, current_app.config, lambda received, stored: (
+        post_update(session=get_session(), store=evidence_store(), ctx=ctx, actor=g._login_user,
+                    access=current_access(), now=now_utc(), ip=request.remote_addr, stored=stored,
+                    via=f"api token {g.api_token.id}", submission=replace(submission, uploads=received))))
     return s.Written(report_id=ctx.report.id, status=ctx.report.status, version=ctx.report.version,
                      update_id=entry.id).model_dump()
 

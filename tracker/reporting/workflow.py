@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from tracker import audit
 from tracker.catalog.obligations import ROW_COLUMNS, ReportRow, joined_reports
+from tracker.insight import public
 from tracker.models import (
     Checkpoint,
     Evidence,
@@ -84,6 +85,19 @@ def can_read(access: Access, ctx: ReportRow) -> bool:
     """Notes and evidence of a report: its organization's people, the instrument's secretaries, administrators."""
     return (access.can_report_for(ctx.report.organization_id) or access.can_manage_instrument(ctx.instrument)
             or access.is_admin)
+
+
+def readable_file(session: Session, access: Access, store: EvidenceStore, evidence_id: int) -> Evidence | None:
+    """The evidence file this person may download, if it is stored: readers of its report, and observers for a
+    published file (the public view's rule); None otherwise — a 404 for web and API alike."""
+    item = session.get(Evidence, evidence_id)
+    if item is None or item.kind != "file":
+        return None
+    ctx = load_report(session, item.report_id)
+    published = access.is_observer and public.published_file(session, item.id) is not None
+    if ctx is None or not (can_read(access, ctx) or published) or not store.exists(item.storage_key):
+        return None
+    return item
 
 
 def role_of(access: Access, ctx: ReportRow) -> set[str]:

@@ -9,15 +9,14 @@ from flask_login import current_user
 from tracker.catalog.lookups import checkpoint_with_context, obligation_with_instrument, organizations_by
 from tracker.catalog.obligations import checkpoint_reports, done_reports_of, open_reports_of
 from tracker.db import get_session
-from tracker.insight import public
 from tracker.insight.figures import late_by
 from tracker.languages import format_day
-from tracker.models import Evidence
 from tracker.people.permissions import current_access, require
 from tracker.periods import Period
 from tracker.reporting import evidence as uploads_
 from tracker.reporting.checkpoints import open_event_checkpoint, reschedule, timeline
 from tracker.reporting.storage import evidence_store
+from tracker.reporting.submissions import write_with_files
 from tracker.reporting.workflow import (
     REPORTER,
     SECRETARY,
@@ -27,12 +26,12 @@ from tracker.reporting.workflow import (
     allowed_moves,
     can_read,
     carry_forward,
-    forget_unreferenced,
     latest_update,
     load_report,
     move_explanation,
     post_update,
     previous_report,
+    readable_file,
     role_of,
     updates_since,
 )
@@ -178,38 +177,10 @@ def report(report_id: int):
     return _render_report(ctx, form)
 
 
-def _received_files(files) -> list:
-    """Check every uploaded file before anything is stored; the caller discards them after the transaction."""
-    files = [f for f in files if f and f.filename]
-    if len(files) > current_app.config["EVIDENCE_MAX_FILES"]:
-        raise uploads_.EvidenceRejected(_("Не больше %(n)d файлов за раз.", n=current_app.config["EVIDENCE_MAX_FILES"]))
-    limits = uploads_.Limits.from_config(current_app.config)
-    received = []
-    try:
-        for f in files:
-            received.append(uploads_.receive(f.stream, f.filename, limits))
-    except BaseException:
-        uploads_.discard(received)
-        raise
-    return received
-
-
 def _write(action):
-    """Run a reporting action in one transaction; on any failure remove the files it stored and re-raise."""
-    session, store, stored, received = get_session(), evidence_store(), [], []
-    try:
-        received = _received_files(request.files.getlist("files"))
-        result = action(received, stored)
-        session.commit()
-        return result
-    except BaseException as exc:
-        session.rollback()
-        forget_unreferenced(session, store, stored)
-        if isinstance(exc, OSError) and exc.errno in uploads_.DISK_FULL:
-            raise uploads_.storage_full() from exc
-        raise
-    finally:
-        uploads_.discard(received)
+    """Run a reporting action with the request's files in one transaction (see reporting.submissions)."""
+    return write_with_files(get_session(), evidence_store(), request.files.getlist("files"), current_app.config,
+                            action)
 
 
 @bp.post("/reports/<int:report_id>")
@@ -273,17 +244,9 @@ def carry(report_id: int):
 @bp.get("/evidence/<int:evidence_id>")
 def evidence(evidence_id: int):
     """Download an evidence file as an attachment (the original, UTF-8 file name), for those who may read it."""
-    session = get_session()
-    item = session.get(Evidence, evidence_id)
-    if item is None or item.kind != "file":
-        abort(404)
-    ctx = load_report(session, item.report_id)
-    access = current_access()
-    published = access.is_observer and public.published_file(session, item.id) is not None
-    require(ctx is not None and (can_read(access, ctx) or published))
     store = evidence_store()
-    if not store.exists(item.storage_key):
-        abort(404)
+    item = readable_file(get_session(), current_access(), store, evidence_id)
+    require(item is not None)
     return send_file(store.open(item.storage_key), mimetype=item.content_type, as_attachment=True,
                      download_name=item.file_name, max_age=0)
 
