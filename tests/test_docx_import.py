@@ -12,7 +12,7 @@ import docx
 import pytest
 import yaml
 
-from tracker.catalog.docx_import import ImportError_, draft_from_docx
+from tracker.catalog.docx_import import DocxImportError, draft_from_docx
 from tracker.catalog.loader import load_catalog
 
 from .conftest import ROADMAPS, csrf_token, make_user, signed_in
@@ -128,7 +128,7 @@ def test_prose_owners_and_bad_rows_are_named_with_their_row(tmp_path):
     assert any(p.startswith("check: row 3:") and "owner" in p for p in draft.problems), draft.problems
     not_word = tmp_path / "x.docx"
     not_word.write_text("hello")
-    with pytest.raises(ImportError_, match="not a readable Word"):
+    with pytest.raises(DocxImportError, match="not a readable Word"):
         draft_from_docx(not_word, "x", ROADMAPS)
 
 

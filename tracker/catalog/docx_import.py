@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import docx
 from docx.opc.exceptions import PackageNotFoundError
 
 from tracker.catalog.format import split_owner
-from tracker.catalog.loader import OwnerDirectory, load_catalog, owner_directory
+from tracker.catalog.loader import OwnerDirectory, check_files, owner_directory
 
 #: Latin letters that look like Cyrillic ones: "MЮ" typed with a Latin M is МЮ
 LOOKALIKES = str.maketrans("ABCEHKMOPTXaceopxy", "АВСЕНКМОРТХасеорху")
@@ -38,7 +36,7 @@ YEAR = re.compile(r"\b(20\d\d)\b")
 OWNER_SEPARATORS = re.compile(r"[,;\n]+")
 
 
-class ImportError_(ValueError):
+class DocxImportError(ValueError):
     """The file cannot be read as a roadmap table; the message says why and what to do."""
 
 
@@ -94,7 +92,7 @@ def _table(document):
             columns = _columns([_cell(cell) for cell in row.cells])
             if columns:
                 return table, columns, index
-    raise ImportError_("no table with a header row of number, measure, deadline and owners columns (in Russian or "
+    raise DocxImportError("no table with a header row of number, measure, deadline and owners columns (in Russian or "
                        "Kazakh) was found; is this the roadmap's Word file?")
 
 
@@ -193,14 +191,14 @@ def draft_from_docx(path: Path, key: str, roadmaps_dir: Path) -> Draft:
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
-        raise ImportError_(f"{path} is not a readable Word (.docx) file ({exc}); save it as .docx and try "
+        raise DocxImportError(f"{path} is not a readable Word (.docx) file ({exc}); save it as .docx and try "
                            "again") from None
     directory = owner_directory(roadmaps_dir)
     if directory is None:
-        raise ImportError_(f"{roadmaps_dir}/organizations.yaml is missing or invalid: run `mindet roadmaps check`")
+        raise DocxImportError(f"{roadmaps_dir}/organizations.yaml is missing or invalid: run `mindet roadmaps check`")
     measures, sections, problems = read_measures(document, directory)
     if not measures:
-        raise ImportError_("the table has a header but no measure rows with a number in the № column")
+        raise DocxImportError("the table has a header but no measure rows with a number in the № column")
     seen: dict[str, str] = {}
     renumbered = any(seen.setdefault(m.number, m.section) != m.section for m in measures)
     lines = _header(key, document, measures, renumbered) + ["", "sections:"]
@@ -222,11 +220,11 @@ def draft_from_docx(path: Path, key: str, roadmaps_dir: Path) -> Draft:
             lines += [f"        # {note}" for note in m.notes]
             problems += [note for note in m.notes if "a person must decide" in note]
     text = "\n".join(lines) + "\n"
-    problems += _check(text, key, measures, roadmaps_dir)
+    problems += _check(text, key, roadmaps_dir)
     return Draft(yaml=text, problems=problems, measures=len(measures), sections=len(sections))
 
 
-def _check(text: str, key: str, measures: list[Measure], roadmaps_dir: Path) -> list[str]:
+def _check(text: str, key: str, roadmaps_dir: Path) -> list[str]:
     """What `mindet roadmaps check` says of the draft, each problem with the table row of its measure."""
     rows = {}  # draft line → table row, from the "# row N" comments
     current = None
@@ -234,12 +232,8 @@ def _check(text: str, key: str, measures: list[Measure], roadmaps_dir: Path) -> 
         if (match := re.search(r"# row (\d+)$", line)) and line.lstrip().startswith("- number:"):
             current = int(match.group(1))
         rows[number] = current
-    with tempfile.TemporaryDirectory() as scratch:
-        shutil.copy(Path(roadmaps_dir) / "organizations.yaml", Path(scratch) / "organizations.yaml")
-        (Path(scratch) / f"{key}.yaml").write_text(text, encoding="utf-8")
-        catalog = load_catalog(Path(scratch))
     said = []
-    for problem in catalog.problems:
+    for problem in check_files(roadmaps_dir, {f"{key}.yaml": text}, with_instruments=False):
         row = rows.get(problem.line) if problem.line else None
         said.append(f"check: {'row ' + str(row) + ': ' if row else ''}{problem.path + ': ' if problem.path else ''}"
                     f"{problem.message}")

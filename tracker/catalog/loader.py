@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -282,6 +284,17 @@ def owner_directory(directory: Path) -> OwnerDirectory | None:
     doc = _read(path)
     organizations = doc.validate(OrganizationsFile)
     return OwnerDirectory(organizations) if organizations and not doc.problems else None
+
+
+def check_files(directory: Path, files: dict[str, str], *, with_instruments: bool = True) -> list[Problem]:
+    """What `mindet roadmaps check` says of `directory` with `files` (file name → text) added or replaced, in a
+    scratch copy (the folder is not touched); without `with_instruments`, of the files and organizations.yaml."""
+    with tempfile.TemporaryDirectory() as scratch:
+        for source in Path(directory).glob("*.yaml" if with_instruments else ORGANIZATIONS_FILE):
+            shutil.copy(source, scratch)
+        for name, text in files.items():
+            (Path(scratch) / name).write_text(text, encoding="utf-8")
+        return load_catalog(Path(scratch)).problems
 
 
 def load_catalog(directory: Path) -> Catalog:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +19,7 @@ from ruamel.yaml.comments import CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from tracker.catalog.format import split_owner
-from tracker.catalog.loader import ORGANIZATIONS_FILE, OwnerDirectory, load_catalog, owner_directory
+from tracker.catalog.loader import ORGANIZATIONS_FILE, OwnerDirectory, check_files, owner_directory
 from tracker.insight.exports import HEADERS
 from tracker.languages import LANGUAGES
 
@@ -88,13 +86,16 @@ def _cell(value) -> str:
     return text
 
 
-def _flags() -> tuple[set[str], set[str]]:
+def owner_flags() -> tuple[set[str], set[str]]:
+    """The export's owner marks, lead and by agreement, in every interface language."""
     return _words(_FLAG_WORDS[0]) | {"lead"}, _words(_FLAG_WORDS[1]) | {"by agreement"}
 
 
-def parse_owners(text: str, directory: OwnerDirectory) -> tuple[list[tuple[str, bool]], list[str]]:
-    """The export's "МТСЗН (головной); РОР (по согласованию)" → [(code, by agreement)], and what is wrong."""
-    lead_words, agreed_words = _flags()
+def parse_owners(text: str, directory: OwnerDirectory,
+                 flags: tuple[set[str], set[str]]) -> tuple[list[tuple[str, bool]], list[str]]:
+    """The export's "МТСЗН (головной); РОР (по согласованию)" → [(code, by agreement)], and what is wrong;
+    `flags`: the words of the lead and by-agreement marks (`owner_flags()`)."""
+    lead_words, agreed_words = flags
     owners, problems = [], []
     for position, part in enumerate(p.strip() for p in re.split(r"[;\n]+", text) if p.strip()):
         name, lead, agreed = part, False, False
@@ -139,7 +140,7 @@ def _index(documents: dict[str, dict]) -> dict[str, tuple[str, dict, dict]]:
     return found
 
 
-def _apply(ob: dict, defaults: dict, row: dict, directory: OwnerDirectory, change) -> list[str]:
+def _apply(ob: dict, defaults: dict, row: dict, directory: OwnerDirectory, flags, change) -> list[str]:
     """Set the row's values on one obligation's mapping; report each change through `change`; the problems."""
     problems = []
     text = row["text"]
@@ -156,7 +157,7 @@ def _apply(ob: dict, defaults: dict, row: dict, directory: OwnerDirectory, chang
                 continue
             change(name, now, row[column])
             ob[name] = DoubleQuotedScalarString(row[column])
-    owners, owner_problems = parse_owners(row["owners"], directory)
+    owners, owner_problems = parse_owners(row["owners"], directory, flags)
     problems += owner_problems
     before = _current_owners(ob.get("owners") or defaults.get("owners"), directory)
     if not owner_problems and owners != before:
@@ -196,7 +197,7 @@ def import_workbook(path: Path, roadmaps_dir: Path) -> Outcome:
     for file in sorted(Path(roadmaps_dir).glob("*.yaml")):
         if file.name != ORGANIZATIONS_FILE:
             documents[file.stem] = yaml.load(file.read_text(encoding="utf-8"))
-    index, touched, rows_of = _index(documents), set(), {}
+    index, touched, rows_of, flags = _index(documents), set(), {}, owner_flags()
     for number, values in enumerate(rows[1:], start=2):
         row = {column: _cell(values[i]) if i < len(values) else "" for column, i in columns.items()}
         if not any(row.values()):
@@ -214,7 +215,8 @@ def import_workbook(path: Path, roadmaps_dir: Path) -> Outcome:
             outcome.changes.append(Change(number, key, name, before, after))
             touched.add(instrument)
 
-        outcome.errors += [f"row {number}: {row['key']}: {p}" for p in _apply(ob, defaults, row, directory, change)]
+        problems = _apply(ob, defaults, row, directory, flags, change)
+        outcome.errors += [f"row {number}: {row['key']}: {p}" for p in problems]
     for instrument in sorted(touched):
         text = io.StringIO()
         yaml.dump(documents[instrument], text)
@@ -226,14 +228,8 @@ def import_workbook(path: Path, roadmaps_dir: Path) -> Outcome:
 
 def _check(files: dict[Path, str], documents: dict, rows_of: dict, roadmaps_dir: Path) -> list[str]:
     """`mindet roadmaps check` on the roadmaps with the changes, each problem with its workbook row."""
-    with tempfile.TemporaryDirectory() as scratch:
-        for source in Path(roadmaps_dir).glob("*.yaml"):
-            shutil.copy(source, scratch)
-        for target, text in files.items():
-            (Path(scratch) / target.name).write_text(text, encoding="utf-8")
-        problems = load_catalog(Path(scratch)).problems
     said = []
-    for problem in problems:
+    for problem in check_files(roadmaps_dir, {path.name: text for path, text in files.items()}):
         match = _PATH.match(problem.path or "")
         row = None
         if match and (data := documents.get(Path(problem.file).stem)):

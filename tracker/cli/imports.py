@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from tracker.catalog import xlsx_import
-from tracker.catalog.docx_import import ImportError_, draft_from_docx
+from tracker.catalog.docx_import import DocxImportError, draft_from_docx
 from tracker.cli.common import fail
 
 
@@ -28,7 +28,7 @@ def import_docx(file: Path, key: str, out: Path | None):
     """
     try:
         draft = draft_from_docx(file, key, Path(current_app.config["ROADMAPS_DIR"]))
-    except ImportError_ as exc:
+    except DocxImportError as exc:
         fail(f"Nothing written: {exc}")
     if out:
         if out.exists() and out.resolve() != file.resolve():

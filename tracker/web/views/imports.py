@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template
 
-from tracker.catalog.docx_import import ImportError_, draft_from_docx
+from tracker.catalog.docx_import import DocxImportError, draft_from_docx
 from tracker.people.permissions import current_access, require
 from tracker.reporting import evidence as uploads
 from tracker.web.forms import DocxImportForm, DraftForm
@@ -35,7 +35,7 @@ def docx():
         upload = uploads.receive(form.document.data.stream, form.document.data.filename, limits)
         received.append(upload)
         draft = draft_from_docx(upload.path, form.key.data, Path(current_app.config["ROADMAPS_DIR"]))
-    except (uploads.EvidenceRejected, ImportError_) as exc:
+    except (uploads.EvidenceRejected, DocxImportError) as exc:
         form.document.errors = [str(exc)]
         return render_template("imports/docx.html", form=form), 400
     finally:
