@@ -5,7 +5,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tracker import scale
+from tracker.catalog.loader import load_catalog
 from tracker.models import Instrument, Report, StatusUpdate
+from tracker.scale_roadmaps import write
 
 from .conftest import NOW
 
@@ -55,3 +57,14 @@ def test_the_overdue_view_and_dashboard_serve_generated_data(app, db):
                                 "csrf_token": token})
     for url in ("/", "/overdue", "/dashboard", "/review", "/overdue.xlsx"):
         assert client.get(url).status_code == 200, url
+
+
+def test_the_generated_roadmaps_folder_passes_check(tmp_path):
+    """The sync benchmark's YAML set: every file valid, as many obligations as asked, the same files each time."""
+    assert write(tmp_path / "a", obligations=320, per_instrument=150) == 4  # organizations.yaml and 3 instruments
+    catalog = load_catalog(tmp_path / "a")
+    assert catalog.is_valid, catalog.problems[:3]
+    assert sum(len(plan.obligations) for plan in catalog.instruments) == 320
+    write(tmp_path / "b", obligations=320, per_instrument=150)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "a").iterdir()} == {
+        p.name: p.read_bytes() for p in (tmp_path / "b").iterdir()}

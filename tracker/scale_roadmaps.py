@@ -36,10 +36,8 @@ def _instrument(source: dict, index: int, obligations: int, per_section: int) ->
             _, measure = measures[position % len(measures)]
             items.append(dict(measure, number=f"{len(sections) + 1}.{len(items) + 1}"))
         sections.append({**section, "number": str(len(sections) + 1), "obligations": items})
-    document = {"instrument": header, "sections": sections}
-    if "defaults" in source:
-        document = {"instrument": header, "defaults": source["defaults"], "sections": sections}
-    return document
+    defaults = {"defaults": source["defaults"]} if "defaults" in source else {}
+    return {"instrument": header, **defaults, "sections": sections}
 
 
 def write(folder: Path, *, obligations: int = 15_000, per_instrument: int = 150, per_section: int = 25,
