@@ -4,7 +4,6 @@ import email
 import email.header
 import email.policy
 import re
-import socket
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -12,6 +11,7 @@ from aiosmtpd.controller import Controller
 from tracker.people import accounts
 
 from .conftest import run_delivery
+from .services import free_port
 
 
 class _Inbox:
@@ -23,17 +23,11 @@ class _Inbox:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_server(app):
     """A real SMTP server on 127.0.0.1; the app sends to it."""
     inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     app.config.update(MAIL_BACKEND="smtp", MAIL_HOST="127.0.0.1", MAIL_PORT=controller.port, MAIL_SECURITY="none",
                       MAIL_SENDER="Mindet <mindet@enbek.example>")
@@ -55,7 +49,7 @@ def test_invitation_reaches_a_real_smtp_server(runner, synced, smtp_server):
 
 def test_dead_mail_server_keeps_the_invitation(app, runner, db, synced):
     """With nothing listening, the account and its link stand, the link is printed, and a warning says what to do."""
-    app.config.update(MAIL_BACKEND="smtp", MAIL_HOST="127.0.0.1", MAIL_PORT=_free_port())
+    app.config.update(MAIL_BACKEND="smtp", MAIL_HOST="127.0.0.1", MAIL_PORT=free_port())
     result = runner.invoke(args=["users", "invite", "fp@mju.example", "--role", "observer"])
     assert result.exit_code == 0
     assert "/invite/" in result.output and "mail server refused or was unreachable" in result.output
@@ -123,7 +117,7 @@ def test_smtp_down_then_back_loses_nothing_and_sends_once(app, db, smtp_server, 
 
     user = make_user(db, "fp@example.kz", "observer")
     live_port = app.config["MAIL_PORT"]
-    app.config["MAIL_PORT"] = _free_port()  # down
+    app.config["MAIL_PORT"] = free_port()  # down
     with app.test_request_context():
         subject, text, html = outbox.render_email("test", user)
         outbox.enqueue(db, kind="test", user=user, subject=subject, text=text, html=html, now=NOW)
@@ -150,7 +144,7 @@ def test_after_the_last_attempt_the_admin_sees_the_failure_and_can_retry(app, cl
 
     admin = make_user(db, "admin@example.kz", "admin")
     live_port = app.config["MAIL_PORT"]
-    app.config.update(MAIL_PORT=_free_port(), MAIL_MAX_ATTEMPTS=2)
+    app.config.update(MAIL_PORT=free_port(), MAIL_MAX_ATTEMPTS=2)
     with app.test_request_context():
         subject, text, html = outbox.render_email("test", admin)
         message = outbox.enqueue(db, kind="test", user=admin, subject=subject, text=text, html=html, now=NOW)

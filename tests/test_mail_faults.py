@@ -15,7 +15,8 @@ from tracker.models import OutboxMessage
 from tracker.notify import outbox
 
 from .conftest import NOW, make_user
-from .test_mail import _free_port, _Inbox
+from .services import free_port
+from .test_mail import _Inbox
 
 #: the clock's delivery pass in its own process, which dies (SIGKILL-like, no cleanup) the moment the server has
 #: answered 250 to the message: the point after acceptance and before anything else of the clock's own work
@@ -61,7 +62,7 @@ def _queue_one(app, db, address="fp@example.kz"):
 def sink(app):
     inbox = _DiesBeforeAnswering()
     inbox.died = True  # a well-behaved server unless a test says otherwise
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     app.config.update(MAIL_BACKEND="smtp", MAIL_HOST="127.0.0.1", MAIL_PORT=controller.port, MAIL_SECURITY="none")
     yield inbox

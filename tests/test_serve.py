@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from .test_mail import _free_port
+from .services import free_port
 
 
 def _read(fd, seconds: float) -> bytes:
@@ -29,7 +29,7 @@ def _read(fd, seconds: float) -> bytes:
 
 @pytest.mark.real_clock
 def test_ctrl_c_stops_web_and_clock_cleanly(app, synced, tmp_path):
-    port = _free_port()
+    port = free_port()
     instance = tmp_path / "elsewhere"
     environment = {**os.environ, "TRACKER_DATABASE_URL": app.config["DATABASE_URL"],
                    "TRACKER_INSTANCE_PATH": str(instance), "TRACKER_SECRET_KEY": "test"}
