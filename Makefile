@@ -6,7 +6,7 @@ PORT   ?= 5000
 # links in emails and calendar feeds point at the port the app runs on, unless TRACKER_BASE_URL says otherwise
 export TRACKER_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: setup run test lint clean translations security bench
+.PHONY: setup run test test-deep lint clean translations security bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,9 +25,17 @@ run: setup
 	@echo "The clock's emails are printed to its log (TRACKER_MAIL_BACKEND=console): clock.log in the instance folder"
 	@$(BIN)/mindet serve --port $(PORT)
 
-## test: the whole suite, one worker per core, then the ten slowest tests (SQLite; TRACKER_TEST_DATABASE_URL for PostgreSQL)
+PYTEST := $(BIN)/pytest -n auto --dist worksteal --durations=10
+
+## test: the everyday suite (under a minute), one worker per core, the ten slowest tests and the time it took (SQLite; TRACKER_TEST_DATABASE_URL for PostgreSQL)
 test: setup
-	$(BIN)/pytest -n auto --dist worksteal --durations=10
+	@started=$$(date +%s); $(PYTEST) -m "not deep"; status=$$?; \
+	echo "make test: $$(( $$(date +%s) - started )) s"; exit $$status
+
+## test-deep: what make test leaves out or keeps small: schemathesis, several servers, many generated examples (CI runs it too)
+test-deep: setup
+	@started=$$(date +%s); TRACKER_TEST_DEEP=1 $(PYTEST) -m "deep or sized"; status=$$?; \
+	echo "make test-deep: $$(( $$(date +%s) - started )) s"; exit $$status
 
 ## security: wapiti, sqlmap, pip-audit and bandit against a throwaway instance; summary in security/SUMMARY.md
 security: setup

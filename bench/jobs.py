@@ -86,8 +86,8 @@ def main() -> None:
     results = {}
 
     roadmaps = scratch / "roadmaps"
-    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from tracker import scale_roadmaps;"
-                    f"scale_roadmaps.write(Path(sys.argv[1]), obligations={options.obligations})", str(roadmaps)],
+    subprocess.run([sys.executable, str(ROOT / "bench" / "seed.py"), "--roadmaps", str(roadmaps),
+                    "--obligations", str(options.obligations)],
                    check=True, cwd=ROOT)
     sync = {**base, "TRACKER_DATABASE_URL": options.sync_database_url, "TRACKER_ROADMAPS_DIR": str(roadmaps)}
     subprocess.run([str(BIN / "mindet"), "db", "upgrade"], env=sync, check=True, capture_output=True)

@@ -51,7 +51,7 @@ def _prepare(environment: dict, scale: str) -> dict:
     """Migrate, seed (unless the database already holds the data), and pick the objects the pages will show."""
     _mindet(environment, "db", "upgrade")
     started = time.perf_counter()
-    seeded = subprocess.run([str(BIN / "mindet"), "bench", "seed", "--scale", scale], env=environment,
+    seeded = subprocess.run([sys.executable, str(ROOT / "bench" / "seed.py"), "--scale", scale], env=environment,
                             capture_output=True, text=True, check=False)
     seed_seconds = time.perf_counter() - started if seeded.returncode == 0 else None
     if seeded.returncode and "already holds" not in seeded.stderr + seeded.stdout:

@@ -160,7 +160,8 @@ def app(built_app, database_url, tmp_path):
     app.config.clear()
     app.config.update(pristine, DATABASE_URL=database_url, EVIDENCE_DIR=tmp_path / "evidence")
     app.extensions["engine"] = make_engine(database_url)
-    for per_test in ("mail_outbox", "evidence_store"):  # what the app keeps between requests
+    app.config["MAIL_MEMORY"] = []  # what the memory backend sent, this test only
+    for per_test in ("evidence_store",):  # what the app keeps between requests
         app.extensions.pop(per_test, None)
     limiter.reset()
     yield app
@@ -275,7 +276,7 @@ sections:
 def run_delivery(app):
     """What the clock does every minute: send what waits in the outbox (web requests only queue email)."""
     with app.app_context():
-        return outbox.deliver(get_session(), now_utc())
+        return outbox.deliver(get_session(), now_utc(), app.config)
 
 
 @pytest.fixture
@@ -323,7 +324,8 @@ def s3_server():
 @pytest.fixture
 def s3_store(app, s3_server):
     """The app storing evidence in a new, empty bucket of the S3 server (under the prefix evidence/); the store."""
-    from tracker.reporting.storage import S3Store, evidence_store
+    from tracker.reporting.storage import S3Store
+    from tracker.stores import evidence_store
 
     bucket = f"mindet-{uuid.uuid4().hex[:12]}"
     S3Store(f"s3://{bucket}", endpoint_url=s3_server).client.create_bucket(Bucket=bucket)

@@ -15,6 +15,7 @@ from tracker.timeutil import now_utc
 from .conftest import make_user
 
 
+@pytest.mark.deep
 @pytest.mark.real_clock
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(app, db, synced, live_server, tmp_path):
     """Writes are tried too (read-write token): an administrator reports for no organization and judges no
@@ -27,7 +28,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(app, db, syn
     command = [str(Path(sys.executable).parent / "st"), "run", f"{live_server}/api/v1/openapi.json",
                "--header", f"Authorization: Bearer {secret}", "--checks",
                "not_a_server_error,response_schema_conformance,content_type_conformance",
-               "--max-examples", os.environ.get("SCHEMATHESIS_EXAMPLES", "20"), "--max-time", "60",
+               "--max-examples", os.environ.get("SCHEMATHESIS_EXAMPLES", "50"), "--max-time", "600",
                "--generation-deterministic", "--workers", "1", "--request-timeout", "60",
                # a loaded CI machine may be slow: speed is the benchmark's business, not this test's
                "--suppress-health-check", "too_slow"]

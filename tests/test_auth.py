@@ -18,7 +18,7 @@ from .conftest import NOW, PASSWORD, csrf_token, login, make_user, run_delivery
 def mailbox(app):
     """Mail goes to memory: the list of sent messages."""
     app.config["MAIL_BACKEND"] = "memory"
-    return app.extensions.setdefault("mail_outbox", [])
+    return app.config["MAIL_MEMORY"]
 
 
 def _link(message) -> str:

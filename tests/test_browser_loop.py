@@ -3,8 +3,11 @@ sign-in, the organization picker, the search box; no sideways scrolling at 360 p
 critical accessibility violation on the main pages. Screenshots at desktop and phone sizes go to
 test-artifacts/screenshots/ (not committed)."""
 
+import pytest
+
 from .browser_helpers import BROWSER_MARKS, shot, sign_in
 from .conftest import make_user
+from .depth import by_depth
 from .reporting_helpers import PDF, post, report_of
 
 pytestmark = BROWSER_MARKS
@@ -95,11 +98,15 @@ def test_the_organization_picker_and_the_search_box(app, db, synced, live_server
     assert "/obligations/" in page.url and page.url.endswith("/2.2")
 
 
-MAIN_PAGES = ["/", "/reports", "/review", "/overdue", "/dashboard", f"/instruments/{INSTRUMENT}",
-              f"/instruments/{INSTRUMENT}/dashboard", f"/instruments/{INSTRUMENT}/execution-report",
-              f"/obligations/{INSTRUMENT}/3", "/audit", "/search?q=спор", "/account", "/organizations"]
+ALL_PAGES = ["/", "/reports", "/review", "/overdue", "/dashboard", f"/instruments/{INSTRUMENT}",
+             f"/instruments/{INSTRUMENT}/dashboard", f"/instruments/{INSTRUMENT}/execution-report",
+             f"/obligations/{INSTRUMENT}/3", "/audit", "/search?q=спор", "/account", "/organizations"]
+#: the everyday tier walks the pages most unlike each other (lists, a chart page, a form, a long document)
+MAIN_PAGES = by_depth(["/review", "/overdue", f"/instruments/{INSTRUMENT}/dashboard",
+                       f"/obligations/{INSTRUMENT}/3"], ALL_PAGES)
 
 
+@pytest.mark.sized
 def test_phone_width_has_no_sideways_scrolling_and_the_menu_collapses(app, db, synced, live_server, browser):
     """At 360 px no main page is wider than the screen (tables scroll inside themselves), the menu is behind
     its button; screenshots of each page at phone and desktop sizes."""
@@ -122,6 +129,7 @@ def test_phone_width_has_no_sideways_scrolling_and_the_menu_collapses(app, db, s
     assert page.locator("header >> text=Выйти").is_visible()
 
 
+@pytest.mark.sized
 def test_the_main_pages_have_no_serious_accessibility_violations(app, db, synced, live_server, browser):
     """axe-core on the main pages, as a secretary and as a focal point: no violation of serious or critical
     impact."""

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 import time_machine
 from docx import Document
 from hypothesis import HealthCheck, given, settings
@@ -32,6 +33,7 @@ from tracker.reporting.workflow import ReportingError
 from tracker.timeutil import ALMATY
 
 from .conftest import ROADMAPS, make_user, signed_in, write_instrument
+from .depth import by_depth
 from .reporting_helpers import post
 
 START = datetime(2025, 1, 1, 5, tzinfo=UTC)
@@ -130,7 +132,8 @@ def _figures(session, day: date, readers: Readers | None = None, as_of: date | N
     return figures
 
 
-@settings(max_examples=2, deadline=None, derandomize=True,
+@pytest.mark.sized
+@settings(max_examples=by_depth(2, 8), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(actions=ACTIONS)
 def test_every_surface_agrees_on_every_date_and_as_of_it_later(templates, tmp_path_factory, actions):

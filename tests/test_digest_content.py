@@ -44,7 +44,7 @@ def test_the_digest_lists_every_overdue_organization_with_items_and_reads_as_tex
     post(app, db, report.id, focal, "submitted", note="Сделано", no_evidence_reason="ДСП")
     today = NOW.date()
     with app.test_request_context():
-        subject, text, html = render_digest(db, secretary, Period.containing(today, "quarterly"), today)
+        subject, text, html = render_digest(db, secretary, Period.containing(today, "quarterly"), today, app=app)
     parser = _Elements()
     parser.feed(html)
     headings = [content.strip() for tag, content in parser.found if tag in ("h2", "h3")]

@@ -1,6 +1,7 @@
 """The layout keeps its promises: views hold no queries, no view reaches into another, modules import no cycle."""
 
 import ast
+import re
 from pathlib import Path
 
 from .conftest import ROOT
@@ -82,3 +83,62 @@ def test_no_view_imports_another_view():
     views = {name for name in modules if name.startswith("tracker.web.views.")}
     offenders = {v: _imports(v, modules[v], modules) & views for v in views}
     assert {v: sorted(i) for v, i in offenders.items() if i} == {}
+
+
+#: a role or reach read raw instead of asked by name (`access.can_oversee(instrument.id)`)
+RAW_PERMISSION = re.compile(r"\b(?:access|current_user)\.(?:is_admin|is_secretary|is_observer|secretary_of)\b"
+                            r"|\baccess\.can_\w+\([^)]*\)\s+(?:or|and)\s+(?:not\s+)?access\.")
+DOMAIN = ("catalog", "reporting", "insight", "people", "notify")
+BENCHMARK = ("bench", "tracker.scale", "tracker.scale_roadmaps")
+
+
+def _permission_expressions(paths) -> list[str]:
+    return [f"{p.name}:{n}" for p in paths
+            for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if RAW_PERMISSION.search(line)]
+
+
+def test_no_permission_expression_in_templates_or_views():
+    """Templates, views and the API ask Access by name; «admin, or secretary of this instrument» is written once."""
+    paths = [*(ROOT / "templates").rglob("*.html"), *(TRACKER / "web").rglob("*.py"), *(TRACKER / "api").rglob("*.py")]
+    assert _permission_expressions(paths) == []
+
+
+def test_the_permission_check_finds_an_expression(tmp_path):
+    """The check above can fail: a template spelling out the rule is reported, a named question is not."""
+    page = tmp_path / "page.html"
+    page.write_text("{% if access.can_oversee(i.id) %}ok{% endif %}\n"
+                    "{% if access and (access.is_admin or access.can_manage_instrument(i)) %}no{% endif %}\n"
+                    "{% if access.can_report() or access.can_review() %}no{% endif %}\n")
+    assert _permission_expressions([page]) == ["page.html:2", "page.html:3"]
+
+
+def _flask_in_domain(modules) -> list[str]:
+    """Domain modules that reach the request's app or abort a request: the edges do that."""
+    found = []
+    for name, path in modules.items():
+        if name.split(".")[1:2] not in [[d] for d in DOMAIN]:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "flask":
+                found += [f"{name}: {a.name}" for a in node.names if a.name in ("current_app", "abort")]
+    return found
+
+
+def test_the_domain_neither_reads_current_app_nor_aborts():
+    """catalog, reporting, insight, people and notify take their settings as arguments and raise their own errors."""
+    assert _flask_in_domain(_modules()) == []
+
+
+def test_no_product_module_imports_benchmark_code():
+    """The scale generator lives in bench/: nothing under tracker/ imports it."""
+    modules = _modules()
+    offenders = {}
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
+                [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            hits = [n for n in names if n.split(".")[0] == "bench" or n in BENCHMARK]
+            if hits:
+                offenders[name] = hits
+    assert offenders == {}
+    assert not (TRACKER / "scale.py").exists() and not (TRACKER / "scale_roadmaps.py").exists()

@@ -119,17 +119,18 @@ def test_smtp_down_then_back_loses_nothing_and_sends_once(app, db, smtp_server, 
     live_port = app.config["MAIL_PORT"]
     app.config["MAIL_PORT"] = free_port()  # down
     with app.test_request_context():
-        subject, text, html = outbox.render_email("test", user)
-        outbox.enqueue(db, kind="test", user=user, subject=subject, text=text, html=html, now=NOW)
+        subject, text, html = outbox.render_email(app, "test", user)
+        outbox.enqueue(db, kind="test", user=user, subject=subject, text=text, html=html,
+                       sender=app.config["MAIL_SENDER"], now=NOW)
         db.commit()
-        first = outbox.deliver(db, NOW)
+        first = outbox.deliver(db, NOW, app.config)
         assert (first.sent, first.retrying) == (0, 1)
         row = db.exec(select(OutboxMessage)).one()
         assert row.status == "retrying" and row.next_attempt_at == NOW + timedelta(minutes=5) and row.last_error
-        assert outbox.deliver(db, NOW + timedelta(minutes=1)).sent == 0  # not due yet
+        assert outbox.deliver(db, NOW + timedelta(minutes=1), app.config).sent == 0  # not due yet
         app.config["MAIL_PORT"] = live_port  # back
-        assert outbox.deliver(db, NOW + timedelta(minutes=6)).sent == 1
-        assert outbox.deliver(db, NOW + timedelta(hours=1)).sent == 0
+        assert outbox.deliver(db, NOW + timedelta(minutes=6), app.config).sent == 1
+        assert outbox.deliver(db, NOW + timedelta(hours=1), app.config).sent == 0
     db.refresh(row)
     assert (row.status, row.attempts) == ("sent", 2) and len(smtp_server.messages) == 1
 
@@ -146,11 +147,12 @@ def test_after_the_last_attempt_the_admin_sees_the_failure_and_can_retry(app, cl
     live_port = app.config["MAIL_PORT"]
     app.config.update(MAIL_PORT=free_port(), MAIL_MAX_ATTEMPTS=2)
     with app.test_request_context():
-        subject, text, html = outbox.render_email("test", admin)
-        message = outbox.enqueue(db, kind="test", user=admin, subject=subject, text=text, html=html, now=NOW)
+        subject, text, html = outbox.render_email(app, "test", admin)
+        message = outbox.enqueue(db, kind="test", user=admin, subject=subject, text=text, html=html,
+                       sender=app.config["MAIL_SENDER"], now=NOW)
         db.commit()
-        outbox.deliver(db, NOW)
-        assert outbox.deliver(db, NOW + timedelta(hours=1)).failed == 1
+        outbox.deliver(db, NOW, app.config)
+        assert outbox.deliver(db, NOW + timedelta(hours=1), app.config).failed == 1
     login(client, admin.email)
     page = client.get("/admin/deliveries").get_data(as_text=True)
     assert "Не доставлено после всех попыток" in page and "failed" in page
@@ -190,11 +192,9 @@ def test_web_requests_only_queue_email_and_the_clock_sends_it(app, client, db, s
     assert stored.status == "sent" and "/reset/" not in stored.body_text + stored.body_html
 
 
-def test_message_ids_are_well_formed_with_the_default_sender(app):
+def test_message_ids_are_well_formed_with_the_default_sender():
     """"Mindet <mindet@localhost>" gives <…@localhost>, not <…@localhost>>."""
     from tracker.notify import mail
 
-    app.config["MAIL_SENDER"] = "Mindet <mindet@localhost>"
-    with app.app_context():
-        message_id = mail.new_message_id()
+    message_id = mail.new_message_id("Mindet <mindet@localhost>")
     assert re.fullmatch(r"<[^<>@\s]+@localhost>", message_id), message_id

@@ -30,7 +30,7 @@ _KILLED_CLOCK = textwrap.dedent("""
     smtplib.SMTP.close = lambda self: os._exit(9)
     app = create_app()
     with app.app_context():
-        outbox.deliver(get_session(), datetime.fromisoformat(sys.argv[1]))
+        outbox.deliver(get_session(), datetime.fromisoformat(sys.argv[1]), app.config)
     sys.exit(0)
 """)
 
@@ -53,8 +53,9 @@ class _DiesBeforeAnswering(_Inbox):
 def _queue_one(app, db, address="fp@example.kz"):
     user = make_user(db, address, "observer")
     with app.test_request_context():
-        subject, text, html = outbox.render_email("test", user)
-        outbox.enqueue(db, kind="test", user=user, subject=subject, text=text, html=html, now=NOW)
+        subject, text, html = outbox.render_email(app, "test", user)
+        outbox.enqueue(db, kind="test", user=user, subject=subject, text=text, html=html,
+                       sender=app.config["MAIL_SENDER"], now=NOW)
     db.commit()
 
 
@@ -83,7 +84,7 @@ def test_a_clock_killed_after_the_server_took_the_message_never_sends_it_again(a
     assert len(sink.messages) == 1
     with app.app_context():
         for minutes in (11, 60, 24 * 60):  # the lease ran out long ago: a second clock looks again
-            assert outbox.deliver(db, NOW + timedelta(minutes=minutes)).sent == 0
+            assert outbox.deliver(db, NOW + timedelta(minutes=minutes), app.config).sent == 0
     row = db.exec(select(OutboxMessage)).one()
     assert (row.status, row.attempts) == ("sent", 1) and len(sink.messages) == 1
 
@@ -94,11 +95,11 @@ def test_a_server_dying_before_its_answer_gives_one_copy_with_the_same_message_i
     sink.died = False
     _queue_one(app, db)
     with app.app_context():
-        first = outbox.deliver(db, NOW)
+        first = outbox.deliver(db, NOW, app.config)
         assert (first.sent, first.retrying) == (0, 1)
         row = db.exec(select(OutboxMessage)).one()
         assert row.status == "retrying" and "may have arrived" in row.last_error
-        assert outbox.deliver(db, NOW + timedelta(minutes=6)).sent == 1
+        assert outbox.deliver(db, NOW + timedelta(minutes=6), app.config).sent == 1
     db.refresh(row)
     assert (row.status, row.attempts, row.last_error) == ("sent", 2, None)
     ids = {message["Message-ID"] for _, message in sink.messages}
@@ -114,8 +115,8 @@ def test_a_clock_killed_before_the_server_answered_sends_again_with_the_same_mes
     db.add(row)
     db.commit()
     with app.app_context():
-        assert outbox.deliver(db, NOW + timedelta(minutes=5)).sent == 0  # the lease still holds
-        assert outbox.deliver(db, NOW + outbox.LEASE).sent == 1
+        assert outbox.deliver(db, NOW + timedelta(minutes=5), app.config).sent == 0  # the lease still holds
+        assert outbox.deliver(db, NOW + outbox.LEASE, app.config).sent == 1
     (_, message), = sink.messages
     assert message["Message-ID"] == row.message_id
     assert email.utils.parseaddr(message["To"])[1] == "fp@example.kz"

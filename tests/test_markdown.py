@@ -6,6 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from .depth import by_depth
+
 from tracker.text import escape_markdown, render_markdown
 
 #: the inputs an outside probe found: each took seconds to a minute, or crashed the renderer
@@ -33,7 +35,8 @@ def test_ordinary_markdown_still_renders():
     assert "<li>один</li>" in html and "<script" not in html
 
 
-@settings(max_examples=60, deadline=None)
+@pytest.mark.sized
+@settings(max_examples=by_depth(60, 1000), deadline=None)
 @given(st.text(alphabet="[]()!<>-*_`#>\n 1.a", max_size=400))
 def test_any_mix_of_markdown_characters_renders(note):
     """No mix of Markdown's special characters makes the renderer fail."""
@@ -48,7 +51,7 @@ def test_a_name_is_text_in_email_markdown(app, db, synced):
 
     name = "[Нажмите здесь](https://evil.example/login)"
     with app.app_context():
-        _subject, text, html = outbox.render_email("test", User(email="x@example.kz", name=name, language="ru"))
+        _subject, text, html = outbox.render_email(app, "test", User(email="x@example.kz", name=name, language="ru"))
     assert 'href="https://evil.example' not in html and "Нажмите здесь" in html
     assert escape_markdown(name) == r"\[Нажмите здесь\]\(https://evil\.example/login\)"
 

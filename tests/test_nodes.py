@@ -59,6 +59,7 @@ def _signed_in(base: str, email: str) -> requests.Session:
     return browser
 
 
+@pytest.mark.deep
 @pytest.mark.real_clock
 def test_a_report_written_on_one_node_is_read_on_the_other(shared_postgres, s3_server, tmp_path):
     """Node A takes a status update with a file; node B shows the update and serves the same bytes from the store;

@@ -55,7 +55,7 @@ def test_the_clock_stays_silent_on_days_off(app, db, small):
     for day in SILENT_DAYS:
         assert not is_working_day(day), day
         with time_machine.travel(_at(day), tick=False), app.app_context():
-            done = tick()
+            done = tick(app)
         assert "reminders" not in done and not [k for k in done if k.startswith("digest")], day
     assert db.exec(select(Notification)).all() == []
     assert not is_working_day(date(2026, 6, 2), ["2026-06-02"]) and is_working_day(date(2026, 6, 2))
@@ -105,7 +105,7 @@ def _run_clock_daily(app, start: date, end: date, hour: int = 10, before_each=No
         if before_each:
             before_each(day)
         with time_machine.travel(_at(day, hour), tick=False), app.app_context():
-            tick()
+            tick(app)
 
 
 def _claims(db, user) -> dict[date, list[tuple[str, str]]]:
@@ -146,7 +146,7 @@ def test_a_quarter_of_reminders_escalations_and_digests(app, db, small):
     for message in db.exec(select(OutboxMessage).where(OutboxMessage.kind == "reminders")):
         per_day[(message.recipient_id, message.created_at.date())] += 1
     assert set(per_day.values()) == {1}
-    outbox = app.extensions["mail_outbox"]
+    outbox = app.config["MAIL_MEMORY"]
     assert all(m["To"] for m in outbox) and len(outbox) == len(db.exec(select(OutboxMessage)).all())
 
 
@@ -171,7 +171,7 @@ def test_digest_waits_for_the_first_working_day_and_sends_nothing_on_weekends(ap
     holidays of 1–2 January nor the weekend; before 09:00 nothing goes."""
     _run_clock_daily(app, date(2025, 12, 30), date(2026, 1, 4))
     with time_machine.travel(_at(date(2026, 1, 5), 8), tick=False), app.app_context():
-        tick()
+        tick(app)
     q1 = select(Notification).where(Notification.kind == "digest", Notification.period == "2026-Q1")
     assert db.exec(q1).all() == []
     _run_clock_daily(app, date(2026, 1, 5), date(2026, 1, 6))
@@ -205,7 +205,7 @@ def test_secretaries_hear_of_submissions_but_not_of_their_own(app, db, small):
     report = report_of(db, "test-roadmap/1", "2025-H1", "МТСЗН")
     post(app, db, report.id, both, "submitted", note="x", no_evidence_reason="ДСП", now=_at(date(2025, 6, 1), 9))
     with app.test_request_context():
-        run_reminders(db, _at(date(2025, 6, 1)), date(2025, 6, 1))
+        run_reminders(db, _at(date(2025, 6, 1)), date(2025, 6, 1), app=app)
     kinds = lambda user: {k for items in _claims(db, user).values() for k, _ in items}  # noqa: E731
     assert "submitted" in kinds(other) and "submitted" not in kinds(both)
 
@@ -213,12 +213,12 @@ def test_secretaries_hear_of_submissions_but_not_of_their_own(app, db, small):
 def test_killed_between_claim_and_send_sends_once_on_restart(app, db, small):
     """Claims and the outbox row are committed, then the clock dies; the next tick delivers it exactly once."""
     with app.test_request_context():
-        summary = run_reminders(db, _at(date(2025, 6, 29)), date(2025, 6, 29))
-    assert summary.emails >= 1 and app.extensions.get("mail_outbox", []) == []
+        summary = run_reminders(db, _at(date(2025, 6, 29)), date(2025, 6, 29), app=app)
+    assert summary.emails >= 1 and app.config["MAIL_MEMORY"] == []
     with time_machine.travel(_at(date(2025, 6, 29), 11), tick=False), app.app_context():
-        tick()
-        tick()
-    sent = app.extensions["mail_outbox"]
+        tick(app)
+        tick(app)
+    sent = app.config["MAIL_MEMORY"]
     message_ids = [m["Message-ID"] for m in sent]
     assert len(message_ids) == len(set(message_ids)) == len(db.exec(select(OutboxMessage)).all())
     assert "fp@example.kz" in [m["To"] for m in sent]
@@ -232,13 +232,13 @@ def test_two_deliveries_of_one_message_send_it_once(app, db, small):
     from tracker.notify import outbox
 
     with app.test_request_context():
-        run_reminders(db, _at(date(2025, 6, 29)), date(2025, 6, 29))
+        run_reminders(db, _at(date(2025, 6, 29)), date(2025, 6, 29), app=app)
         engine = app.extensions["engine"]
         with Session(engine) as first, Session(engine) as second:
-            a = outbox.deliver(first, _at(date(2025, 6, 29), 11))
-            b = outbox.deliver(second, _at(date(2025, 6, 29), 11))
+            a = outbox.deliver(first, _at(date(2025, 6, 29), 11), app.config)
+            b = outbox.deliver(second, _at(date(2025, 6, 29), 11), app.config)
     assert a.sent >= 1 and b.sent == 0
-    assert len(app.extensions["mail_outbox"]) == a.sent
+    assert len(app.config["MAIL_MEMORY"]) == a.sent
 
 
 def test_a_second_clock_stays_idle_while_the_first_holds_the_lock(app):

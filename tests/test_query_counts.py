@@ -3,7 +3,8 @@ generated databases, one three times the size of the other, run the same number 
 
 from sqlalchemy import event, make_url
 
-from tracker import create_app, migrate, scale
+from bench import scale
+from tracker import create_app, migrate
 
 from .conftest import NOW, PG_URL, ROADMAPS, WORKER, _postgres_copy, csrf_token
 

@@ -4,10 +4,10 @@ same seed; a database that holds data is refused."""
 import pytest
 from sqlalchemy import func, select
 
-from tracker import scale
+from bench import scale
+from bench.scale_roadmaps import write
 from tracker.catalog.loader import load_catalog
 from tracker.models import Instrument, Report, StatusUpdate
-from tracker.scale_roadmaps import write
 
 from .conftest import NOW
 

@@ -45,6 +45,7 @@ def _failed_sign_ins(bases: list[str], attempts: int) -> list[int]:
     return statuses
 
 
+@pytest.mark.deep
 @pytest.mark.real_clock
 @pytest.mark.parametrize("storage", ["redis", "memory://"])
 def test_two_nodes_share_the_sign_in_limit_through_redis(app, db, synced, tmp_path, storage):

@@ -39,8 +39,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from tracker import api, db, text
     from tracker.cli import register_commands
-    from tracker.people import permissions
-    from tracker.web import audit_words, auth, i18n, inputs, security
+    from tracker.web import access, audit_words, auth, i18n, inputs, security
     from tracker.web.views import (
         account,
         admin,
@@ -61,7 +60,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     inputs.init_app(app)  # before the blueprints: their <int:…> rules use its converter
     security.init_app(app)
     auth.init_app(app)
-    permissions.init_app(app)
+    access.init_app(app)
     i18n.init_app(app)
     text.init_app(app)
     audit_words.init_app(app)

@@ -122,6 +122,7 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     # Redis down: count in memory meanwhile rather than refuse every sign-in
     config.update(RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True, RATELIMIT_SWALLOW_ERRORS=True)
     config["HOLIDAYS"] = list(settings.holidays)
+    config["MAIL_MEMORY"] = []  # where TRACKER_MAIL_BACKEND=memory puts what it sends (tests read it)
     config["EVIDENCE_TYPES"] = list(settings.evidence_types)
     config.update(BABEL_DEFAULT_LOCALE=DEFAULT_LANGUAGE, BABEL_DEFAULT_TIMEZONE="Asia/Almaty",
                   LANGUAGES=tuple(LANGUAGES))

@@ -19,11 +19,10 @@ from tracker.insight.figures import instrument_overview, on_time_rates, progress
 from tracker.insight.overdue import Filters, overdue_page, overdue_totals
 from tracker.models import Evidence
 from tracker.pagination import Page
-from tracker.people.permissions import current_access, overdue_scope
+from tracker.people.permissions import NotPermitted
 from tracker.periods import Period
 from tracker.reporting import evidence as uploads
 from tracker.reporting.checkpoints import timeline
-from tracker.reporting.storage import evidence_store
 from tracker.reporting.submissions import write_with_files
 from tracker.reporting.workflow import (
     ReportingError,
@@ -35,7 +34,9 @@ from tracker.reporting.workflow import (
     readable_file,
 )
 from tracker.statuses import checkpoint_status
+from tracker.stores import evidence_store
 from tracker.timeutil import now_utc, today_almaty
+from tracker.web.access import current_access
 from tracker.web.i18n import localized
 from tracker.web.security import csrf, limiter
 
@@ -185,7 +186,10 @@ def overdue(query: s.OverdueQuery):
     """The overdue view with its filters, most overdue first: administrators (everything) and secretaries (their
     instruments)."""
     session = get_session()
-    scope = overdue_scope(current_access())
+    try:
+        scope = current_access().overdue_scope()
+    except NotPermitted as refused:
+        raise Problem(403, f"Not allowed: {refused}.") from None
     filters = Filters(instrument=query.instrument, organization=query.organization, status=query.status,
                       period=query.period).understood(session).filters
     found, totals = overdue_page(session, filters, today_almaty(), instrument_ids=scope, page=query.page,

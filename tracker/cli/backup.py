@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 from tracker import backup
 from tracker.cli.common import database_errors, fail
 from tracker.db import get_engine
-from tracker.reporting.storage import evidence_store
+from tracker.stores import evidence_store
 from tracker.timeutil import now_utc, today_almaty
 
 

@@ -51,7 +51,8 @@ def reminders_run(dry_run: bool, now_text: str | None):
     now = _moment(now_text)
     session = get_session()
     with database_errors():
-        summary = run_reminders(session, now, today_almaty(now), dry_run=dry_run, progress=_progress("reminders"))
+        summary = run_reminders(session, now, today_almaty(now), app=current_app._get_current_object(), dry_run=dry_run,
+                                 progress=_progress("reminders"))
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(summary.by_kind.items())) or "none"
         verb = "would queue" if dry_run else "queued"
         click.echo(f"Reminders for {today_almaty(now):%d.%m.%Y}: {verb} {summary.emails} emails with "
@@ -61,7 +62,7 @@ def reminders_run(dry_run: bool, now_text: str | None):
 
 
 def _deliver(now: datetime) -> None:
-    result = outbox.deliver(get_session(), now)
+    result = outbox.deliver(get_session(), now, current_app.config)
     click.echo(f"Delivery: {result.sent} sent, {result.retrying} to retry, {result.failed} failed "
                f"(backend {current_app.config['MAIL_BACKEND']}).")
     if result.retrying or result.failed:
@@ -94,7 +95,8 @@ def digest_preview(email: str, quarter: str | None):
     user = accounts.find_user(session, email)
     if user is None:
         fail(f"No account {email!r}. See `mindet users --help`.")
-    rendered = render_digest(session, user, _period(quarter, now), today_almaty(now))
+    rendered = render_digest(session, user, _period(quarter, now), today_almaty(now),
+                             app=current_app._get_current_object())
     if rendered is None:
         click.echo(f"Nothing to tell {email} for this period: no digest would be sent.")
         return
@@ -111,7 +113,8 @@ def digest_send(quarter: str, dry_run: bool):
     now = now_utc()
     period = _period(quarter, now)
     with database_errors():
-        counts = send_digests(get_session(), period, now, today_almaty(now), dry_run=dry_run,
+        counts = send_digests(get_session(), period, now, today_almaty(now), app=current_app._get_current_object(),
+                              dry_run=dry_run,
                               progress=_progress("digests"))
         click.echo(f"Digest {period.label}{' (dry run)' if dry_run else ''}: "
                    + (", ".join(f"{k} {n}" for k, n in sorted(counts.items())) or "no subscribers"))
@@ -140,10 +143,11 @@ def mail_test(email: str):
     session = get_session()
     now = now_utc()
     recipient = accounts.find_user(session, email) or User(email=email, name=email)  # anyone may be tested
-    subject, text, html = outbox.render_email("test", recipient)
-    message = outbox.enqueue(session, kind="test", user=recipient, subject=subject, text=text, html=html, now=now)
+    subject, text, html = outbox.render_email(current_app._get_current_object(), "test", recipient)
+    message = outbox.enqueue(session, kind="test", user=recipient, subject=subject, text=text, html=html,
+                             sender=current_app.config["MAIL_SENDER"], now=now)
     session.commit()
-    outbox.deliver(session, now, only=[message.id])
+    outbox.deliver(session, now, current_app.config, only=[message.id])
     session.refresh(message)
     if message.status != "sent":
         fail(f"Not sent: {message.last_error}. Check TRACKER_MAIL_*; the clock retries the message.")

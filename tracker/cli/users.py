@@ -67,13 +67,14 @@ def users_invite(email, role, name, orgs, instruments):
         user = accounts.create_user(session=session, email=email, name=name, role=role, org_codes=list(orgs),
                                     instrument_keys=list(instruments), now=now_utc(),
                                     by=audit.Actor(label="cli:users invite"))
-        link, message = queue_link(session=session, user=user, kind="invite", created_by=None, now=now_utc())
+        link, message = queue_link(session=session, app=current_app._get_current_object(), user=user, kind="invite",
+                                   created_by=None, now=now_utc())
     except accounts.AccountError as exc:
         session.rollback()
         fail(f"Not invited: {exc}.")
     session.commit()
     click.echo(f"Invited {user.email} ({role}). Link (single use, 72 hours): {link}")
-    if outbox.deliver(session, now_utc(), only=[message.id]).sent != 1:
+    if outbox.deliver(session, now_utc(), current_app.config, only=[message.id]).sent != 1:
         click.secho("The mail server refused or was unreachable: the invitation stays in the outbox and the clock "
                     "retries it; pass the link on by hand, or fix TRACKER_MAIL_* (`mindet mail test`).",
                     fg="yellow", err=True)

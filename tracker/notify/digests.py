@@ -170,16 +170,16 @@ def build_digest(session: Session, user: User, period: Period, today: date, part
     return dict(period=period, focal=focal, secretary=secretary)
 
 
-def render_digest(session: Session, user: User, period: Period, today: date,
+def render_digest(session: Session, user: User, period: Period, today: date, *, app,
                   parts: dict | None = None) -> tuple[str, str, str] | None:
-    """(subject, text, HTML) of a person's digest, or None."""
+    """(subject, text, HTML) of a person's digest with the app's templates, or None."""
     content = build_digest(session, user, period, today, parts)
     if content is None:
         return None
-    return outbox.render_email("digest", user, status_label=status_label, **content)
+    return outbox.render_email(app, "digest", user, status_label=status_label, **content)
 
 
-def send_digests(session: Session, period: Period, now: datetime, today: date, *, dry_run: bool = False,
+def send_digests(session: Session, period: Period, now: datetime, today: date, *, app, dry_run: bool = False,
                  progress=None) -> dict:
     """Claim and queue the period's digest for every active person who chose this kind of period; once each."""
     counts = defaultdict(int)
@@ -190,7 +190,7 @@ def send_digests(session: Session, period: Period, now: datetime, today: date, *
                                                                     Notification.period == period.label)))
     parts = {}
     for done, user in enumerate(users, 1):
-        rendered = None if user.id in sent else render_digest(session, user, period, today, parts)
+        rendered = None if user.id in sent else render_digest(session, user, period, today, app=app, parts=parts)
         if user.id in sent:
             counts["already sent"] += 1
         elif rendered is None:  # never an empty email
@@ -201,7 +201,7 @@ def send_digests(session: Session, period: Period, now: datetime, today: date, *
         else:
             subject, text, html = rendered
             claimed.outbox_id = outbox.enqueue(session, kind="digest", user=user, subject=subject, text=text,
-                                               html=html, now=now).id
+                                               html=html, sender=app.config["MAIL_SENDER"], now=now).id
             counts["queued"] += 1
         if dry_run:
             session.rollback()

@@ -5,11 +5,9 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from email.message import EmailMessage
 from email.utils import make_msgid, parseaddr
-
-from flask import current_app
 
 log = logging.getLogger(__name__)
 
@@ -18,9 +16,9 @@ class MailError(RuntimeError):
     """The mail server could not take the message; the message says what to check."""
 
 
-def new_message_id() -> str:
+def new_message_id(sender: str) -> str:
     """A fresh Message-ID on the sender's domain ("Mindet <mindet@enbek.kz>" → <…@enbek.kz>)."""
-    domain = parseaddr(current_app.config["MAIL_SENDER"])[1].rpartition("@")[2]
+    domain = parseaddr(sender)[1].rpartition("@")[2]
     return make_msgid(domain=domain or "mindet")
 
 
@@ -29,8 +27,7 @@ class MaybeDelivered(MailError):
     delivered. A retry sends it again with the same Message-ID, so that the copy can be recognised."""
 
 
-def _send_smtp(message: EmailMessage, accepted: Callable[[], None]) -> None:
-    config = current_app.config
+def _send_smtp(message: EmailMessage, config: Mapping, accepted: Callable[[], None]) -> None:
     host, port, security = config["MAIL_HOST"], config["MAIL_PORT"], config["MAIL_SECURITY"]
     sent_data = False
     try:
@@ -67,28 +64,28 @@ def _close(client: smtplib.SMTP) -> None:
         client.close()
 
 
-def _send_console(message: EmailMessage) -> None:
+def _send_console(message: EmailMessage, _config: Mapping) -> None:
     body = message.get_body(("plain",)) if message.is_multipart() else message
     head = "\n".join(f"{k}: {message[k]}" for k in ("To", "Subject", "Message-ID"))
     print(f"--- email (TRACKER_MAIL_BACKEND=console; HTML part not shown) ---\n{head}\n\n{body.get_content()}"
           "--- end ---", flush=True)  # noqa: T201
 
 
-def _send_memory(message: EmailMessage) -> None:
-    current_app.extensions.setdefault("mail_outbox", []).append(message)
+def _send_memory(message: EmailMessage, config: Mapping) -> None:
+    config["MAIL_MEMORY"].append(message)
 
 
 #: backends that cannot lose a message half-way: `accepted` runs after them
 BACKENDS = {"console": _send_console, "memory": _send_memory}
 
 
-def send(message: EmailMessage, accepted: Callable[[], None] = lambda: None) -> None:
-    """Send through the configured backend (TRACKER_MAIL_BACKEND); `accepted` runs the moment the server has taken
-    the message, before the connection is closed."""
-    backend = current_app.config["MAIL_BACKEND"]
+def send(message: EmailMessage, settings: Mapping, accepted: Callable[[], None] = lambda: None) -> None:
+    """Send through the backend the settings name (TRACKER_MAIL_BACKEND); `accepted` runs the moment the server has
+    taken the message, before the connection is closed."""
+    backend = settings["MAIL_BACKEND"]
     if backend == "smtp":
-        _send_smtp(message, accepted)
+        _send_smtp(message, settings, accepted)
     else:
-        BACKENDS[backend](message)
+        BACKENDS[backend](message, settings)
         accepted()
     log.info("mail sent to %s: %s", message["To"], message["Subject"])

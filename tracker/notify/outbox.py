@@ -13,12 +13,13 @@ Message-ID (kept in the outbox row), which mail clients and archives use to reco
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from flask import current_app, render_template
+from flask import Flask, render_template
 from flask_babel import force_locale
 from sqlalchemy import case, func, update
 from sqlmodel import Session, select
@@ -38,10 +39,9 @@ REDACTED = "[removed after delivery: it contained a single-use link]"
 LEASE = timedelta(minutes=10)
 
 
-def render_email(template: str, user: User, **context) -> tuple[str, str, str]:
-    """(subject, plain text, HTML) of templates/email/<template>.md in the user's language, absolute links; the
-    text part is made from the HTML, so that it reads as text."""
-    app = current_app._get_current_object()
+def render_email(app: Flask, template: str, user: User, **context) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) of templates/email/<template>.md in the user's language, absolute links to the
+    app's BASE_URL; the text part is made from the HTML, so that it reads as text."""
     with app.test_request_context(base_url=app.config["BASE_URL"]), force_locale(user.language or "ru"):
         text = render_template(f"email/{template}.md", user=user, **context).strip() + "\n"
         subject, _, body = text.partition("\n")  # the first line of a template is its subject
@@ -50,21 +50,23 @@ def render_email(template: str, user: User, **context) -> tuple[str, str, str]:
     return subject.strip(), html_to_text(str(rendered)), html
 
 
-def enqueue(session: Session, *, kind: str, user: User, subject: str, text: str, html: str,
+def enqueue(session: Session, *, kind: str, user: User, subject: str, text: str, html: str, sender: str,
             now: datetime) -> OutboxMessage:
-    """Add a rendered message to the outbox (the caller's transaction commits it with its claims)."""
+    """Add a rendered message to the outbox (the caller's transaction commits it with its claims); its Message-ID
+    is on the sender's domain."""
     message = OutboxMessage(kind=kind, recipient_id=user.id, to_email=user.email, subject=subject, body_text=text,
-                            body_html=html, message_id=mail.new_message_id(), created_at=now, next_attempt_at=now)
+                            body_html=html, message_id=mail.new_message_id(sender), created_at=now,
+                            next_attempt_at=now)
     session.add(message)
     session.flush()
     return message
 
 
-def to_email_message(row: OutboxMessage, now: datetime) -> EmailMessage:
+def to_email_message(row: OutboxMessage, now: datetime, settings: Mapping) -> EmailMessage:
     """The MIME message: text and HTML alternatives, Message-ID, Date and List-Unsubscribe."""
-    base = current_app.config["BASE_URL"]
+    base = settings["BASE_URL"]
     message = EmailMessage()
-    message["From"] = current_app.config["MAIL_SENDER"]
+    message["From"] = settings["MAIL_SENDER"]
     message["To"] = row.to_email
     message["Subject"] = row.subject
     message["Date"] = format_datetime(now)
@@ -85,9 +87,10 @@ class DeliverySummary:
     failed: int = 0
 
 
-def deliver(session: Session, now: datetime, limit: int = 500, only: list[int] | None = None) -> DeliverySummary:
-    """Send what is due in the outbox (or only the messages with these ids); each message is leased, sent, and its
-    outcome committed on its own."""
+def deliver(session: Session, now: datetime, settings: Mapping, limit: int = 500,
+            only: list[int] | None = None) -> DeliverySummary:
+    """Send what is due in the outbox (or only the messages with these ids) with the mail settings (the app's
+    TRACKER_MAIL_*); each message is leased, sent, and its outcome committed on its own."""
     summary = DeliverySummary()
     query = (select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.next_attempt_at)
              .where(OutboxMessage.status.in_(("pending", "retrying", "sending")), OutboxMessage.next_attempt_at <= now))
@@ -106,12 +109,11 @@ def deliver(session: Session, now: datetime, limit: int = 500, only: list[int] |
             continue  # another clock took it
         row = session.get(OutboxMessage, message_id)
         session.refresh(row)
-        _attempt(session, row, now, summary)
+        _attempt(session, row, now, settings, summary)
     return summary
 
 
-def _attempt(session: Session, row: OutboxMessage, now: datetime, summary: DeliverySummary) -> None:
-    config = current_app.config
+def _attempt(session: Session, row: OutboxMessage, now: datetime, config: Mapping, summary: DeliverySummary) -> None:
     if row.attempts and row.last_error is None:
         # leased again with no recorded outcome: the last attempt was cut off (a clock killed mid-send). The server's
         # acceptance is recorded the moment it is given, so the message did not get through; say so all the same.
@@ -127,7 +129,7 @@ def _attempt(session: Session, row: OutboxMessage, now: datetime, summary: Deliv
         session.commit()
 
     try:
-        mail.send(to_email_message(row, now), accepted=accepted)
+        mail.send(to_email_message(row, now, config), config, accepted=accepted)
     except mail.MailError as exc:
         session.refresh(row)
         row.last_error = str(exc)[:2000]

@@ -12,7 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import update as sql_update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -108,10 +107,26 @@ def _people(session: Session):
     return by_org, secretaries
 
 
-def due_items(session: Session, today: date) -> dict[int, tuple[User, list[Item]]]:
-    """Recipient id → (user, items) for everything that should be told today (before any claim)."""
-    config = current_app.config
-    days_before, every = config["REMINDER_DAYS_BEFORE"], config["REMINDER_OVERDUE_EVERY_DAYS"]
+@dataclass(frozen=True)
+class ReminderRules:
+    """When people are told (TRACKER_REMINDER_* and TRACKER_ESCALATE_*): days before a due day, every N days while
+    overdue, and after how many days the head and then the secretary hear of it."""
+
+    days_before: tuple[int, ...]
+    overdue_every: int
+    escalate_to_head: int
+    escalate_to_secretary: int
+
+    @classmethod
+    def from_settings(cls, settings) -> ReminderRules:
+        """The rules of the app's settings."""
+        return cls(tuple(settings["REMINDER_DAYS_BEFORE"]), settings["REMINDER_OVERDUE_EVERY_DAYS"],
+                   settings["ESCALATE_TO_HEAD_DAYS"], settings["ESCALATE_TO_SECRETARY_DAYS"])
+
+
+def due_items(session: Session, today: date, rules: ReminderRules) -> dict[int, tuple[User, list[Item]]]:
+    """Recipient id → (user, items) for everything that should be told today under `rules` (before any claim)."""
+    days_before, every = rules.days_before, rules.overdue_every
     by_org, secretaries = _people(session)
     result: dict[int, tuple[User, list[Item]]] = {}
 
@@ -130,10 +145,10 @@ def due_items(session: Session, today: date) -> dict[int, tuple[User, list[Item]
         if stage:
             tell(reporters, Item(*row, kind="reminder", stage=stage, today=today))
         late = (today - checkpoint.due_on).days
-        if late >= config["ESCALATE_TO_HEAD_DAYS"]:
+        if late >= rules.escalate_to_head:
             tell(people["alternate"] + people["head"], Item(*row, kind="escalation_head", stage="escalation",
                                                             today=today))
-        if late >= config["ESCALATE_TO_SECRETARY_DAYS"]:
+        if late >= rules.escalate_to_secretary:
             tell(secretaries[instrument.id],
                  Item(*row, kind="escalation_secretary", stage="escalation", today=today))
         if report.id in returns:  # reporters hear of a return once
@@ -204,14 +219,15 @@ def claim_many(session: Session, *, user: User, items: dict[str, Item], now: dat
     return dict(session.execute(statement, rows).all())
 
 
-def run_reminders(session: Session, now: datetime, today: date, *, dry_run: bool = False,
+def run_reminders(session: Session, now: datetime, today: date, *, app, dry_run: bool = False,
                   progress=None) -> RunSummary:
-    """Claim and queue today's reminders: one email per person listing all their new items (never an empty one).
+    """Claim and queue today's reminders: one email per person listing all their new items (never an empty one),
+    rendered with the app's templates and settings (TRACKER_REMINDER_*).
 
     Each person's claims and email are committed together; a dry run computes everything and rolls it all back.
     """
     summary = RunSummary()
-    recipients = due_items(session, today)
+    recipients = due_items(session, today, ReminderRules.from_settings(app.config))
     known = set(session.exec(select(Notification.dedupe_key).where(Notification.recipient_id.in_(recipients))))
     for done, (user, items) in enumerate(recipients.values(), 1):
         keyed = {}
@@ -225,9 +241,9 @@ def run_reminders(session: Session, now: datetime, today: date, *, dry_run: bool
         summary.already_sent += len(keyed) - len(claimed)
         fresh = [keyed[key] for key in keyed if key in claimed]
         if fresh:
-            subject, text, html = outbox.render_email("reminders", user, items=fresh)
+            subject, text, html = outbox.render_email(app, "reminders", user, items=fresh)
             message = outbox.enqueue(session, kind="reminders", user=user, subject=subject, text=text, html=html,
-                                     now=now)
+                                     sender=app.config["MAIL_SENDER"], now=now)
             session.execute(sql_update(Notification).where(Notification.id.in_(list(claimed.values())))
                             .values(outbox_id=message.id).execution_options(synchronize_session=False))
             for item in fresh:

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from filelock import FileLock, Timeout
-from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -90,22 +89,23 @@ def acquire_leadership(engine) -> Leadership | None:
     return Leadership(lock.release, lambda: lock.is_locked)
 
 
-def tick(now: datetime | None = None) -> dict:
+def tick(app, now: datetime | None = None) -> dict:
     """Everything that is due at `now`: reminders (from the send hour), digests (from their first working day at
-    the send hour, late ones once), then delivery. Runs in an app context; returns what it did."""
+    the send hour, late ones once), then delivery. Runs in the app's context; returns what it did."""
     now = now or now_utc()
-    config = current_app.config
+    config = app.config
     local = now.astimezone(ALMATY)
     session = get_session()
     done = {}
     # reminders and digests wait for a working day; the outbox (invitations, resets) is delivered on any day
     if local.hour >= config["SEND_HOUR"] and is_working_day(local.date(), config["HOLIDAYS"]):
-        done["reminders"] = run_reminders(session, now, local.date()).emails
+        done["reminders"] = run_reminders(session, now, local.date(), app=app).emails
         for kind in ("quarterly", "monthly"):
             period = Period.containing(local.date(), kind)
             if local.date() >= period.send_on(config["HOLIDAYS"]):
-                done[f"digest {period.label}"] = send_digests(session, period, now, local.date()).get("queued", 0)
-    delivered = outbox.deliver(session, now)
+                counts = send_digests(session, period, now, local.date(), app=app)
+                done[f"digest {period.label}"] = counts.get("queued", 0)
+    delivered = outbox.deliver(session, now, config)
     done.update(sent=delivered.sent, retrying=delivered.retrying, failed=delivered.failed)
     return done
 
@@ -152,7 +152,7 @@ def clock_health(session, now: datetime) -> dict:
 def _tick_job(app) -> None:
     with app.app_context():
         try:
-            log.info("tick: %s", tick())
+            log.info("tick: %s", tick(app))
         except Exception:  # a bad tick must not stop the clock; the next one starts from the database again
             log.exception("tick failed")
 
@@ -160,7 +160,7 @@ def _tick_job(app) -> None:
 def _delivery_job(app) -> None:
     with app.app_context():
         try:
-            delivered = outbox.deliver(get_session(), now_utc())
+            delivered = outbox.deliver(get_session(), now_utc(), app.config)
             if delivered.sent or delivered.retrying or delivered.failed:
                 log.info("delivery: %s", delivered)
         except Exception:

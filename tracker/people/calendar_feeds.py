@@ -43,7 +43,7 @@ def allowed(session: Session, access: Access, scope: str, key: str | None) -> bo
         return key is None
     if scope == "organization":
         org = session.exec(select(Organization).where(Organization.code == key)).first()
-        return org is not None and (access.can_report_for(org.id) or access.is_admin or access.is_secretary)
+        return org is not None and (access.can_report_for(org.id) or access.can_oversee_any())
     if scope == "instrument":
         return session.exec(select(Instrument.id).where(Instrument.key == key,
                                                         is_live(Instrument))).first() is not None

@@ -1,19 +1,20 @@
-"""Authorization in one place: what the signed-in person may see and change. Views ask here, nowhere else."""
+"""Authorization in one place: what a person may see and change. Views, the API and templates ask here, by name."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import abort, g
-from flask_login import current_user
 from sqlmodel import Session, select
 
-from tracker.db import get_session
-from tracker.models import GroupMembership, Instrument, Membership, Secretaryship, User
+from tracker.models import GroupMembership, Membership, Secretaryship, User
 
 #: endpoints anyone may open without signing in
 PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.invite", "auth.reset_request", "auth.reset", "health",
                     "calendar.feed", "public.index", "public.instrument", "public.evidence"}
+
+
+class NotPermitted(LookupError):
+    """The person may not see or do this; the edges answer 404 (web) or a problem document (API)."""
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,31 @@ class Access:
         """Secretary of at least one instrument."""
         return bool(self.secretary_of)
 
-    def can_manage_instrument(self, instrument: Instrument) -> bool:
+    def can_manage_instrument(self, instrument) -> bool:
         """Judge reports, reschedule, open checkpoints: the instrument's secretaries only."""
         return instrument.id in self.secretary_of
+
+    def can_oversee(self, instrument_id: int) -> bool:
+        """Read everything of one instrument (drafts, its audit trail, the execution report): its secretaries and
+        administrators."""
+        return self.is_admin or instrument_id in self.secretary_of
+
+    def can_oversee_any(self) -> bool:
+        """The overdue view, the audit trail, any organization's calendar, roadmap imports: administrators and
+        secretaries."""
+        return self.is_admin or self.is_secretary
+
+    def can_review(self) -> bool:
+        """The review queue: secretaries (administrators judge no instrument of their own)."""
+        return self.is_secretary
+
+    def can_administer(self) -> bool:
+        """People, organizations' hand-overs, the mail log: administrators only."""
+        return self.is_admin
+
+    def can_report(self) -> bool:
+        """Acts for at least one organization: "my work"."""
+        return bool(self.organization_ids)
 
     def can_report_for(self, organization_id: int) -> bool:
         """Write to a report of this organization."""
@@ -42,7 +65,14 @@ class Access:
 
     def can_read_audit(self) -> bool:
         """The audit trail as a whole: administrators and secretaries."""
-        return self.is_admin or self.is_secretary
+        return self.can_oversee_any()
+
+    def overdue_scope(self) -> list[int] | None:
+        """The instruments whose overdue reports this person may list: None for all (administrators), their own
+        instruments for secretaries; NotPermitted for anyone else."""
+        if not self.can_oversee_any():
+            raise NotPermitted("the overdue list is for secretaries and administrators")
+        return None if self.is_admin else sorted(self.secretary_of)
 
 
 def access_for(session: Session, user: User | None) -> Access:
@@ -56,34 +86,3 @@ def access_for(session: Session, user: User | None) -> Access:
     secretary_of = session.exec(select(Secretaryship.instrument_id).where(Secretaryship.user_id == user.id))
     return Access(user, is_admin=user.is_admin, is_observer=user.is_observer,
                   organization_ids=frozenset(own | members), secretary_of=frozenset(secretary_of))
-
-
-def current_access() -> Access:
-    """The Access of this request's user, computed once per request."""
-    if "access" not in g:
-        user = current_user if current_user.is_authenticated else None
-        g.access = access_for(get_session(), user._get_current_object() if user else None)
-    return g.access
-
-
-def require(allowed: bool) -> None:
-    """404 when not allowed: what you may not see does not exist for you."""
-    if not allowed:
-        abort(404)
-
-
-def overdue_scope(access: Access) -> list[int] | None:
-    """The instruments whose overdue reports this person may list: None for all (administrators), their own
-    instruments for secretaries; 404 for anyone else."""
-    require(access.is_admin or access.is_secretary)
-    return None if access.is_admin else sorted(access.secretary_of)
-
-
-def require_admin() -> None:
-    """Only administrators pass."""
-    require(current_access().is_admin)
-
-
-def init_app(app) -> None:
-    """Templates see the person's Access as `access` (None when signed out)."""
-    app.context_processor(lambda: {"access": current_access() if current_user.is_authenticated else None})

@@ -13,8 +13,6 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from flask import current_app
-
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -141,11 +139,3 @@ def store_from_config(config) -> EvidenceStore:
     if url:
         return S3Store(url, endpoint_url=config.get("S3_ENDPOINT_URL"), region=config.get("S3_REGION"))
     return LocalStore(config["EVIDENCE_DIR"])
-
-
-def evidence_store() -> EvidenceStore:
-    """The app's store, made on first use in each process (tests may put their own in app.extensions)."""
-    store = current_app.extensions.get("evidence_store")
-    if store is None:
-        store = current_app.extensions["evidence_store"] = store_from_config(current_app.config)
-    return store

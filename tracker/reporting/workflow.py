@@ -83,8 +83,7 @@ def load_report(session: Session, report_id: int) -> ReportRow | None:
 
 def can_read(access: Access, ctx: ReportRow) -> bool:
     """Notes and evidence of a report: its organization's people, the instrument's secretaries, administrators."""
-    return (access.can_report_for(ctx.report.organization_id) or access.can_manage_instrument(ctx.instrument)
-            or access.is_admin)
+    return access.can_report_for(ctx.report.organization_id) or access.can_oversee(ctx.instrument.id)
 
 
 def readable_file(session: Session, access: Access, store: EvidenceStore, evidence_id: int) -> Evidence | None:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, request
+from flask import Flask, abort, current_app, request
 
 from tracker.catalog.lookups import live_instrument
 from tracker.db import get_session
 from tracker.models import Instrument
 from tracker.pagination import page_number
 from tracker.periods import Period
+
+
+def this_app() -> Flask:
+    """The application serving this request, handed to domain functions that render with its templates."""
+    return current_app._get_current_object()
 
 
 def instrument_or_404(key: str) -> Instrument:

@@ -16,6 +16,7 @@ from tracker.people.invitations import queue_link
 from tracker.people.permissions import PUBLIC_ENDPOINTS, access_for
 from tracker.reporting import review
 from tracker.timeutil import now_utc
+from tracker.web.arguments import this_app
 from tracker.web.forms import EmailForm, LoginForm, NewPasswordForm
 from tracker.web.security import limiter
 
@@ -61,9 +62,9 @@ def start_page(user) -> str:
     a verdict (or the overdue view when none wait), everyone else on the instruments."""
     session = get_session()
     access = access_for(session, user)
-    if access.organization_ids:
+    if access.can_report():
         return url_for("reports.mine")
-    if access.is_secretary:
+    if access.can_review():
         return url_for("review.queue" if review.awaiting_count(session, access) else "dashboards.overdue")
     return url_for("catalog.instruments")
 
@@ -166,7 +167,7 @@ def reset_request():
         session = get_session()
         user = accounts.find_user(session, form.email.data)
         if user is not None and user.active:
-            queue_link(session=session, user=user, kind="reset", created_by=None, now=now_utc())
+            queue_link(session=session, app=this_app(), user=user, kind="reset", created_by=None, now=now_utc())
         session.commit()
         flash(_("Если такая учётная запись есть, на её адрес отправлена ссылка для смены пароля."), "info")
         return redirect(url_for("auth.login"))

@@ -15,8 +15,9 @@ from tracker.pagination import page_number
 from tracker.people import accounts
 from tracker.people.directory import accounts_with_roles
 from tracker.people.invitations import queue_link
-from tracker.people.permissions import require, require_admin
 from tracker.timeutil import now_utc
+from tracker.web.access import require, require_admin
+from tracker.web.arguments import this_app
 from tracker.web.forms import ConfirmForm, InviteForm, UserAdminForm, options
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -56,8 +57,8 @@ def invite():
                 session=session, email=form.email.data, name=form.name.data, role=form.role.data,
                 org_codes=form.organizations.data, instrument_keys=form.instruments.data, now=now_utc(),
                 language=form.language.data, by=audit.Actor(user_id=current_user.id, ip=request.remote_addr))
-            link, _message = queue_link(session=session, user=user, kind="invite", created_by=current_user,
-                                        now=now_utc())
+            link, _message = queue_link(session=session, app=this_app(), user=user, kind="invite",
+                                        created_by=current_user, now=now_utc())
         except accounts.AccountError as exc:
             session.rollback()
             flash(_("Приглашение не создано: %(why)s", why=str(exc)), "error")
@@ -98,7 +99,7 @@ def send_reset(user_id: int):
     person = session.get(User, user_id)
     require(person is not None)
     if ConfirmForm().validate_on_submit():
-        queue_link(session=session, user=person, kind="reset", created_by=current_user, now=now_utc())
+        queue_link(session=session, app=this_app(), user=person, kind="reset", created_by=current_user, now=now_utc())
         session.commit()
         flash(_("Ссылка для смены пароля поставлена в очередь: письмо уйдёт в течение минуты (см. журнал "
                 "доставки)."), "info")
@@ -123,9 +124,9 @@ def send_test_email():
     form = ConfirmForm()
     if form.validate_on_submit():
         now = now_utc()
-        subject, text, html = outbox.render_email("test", current_user)
+        subject, text, html = outbox.render_email(this_app(), "test", current_user)
         message = outbox.enqueue(session, kind="test", user=current_user, subject=subject, text=text, html=html,
-                                 now=now)
+                                 sender=this_app().config["MAIL_SENDER"], now=now)
         session.commit()
         flash(_("Тестовое письмо на %(email)s поставлено в очередь: через минуту его статус появится в журнале "
                 "ниже.", email=message.to_email), "info")

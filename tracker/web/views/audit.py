@@ -8,7 +8,7 @@ from tracker import audit
 from tracker.catalog.lookups import obligation_by_key
 from tracker.db import get_session
 from tracker.pagination import page_number
-from tracker.people.permissions import current_access, require
+from tracker.web.access import current_access, require
 from tracker.web.audit_words import ACTIONS, OBJECT_TYPES, action_label, object_label
 
 bp = Blueprint("audit", __name__)
@@ -32,7 +32,7 @@ def obligation(key: str):
     ob = obligation_by_key(session, key)
     require(ob is not None)
     access = current_access()
-    require(access.is_admin or ob.instrument_id in access.secretary_of)
+    require(access.can_oversee(ob.instrument_id))
     page = audit.trail(session, filters={"object_type": "obligation", "object_id": key},
                        number=page_number(request.args.get("page")))
     return render_template("audit/index.html", rows=page.rows, total=page.total, page=page.number, filters={},

@@ -21,8 +21,9 @@ from tracker.people.calendar_feeds import (
     revoke_feed,
 )
 from tracker.people.directory import feeds_of
-from tracker.people.permissions import access_for, current_access, require
+from tracker.people.permissions import access_for
 from tracker.timeutil import now_utc, today_almaty
+from tracker.web.access import current_access, require
 from tracker.web.forms import ConfirmForm
 
 bp = Blueprint("calendar", __name__)

@@ -27,10 +27,10 @@ from tracker.insight.overdue import COLUMNS as OVERDUE_COLUMNS
 from tracker.insight.overdue import Filters, overdue_page, overdue_totals
 from tracker.insight.overdue import export_records as overdue_records
 from tracker.models import Instrument
-from tracker.people.permissions import current_access, overdue_scope
 from tracker.periods import Period
 from tracker.statuses import AWAITING
 from tracker.timeutil import today_almaty
+from tracker.web.access import current_access
 from tracker.web.arguments import as_of_arg, instrument_or_404, page_arg, quarter_arg
 
 bp = Blueprint("dashboards", __name__)
@@ -73,7 +73,7 @@ def _closing(lines: Iterable[str], session) -> Iterator[str]:
 
 
 def _overdue_scope():
-    return overdue_scope(current_access())
+    return current_access().overdue_scope()
 
 
 @bp.get("/overdue")

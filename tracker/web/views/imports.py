@@ -7,8 +7,8 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, render_template
 
 from tracker.catalog.docx_import import DocxImportError, draft_from_docx
-from tracker.people.permissions import current_access, require
 from tracker.reporting import evidence as uploads
+from tracker.web.access import current_access, require
 from tracker.web.forms import DocxImportForm, DraftForm
 
 bp = Blueprint("imports", __name__)
@@ -18,7 +18,7 @@ MAX_DOCX_BYTES = 20 * 1024 * 1024
 
 def _require_secretary() -> None:
     access = current_access()
-    require(access.is_secretary or access.is_admin)
+    require(access.can_oversee_any())
 
 
 @bp.route("/roadmaps/import", methods=["GET", "POST"])

@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 from tracker.db import get_session
 from tracker.insight import execution_report
 from tracker.languages import format_day
-from tracker.people.permissions import current_access, require
 from tracker.statuses import AWAITING
 from tracker.statuses import label as status_label
 from tracker.timeutil import today_almaty
+from tracker.web.access import current_access, require
 from tracker.web.arguments import instrument_or_404, quarter_arg
 
 bp = Blueprint("meeting", __name__)
@@ -23,7 +23,7 @@ def _content(key: str):
     instrument = instrument_or_404(key)
     access = current_access()
     # it quotes every lead executor's latest note, drafts included: the instrument's secretaries and admins only
-    require(access.is_admin or access.can_manage_instrument(instrument))
+    require(access.can_oversee(instrument.id))
     today = today_almaty()
     quarter = quarter_arg(today)
     as_of = report_date(quarter, today)

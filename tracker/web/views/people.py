@@ -12,8 +12,9 @@ from tracker.models import Organization, User
 from tracker.people import accounts
 from tracker.people.directory import active_people_by_organization, memberships_of
 from tracker.people.invitations import queue_link
-from tracker.people.permissions import current_access, require, require_admin
 from tracker.timeutil import now_utc
+from tracker.web.access import current_access, require, require_admin
+from tracker.web.arguments import this_app
 from tracker.web.forms import HandoverForm, options
 
 bp = Blueprint("people", __name__)
@@ -46,7 +47,7 @@ def organization(code: str):
     session = get_session()
     org = _organization(code)
     members, groups, people = group_members(session, org), groups_of(session, org), memberships_of(session, org)
-    form = _handover_form(org) if current_access().is_admin else None
+    form = _handover_form(org) if current_access().can_administer() else None
     return render_template("people/organization.html", org=org, members=members, groups=groups, people=people,
                            form=form)
 
@@ -65,7 +66,8 @@ def handover(code: str):
                 to_email=form.to_email.data, to_name=form.to_name.data, now=now_utc(), actor=current_user,
                 ip=request.remote_addr)
             if is_new:
-                queue_link(session=session, user=to_user, kind="invite", created_by=current_user, now=now_utc())
+                queue_link(session=session, app=this_app(), user=to_user, kind="invite", created_by=current_user,
+                           now=now_utc())
         except accounts.AccountError as exc:
             session.rollback()
             flash(_("Передача не выполнена: %(why)s", why=str(exc)), "error")

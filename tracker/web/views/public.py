@@ -9,7 +9,7 @@ from flask import Blueprint, abort, render_template, send_file
 
 from tracker.db import get_session
 from tracker.insight import public
-from tracker.reporting.storage import evidence_store
+from tracker.stores import evidence_store
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 

@@ -11,11 +11,9 @@ from tracker.catalog.obligations import checkpoint_reports, done_reports_of, ope
 from tracker.db import get_session
 from tracker.insight.figures import late_by
 from tracker.languages import format_day
-from tracker.people.permissions import current_access, require
 from tracker.periods import Period
 from tracker.reporting import evidence as uploads_
 from tracker.reporting.checkpoints import open_event_checkpoint, reschedule, timeline
-from tracker.reporting.storage import evidence_store
 from tracker.reporting.submissions import write_with_files
 from tracker.reporting.workflow import (
     REPORTER,
@@ -37,7 +35,9 @@ from tracker.reporting.workflow import (
 )
 from tracker.statuses import ANSWERED, checkpoint_status
 from tracker.statuses import label as status_label
+from tracker.stores import evidence_store
 from tracker.timeutil import now_utc, today_almaty
+from tracker.web.access import current_access, require
 from tracker.web.forms import BulkUpdateForm, CarryForwardForm, OpenEventForm, ReportUpdateForm, RescheduleForm, options
 
 bp = Blueprint("reports", __name__)
@@ -61,7 +61,7 @@ def checkpoint(checkpoint_id: int):
     lead = [r.status for r, _org in rows if r.is_lead]
     answered = sum(1 for r, _org in rows if r.status in ANSWERED)
     readable = {r.id for r, _org in rows if access.can_report_for(r.organization_id)}
-    if access.can_manage_instrument(inst) or access.is_admin:
+    if access.can_oversee(inst.id):
         readable = {r.id for r, _org in rows}
     events = timeline(session, cp, [r for r, _org in rows if r.id in readable])
     groups = {}  # group id → [answered, expected]: "МИО: 14 of 20 regions reported"

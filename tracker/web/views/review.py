@@ -9,11 +9,11 @@ from flask_login import current_user
 from tracker.catalog.lookups import live_instrument, live_instruments, live_organizations
 from tracker.catalog.pickers import match_organizations
 from tracker.db import get_session
-from tracker.people.permissions import current_access, require
 from tracker.reporting import review
-from tracker.reporting.storage import evidence_store
 from tracker.reporting.workflow import ReportingError
+from tracker.stores import evidence_store
 from tracker.timeutil import now_utc, today_almaty
+from tracker.web.access import current_access, require
 from tracker.web.arguments import page_arg
 from tracker.web.forms import BulkAcceptForm
 
@@ -23,7 +23,7 @@ bp = Blueprint("review", __name__)
 def _filters(session, access):
     """The queue's filters from the query string, and what the organization text matched."""
     instrument = live_instrument(session, request.args.get("instrument", ""))
-    if instrument is not None and instrument.id not in access.secretary_of:
+    if instrument is not None and not access.can_manage_instrument(instrument):
         instrument = None
     typed = request.args.get("organization", "").strip()
     match = match_organizations(session, typed) if typed else None
@@ -42,11 +42,11 @@ def queue():
     """Reports awaiting my verdict, oldest submission first, with what was submitted; tick several to accept."""
     session = get_session()
     access = current_access()
-    require(access.is_secretary)
+    require(access.can_review())
     filters, instrument, match = _filters(session, access)
     page = review.awaiting_verdict(session, access, filters, page_arg())
     form = BulkAcceptForm(formdata=None)
-    instruments = [i for i in live_instruments(session) if i.id in access.secretary_of]
+    instruments = [i for i in live_instruments(session) if access.can_manage_instrument(i)]
     return render_template("review/queue.html", page=page, form=form, instruments=instruments,
                            instrument=instrument, match=match, organizations=live_organizations(session),
                            organization=request.args.get("organization", ""), today=today_almaty())
@@ -57,7 +57,7 @@ def accept():
     """Accept the ticked reports: first a confirmation listing them, then all of them or none."""
     session = get_session()
     access = current_access()
-    require(access.is_secretary)
+    require(access.can_review())
     form = BulkAcceptForm()
     if not form.validate() or not form.reports.data:
         flash(_("Отметьте отчёты, которые принимаете."), "error")
