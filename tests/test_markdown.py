@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from .depth import by_depth
-
 from tracker.text import escape_markdown, render_markdown
+
+from .depth import by_depth
 
 #: the inputs an outside probe found: each took seconds to a minute, or crashed the renderer
 BOMBS = {"brackets": "[" * 20_000, "images": "![" * 10_000, "open links": " [a](" * 4_000,
