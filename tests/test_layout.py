@@ -142,3 +142,19 @@ def test_no_product_module_imports_benchmark_code():
                 offenders[name] = hits
     assert offenders == {}
     assert not (TRACKER / "scale.py").exists() and not (TRACKER / "scale_roadmaps.py").exists()
+
+
+#: a day count against a due date, or the answered statuses spelled out, outside tracker/statuses.py
+LATENESS = re.compile(r"\(\s*[\w.]*today\s*-\s*[\w.]*due_on\s*\)\.days|\(\s*[\w.]*due_on\s*-\s*[\w.]*today\s*\)\.days"
+                      r"|\bin \(\s*[\"']submitted[\"'],\s*[\"']accepted[\"']")
+
+
+def test_lateness_is_said_only_through_statuses():
+    """Days overdue, days left and "answered" have one definition (tracker/statuses.py), used by pages, emails,
+    exports and the overdue view alike."""
+    paths = [*(ROOT / "templates").rglob("*.html"), *(ROOT / "templates").rglob("*.md"),
+             *(p for p in TRACKER.rglob("*.py") if p.name != "statuses.py" and "migrations" not in p.parts)]
+    found = [f"{p.relative_to(ROOT)}:{n}" for p in paths
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if LATENESS.search(line)]
+    assert found == []
+    assert LATENESS.search("{{ (today - cp.due_on).days }}") and LATENESS.search('in ("submitted", "accepted")')

@@ -115,6 +115,21 @@ def is_on_time(first_submitted_at: datetime | None, due_on: date) -> bool:
     return first_submitted_at is not None and first_submitted_at < end_of_day(due_on)
 
 
+def days_overdue(due_on: date, today: date) -> int:
+    """Whole days past the due day on `today` (the overdue view, reminders, pages); 0 on or before it."""
+    return max((today - due_on).days, 0)
+
+
+def days_until(due_on: date, today: date) -> int:
+    """Days left until the due day (negative once it has passed): reminders count down with it."""
+    return (due_on - today).days
+
+
+def is_report_overdue(status: str, due_on: date, today: date) -> bool:
+    """A report still owed (not answered) after its due day."""
+    return status in AWAITING and due_on < today
+
+
 def days_late(first_submitted_at: datetime | None, due_on: date, today: date) -> int:
     """Days past the due day of the first submission (or of `today` if never submitted); 0 when on time."""
     answered_on = first_submitted_at.astimezone(ALMATY).date() if first_submitted_at else today

@@ -12,11 +12,12 @@ from tracker.api import problems
 from tracker.api import schemas as s
 from tracker.api.access import authenticate, conditional, rate_limit, token_key
 from tracker.api.problems import Problem
-from tracker.catalog.lookups import checkpoint_with_context, live_instrument, live_sections
-from tracker.catalog.obligations import checkpoint_reports, obligation_views
+from tracker.catalog.lookups import live_instrument, live_sections
+from tracker.catalog.obligations import obligation_views
 from tracker.db import get_session
-from tracker.insight.figures import instrument_overview, on_time_rates, progress
-from tracker.insight.overdue import Filters, overdue_page, overdue_totals
+from tracker.insight.bundles import checkpoint_bundle, dashboard_bundle
+from tracker.insight.figures import instrument_overview
+from tracker.insight.overdue import Filters, overdue_page
 from tracker.models import Evidence
 from tracker.pagination import Page
 from tracker.people.permissions import NotPermitted
@@ -33,7 +34,6 @@ from tracker.reporting.workflow import (
     post_update,
     readable_file,
 )
-from tracker.statuses import checkpoint_status
 from tracker.stores import evidence_store
 from tracker.timeutil import now_utc, today_almaty
 from tracker.web.access import current_access
@@ -125,19 +125,15 @@ def obligation(path: s.ObligationPath):
 def checkpoint(path: s.IdPath):
     """A checkpoint with every responsible organization's report (status and version; the content of a report is
     read at /reports/{id} by those who may)."""
-    session = get_session()
-    found = checkpoint_with_context(session, path.id)
+    found = checkpoint_bundle(get_session(), path.id, today_almaty())
     if found is None:
         raise Problem(404, f"No checkpoint {path.id}.")
-    cp, ob, _inst, _section = found
-    rows = checkpoint_reports(session, cp.id)
-    # the checkpoint page's rule: judged from its lead reports together
-    status = "retired" if cp.retired_at is not None else checkpoint_status(
-        [r.status for r, _org in rows if r.is_lead], cp.due_on, today_almaty())
+    cp = found.checkpoint
     reports = [s.ReportBrief(id=r.id, organization=_organization(org), lead=r.is_lead, status=r.status,
-                             version=r.version) for r, org in rows]
-    return s.Checkpoint(id=cp.id, period=cp.period, due_on=cp.due_on, status=status, obligation=ob.key,
-                        original_due_on=cp.original_due_on, reports=reports).model_dump(mode="json")
+                             version=r.version) for r, org in found.rows]
+    return s.Checkpoint(id=cp.id, period=cp.period, due_on=cp.due_on, status=found.status,
+                        obligation=found.obligation.key, original_due_on=cp.original_due_on,
+                        reports=reports).model_dump(mode="json")
 
 
 def _readable_report(report_id: int):
@@ -204,31 +200,32 @@ def overdue(query: s.OverdueQuery):
 
 @api.get("/dashboard", tags=[FIGURES], responses={200: s.Dashboard})
 def dashboard(query: s.DashboardQuery):
-    """The dashboard's figures for every instrument or one (?instrument=key), timeliness for ?quarter=2026-Q3."""
+    """The dashboard's figures for every instrument or one (?instrument=key), timeliness for ?quarter=2026-Q3 (by
+    default the last quarter complete on the day judged), as they stood at the end of ?as_of=YYYY-MM-DD if given."""
     session, today = get_session(), today_almaty()
     inst = None
     if query.instrument:
         inst = live_instrument(session, query.instrument)
         if inst is None:
             raise Problem(404, f"No instrument {query.instrument!r}.")
-    quarter = Period.parse(query.quarter) if query.quarter else Period.containing(today, "quarterly").previous()
-    counts, sections = progress(session, today, inst.id if inst else None)
-    rates = on_time_rates(session, instrument_ids=[inst.id] if inst else None, start=quarter.starts_on,
-                          end=quarter.ends_on)
-    overdue = overdue_totals(session, Filters(instrument=inst.key if inst else None), today)
+    as_of = query.as_of if query.as_of and query.as_of < today else None
+    figures = dashboard_bundle(session, instrument=inst, today=today, as_of=as_of,
+                               quarter=Period.parse(query.quarter) if query.quarter else None)
     return s.Dashboard(
-        instrument=inst.key if inst else None, today=today, quarter=quarter.label, checkpoints=counts,
+        instrument=inst.key if inst else None, today=today, as_of=as_of, quarter=figures.quarter.label,
+        checkpoints=figures.counts,
         sections=[s.SectionFigures(instrument=p.instrument.key, section=p.section.number, done=p.done,
-                                   total=p.total) for p in sections],
-        on_time=[s.Timeliness(code=r.code, on_time=r.on_time, total=r.total, percent=r.percent) for r in rates],
-        overdue=dict(overdue)).model_dump(mode="json")
+                                   total=p.total) for p in figures.sections],
+        on_time=[s.Timeliness(code=r.code, on_time=r.on_time, total=r.total, percent=r.percent)
+                 for r in figures.league],
+        overdue=dict(figures.overdue)).model_dump(mode="json")
 
 
 def _write(ctx, submission: Submission, files=()) -> dict:
     """Post one update with its files in one transaction, exactly as the web form does."""
-    entry = write_with_files(get_session(), evidence_store(), files, current_app.config, lambda received, stored: (
-        post_update(session=get_session(), store=evidence_store(), ctx=ctx, actor=g._login_user,
-                    access=current_access(), now=now_utc(), ip=request.remote_addr, stored=stored,
+    entry = write_with_files(get_session(), evidence_store(), files, current_app.config, lambda received, store: (
+        post_update(session=get_session(), store=store, ctx=ctx, actor=g._login_user,
+                    access=current_access(), now=now_utc(), ip=request.remote_addr,
                     via=f"api token {g.api_token.id}", submission=replace(submission, uploads=received))))
     return s.Written(report_id=ctx.report.id, status=ctx.report.status, version=ctx.report.version,
                      update_id=entry.id).model_dump()

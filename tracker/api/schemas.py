@@ -208,6 +208,7 @@ class DashboardQuery(BaseModel):
 
     instrument: str | None = Field(None, max_length=120)
     quarter: str | None = Field(None, max_length=16, pattern=r"^20\d\d-Q[1-4]$")
+    as_of: date | None = Field(None, description="figures as they stood at the end of this past day")
 
 
 class Timeliness(BaseModel):
@@ -230,6 +231,7 @@ class Dashboard(BaseModel):
 
     instrument: str | None
     today: date
+    as_of: date | None = None
     quarter: str
     checkpoints: dict[str, int]
     sections: list[SectionFigures]

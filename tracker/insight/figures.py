@@ -219,20 +219,21 @@ def instrument_overview(*, session: Session, today: date, as_of: date | None = N
                  overdue=overdue[i.id]) for i in instruments]
 
 
-def trend(session: Session, *, instrument_ids: list[int] | None, first: date,
-          today: date) -> list[tuple[str, float | None]]:
-    """The on-time rate of all organizations together, per quarter from `first` to the last complete quarter (one
-    pass over the reports due in that span, counted per quarter: the rule of `on_time_rates`)."""
+def trend(session: Session, *, instrument_ids: list[int] | None, first: date, today: date,
+          as_of: date | None = None) -> list[tuple[str, float | None]]:
+    """The on-time rate of all organizations together, per quarter from `first` to the last quarter complete on
+    the day judged (the end of `as_of`, or today), with what was known then (one pass over the reports due in that
+    span, counted per quarter: the rule of `on_time_rates`)."""
     quarters = []
     period = Period.containing(first, "quarterly")
-    while period.ends_on < today:
+    while period.ends_on < (as_of + timedelta(days=1) if as_of else today):
         quarters.append(period)
         period = Period.containing(period.ends_on + timedelta(days=1), "quarterly")
     if not quarters:
         return []
     counts = {q.label: [0, 0] for q in quarters}
     for _code, due, first_at in _due_reports(session, instrument_ids, quarters[0].starts_on, quarters[-1].ends_on,
-                                             None):
+                                             as_of):
         row = counts[Period.containing(due, "quarterly").label]
         row[0] += is_on_time(first_at, due)
         row[1] += 1

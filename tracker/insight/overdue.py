@@ -15,7 +15,7 @@ from tracker.catalog.obligations import ROW_COLUMNS, ReportRow, joined_reports, 
 from tracker.catalog.pickers import OrganizationMatch, match_organizations, parse_period
 from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section
 from tracker.pagination import Page
-from tracker.statuses import AWAITING
+from tracker.statuses import AWAITING, days_overdue
 
 PAGE_SIZE = 50
 #: the export columns (JSON keys; CSV and XLSX use the same, in this order)
@@ -93,7 +93,7 @@ class OverdueRow(ReportRow):
     @property
     def days(self) -> int:
         """Days past the due date."""
-        return (self.today - self.due_on).days
+        return days_overdue(self.due_on, self.today)
 
 
 def _query(filters: Filters, today: date, instrument_ids, as_of: date | None = None):
@@ -165,4 +165,4 @@ def export_records(session: Session, filters: Filters, today: date, *, instrumen
         yield {"obligation": key, "instrument": instrument, "section": section, "section_title": section_title,
                "number": number, "text": text, "organization": organization,
                "role": "lead" if is_lead else "co-executor", "period": label or period, "due_on": due.isoformat(),
-               "original_due_on": original.isoformat(), "days_overdue": (judged - due).days, "status": state}
+               "original_due_on": original.isoformat(), "days_overdue": days_overdue(due, judged), "status": state}

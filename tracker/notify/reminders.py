@@ -32,13 +32,13 @@ from tracker.models import (
     User,
 )
 from tracker.notify import outbox
-from tracker.statuses import AWAITING
+from tracker.statuses import AWAITING, days_until
 from tracker.text import escape_markdown
 
 
 def reminder_stage(due_on: date, today: date, days_before: tuple[int, ...], every: int) -> str | None:
     """The latest reminder stage reached: "before-N", "due" (on the day and the days after), "overdue-W" (weeks)."""
-    days = (due_on - today).days
+    days = days_until(due_on, today)
     if days > max(days_before, default=0):
         return None
     if days > 0:
@@ -58,7 +58,7 @@ class Item(ReportRow):
 
     def describe(self) -> str:
         """One line in the recipient's language."""
-        days = (self.checkpoint.due_on - self.today).days
+        days = days_until(self.checkpoint.due_on, self.today)
         due = format_day(self.checkpoint.due_on)
         if self.kind == "returned":
             return _("возвращено секретарём: %(reason)s", reason=escape_markdown(self.reason) or "—")
@@ -144,7 +144,7 @@ def due_items(session: Session, today: date, rules: ReminderRules) -> dict[int, 
         stage = reminder_stage(checkpoint.due_on, today, days_before, every)
         if stage:
             tell(reporters, Item(*row, kind="reminder", stage=stage, today=today))
-        late = (today - checkpoint.due_on).days
+        late = -days_until(checkpoint.due_on, today)  # negative before the due day: no escalation yet
         if late >= rules.escalate_to_head:
             tell(people["alternate"] + people["head"], Item(*row, kind="escalation_head", stage="escalation",
                                                             today=today))

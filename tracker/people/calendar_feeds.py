@@ -43,7 +43,7 @@ def allowed(session: Session, access: Access, scope: str, key: str | None) -> bo
         return key is None
     if scope == "organization":
         org = session.exec(select(Organization).where(Organization.code == key)).first()
-        return org is not None and (access.can_report_for(org.id) or access.can_oversee_any())
+        return org is not None and access.can_follow_organization(org.id)
     if scope == "instrument":
         return session.exec(select(Instrument.id).where(Instrument.key == key,
                                                         is_live(Instrument))).first() is not None

@@ -63,6 +63,14 @@ class Access:
         """Write to a report of this organization."""
         return organization_id in self.organization_ids
 
+    def can_read_report(self, organization_id: int, instrument_id: int) -> bool:
+        """A report's notes and evidence: its organization's people, the instrument's secretaries, administrators."""
+        return self.can_report_for(organization_id) or self.can_oversee(instrument_id)
+
+    def can_follow_organization(self, organization_id: int) -> bool:
+        """An organization's calendar of deadlines: its own people, secretaries and administrators."""
+        return self.can_report_for(organization_id) or self.can_oversee_any()
+
     def can_read_audit(self) -> bool:
         """The audit trail as a whole: administrators and secretaries."""
         return self.can_oversee_any()

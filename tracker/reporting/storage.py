@@ -39,6 +39,34 @@ class EvidenceStore(Protocol):
         """Whether a file is stored under `key`."""
 
 
+class UndoableStore:
+    """A store that remembers the files it newly put during one write, so that a failed transaction can take back
+    exactly those (`undo`): no list of keys has to travel through every call in between."""
+
+    def __init__(self, store: EvidenceStore):
+        self.store = store
+        self.new_keys: list[str] = []
+
+    def put(self, source: Path, key: str) -> bool:
+        """Store the file, remembering its key when it was not stored before."""
+        added = self.store.put(source, key)
+        if added:
+            self.new_keys.append(key)
+        return added
+
+    def open(self, key: str) -> BinaryIO:
+        """A binary stream of the stored file."""
+        return self.store.open(key)
+
+    def delete(self, key: str) -> None:
+        """Forget the file."""
+        self.store.delete(key)
+
+    def exists(self, key: str) -> bool:
+        """Whether a file is stored under `key`."""
+        return self.store.exists(key)
+
+
 class LocalStore:
     """Files under a directory, fanned out as ab/cd/<sha256>; written to a temporary name, then renamed."""
 

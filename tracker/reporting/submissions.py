@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from tracker.reporting import evidence
 from tracker.reporting.evidence import Upload
-from tracker.reporting.storage import EvidenceStore
+from tracker.reporting.storage import EvidenceStore, UndoableStore
 from tracker.reporting.workflow import forget_unreferenced
 
 T = TypeVar("T")
@@ -35,18 +35,18 @@ def receive_all(files: Sequence, config) -> list[Upload]:
 
 
 def write_with_files(session: Session, store: EvidenceStore, files: Sequence, config,
-                     action: Callable[[list[Upload], list[str]], T]) -> T:
-    """Receive `files`, run `action(received, stored)` and commit; on any failure roll back, remove the files it
-    stored (a full disk becomes StorageFull) and re-raise."""
-    stored, received = [], []
+                     action: Callable[[list[Upload], EvidenceStore], T]) -> T:
+    """Receive `files`, run `action(received, store)` and commit; on any failure roll back, remove the files the
+    action stored (a full disk becomes StorageFull) and re-raise."""
+    undoable, received = UndoableStore(store), []
     try:
         received = receive_all(files, config)
-        result = action(received, stored)
+        result = action(received, undoable)
         session.commit()
         return result
     except BaseException as exc:
         session.rollback()
-        forget_unreferenced(session, store, stored)
+        forget_unreferenced(session, store, undoable.new_keys)
         if isinstance(exc, OSError) and exc.errno in evidence.DISK_FULL:
             raise evidence.storage_full() from exc
         raise

@@ -83,7 +83,7 @@ def load_report(session: Session, report_id: int) -> ReportRow | None:
 
 def can_read(access: Access, ctx: ReportRow) -> bool:
     """Notes and evidence of a report: its organization's people, the instrument's secretaries, administrators."""
-    return access.can_report_for(ctx.report.organization_id) or access.can_oversee(ctx.instrument.id)
+    return access.can_read_report(ctx.report.organization_id, ctx.instrument.id)
 
 
 def readable_file(session: Session, access: Access, store: EvidenceStore, evidence_id: int) -> Evidence | None:
@@ -144,12 +144,12 @@ class Submission:
 
 def post_update(*, session: Session, store: EvidenceStore, ctx: ReportRow, actor: User, access: Access,
                 submission: Submission, now: datetime, ip: str | None = None,
-                stored: list[str] | None = None, via: str | None = None) -> StatusUpdate:
+                via: str | None = None) -> StatusUpdate:
     """Append a status update to a report, with its evidence; refuse stale, forbidden or incomplete ones.
 
-    Files are put in `store` before the caller commits; their keys are appended to `stored` so that the caller
-    can remove them if the transaction fails (see `forget_unreferenced`). `via` names the channel in the audit
-    row when it is not the web form (an API token).
+    Files are put in `store` before the caller commits (submissions.write_with_files hands in a store that can take
+    them back if the transaction fails). `via` names the channel in the audit row when it is not the web form (an
+    API token).
     """
     report, target, expected_version = ctx.report, submission.target, submission.expected_version
     if report.version != expected_version:
@@ -192,7 +192,7 @@ def post_update(*, session: Session, store: EvidenceStore, ctx: ReportRow, actor
                          author_id=actor.id, created_at=now)
     session.add(entry)
     session.flush()
-    evidence = _attach(session, store, entry, submission, stored)
+    evidence = _attach(session, store, entry, submission)
     audit.record(session=session, now=now, action=f"report.{target}", object_type="report", object_id=str(report.id),
                  before=before, after={"status": target, "version": report.version, "note": note, "reason": reason,
                                        "reason_source": reason_source, "no_evidence_reason": no_evidence_reason,
@@ -218,11 +218,10 @@ def _has_evidence(session: Session, report: Report) -> bool:
     return session.exec(select(Evidence.id).where(Evidence.report_id == report.id).limit(1)).first() is not None
 
 
-def _attach(session, store, entry: StatusUpdate, submission: Submission, stored) -> list[Evidence]:
+def _attach(session, store, entry: StatusUpdate, submission: Submission) -> list[Evidence]:
     rows, period = [], submission.evidence_period
     for upload in submission.uploads:
-        if store.put(upload.path, upload.sha256) and stored is not None:
-            stored.append(upload.sha256)
+        store.put(upload.path, upload.sha256)
         rows.append(Evidence(kind="file", file_name=upload.file_name, storage_key=upload.sha256, sha256=upload.sha256,
                              size=upload.size, content_type=upload.content_type, covers_period=period))
     rows += [Evidence(kind="link", url=link, covers_period=period) for link in submission.links]

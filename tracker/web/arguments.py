@@ -34,6 +34,14 @@ def quarter_arg(today: date, default: Period | None = None) -> Period:
         return default or Period.containing(today, "quarterly")
 
 
+def asked_quarter() -> Period | None:
+    """The quarter asked for in ?quarter=, or None (the figures then choose)."""
+    try:
+        return Period.parse(request.args.get("quarter", ""))
+    except ValueError:
+        return None
+
+
 def as_of_arg(today: date) -> date | None:
     """The past day asked for in ?as_of=YYYY-MM-DD (figures as they stood at its end); None for today, for a day
     not yet over, or for anything that is not a date."""

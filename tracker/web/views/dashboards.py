@@ -11,7 +11,6 @@ from flask import Blueprint, Response, abort, render_template, request, send_fil
 from flask_babel import gettext as _
 
 from tracker.catalog.lookups import (
-    first_valid_from,
     live_instruments,
     live_organizations,
     organizations_by,
@@ -21,17 +20,16 @@ from tracker.catalog.obligations import export_record as obligation_record
 from tracker.catalog.obligations import obligation_views
 from tracker.db import get_session
 from tracker.insight import exports
+from tracker.insight.bundles import dashboard_bundle
 from tracker.insight.charts import bar_chart, line_chart
-from tracker.insight.figures import on_time_rates, progress, trend
 from tracker.insight.overdue import COLUMNS as OVERDUE_COLUMNS
-from tracker.insight.overdue import Filters, overdue_page, overdue_totals
+from tracker.insight.overdue import Filters, overdue_page
 from tracker.insight.overdue import export_records as overdue_records
 from tracker.models import Instrument
-from tracker.periods import Period
 from tracker.statuses import AWAITING
 from tracker.timeutil import today_almaty
 from tracker.web.access import current_access
-from tracker.web.arguments import as_of_arg, instrument_or_404, page_arg, quarter_arg
+from tracker.web.arguments import as_of_arg, asked_quarter, instrument_or_404, page_arg
 
 bp = Blueprint("dashboards", __name__)
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json",
@@ -117,27 +115,22 @@ def obligations_export(key: str, fmt: str):
 def _dashboard(instrument: Instrument | None):
     session = get_session()
     today = today_almaty()
-    ids = [instrument.id] if instrument else None
     as_of = as_of_arg(today)
-    counts, sections = progress(session, today, instrument.id if instrument else None, as_of=as_of)
-    quarter = quarter_arg(today, default=Period.containing(today, "quarterly").previous())
-    league = on_time_rates(session, instrument_ids=ids, start=quarter.starts_on, end=quarter.ends_on, as_of=as_of)
-    names = {o.code: o for o in organizations_by(session, codes=[r.code for r in league])}
-    by_organization = overdue_totals(session, Filters(instrument=instrument.key if instrument else None), today,
-                                     as_of=as_of)
-    first = instrument.valid_from if instrument else first_valid_from(session, default=today)
-    points = trend(session, instrument_ids=ids, first=first, today=today)
+    figures = dashboard_bundle(session, instrument=instrument, today=today, as_of=as_of,
+                               quarter=asked_quarter())
+    names = {o.code: o for o in organizations_by(session, codes=[r.code for r in figures.league])}
     charts = {
         "sections": bar_chart([(f"{p.section.number}. {p.section.title_ru}", p.done / p.total if p.total else 0,
-                                f"{p.done} / {p.total}") for p in sections],
+                                f"{p.done} / {p.total}") for p in figures.sections],
                               title=_("Исполнение по разделам"), max_value=1),
-        "overdue": bar_chart([(code, n, str(n)) for code, n in by_organization[:20]],
+        "overdue": bar_chart([(code, n, str(n)) for code, n in figures.overdue[:20]],
                              title=_("Просрочено по организациям")),
-        "trend": line_chart(points, title=_("Своевременность отчётов по кварталам")),
+        "trend": line_chart(figures.trend, title=_("Своевременность отчётов по кварталам")),
     }
-    return render_template("dashboards/dashboard.html", instrument=instrument, counts=counts, sections=sections,
-                           league=league, names=names, quarter=quarter, charts=charts, points=points,
-                           overdue_totals=by_organization, today=today, as_of=as_of)
+    return render_template("dashboards/dashboard.html", instrument=instrument, counts=figures.counts,
+                           sections=figures.sections, league=figures.league, names=names, quarter=figures.quarter,
+                           charts=charts, points=figures.trend, overdue_totals=figures.overdue, today=today,
+                           as_of=as_of)
 
 
 @bp.get("/dashboard")

@@ -6,9 +6,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker.catalog.lookups import checkpoint_with_context, obligation_with_instrument, organizations_by
+from tracker.catalog.lookups import checkpoint_with_context, obligation_with_instrument
 from tracker.catalog.obligations import checkpoint_reports, done_reports_of, open_reports_of
 from tracker.db import get_session
+from tracker.insight.bundles import checkpoint_bundle
 from tracker.insight.figures import late_by
 from tracker.languages import format_day
 from tracker.periods import Period
@@ -33,7 +34,7 @@ from tracker.reporting.workflow import (
     role_of,
     updates_since,
 )
-from tracker.statuses import ANSWERED, checkpoint_status
+from tracker.statuses import ANSWERED
 from tracker.statuses import label as status_label
 from tracker.stores import evidence_store
 from tracker.timeutil import now_utc, today_almaty
@@ -54,32 +55,19 @@ def _checkpoint_or_404(checkpoint_id: int):
 def checkpoint(checkpoint_id: int):
     """A checkpoint: due dates and slippage, the lead executor's report, co-executors' reports, the timeline."""
     session = get_session()
-    cp, ob, inst, section = _checkpoint_or_404(checkpoint_id)
-    access = current_access()
-    rows = checkpoint_reports(session, cp.id)
     today = today_almaty()
-    lead = [r.status for r, _org in rows if r.is_lead]
-    answered = sum(1 for r, _org in rows if r.status in ANSWERED)
-    readable = {r.id for r, _org in rows if access.can_report_for(r.organization_id)}
-    if access.can_oversee(inst.id):
-        readable = {r.id for r, _org in rows}
+    found = checkpoint_bundle(session, checkpoint_id, today)
+    require(found is not None)
+    cp, inst, rows = found.checkpoint, found.instrument, found.rows
+    access = current_access()
+    readable = {r.id for r, _org in rows if access.can_read_report(r.organization_id, inst.id)}
     events = timeline(session, cp, [r for r, _org in rows if r.id in readable])
-    groups = {}  # group id → [answered, expected]: "МИО: 14 of 20 regions reported"
-    for r, _org in rows:
-        if r.via_group_id:
-            counts = groups.setdefault(r.via_group_id, [0, 0])
-            counts[0] += r.status in ANSWERED
-            counts[1] += 1
-    group_names = {o.id: o for o in organizations_by(session, ids=groups)}
-    retired = cp.retired_at is not None
-    form = RescheduleForm(formdata=None, due_on=cp.due_on) if access.can_manage_instrument(inst) and not retired \
-        else None
-    status = "retired" if retired else checkpoint_status(lead, cp.due_on, today)
+    form = RescheduleForm(formdata=None, due_on=cp.due_on) \
+        if access.can_manage_instrument(inst) and cp.retired_at is None else None
     late = late_by(session, {r.id: cp.due_on for r, _org in rows if r.status in ANSWERED})
-    return render_template("reports/checkpoint.html", cp=cp, ob=ob, instrument=inst, section=section, rows=rows,
-                           status=status, answered=answered, readable=readable, late=late,
-                           events=events, form=form, today=today,
-                           groups=[(group_names[g], done, total) for g, (done, total) in groups.items()])
+    return render_template("reports/checkpoint.html", cp=cp, ob=found.obligation, instrument=inst,
+                           section=found.section, rows=rows, status=found.status, answered=found.answered,
+                           readable=readable, late=late, events=events, form=form, today=today, groups=found.groups)
 
 
 @bp.post("/checkpoints/<int:checkpoint_id>/reschedule")
@@ -196,9 +184,9 @@ def update(report_id: int):
         return _render_report(ctx, form, error="; ".join(f"{getattr(form, f).label.text}: {' '.join(map(str, e))}"
                                                          for f, e in form.errors.items()), status=400)
     try:
-        _write(lambda received, stored: post_update(
-            session=get_session(), store=evidence_store(), ctx=ctx, actor=current_user, access=current_access(),
-            now=now_utc(), ip=request.remote_addr, stored=stored, submission=Submission(
+        _write(lambda received, store: post_update(
+            session=get_session(), store=store, ctx=ctx, actor=current_user, access=current_access(),
+            now=now_utc(), ip=request.remote_addr, submission=Submission(
                 target=form.status.data, expected_version=form.version.data, note=form.note.data,
                 reason=form.reason.data, reason_source=form.reason_source.data,
                 no_evidence_reason=form.no_evidence_reason.data, evidence_period=form.evidence_period.data,
@@ -227,8 +215,8 @@ def carry(report_id: int):
     if not form.validate():
         abort(400)
     try:
-        _write(lambda _received, stored: carry_forward(
-            session=get_session(), store=evidence_store(), ctx=ctx, actor=current_user, access=current_access(),
+        _write(lambda _received, store: carry_forward(
+            session=get_session(), store=store, ctx=ctx, actor=current_user, access=current_access(),
             expected_version=form.version.data, now=now_utc(), ip=request.remote_addr))
     except StaleReport as exc:
         ctx = load_report(get_session(), report_id)
@@ -290,12 +278,12 @@ def bulk():
         return redirect(url_for("reports.mine"))
     picked = [tuple(map(int, value.split(":"))) for value in form.reports.data]
 
-    def apply(received, stored):
+    def apply(received, store):
         for report_id, version in picked:
             ctx = load_report(session, report_id)
             try:
-                post_update(session=session, store=evidence_store(), ctx=ctx, actor=current_user, access=access,
-                            now=now_utc(), ip=request.remote_addr, stored=stored, submission=Submission(
+                post_update(session=session, store=store, ctx=ctx, actor=current_user, access=access,
+                            now=now_utc(), ip=request.remote_addr, submission=Submission(
                                 target=form.status.data, expected_version=version, note=form.note.data,
                                 no_evidence_reason=form.no_evidence_reason.data, uploads=received,
                                 links=(form.links.data or "").splitlines()))
