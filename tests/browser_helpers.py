@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from .depth import DEEP
+
 ROOT = Path(__file__).resolve().parent.parent
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -31,6 +33,9 @@ def sign_in(browser, base, email):
 
 
 def shot(page, name):
-    """A full-page screenshot, test-artifacts/screenshots/<name>.png (not committed)."""
+    """A full-page screenshot, test-artifacts/screenshots/<name>.png (not committed): in the deep tier, or when
+    TRACKER_TEST_SCREENSHOTS=1 (each costs a few hundred milliseconds)."""
+    if not (DEEP or os.environ.get("TRACKER_TEST_SCREENSHOTS")):
+        return
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

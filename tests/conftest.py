@@ -10,6 +10,7 @@ import threading
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
@@ -214,6 +215,22 @@ def make_user(db, email: str, role: str, *, orgs=(), instruments=(), password: s
     return user
 
 
+def redirect_target(response) -> str | None:
+    """Where a redirect leads (the Location's path, query and fragment), or None when the response is no redirect."""
+    if response.status_code not in (301, 302, 303, 307, 308):
+        return None
+    location = urlsplit(response.headers["Location"])
+    return location.path + (f"?{location.query}" if location.query else "") + \
+        (f"#{location.fragment}" if location.fragment else "")
+
+
+def signed_in_to(response) -> str:
+    """The start page a successful sign-in leads to (fails when the sign-in was refused)."""
+    target = redirect_target(response)
+    assert target is not None and not target.startswith("/login"), (response.status_code, target)
+    return target
+
+
 def csrf_token(client, url: str) -> str:
     """The CSRF token of the form on the page at `url`."""
     page = client.get(url).get_data(as_text=True)
@@ -232,7 +249,7 @@ def login(client, email: str, password: str = PASSWORD):
 def signed_in(app, user):
     """A new test client signed in as `user`."""
     client = app.test_client()
-    assert login(client, user.email).status_code == 302
+    signed_in_to(login(client, user.email))
     return client
 
 
@@ -240,7 +257,7 @@ def signed_in(app, user):
 def observer(client, db, synced):
     """A signed-in observer (reads everything, writes nothing)."""
     user = make_user(db, "observer@example.kz", "observer")
-    assert login(client, user.email).status_code == 302
+    assert signed_in_to(login(client, user.email)) == "/"  # an observer lands on the instruments
     return user
 
 
@@ -289,9 +306,10 @@ def live_server(app):
     server.shutdown()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def browser():
-    """Headless Chromium from the system, through Playwright."""
+    """Headless Chromium from the system, through Playwright: one per worker (a launch costs about a second); each
+    test opens its own pages, so no cookie passes from one test to another."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -133,7 +133,7 @@ def _figures(session, day: date, readers: Readers | None = None, as_of: date | N
 
 
 @pytest.mark.sized
-@settings(max_examples=by_depth(2, 8), deadline=None, derandomize=True,
+@settings(max_examples=by_depth(1, 8), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(actions=ACTIONS)
 def test_every_surface_agrees_on_every_date_and_as_of_it_later(templates, tmp_path_factory, actions):

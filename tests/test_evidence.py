@@ -14,7 +14,7 @@ from tracker.reporting import evidence
 from tracker.reporting.evidence import EvidenceRejected, Limits, clean_file_name
 from tracker.reporting.storage import LocalStore
 
-from .conftest import login, make_user
+from .conftest import login, make_user, redirect_target
 from .reporting_helpers import EXE, PDF, PNG, docx_bytes, post, report_of, upload, zip_bomb
 
 LIMITS = Limits(kinds=("pdf", "docx", "xlsx", "odt", "ods", "png", "jpeg", "txt", "csv", "zip"),
@@ -112,7 +112,7 @@ def test_cyrillic_name_end_to_end(app, client, db, focal_point):
     """Uploaded through the form, listed on the page, downloaded as an attachment with its UTF-8 name, same bytes."""
     report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
     name = "Справка МТСЗН №15 «О мониторинге».pdf"
-    assert upload(client, report.id, [(name, PDF)]).status_code == 302
+    assert redirect_target(upload(client, report.id, [(name, PDF)])) == f"/reports/{report.id}"
     item = db.exec(select(Evidence).where(Evidence.report_id == report.id)).one()
     assert item.file_name == name and item.content_type == "application/pdf"
     page = client.get(f"/reports/{report.id}").get_data(as_text=True)
@@ -170,7 +170,7 @@ def test_same_content_is_stored_once_and_survives_a_failed_second_use(app, clien
     first = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
     second = report_of(db, "conflict-prevention-2025-2026/2", "2025-H1", "МТСЗН")
     for report in (first, second):
-        assert upload(client, report.id, [("приказ.pdf", PDF)]).status_code == 302
+        assert redirect_target(upload(client, report.id, [("приказ.pdf", PDF)])) == f"/reports/{report.id}"
     keys = set(db.exec(select(Evidence.storage_key)).all())
     assert len(keys) == 1
     monkeypatch.setattr(audit, "record", lambda **kw: (_ for _ in ()).throw(RuntimeError("boom")))
@@ -185,7 +185,8 @@ def test_xss_in_notes_and_file_names_is_inert(app, client, db, focal_point):
     report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
     note = ('<script>alert("x")</script> <img src=x onerror=alert(1)> [ссылка](javascript:alert(2)) '
             '<a href="javascript:alert(3)">a</a> **жирный**')
-    assert upload(client, report.id, [('<img src=x onerror=alert(4)>.pdf', PDF)], note=note).status_code == 302
+    written = upload(client, report.id, [('<img src=x onerror=alert(4)>.pdf', PDF)], note=note)
+    assert redirect_target(written) == f"/reports/{report.id}"
     page = client.get(f"/reports/{report.id}").get_data(as_text=True)
     assert "<script>alert" not in page and "onerror=alert(1)" not in page
     assert "javascript:" not in page and "<strong>жирный</strong>" in page

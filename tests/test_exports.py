@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from tracker.insight import exports
+from tracker.insight.exports import neutralize
 from tracker.models import CalendarFeed
 
 from .conftest import csrf_token, login, make_user, signed_in
@@ -37,6 +38,15 @@ def test_formula_cells_are_neutralised_in_xlsx_and_csv():
     text = io.StringIO()
     exports.write_csv([hostile], text, columns=columns, flat=exports.flat_cells)
     assert next(csv.DictReader(io.StringIO(text.getvalue())))["text"].startswith("'=")
+
+
+def test_a_cell_is_neutralised_only_when_a_spreadsheet_would_run_it():
+    """Cells that a spreadsheet would run as formulas get a leading quote; others are left alone."""
+    assert neutralize("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert neutralize("+7 701") == "'+7 701" and neutralize("@SUM(A1)") == "'@SUM(A1)"
+    assert neutralize("- повторные моратории") == "'- повторные моратории"
+    assert neutralize("МТСЗН") == "МТСЗН"
+
 
 
 def test_overdue_export_matches_the_view_and_its_filters(app, people):

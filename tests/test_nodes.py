@@ -55,7 +55,7 @@ def _signed_in(base: str, email: str) -> requests.Session:
     response = browser.post(f"{base}/login", data={"email": email, "password": PASSWORD,
                                                    "csrf_token": _csrf(browser, f"{base}/login")},
                             allow_redirects=False, timeout=10)
-    assert response.status_code == 302, response.text
+    assert response.status_code == 302 and "/login" not in response.headers["Location"], response.text
     return browser
 
 
@@ -88,7 +88,8 @@ def test_a_report_written_on_one_node_is_read_on_the_other(shared_postgres, s3_s
         written = on_a.post(f"{node_a}/reports/{report.id}", allow_redirects=False, timeout=30, data={
             "csrf_token": _csrf(on_a, f"{node_a}/reports/{report.id}"), "version": version,
             "status": "in_progress", "note": "Записано на узле A"}, files={"files": ("протокол.pdf", content)})
-        assert written.status_code == 302, written.text
+        assert written.status_code == 302 and written.headers["Location"].endswith(f"/reports/{report.id}"), \
+            written.text
 
         on_b = _signed_in(node_b, "fp@example.kz")
         page_b = on_b.get(f"{node_b}/reports/{report.id}", timeout=10).text

@@ -11,7 +11,7 @@ from tracker import audit
 from tracker.models import Evidence
 from tracker.reporting.storage import S3Store
 
-from .conftest import login, make_user
+from .conftest import login, make_user, redirect_target
 from .reporting_helpers import PDF, report_of, upload
 
 
@@ -51,7 +51,7 @@ def test_a_file_reported_through_the_form_lives_in_the_bucket_only(app, client, 
     report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
     content = PDF + b"%" + b"x" * (9 * 1024 * 1024)
     response = upload(client, report.id, [("Справка о мониторинге.pdf", content)])
-    assert response.status_code == 302, response.get_data(as_text=True)
+    assert redirect_target(response) == f"/reports/{report.id}", response.get_data(as_text=True)
     item = db.exec(select(Evidence).where(Evidence.report_id == report.id)).one()
     assert _objects(s3_store) == {f"evidence/{item.sha256[:2]}/{item.sha256[2:4]}/{item.sha256}": len(content)}
     assert not app.config["EVIDENCE_DIR"].exists() or not any(app.config["EVIDENCE_DIR"].rglob("*"))

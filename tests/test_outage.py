@@ -16,7 +16,7 @@ from tracker.db import make_engine
 from tracker.models import ClockBeat
 from tracker.notify import scheduler
 
-from .conftest import login, make_user
+from .conftest import login, make_user, signed_in_to
 
 
 class Relay:
@@ -111,7 +111,7 @@ def outage(app, tmp_path):
 def test_pages_say_503_while_the_database_is_away_and_work_again_after(app, client, db, synced, outage):
     """Signed-in and anonymous pages and /health answer 503 with Retry-After and a plain explanation, never 500."""
     make_user(db, "sec@example.kz", "secretary", instruments=["conflict-prevention-2025-2026"])
-    assert login(client, "sec@example.kz").status_code == 302
+    signed_in_to(login(client, "sec@example.kz"))
     assert client.get("/overdue").status_code == 200
     outage.cut()
     for url in ("/overdue", "/", "/public/", "/account"):

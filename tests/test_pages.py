@@ -79,3 +79,30 @@ def test_markdown_in_texts_is_sanitised(app, client, roadmaps_dir, db, observer)
     page = client.get("/obligations/test-roadmap/1").get_data(as_text=True)
     assert "<script>alert(1)" not in page and "javascript:" not in page
     assert "<strong>важно</strong>" in page
+
+
+def test_overview_and_obligation_pages_agree_on_what_is_overdue(db, synced):
+    """The instruments list counts exactly the checkpoints the obligation views call overdue; a submitted
+    report past its due date is not overdue in either."""
+    from sqlmodel import select
+
+    from tracker.catalog.obligations import obligation_views
+    from tracker.insight.figures import instrument_overview
+    from tracker.models import Checkpoint, Instrument, Obligation, Report
+
+    from .conftest import NOW
+
+    today = NOW.date()
+    instrument = db.exec(select(Instrument).where(Instrument.key == "decent-work-2024-2025")).one()
+
+    def counts():
+        overview = next(r for r in instrument_overview(session=db, today=today) if r["instrument"].id == instrument.id)
+        views = obligation_views(session=db, today=today, instrument=instrument)
+        return overview["overdue"], sum(v.overdue_count for v in views)
+
+    assert counts() == (22, 22)
+    lead = db.exec(select(Report).join(Checkpoint).join(Obligation)
+                   .where(Obligation.key == "decent-work-2024-2025/1.1", Report.is_lead)).one()
+    lead.status = "submitted"
+    db.commit()
+    assert counts() == (21, 21)

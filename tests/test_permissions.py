@@ -10,7 +10,7 @@ from tracker.models import Evidence, OutboxMessage
 from tracker.people.calendar_feeds import create_feed
 from tracker.people.permissions import access_for
 
-from .conftest import NOW, csrf_token, login, make_user
+from .conftest import NOW, csrf_token, login, make_user, signed_in_to
 from .reporting_helpers import PDF, post, report_of
 
 ROLES = ["anonymous", "observer", "focal_point", "other_focal_point", "secretary", "admin"]
@@ -159,7 +159,7 @@ def test_each_role_reaches_exactly_its_routes(app, people, ids, role):
     """Allowed routes answer 200 (GET) or redirect after acting (POST); others 404, or the sign-in page."""
     client = app.test_client()
     if role != "anonymous":
-        assert login(client, people[role].email).status_code == 302
+        signed_in_to(login(client, people[role].email))
     for endpoint, (method, url, allowed) in RULES.items():
         if endpoint == "auth.logout":
             continue  # signs out; checked separately

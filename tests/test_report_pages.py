@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from tracker.models import AuditEvent, Checkpoint, DeadlineChange, Obligation, Report
 
-from .conftest import csrf_token, make_user, signed_in
+from .conftest import csrf_token, make_user, redirect_target, signed_in
 from .reporting_helpers import PDF, report_of
 
 
@@ -37,16 +37,17 @@ def test_report_return_resubmit_accept(app, db, people):
     """Focal point submits with a file; the secretary returns it; the focal point sees why, answers; accepted."""
     report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
     fp, sec = signed_in(app, people["fp"]), signed_in(app, people["secretary"])
-    assert _post(fp, report.id, "submitted", note="Модель скоринга обновлена",
-                 files=[("Справка.pdf", PDF)]).status_code == 302
+    assert redirect_target(_post(fp, report.id, "submitted", note="Модель скоринга обновлена",
+                 files=[("Справка.pdf", PDF)])) == f"/reports/{report.id}"
     checkpoint_page = sec.get(f"/checkpoints/{report.checkpoint_id}").get_data(as_text=True)
     assert "на проверке" in checkpoint_page and "1 из 3" in checkpoint_page  # МТСЗН lead, РОП and РОР co-executors
-    assert _post(sec, report.id, "returned", reason="Приложите протокол").status_code == 302
+    assert redirect_target(_post(sec, report.id, "returned", reason="Приложите протокол")) == f"/reports/{report.id}"
     page = fp.get(f"/reports/{report.id}").get_data(as_text=True)
     assert "возвращено" in page and "Приложите протокол" in page
-    assert _post(fp, report.id, "submitted", note="Протокол приложен", files=[("Протокол.pdf", PDF + b"%2")]
-                 ).status_code == 302
-    assert _post(sec, report.id, "accepted").status_code == 302
+    assert redirect_target(_post(fp, report.id, "submitted", note="Протокол приложен",
+                                 files=[("Протокол.pdf", PDF + b"%2")]
+                 )) == f"/reports/{report.id}"
+    assert redirect_target(_post(sec, report.id, "accepted")) == f"/reports/{report.id}"
     db.refresh(report)
     assert (report.status, report.version) == ("accepted", 4)
     page = sec.get(f"/reports/{report.id}").get_data(as_text=True)
@@ -73,13 +74,15 @@ def test_second_editor_sees_what_changed_and_keeps_their_text(app, db, people):
     report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
     fp, colleague = signed_in(app, people["fp"]), signed_in(app, people["colleague"])
     seen = _version(fp, report.id)
-    assert _post(colleague, report.id, "in_progress", note="Черновик коллеги").status_code == 302
+    written = _post(colleague, report.id, "in_progress", note="Черновик коллеги")
+    assert redirect_target(written) == f"/reports/{report.id}"
     response = _post(fp, report.id, "in_progress", version=seen, note="Мой подробный отчёт")
     page = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "alt" in page and "Черновик коллеги" in page and "Мой подробный отчёт" in page
     assert re.search(r'name="version" type="hidden" value="1"', page)
-    assert _post(fp, report.id, "in_progress", version="1", note="Мой подробный отчёт").status_code == 302
+    written = _post(fp, report.id, "in_progress", version="1", note="Мой подробный отчёт")
+    assert redirect_target(written) == f"/reports/{report.id}"
     db.refresh(report)
     assert report.version == 2
 
@@ -90,7 +93,8 @@ def test_two_people_submitting_the_same_report_at_once(app, db, people):
     report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
     fp, colleague = signed_in(app, people["fp"]), signed_in(app, people["colleague"])
     seen = _version(fp, report.id)
-    assert _post(colleague, report.id, "submitted", note="Отчёт коллеги", no_evidence_reason="ДСП").status_code == 302
+    written = _post(colleague, report.id, "submitted", note="Отчёт коллеги", no_evidence_reason="ДСП")
+    assert redirect_target(written) == f"/reports/{report.id}"
     response = _post(fp, report.id, "submitted", version=seen, note="Мой отчёт", no_evidence_reason="ДСП")
     page = response.get_data(as_text=True)
     assert response.status_code == 409 and "Неверный вариант" not in page
@@ -107,7 +111,7 @@ def test_bulk_update_is_all_or_nothing(app, db, people):
     token = csrf_token(fp, "/reports")
     response = fp.post("/reports/bulk", data={"csrf_token": token, "reports": [f"{a.id}:0", f"{b.id}:0"],
                                               "status": "in_progress", "note": "Работа начата"})
-    assert response.status_code == 302
+    assert redirect_target(response) == "/reports"
     db.refresh(a), db.refresh(b)
     assert (a.status, b.status) == ("in_progress", "in_progress")
     response = fp.post("/reports/bulk", data={"csrf_token": token, "reports": [f"{a.id}:1", f"{b.id}:0"],
@@ -125,7 +129,7 @@ def test_secretary_reschedules_with_reason_and_source(app, db, people):
     fp, sec = signed_in(app, people["fp"]), signed_in(app, people["secretary"])
     form = {"due_on": "2026-03-31", "reason": "Перенос по просьбе МТСЗН", "source": "Протокол РТК от 29.12.2025"}
     assert fp.post(f"{url}/reschedule", data={"csrf_token": csrf_token(fp, "/reports"), **form}).status_code == 404
-    assert sec.post(f"{url}/reschedule", data={"csrf_token": csrf_token(sec, url), **form}).status_code == 302
+    assert redirect_target(sec.post(f"{url}/reschedule", data={"csrf_token": csrf_token(sec, url), **form})) == url
     checkpoint = db.get(Checkpoint, report.checkpoint_id)
     db.refresh(checkpoint)
     assert (checkpoint.original_due_on, checkpoint.due_on) == (date(2025, 12, 31), date(2026, 3, 31))
@@ -147,7 +151,7 @@ def test_secretary_opens_an_event_checkpoint(app, db, people):
     assert "Открыть контрольную точку по событию" in sec.get(url).get_data(as_text=True)
     response = sec.post(f"{url}/events", data={"csrf_token": csrf_token(sec, url), "due_on": "2026-12-15",
                                                "label": "Запрос ФПРК от 20.11.2026", "source": "Письмо №1-2/345"})
-    assert response.status_code == 302
+    assert (redirect_target(response) or "").startswith("/checkpoints/")
     checkpoint = db.exec(select(Checkpoint).join(Obligation).where(
         Obligation.key == "conflict-prevention-2025-2026/5")).one()
     assert checkpoint.is_event and checkpoint.label == "Запрос ФПРК от 20.11.2026"
@@ -166,7 +170,7 @@ def test_group_owners_are_counted_per_member(app, db, people):
     almaty = make_user(db, "almaty@example.kz", "focal_point", orgs=["АКИМАТ-АЛМАТЫ"])
     report = report_of(db, "conflict-prevention-2025-2026/2", "2025-H1", "АКИМАТ-АЛМАТЫ")
     client = signed_in(app, almaty)
-    assert _post(client, report.id, "submitted", note="Мониторинг проведён", no_evidence_reason="ДСП"
-                 ).status_code == 302
+    assert redirect_target(_post(client, report.id, "submitted", note="Мониторинг проведён", no_evidence_reason="ДСП"
+                 )) == f"/reports/{report.id}"
     page = signed_in(app, people["secretary"]).get(f"/checkpoints/{report.checkpoint_id}").get_data(as_text=True)
     assert "МИО: 1 из 20 отчитались" in page

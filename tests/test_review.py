@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from tracker.models import AuditEvent, Report
 
-from .conftest import NOW, csrf_token, login, make_user, signed_in
+from .conftest import NOW, csrf_token, login, make_user, redirect_target, signed_in
 from .reporting_helpers import PDF, post, report_of
 
 INSTRUMENT = "conflict-prevention-2025-2026"
@@ -58,7 +58,7 @@ def test_bulk_accept_asks_for_confirmation_then_accepts_all(app, db, synced):
     assert {db.get(Report, r.id).status for r in reports} == {"submitted"}
     done = client.post("/review/accept", data={"csrf_token": token, "reports": ticked, "note": "Спасибо",
                                                "confirmed": "yes"})
-    assert done.status_code == 302
+    assert redirect_target(done) == "/review"
     db.expire_all()
     assert {db.get(Report, r.id).status for r in reports} == {"accepted"}
     assert len(db.exec(select(AuditEvent).where(AuditEvent.action == "report.accepted")).all()) == 2

@@ -1,10 +1,11 @@
-"""`obligations export`: JSON and CSV with the same columns, filtered by instrument, safe for spreadsheets."""
+"""The `mindet obligations export` command: JSON and CSV with the same columns, filtered by instrument, safe for
+spreadsheets."""
 
 import csv
 import io
 import json
 
-from tracker.insight.exports import COLUMNS, neutralize
+from tracker.insight.exports import COLUMNS
 
 
 def _json(runner, *args):
@@ -58,14 +59,6 @@ def test_csv_has_the_json_columns_flattened(runner, synced):
     assert row["checkpoints"].startswith("2025-H1 2025-06-30 ")
 
 
-def test_formula_cells_are_neutralised():
-    """Cells that a spreadsheet would run as formulas get a leading quote; others are left alone."""
-    assert neutralize("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
-    assert neutralize("+7 701") == "'+7 701" and neutralize("@SUM(A1)") == "'@SUM(A1)"
-    assert neutralize("- повторные моратории") == "'- повторные моратории"
-    assert neutralize("МТСЗН") == "МТСЗН"
-
-
 def test_commands_on_a_database_without_schema_say_what_to_do(tmp_path):
     """Sync and export on an empty database exit 1 with "run `mindet db upgrade`", not a traceback."""
     from tracker import create_app
@@ -76,30 +69,3 @@ def test_commands_on_a_database_without_schema_say_what_to_do(tmp_path):
         assert result.exit_code == 1
         assert "Run `mindet db upgrade` first." in result.output
     app.extensions["engine"].dispose()
-
-
-def test_overview_and_obligation_pages_agree_on_what_is_overdue(db, synced):
-    """The instruments list counts exactly the checkpoints the obligation views call overdue; a submitted
-    report past its due date is not overdue in either."""
-    from sqlmodel import select
-
-    from tracker.catalog.obligations import obligation_views
-    from tracker.insight.figures import instrument_overview
-    from tracker.models import Checkpoint, Instrument, Obligation, Report
-
-    from .conftest import NOW
-
-    today = NOW.date()
-    instrument = db.exec(select(Instrument).where(Instrument.key == "decent-work-2024-2025")).one()
-
-    def counts():
-        overview = next(r for r in instrument_overview(session=db, today=today) if r["instrument"].id == instrument.id)
-        views = obligation_views(session=db, today=today, instrument=instrument)
-        return overview["overdue"], sum(v.overdue_count for v in views)
-
-    assert counts() == (22, 22)
-    lead = db.exec(select(Report).join(Checkpoint).join(Obligation)
-                   .where(Obligation.key == "decent-work-2024-2025/1.1", Report.is_lead)).one()
-    lead.status = "submitted"
-    db.commit()
-    assert counts() == (21, 21)
