@@ -29,7 +29,7 @@ from tracker.people import accounts, passwords
 from tracker.timeutil import now_utc
 from tracker.web.security import limiter
 
-from . import browser_helpers, services
+from . import browser_helpers, factories, services
 
 ROOT = Path(__file__).resolve().parent.parent
 ROADMAPS = ROOT / "roadmaps"
@@ -60,18 +60,32 @@ def _postgres_copy(template: str | None, name: str) -> str:
     return _postgres_url(name)
 
 
-def _sync_roadmaps(url: str):
-    """Load the real roadmaps into the database at `url`; the sync's summary."""
+def _sync_roadmaps(url: str, roadmaps: Path = ROADMAPS):
+    """Load a roadmaps folder (the real one unless said) into the database at `url`; the sync's summary."""
     engine = make_engine(url)
     with Session(engine, expire_on_commit=False) as session:
-        summary = sync_catalog(session=session, catalog=load_catalog(ROADMAPS), now=NOW)
+        summary = sync_catalog(session=session, catalog=load_catalog(roadmaps), now=NOW)
         session.commit()
     engine.dispose()
     return summary
 
 
+#: the template databases: migrated only; with the real roadmaps; with the tests' own instrument (tests/factories.py)
+KINDS = ("empty", "synced", "world")
+
+
+def _world_folder(parent: Path) -> Path:
+    """A roadmaps folder holding the registry of organizations and the tests' own instrument."""
+    folder = parent / "world-roadmaps"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(ROADMAPS / "organizations.yaml", folder / "organizations.yaml")
+    factories.write_world(folder)
+    return folder
+
+
 class Templates:
-    """Two databases made once per run (and per xdist worker): migrated, and migrated with the roadmaps synced.
+    """Databases made once per run (and per xdist worker): migrated; with the real roadmaps synced; with the tests'
+    own instrument synced.
 
     Each test starts from a copy of one of them, so no test pays for migrations or for the 1,307-report sync."""
 
@@ -79,17 +93,21 @@ class Templates:
         self.folder = folder
         if PG_URL:
             base = make_url(PG_URL).database
-            self.names = {kind: f"{base}_{kind}_{WORKER}" for kind in ("empty", "synced")}
+            self.names = {kind: f"{base}_{kind}_{WORKER}" for kind in KINDS}
             self.test_name = f"{base}_{WORKER}"
             migrate.upgrade(_postgres_copy(None, self.names["empty"]))
             self.summary = _sync_roadmaps(_postgres_copy(self.names["empty"], self.names["synced"]))
+            _sync_roadmaps(_postgres_copy(self.names["empty"], self.names["world"]), _world_folder(folder))
         else:
-            self.paths = {kind: folder / f"{kind}.sqlite3" for kind in ("empty", "synced")}
+            self.paths = {kind: folder / f"{kind}.sqlite3" for kind in KINDS}
             migrate.upgrade(f"sqlite:///{self.paths['empty']}")
             _checkpoint(self.paths["empty"])
-            shutil.copy(self.paths["empty"], self.paths["synced"])
-            self.summary = _sync_roadmaps(f"sqlite:///{self.paths['synced']}")
-            _checkpoint(self.paths["synced"])
+            for kind, roadmaps in (("synced", ROADMAPS), ("world", _world_folder(folder))):
+                shutil.copy(self.paths["empty"], self.paths[kind])
+                summary = _sync_roadmaps(f"sqlite:///{self.paths[kind]}", roadmaps)
+                _checkpoint(self.paths[kind])
+                if kind == "synced":
+                    self.summary = summary
 
     def copy(self, kind: str, tmp_path: Path) -> str:
         """A database URL for one test: a fresh copy of the `kind` template."""
@@ -138,8 +156,10 @@ def frozen_clock(request):
 
 @pytest.fixture
 def database_url(request, templates, tmp_path):
-    """A migrated database for one test: with the real roadmaps synced if the test asks for `synced`."""
-    return templates.copy("synced" if "synced" in request.fixturenames else "empty", tmp_path)
+    """A migrated database for one test: with the real roadmaps synced if the test asks for `synced`, with the
+    tests' own instrument if it asks for `world`."""
+    kind = next((kind for kind in ("synced", "world") if kind in request.fixturenames), "empty")
+    return templates.copy(kind, tmp_path)
 
 
 @pytest.fixture(scope="session")
@@ -192,6 +212,12 @@ def runner(app):
 def synced(templates, db):
     """The real roadmaps loaded into the database (the test's copy was made from the synced template)."""
     return templates.summary
+
+
+@pytest.fixture
+def world(db):
+    """The tests' own instrument (tests/factories.py) synced into the database; its key."""
+    return factories.KEY
 
 
 @pytest.fixture

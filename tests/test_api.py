@@ -17,8 +17,8 @@ from tracker.people import tokens
 from .conftest import NOW, PASSWORD, csrf_token, login, make_user, redirect_target, signed_in
 from .reporting_helpers import PDF, post, report_of
 
-OWN = ("conflict-prevention-2025-2026/3", "2025", "МТСЗН")
-OTHER = ("conflict-prevention-2025-2026/3", "2025", "РОП")
+OWN = ("world/1.1", "2025", "МТСЗН")
+OTHER = ("world/1.1", "2025", "РОП")
 
 
 def _token(db, user, scope="write", days=30) -> str:
@@ -33,12 +33,12 @@ def _auth(secret: str) -> dict:
 
 
 @pytest.fixture
-def people(db, synced):
+def people(db, world):
     """A focal point of МТСЗН (with a file on its report), one of another organization, the instrument's
     secretary, an administrator, an observer; a read-write token each."""
     users = dict(fp=make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"]),
                  other=make_user(db, "other@example.kz", "focal_point", orgs=["МНЭ"]),
-                 secretary=make_user(db, "sec@example.kz", "secretary", instruments=["conflict-prevention-2025-2026"]),
+                 secretary=make_user(db, "sec@example.kz", "secretary", instruments=["world"]),
                  admin=make_user(db, "admin@example.kz", "admin"),
                  observer=make_user(db, "obs@example.kz", "observer"))
     return {role: (user, _token(db, user)) for role, user in users.items()}
@@ -56,15 +56,15 @@ def objects(app, db, people):
 
 READ_ENDPOINTS = {
     "instruments": "/api/v1/instruments",
-    "instrument": "/api/v1/instruments/conflict-prevention-2025-2026",
-    "obligations": "/api/v1/instruments/conflict-prevention-2025-2026/obligations?per_page=5",
-    "obligation": "/api/v1/obligations/conflict-prevention-2025-2026/3",
+    "instrument": "/api/v1/instruments/world",
+    "obligations": "/api/v1/instruments/world/obligations?per_page=5",
+    "obligation": "/api/v1/obligations/world/1.1",
     "checkpoint": "/api/v1/checkpoints/{checkpoint}",
     "own report": "/api/v1/reports/{own}",
     "other report": "/api/v1/reports/{other}",
     "evidence": "/api/v1/evidence/{evidence}",
     "overdue": "/api/v1/overdue?organization=МТСЗН",
-    "dashboard": "/api/v1/dashboard?instrument=conflict-prevention-2025-2026&quarter=2025-Q4",
+    "dashboard": "/api/v1/dashboard?instrument=world&quarter=2025-Q4",
 }
 #: who gets 200 (everyone else: 404, as on the pages)
 ALLOWED = {
@@ -101,7 +101,7 @@ def test_read_shapes(client, db, people, objects):
     response = client.get(READ_ENDPOINTS["obligation"], headers=_auth(secret))
     assert "МТСЗН".encode() in response.data  # UTF-8 as is, not \u escapes
     ob = response.json
-    assert ob["key"] == "conflict-prevention-2025-2026/3" and ob["owners"][0]["code"] == "МТСЗН"
+    assert ob["key"] == "world/1.1" and ob["owners"][0]["code"] == "МТСЗН"
     assert ob["text"] == db.exec(select(Obligation.text).where(Obligation.key == ob["key"])).one()
     checkpoint = client.get(f"/api/v1/checkpoints/{objects['checkpoint']}", headers=_auth(secret)).json
     own_obligation = client.get(f"/api/v1/obligations/{OWN[0]}", headers=_auth(secret)).json
@@ -120,8 +120,8 @@ def test_the_dashboard_figures_are_the_pages_figures(app, client, people):
     """The API's dashboard counts what the dashboard page counts (one set of functions): overdue per
     organization equals the overdue list's totals."""
     secret = people["secretary"][1]
-    figures = client.get("/api/v1/dashboard?instrument=conflict-prevention-2025-2026", headers=_auth(secret)).json
-    overdue = client.get("/api/v1/overdue?instrument=conflict-prevention-2025-2026&per_page=1",
+    figures = client.get("/api/v1/dashboard?instrument=world", headers=_auth(secret)).json
+    overdue = client.get("/api/v1/overdue?instrument=world&per_page=1",
                          headers=_auth(secret)).json
     assert figures["overdue"] == overdue["totals"] and sum(figures["checkpoints"].values()) > 0
     assert figures["quarter"] == "2026-Q3"
@@ -275,7 +275,7 @@ def test_the_openapi_document_validates_and_its_reference_page_is_local(client):
     assert client.get("/api/v1/swagger/js/swagger-ui-bundle.js").status_code == 200
 
 
-def test_tokens_on_the_account_page_are_shown_once_and_revoked_there(app, client, db, synced):
+def test_tokens_on_the_account_page_are_shown_once_and_revoked_there(app, client, db, world):
     """Create: the secret is on the page once (201) and works; the list shows only its start; revoke: 401."""
     user = make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"])
     login(client, user.email, PASSWORD)
@@ -294,7 +294,7 @@ def test_tokens_on_the_account_page_are_shown_once_and_revoked_there(app, client
     assert forged.status_code == 400 and len(tokens.tokens_of(db, user)) == 1
 
 
-def test_tokens_from_the_command_line(app, runner, db, synced):
+def test_tokens_from_the_command_line(app, runner, db, world):
     """`mindet users token create|list|revoke`: printed once, listed by its start, revoked at once."""
     make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"])
     created = runner.invoke(args=["users", "token", "create", "fp@example.kz", "--name", "ИС", "--scope", "write"])

@@ -31,7 +31,7 @@ def _actions(db):
     return [e.action for e in db.exec(select(AuditEvent).order_by(AuditEvent.id))]
 
 
-def test_login_sets_a_session_and_wrong_password_gives_one_message(client, db, synced):
+def test_login_sets_a_session_and_wrong_password_gives_one_message(client, db, world):
     """A right password signs in; a wrong one and an unknown account get the same words (no enumeration)."""
     make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"])
     wrong = login(client, "fp@example.kz", "not the password").get_data(as_text=True)
@@ -44,14 +44,14 @@ def test_login_sets_a_session_and_wrong_password_gives_one_message(client, db, s
     assert _actions(db)[-3:] == ["login.failed", "login.failed", "login"]
 
 
-def test_session_cookie_flags(client, db, synced):
+def test_session_cookie_flags(client, db, world):
     """The session cookie is HttpOnly and SameSite=Lax (and Secure under TRACKER_HTTPS)."""
     make_user(db, "fp@example.kz", "observer")
     cookie = login(client, "fp@example.kz").headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_logout_invalidates_a_copied_cookie(app, db, synced):
+def test_logout_invalidates_a_copied_cookie(app, db, world):
     """After logout, a copy of the session cookie taken before it no longer signs anyone in."""
     make_user(db, "fp@example.kz", "observer")
     first = app.test_client()
@@ -63,7 +63,7 @@ def test_logout_invalidates_a_copied_cookie(app, db, synced):
     assert second.get("/").location.startswith("/login")
 
 
-def test_idle_and_absolute_timeouts(app, db, synced):
+def test_idle_and_absolute_timeouts(app, db, world):
     """A session idle longer than the limit, or older than the absolute one, ends."""
     make_user(db, "fp@example.kz", "observer")
     client = app.test_client()
@@ -80,7 +80,7 @@ def test_idle_and_absolute_timeouts(app, db, synced):
         assert client.get("/").location.startswith("/login")
 
 
-def test_invitation_sets_password_once_and_expires(client, db, synced, mailbox, runner):
+def test_invitation_sets_password_once_and_expires(client, db, world, mailbox, runner):
     """An invited person sets a password through the link; the link works once and not after 72 hours."""
     result = runner.invoke(args=["users", "invite", "new@example.kz", "--role", "focal_point", "--org", "МЮ"])
     assert result.exit_code == 0, result.output
@@ -100,7 +100,7 @@ def test_invitation_sets_password_once_and_expires(client, db, synced, mailbox, 
         assert client.get(f"/invite/{raw}").status_code == 200
 
 
-def test_weak_password_is_refused_with_a_reason(client, db, synced, mailbox, runner):
+def test_weak_password_is_refused_with_a_reason(client, db, world, mailbox, runner):
     """Short and common passwords are refused on the invitation page; the link stays usable."""
     runner.invoke(args=["users", "invite", "new@example.kz", "--role", "observer"])
     link = _link(mailbox[-1])
@@ -111,7 +111,7 @@ def test_weak_password_is_refused_with_a_reason(client, db, synced, mailbox, run
     assert client.get(link).status_code == 200
 
 
-def test_password_reset_flow(client, db, synced, mailbox):
+def test_password_reset_flow(client, db, world, mailbox):
     """Reset: the same answer for any email; the link sets a new password; old sessions end."""
     make_user(db, "fp@example.kz", "observer")
     for email in ("fp@example.kz", "nobody@example.kz"):
@@ -127,7 +127,7 @@ def test_password_reset_flow(client, db, synced, mailbox):
     assert login(client, "fp@example.kz", new).location == "/"
 
 
-def test_account_back_off_holds_across_two_app_instances(database_url, db, synced):
+def test_account_back_off_holds_across_two_app_instances(database_url, db, world):
     """Failures counted in the database lock the account for every worker, even with the right password."""
     make_user(db, "fp@example.kz", "observer")
     overrides = {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": database_url,
@@ -147,7 +147,7 @@ def test_account_back_off_holds_across_two_app_instances(database_url, db, synce
         app.extensions["engine"].dispose()
 
 
-def test_login_is_rate_limited_per_ip(app, db, synced):
+def test_login_is_rate_limited_per_ip(app, db, world):
     """Too many sign-in attempts from one address get 429 with a clear page."""
     app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
     client = app.test_client()
@@ -156,7 +156,7 @@ def test_login_is_rate_limited_per_ip(app, db, synced):
     assert "Слишком много попыток" in login(client, "x@example.kz", "whatever").get_data(as_text=True)
 
 
-def test_every_post_route_refuses_a_missing_csrf_token(app, db, synced):
+def test_every_post_route_refuses_a_missing_csrf_token(app, db, world):
     """Each state-changing route answers 400 without a CSRF token, signed in as an administrator; the JSON API
     needs no CSRF token because it never takes the sign-in cookie: with the cookie alone it answers 401."""
     admin = make_user(db, "admin@example.kz", "admin")
@@ -166,7 +166,7 @@ def test_every_post_route_refuses_a_missing_csrf_token(app, db, synced):
     assert len(posts) >= 8
     values = {"user_id": str(admin.id), "code": "МТСЗН", "checkpoint_id": "1", "report_id": "1", "message_id": "1",
               "feed_id": "1", "token_id": "1", "id": "1",
-              "key": "conflict-prevention-2025-2026/1"}
+              "key": "world/1.1"}
     for rule in posts:
         url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: values.get(m.group(1), "x"), rule.rule)
         response = client.post(url, data={})
@@ -177,7 +177,7 @@ def test_every_post_route_refuses_a_missing_csrf_token(app, db, synced):
         assert "CSRF" in response.get_data(as_text=True)
 
 
-def test_password_is_rehashed_when_parameters_change(client, db, synced):
+def test_password_is_rehashed_when_parameters_change(client, db, world):
     """A hash made with weaker Argon2 parameters is upgraded at the next successful sign-in."""
     from argon2 import PasswordHasher
 
@@ -209,7 +209,7 @@ def test_security_headers(client):
     assert headers["Referrer-Policy"] == "same-origin"
 
 
-def test_handover_moves_an_organization_in_one_step(client, db, synced, mailbox):
+def test_handover_moves_an_organization_in_one_step(client, db, world, mailbox):
     """An administrator hands МТСЗН from a departing focal point to a new person, who is invited."""
     admin = make_user(db, "admin@example.kz", "admin")
     leaving = make_user(db, "leaving@example.kz", "focal_point", orgs=["МТСЗН"])
@@ -224,7 +224,7 @@ def test_handover_moves_an_organization_in_one_step(client, db, synced, mailbox)
     assert "organization.handover" in _actions(db)
 
 
-def test_audit_rows_roll_back_with_a_failed_transaction(db, synced):
+def test_audit_rows_roll_back_with_a_failed_transaction(db, world):
     """An audit row written in a transaction that fails is gone with it: no trace of a change that did not happen."""
     before = len(_actions(db))
     make_user(db, "dup@example.kz", "observer")
@@ -236,7 +236,7 @@ def test_audit_rows_roll_back_with_a_failed_transaction(db, synced):
     assert accounts.find_user(db, "x@example.kz") is None
 
 
-def test_audit_records_each_kind_of_change(client, db, synced, mailbox, runner):
+def test_audit_records_each_kind_of_change(client, db, world, mailbox, runner):
     """Creation, invitation, sign-in, failed sign-in, settings, admin edits and logout are all in the trail."""
     admin = make_user(db, "admin@example.kz", "admin")
     runner.invoke(args=["users", "invite", "new@example.kz", "--role", "observer"])

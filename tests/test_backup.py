@@ -15,12 +15,12 @@ from .reporting_helpers import PDF, docx_bytes, post, report_of
 
 
 @pytest.fixture
-def archive(app, runner, db, synced, tmp_path):
-    """A backup of the synced roadmaps with two reports, three evidence files and a link."""
+def archive(app, runner, db, world, tmp_path):
+    """A backup of the world roadmaps with two reports, three evidence files and a link."""
     user = make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"])
-    first = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    first = report_of(db, "world/1.1", "2025", "МТСЗН")
     post(app, db, first.id, user, "in_progress", note="**Начато**", files=[("план.pdf", PDF)])
-    second = report_of(db, "decent-work-2024-2025/2.2", "2025-Q1", "МТСЗН")
+    second = report_of(db, "world/1.4", "2025-Q1", "МТСЗН")
     post(app, db, second.id, user, "submitted", note="Сделано", links=["https://enbek.gov.kz/ru/news/1"],
          files=[("справка.docx", docx_bytes("Справка о мониторинге")), ("фото.pdf", PDF + b"%another")])
     db.close()
@@ -67,7 +67,7 @@ def test_backup_then_restore_gives_the_same_tables_and_files(app, archive, targe
     assert original.keys() == copy.keys()
     for table in original:
         assert copy[table] == original[table], table
-    assert sum(map(len, original.values())) > 1_000 and len(original["evidence"]) == 4
+    assert sum(map(len, original.values())) > 250 and len(original["evidence"]) == 4  # every table, not a sample
     assert _files(target.config["EVIDENCE_DIR"]) == _files(app.config["EVIDENCE_DIR"])
     assert len(_files(app.config["EVIDENCE_DIR"])) == 3
 

@@ -18,16 +18,16 @@ def _overdue_links(page, base):
 
 
 def _done_count(page, base):
-    page.goto(f"{base}/instruments/conflict-prevention-2025-2026/dashboard")
+    page.goto(f"{base}/instruments/world/dashboard")
     return int(re.search(r"исполнено</span> <strong>(\d+)</strong>", page.content()).group(1))
 
 
-def test_report_return_resubmit_accept_in_a_browser(app, db, synced, live_server, browser, tmp_path):
+def test_report_return_resubmit_accept_in_a_browser(app, db, world, live_server, browser, tmp_path):
     """The whole verification loop through real pages, with a Cyrillic file name; the overdue view and the
     dashboard change accordingly."""
     make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"])
-    make_user(db, "sec@example.kz", "secretary", instruments=["conflict-prevention-2025-2026"])
-    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    make_user(db, "sec@example.kz", "secretary", instruments=["world"])
+    report = report_of(db, "world/1.1", "2025", "МТСЗН")
     checkpoint_link = f"/checkpoints/{report.checkpoint_id}\""
     evidence = tmp_path / "Справка о скоринге.pdf"
     evidence.write_bytes(PDF)
@@ -79,15 +79,15 @@ def test_report_return_resubmit_accept_in_a_browser(app, db, synced, live_server
     assert _done_count(secretary, live_server) == done_before + 1
 
 
-def test_language_switch_in_a_browser(app, db, synced, live_server, browser):
+def test_language_switch_in_a_browser(app, db, world, live_server, browser):
     """Clicking Eng and Қаз changes the interface; the measure text stays in Russian."""
     make_user(db, "obs@example.kz", "observer")
     page = sign_in(browser, live_server, "obs@example.kz")
     page.click("nav.langs >> text=Eng")
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en" and "Organizations" in page.content()
-    page.goto(f"{live_server}/obligations/conflict-prevention-2025-2026/1")
-    assert "Checkpoints" in page.content() and "Проведение мониторинга" in page.content()
+    page.goto(f"{live_server}/obligations/world/1.1")
+    assert "Checkpoints" in page.content() and "Совершенствование системы мониторинга" in page.content()
     shot(page, "obligation-en")
     page.click("nav.langs >> text=Қаз")
     page.wait_for_load_state()

@@ -12,7 +12,7 @@ from tracker.periods import Period
 from .conftest import NOW, make_user
 from .reporting_helpers import post, report_of
 
-INSTRUMENTS = ["conflict-prevention-2025-2026", "decent-work-2024-2025", "general-agreement-2024-2026"]
+INSTRUMENTS = ["world"]
 
 
 class _Elements(HTMLParser):
@@ -37,10 +37,10 @@ class _Elements(HTMLParser):
             self.stack[-1][1] += data
 
 
-def test_the_digest_lists_every_overdue_organization_with_items_and_reads_as_text(app, db, synced):
+def test_the_digest_lists_every_overdue_organization_with_items_and_reads_as_text(app, db, world):
     secretary = make_user(db, "sec@example.kz", "secretary", instruments=INSTRUMENTS)
     focal = make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"])
-    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    report = report_of(db, "world/1.1", "2025", "МТСЗН")
     post(app, db, report.id, focal, "submitted", note="Сделано", no_evidence_reason="ДСП")
     today = NOW.date()
     with app.test_request_context():

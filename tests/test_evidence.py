@@ -102,7 +102,7 @@ def test_hostile_file_names_are_cleaned(raw, clean):
 
 
 @pytest.fixture
-def focal_point(client, db, synced):
+def focal_point(client, db, world):
     user = make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"])
     login(client, user.email)
     return user
@@ -110,7 +110,7 @@ def focal_point(client, db, synced):
 
 def test_cyrillic_name_end_to_end(app, client, db, focal_point):
     """Uploaded through the form, listed on the page, downloaded as an attachment with its UTF-8 name, same bytes."""
-    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    report = report_of(db, "world/1.1", "2025", "МТСЗН")
     name = "Справка МТСЗН №15 «О мониторинге».pdf"
     assert redirect_target(upload(client, report.id, [(name, PDF)])) == f"/reports/{report.id}"
     item = db.exec(select(Evidence).where(Evidence.report_id == report.id)).one()
@@ -126,7 +126,7 @@ def test_cyrillic_name_end_to_end(app, client, db, focal_point):
 
 def test_refused_upload_keeps_the_text_and_writes_nothing(app, client, db, focal_point):
     """An .exe renamed .pdf: 400 with the reason, the note still in the form, no row, no file, no audit."""
-    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    report = report_of(db, "world/1.1", "2025", "МТСЗН")
     response = upload(client, report.id, [("отчёт.pdf", EXE)], note="Мой длинный текст")
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "EXE" in page and "Мой длинный текст" in page
@@ -136,7 +136,7 @@ def test_refused_upload_keeps_the_text_and_writes_nothing(app, client, db, focal
 
 def test_a_failing_write_leaves_no_orphan_file_and_no_row(app, client, db, focal_point, monkeypatch):
     """The file is stored, then the database write fails: the file is removed and nothing is committed."""
-    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    report = report_of(db, "world/1.1", "2025", "МТСЗН")
 
     def broken_audit(**kwargs):
         raise RuntimeError("disk full while writing the audit row")
@@ -167,22 +167,22 @@ def test_a_failing_store_leaves_no_partial_file(app, tmp_path, monkeypatch):
 
 def test_same_content_is_stored_once_and_survives_a_failed_second_use(app, client, db, focal_point, monkeypatch):
     """Two reports citing the same file share one stored copy; a failed third use does not delete it."""
-    first = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
-    second = report_of(db, "conflict-prevention-2025-2026/2", "2025-H1", "МТСЗН")
+    first = report_of(db, "world/1.1", "2025", "МТСЗН")
+    second = report_of(db, "world/1.2", "2025-H1", "МТСЗН")
     for report in (first, second):
         assert redirect_target(upload(client, report.id, [("приказ.pdf", PDF)])) == f"/reports/{report.id}"
     keys = set(db.exec(select(Evidence.storage_key)).all())
     assert len(keys) == 1
     monkeypatch.setattr(audit, "record", lambda **kw: (_ for _ in ()).throw(RuntimeError("boom")))
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    third = report_of(db, "conflict-prevention-2025-2026/2", "2025-H2", "МТСЗН")
+    third = report_of(db, "world/1.2", "2025-H2", "МТСЗН")
     assert upload(client, third.id, [("приказ.pdf", PDF)]).status_code == 500
     assert LocalStore(app.config["EVIDENCE_DIR"]).exists(keys.pop())
 
 
 def test_xss_in_notes_and_file_names_is_inert(app, client, db, focal_point):
     """A note with <script>, an onerror image and a javascript: link, and a file name with HTML: all inert."""
-    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    report = report_of(db, "world/1.1", "2025", "МТСЗН")
     note = ('<script>alert("x")</script> <img src=x onerror=alert(1)> [ссылка](javascript:alert(2)) '
             '<a href="javascript:alert(3)">a</a> **жирный**')
     written = upload(client, report.id, [('<img src=x onerror=alert(4)>.pdf', PDF)], note=note)
@@ -195,10 +195,10 @@ def test_xss_in_notes_and_file_names_is_inert(app, client, db, focal_point):
     assert stored.after["evidence"] == ["<img src=x onerror=alert(4)>.pdf"]
 
 
-def test_evidence_of_another_organization_is_not_downloadable(app, client, db, synced):
+def test_evidence_of_another_organization_is_not_downloadable(app, client, db, world):
     """A focal point of МЮ gets 404 for МТСЗН's file; МТСЗН's focal point gets it."""
     owner = make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"])
-    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    report = report_of(db, "world/1.1", "2025", "МТСЗН")
     post(app, db, report.id, owner, "in_progress", files=[("справка.pdf", PDF)])
     item = db.exec(select(Evidence)).one()
     stranger = make_user(db, "mu@example.kz", "focal_point", orgs=["МЮ"])
@@ -224,7 +224,7 @@ def test_a_full_disk_says_so_keeps_the_text_and_leaves_nothing(app, client, db, 
 
     monkeypatch.setattr(evidence if stage == "receiving" else storage, "tempfile",
                         SimpleNamespace(mkstemp=onto_a_full_disk))
-    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    report = report_of(db, "world/1.1", "2025", "МТСЗН")
     audit_rows = select(func.count()).select_from(AuditEvent)
     before = db.exec(audit_rows).one()
     response = upload(client, report.id, [("отчёт.pdf", PDF)], note="Мой длинный текст")

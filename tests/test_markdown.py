@@ -43,7 +43,7 @@ def test_any_mix_of_markdown_characters_renders(note):
     render_markdown(note)
 
 
-def test_a_name_is_text_in_email_markdown(app, db, synced):
+def test_a_name_is_text_in_email_markdown(app, db, world):
     """A person named "[Нажмите здесь](https://evil.example/login)" is greeted by that text in other people's
     emails, not by a live link."""
     from tracker.models import User
@@ -56,7 +56,7 @@ def test_a_name_is_text_in_email_markdown(app, db, synced):
     assert escape_markdown(name) == r"\[Нажмите здесь\]\(https://evil\.example/login\)"
 
 
-def test_a_note_is_rendered_once_when_written_and_pages_show_that_form(app, client, db, synced):
+def test_a_note_is_rendered_once_when_written_and_pages_show_that_form(app, client, db, world):
     """The sanitised HTML is stored with the update; the report page shows the stored form (it does not parse the
     Markdown again), and a note from before the stored form existed is still rendered, sanitised."""
     from tracker.models import StatusUpdate
@@ -65,7 +65,7 @@ def test_a_note_is_rendered_once_when_written_and_pages_show_that_form(app, clie
     from .reporting_helpers import post, report_of
 
     user = make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"])
-    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    report = report_of(db, "world/1.1", "2025", "МТСЗН")
     entry = post(app, db, report.id, user, "in_progress", note="См. **приказ** <script>alert(1)</script>")
     assert entry.note_html == "<p>См. <strong>приказ</strong> </p>"
     entry = db.get(StatusUpdate, entry.id)

@@ -14,7 +14,7 @@ from tracker import migrate
 from tracker.db import make_engine
 from tracker.reporting.storage import S3Store
 
-from .conftest import PASSWORD, WORKER, _sync_roadmaps, make_user
+from .conftest import PASSWORD, WORKER, _sync_roadmaps, _world_folder, make_user
 from .reporting_helpers import PDF, report_of
 from .services import start_node, stop, unavailable, wait_until_up
 
@@ -23,8 +23,9 @@ LOCAL_POSTGRES = os.environ.get("TRACKER_NODES_DATABASE_URL", "postgresql+psycop
 
 
 @pytest.fixture
-def shared_postgres(app, synced):
-    """A PostgreSQL database with the roadmaps synced: the test's own on the PostgreSQL pass, else one made here."""
+def shared_postgres(app, world, tmp_path):
+    """A PostgreSQL database with the tests' own instrument: the test's own on the PostgreSQL pass, else one made
+    here."""
     if app.config["DATABASE_URL"].startswith("postgresql"):
         yield app.config["DATABASE_URL"]
         return
@@ -38,7 +39,7 @@ def shared_postgres(app, synced):
         unavailable(f"PostgreSQL is not reachable at {LOCAL_POSTGRES} ({exc.orig})")
     url = make_url(LOCAL_POSTGRES).set(database=name).render_as_string(hide_password=False)
     migrate.upgrade(url)
-    _sync_roadmaps(url)
+    _sync_roadmaps(url, _world_folder(tmp_path))
     yield url
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -67,7 +68,7 @@ def test_a_report_written_on_one_node_is_read_on_the_other(shared_postgres, s3_s
     engine = make_engine(shared_postgres)
     with Session(engine, expire_on_commit=False) as db:
         make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"])
-        report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+        report = report_of(db, "world/1.1", "2025", "МТСЗН")
     engine.dispose()
     bucket = "mindet-nodes"
     S3Store(f"s3://{bucket}", endpoint_url=s3_server).client.create_bucket(Bucket=bucket)

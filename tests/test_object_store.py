@@ -22,7 +22,7 @@ def _objects(store: S3Store) -> dict[str, int]:
 
 
 @pytest.fixture
-def focal_point(client, db, synced):
+def focal_point(client, db, world):
     user = make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"])
     login(client, user.email)
     return user
@@ -48,7 +48,7 @@ def test_the_store_keeps_serves_and_forgets_a_file(s3_store, tmp_path):
 def test_a_file_reported_through_the_form_lives_in_the_bucket_only(app, client, db, focal_point, s3_store):
     """A 9 MB report (uploaded in parts) goes to the bucket, not to the node's evidence folder, and downloads with
     its name and the same bytes, streamed from the store."""
-    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    report = report_of(db, "world/1.1", "2025", "МТСЗН")
     content = PDF + b"%" + b"x" * (9 * 1024 * 1024)
     response = upload(client, report.id, [("Справка о мониторинге.pdf", content)])
     assert redirect_target(response) == f"/reports/{report.id}", response.get_data(as_text=True)
@@ -64,7 +64,7 @@ def test_a_file_reported_through_the_form_lives_in_the_bucket_only(app, client, 
 
 def test_a_failing_database_write_leaves_no_object(app, client, db, focal_point, s3_store, monkeypatch):
     """The file is uploaded, then the audit row fails: the transaction rolls back and the object is deleted."""
-    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    report = report_of(db, "world/1.1", "2025", "МТСЗН")
 
     def broken_audit(**kwargs):
         raise RuntimeError("the database went away while writing the audit row")

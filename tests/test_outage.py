@@ -108,9 +108,9 @@ def outage(app, tmp_path):
     return Outage(app, tmp_path)
 
 
-def test_pages_say_503_while_the_database_is_away_and_work_again_after(app, client, db, synced, outage):
+def test_pages_say_503_while_the_database_is_away_and_work_again_after(app, client, db, world, outage):
     """Signed-in and anonymous pages and /health answer 503 with Retry-After and a plain explanation, never 500."""
-    make_user(db, "sec@example.kz", "secretary", instruments=["conflict-prevention-2025-2026"])
+    make_user(db, "sec@example.kz", "secretary", instruments=["world"])
     signed_in_to(login(client, "sec@example.kz"))
     assert client.get("/overdue").status_code == 200
     outage.cut()

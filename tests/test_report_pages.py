@@ -14,10 +14,10 @@ from .reporting_helpers import PDF, report_of
 
 
 @pytest.fixture
-def people(db, synced):
+def people(db, world):
     return dict(fp=make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"]),
                 colleague=make_user(db, "alt@example.kz", "alternate", orgs=["МТСЗН"]),
-                secretary=make_user(db, "sec@example.kz", "secretary", instruments=["conflict-prevention-2025-2026"]))
+                secretary=make_user(db, "sec@example.kz", "secretary", instruments=["world"]))
 
 
 
@@ -35,7 +35,7 @@ def _post(client, report_id, status, version=None, files=(), **fields):
 
 def test_report_return_resubmit_accept(app, db, people):
     """Focal point submits with a file; the secretary returns it; the focal point sees why, answers; accepted."""
-    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    report = report_of(db, "world/1.1", "2025", "МТСЗН")
     fp, sec = signed_in(app, people["fp"]), signed_in(app, people["secretary"])
     assert redirect_target(_post(fp, report.id, "submitted", note="Модель скоринга обновлена",
                  files=[("Справка.pdf", PDF)])) == f"/reports/{report.id}"
@@ -53,13 +53,13 @@ def test_report_return_resubmit_accept(app, db, people):
     page = sec.get(f"/reports/{report.id}").get_data(as_text=True)
     # newest first: accepted, then the resubmission, the return, the first submission
     assert page.index("Протокол приложен") < page.index("Приложите протокол") < page.index("Модель скоринга")
-    obligation_page = sec.get("/obligations/conflict-prevention-2025-2026/3").get_data(as_text=True)
+    obligation_page = sec.get("/obligations/world/1.1").get_data(as_text=True)
     assert "исполнено" in obligation_page
 
 
 def test_a_focal_point_cannot_accept_through_a_forged_form(app, db, people):
     """Posting status=accepted as the focal point is refused and changes nothing."""
-    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    report = report_of(db, "world/1.1", "2025", "МТСЗН")
     fp = signed_in(app, people["fp"])
     _post(fp, report.id, "submitted", note="x", no_evidence_reason="ДСП")
     response = _post(fp, report.id, "accepted")
@@ -71,7 +71,7 @@ def test_a_focal_point_cannot_accept_through_a_forged_form(app, db, people):
 def test_second_editor_sees_what_changed_and_keeps_their_text(app, db, people):
     """Both open version 0; the colleague saves first; the focal point's save is refused with the change shown
     and their text kept; resubmitting then works."""
-    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    report = report_of(db, "world/1.1", "2025", "МТСЗН")
     fp, colleague = signed_in(app, people["fp"]), signed_in(app, people["colleague"])
     seen = _version(fp, report.id)
     written = _post(colleague, report.id, "in_progress", note="Черновик коллеги")
@@ -90,7 +90,7 @@ def test_second_editor_sees_what_changed_and_keeps_their_text(app, db, people):
 def test_two_people_submitting_the_same_report_at_once(app, db, people):
     """Both open the not-started report and submit: the second is not told "invalid choice" (the report is no longer
     not started) but gets the 409 "changed by" panel with the other's update and their own text back."""
-    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    report = report_of(db, "world/1.1", "2025", "МТСЗН")
     fp, colleague = signed_in(app, people["fp"]), signed_in(app, people["colleague"])
     seen = _version(fp, report.id)
     written = _post(colleague, report.id, "submitted", note="Отчёт коллеги", no_evidence_reason="ДСП")
@@ -104,8 +104,8 @@ def test_two_people_submitting_the_same_report_at_once(app, db, people):
 def test_bulk_update_is_all_or_nothing(app, db, people):
     """Two reports moved in one action; with one of them stale, neither is changed."""
     fp = signed_in(app, people["fp"])
-    a = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
-    b = report_of(db, "conflict-prevention-2025-2026/7", "2025-Q1", "МТСЗН")
+    a = report_of(db, "world/1.1", "2025", "МТСЗН")
+    b = report_of(db, "world/1.4", "2025-Q1", "МТСЗН")
     page = fp.get("/reports").get_data(as_text=True)
     assert f'value="{a.id}:0"' in page and f'value="{b.id}:0"' in page
     token = csrf_token(fp, "/reports")
@@ -124,7 +124,7 @@ def test_bulk_update_is_all_or_nothing(app, db, people):
 
 def test_secretary_reschedules_with_reason_and_source(app, db, people):
     """The new date shows beside the struck original, with slippage; only the secretary can do it; audited."""
-    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    report = report_of(db, "world/1.1", "2025", "МТСЗН")
     url = f"/checkpoints/{report.checkpoint_id}"
     fp, sec = signed_in(app, people["fp"]), signed_in(app, people["secretary"])
     form = {"due_on": "2026-03-31", "reason": "Перенос по просьбе МТСЗН", "source": "Протокол РТК от 29.12.2025"}
@@ -146,20 +146,20 @@ def test_secretary_reschedules_with_reason_and_source(app, db, people):
 
 def test_secretary_opens_an_event_checkpoint(app, db, people):
     """Measure 5 (on request): no checkpoint until the secretary opens one; then МТСЗН has a report to write."""
-    url = "/obligations/conflict-prevention-2025-2026/5"
+    url = "/obligations/world/1.3"
     sec = signed_in(app, people["secretary"])
     assert "Открыть контрольную точку по событию" in sec.get(url).get_data(as_text=True)
     response = sec.post(f"{url}/events", data={"csrf_token": csrf_token(sec, url), "due_on": "2026-12-15",
                                                "label": "Запрос ФПРК от 20.11.2026", "source": "Письмо №1-2/345"})
     assert (redirect_target(response) or "").startswith("/checkpoints/")
     checkpoint = db.exec(select(Checkpoint).join(Obligation).where(
-        Obligation.key == "conflict-prevention-2025-2026/5")).one()
+        Obligation.key == "world/1.3")).one()
     assert checkpoint.is_event and checkpoint.label == "Запрос ФПРК от 20.11.2026"
     reports = db.exec(select(Report).where(Report.checkpoint_id == checkpoint.id)).all()
     assert len(reports) == 1 and reports[0].is_lead
     fp = signed_in(app, people["fp"])
     assert "Запрос ФПРК от 20.11.2026" in fp.get("/reports").get_data(as_text=True)
-    one_off = "/obligations/conflict-prevention-2025-2026/3"
+    one_off = "/obligations/world/1.1"
     sec.post(f"{one_off}/events", data={"csrf_token": csrf_token(sec, one_off), "due_on": "2026-12-15",
                                         "label": "x", "source": "y"})
     assert db.exec(select(Checkpoint).where(Checkpoint.is_event)).all() == [checkpoint]
@@ -168,7 +168,7 @@ def test_secretary_opens_an_event_checkpoint(app, db, people):
 def test_group_owners_are_counted_per_member(app, db, people):
     """Measure 2 is owned by МИО: the checkpoint counts the 20 akimats ("МИО: 1 из 20") as they report."""
     almaty = make_user(db, "almaty@example.kz", "focal_point", orgs=["АКИМАТ-АЛМАТЫ"])
-    report = report_of(db, "conflict-prevention-2025-2026/2", "2025-H1", "АКИМАТ-АЛМАТЫ")
+    report = report_of(db, "world/1.2", "2025-H1", "АКИМАТ-АЛМАТЫ")
     client = signed_in(app, almaty)
     assert redirect_target(_post(client, report.id, "submitted", note="Мониторинг проведён", no_evidence_reason="ДСП"
                  )) == f"/reports/{report.id}"

@@ -21,12 +21,12 @@ COMPLETE = dict(note="Сделано", reason="Причина", reason_source="�
 
 
 @pytest.fixture
-def cast(db, synced):
+def cast(db, world):
     """A focal point of МТСЗН, the conflict roadmap's secretary, and МТСЗН's report on measure 3 (2025)."""
     return dict(
         fp=make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"]),
-        secretary=make_user(db, "sec@example.kz", "secretary", instruments=["conflict-prevention-2025-2026"]),
-        report=report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН"),
+        secretary=make_user(db, "sec@example.kz", "secretary", instruments=["world"]),
+        report=report_of(db, "world/1.1", "2025", "МТСЗН"),
     )
 
 
@@ -73,7 +73,7 @@ def test_submitting_needs_evidence_or_a_reason(app, db, cast):
     with pytest.raises(ReportingError, match="подтверждение"):
         post(app, db, report.id, fp, "submitted", note="Готово")
     post(app, db, report.id, fp, "submitted", note="Готово", no_evidence_reason="Документ под грифом ДСП")
-    other = report_of(db, "conflict-prevention-2025-2026/7", "2025-Q1", "МТСЗН")
+    other = report_of(db, "world/1.4", "2025-Q1", "МТСЗН")
     post(app, db, other.id, fp, "submitted", files=[("Приказ №12.pdf", PDF)])
     assert db.exec(select(Evidence).where(Evidence.report_id == other.id)).one().file_name == "Приказ №12.pdf"
 
@@ -91,7 +91,7 @@ def test_secretary_moves_need_reason_and_source(app, db, cast, target, missing):
 
 def test_a_secretary_never_verifies_their_own_organization(app, db, cast):
     """A secretary who is also МТСЗН's focal point reports for МТСЗН but cannot accept МТСЗН's report."""
-    both = make_user(db, "both@example.kz", "secretary", instruments=["conflict-prevention-2025-2026"])
+    both = make_user(db, "both@example.kz", "secretary", instruments=["world"])
     mtszn = db.exec(select(Organization).where(Organization.code == "МТСЗН")).one()
     db.add(Membership(user_id=both.id, organization_id=mtszn.id, role="focal_point"))
     db.commit()
@@ -157,12 +157,12 @@ def test_carry_forward_brings_the_note_and_still_valid_evidence(app, db, cast):
     """Semi-annual measure 2: the 2025-H2 report repeats 2025-H1's note and its standing evidence, not the
     evidence that covered only 2025-H1."""
     fp = cast["fp"]
-    first = report_of(db, "conflict-prevention-2025-2026/2", "2025-H1", "МТСЗН")
+    first = report_of(db, "world/1.2", "2025-H1", "МТСЗН")
     post(app, db, first.id, fp, "submitted", note="Мониторинг ведётся", files=[("Приказ.pdf", PDF)])
     post(app, db, first.id, fp, "in_progress", note="Дополнение", evidence_period="2025-H1",
          links=["https://enbek.kz/h1"])
     post(app, db, first.id, fp, "submitted", note="Мониторинг ведётся", no_evidence_reason=None)
-    second = report_of(db, "conflict-prevention-2025-2026/2", "2025-H2", "МТСЗН")
+    second = report_of(db, "world/1.2", "2025-H2", "МТСЗН")
     with app.test_request_context():
         ctx = workflow.load_report(db, second.id)
         entry = workflow.carry_forward(session=db, store=LocalStore(app.config["EVIDENCE_DIR"]), ctx=ctx, actor=fp,

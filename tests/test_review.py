@@ -11,7 +11,7 @@ from tracker.models import AuditEvent, Report
 from .conftest import NOW, csrf_token, login, make_user, redirect_target, signed_in
 from .reporting_helpers import PDF, post, report_of
 
-INSTRUMENT = "conflict-prevention-2025-2026"
+INSTRUMENT = "world"
 
 
 def _submitted(app, db, user, keys):
@@ -27,11 +27,11 @@ def _submitted(app, db, user, keys):
 def _setup(app, db):
     focal = make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"])
     secretary = make_user(db, "sec@example.kz", "secretary", instruments=[INSTRUMENT])
-    reports = _submitted(app, db, focal, [("3", "2025"), ("2", "2025-H1")])
+    reports = _submitted(app, db, focal, [("1.1", "2025"), ("1.2", "2025-H1")])
     return focal, secretary, reports
 
 
-def test_the_queue_lists_what_awaits_a_verdict_oldest_first_with_a_count_in_the_menu(app, db, synced):
+def test_the_queue_lists_what_awaits_a_verdict_oldest_first_with_a_count_in_the_menu(app, db, world):
     """Two submitted reports: the secretary lands on the queue, sees both oldest first with their notes, and the
     navigation says 2; a focal point has no queue."""
     focal, secretary, reports = _setup(app, db)
@@ -39,13 +39,13 @@ def test_the_queue_lists_what_awaits_a_verdict_oldest_first_with_a_count_in_the_
     assert login(client, secretary.email).location == "/review"
     page = client.get("/review").get_data(as_text=True)
     assert page.index(f"/reports/{reports[0].id}") < page.index(f"/reports/{reports[1].id}")
-    assert "Сделано по 3" in page and re.search(r'class="count">\s*2\s*<', page)
+    assert "Сделано по 1.1" in page and re.search(r'class="count">\s*2\s*<', page)
     filtered = client.get("/review?organization=Министерство+юстиции").get_data(as_text=True)
     assert "Нет отчётов, ожидающих решения" in filtered
     assert signed_in(app, focal).get("/review").status_code == 404
 
 
-def test_bulk_accept_asks_for_confirmation_then_accepts_all(app, db, synced):
+def test_bulk_accept_asks_for_confirmation_then_accepts_all(app, db, world):
     """Ticking two reports shows them for confirmation (nothing changes yet); confirming accepts both, audited."""
     _focal, secretary, reports = _setup(app, db)
     client = signed_in(app, secretary)
@@ -64,7 +64,7 @@ def test_bulk_accept_asks_for_confirmation_then_accepts_all(app, db, synced):
     assert len(db.exec(select(AuditEvent).where(AuditEvent.action == "report.accepted")).all()) == 2
 
 
-def test_bulk_accept_is_all_or_nothing_when_one_report_changed(app, db, synced):
+def test_bulk_accept_is_all_or_nothing_when_one_report_changed(app, db, world):
     """One of the two was taken back by its focal point meanwhile: nothing is accepted and the message names it."""
     focal, secretary, reports = _setup(app, db)
     post(app, db, reports[1].id, focal, "in_progress", note="Забираю")
@@ -77,7 +77,7 @@ def test_bulk_accept_is_all_or_nothing_when_one_report_changed(app, db, synced):
     assert db.get(Report, reports[0].id).status == "submitted"
 
 
-def test_the_review_page_shows_the_submission_first_and_returning_needs_a_reason(app, db, synced):
+def test_the_review_page_shows_the_submission_first_and_returning_needs_a_reason(app, db, world):
     """The submission comes before the two actions; "return" without a reason is refused; with one it is
     returned, and the focal point sees the reason at the top with their previous note in the form."""
     focal, secretary, reports = _setup(app, db)
@@ -96,16 +96,16 @@ def test_the_review_page_shows_the_submission_first_and_returning_needs_a_reason
     assert db.get(Report, reports[0].id).status == "returned"
     mine = signed_in(app, focal).get(f"/reports/{reports[0].id}").get_data(as_text=True)
     assert mine.index("Нет протокола") < mine.index("Обновить отчёт") and "Приложите протокол РТК" in mine
-    assert re.search(r'<textarea[^>]*name="note"[^>]*>\s*Сделано по 3</textarea>', mine)
+    assert re.search(r'<textarea[^>]*name="note"[^>]*>\s*Сделано по 1.1</textarea>', mine)
 
 
-def test_done_late_is_marked_on_the_obligation_page_and_in_my_work(app, db, synced):
+def test_done_late_is_marked_on_the_obligation_page_and_in_my_work(app, db, world):
     """A report due 30.06.2025, first submitted on 21.11.2026 and accepted: "на 509 дн. позже срока" on the
     obligation page's checkpoint and in the focal point's done list."""
     focal, secretary, _reports = _setup(app, db)
-    report = report_of(db, f"{INSTRUMENT}/2", "2025-H1", "МТСЗН")
+    report = report_of(db, f"{INSTRUMENT}/1.2", "2025-H1", "МТСЗН")
     post(app, db, report.id, secretary, "accepted")
     late = "на 509 дн. позже срока"
-    assert late in signed_in(app, secretary).get(f"/obligations/{INSTRUMENT}/2").get_data(as_text=True)
+    assert late in signed_in(app, secretary).get(f"/obligations/{INSTRUMENT}/1.2").get_data(as_text=True)
     mine = signed_in(app, focal).get("/reports").get_data(as_text=True)
     assert late in mine.split('id="done"')[1]

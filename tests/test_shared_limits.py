@@ -48,14 +48,14 @@ def _failed_sign_ins(bases: list[str], attempts: int) -> list[int]:
 @pytest.mark.deep
 @pytest.mark.real_clock
 @pytest.mark.parametrize("storage", ["redis", "memory://"])
-def test_two_nodes_share_the_sign_in_limit_through_redis(app, db, synced, tmp_path, storage):
+def test_two_nodes_share_the_sign_in_limit_through_redis(app, db, world, tmp_path, storage):
     """With Redis the limit holds across both nodes: attempt LIMIT+1 is refused whichever node gets it; with
     memory:// (one count per process) each node allows its own LIMIT, which is why Redis is the setting for
     several nodes."""
     if storage == "redis":
         _redis_or_skip()
         storage = REDIS_URL
-    make_user(db, "sec@example.kz", "secretary", instruments=["conflict-prevention-2025-2026"])
+    make_user(db, "sec@example.kz", "secretary", instruments=["world"])
     db.close()
     settings = {"TRACKER_DATABASE_URL": app.config["DATABASE_URL"], "TRACKER_SECRET_KEY": "shared-test-secret",
                 "TRACKER_RATELIMIT_STORAGE": storage, "TRACKER_LOGIN_RATE_LIMIT": f"{LIMIT} per minute",

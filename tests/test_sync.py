@@ -8,6 +8,7 @@ from tracker.catalog.loader import load_catalog
 from tracker.catalog.sync import sync_catalog
 from tracker.models import AuditEvent, Checkpoint, Evidence, Obligation, Organization, Report, StatusUpdate
 
+from . import factories
 from .conftest import NOW, ROADMAPS, write_instrument
 
 
@@ -130,3 +131,23 @@ def test_real_roadmaps_sync_is_idempotent_in_the_domain_function(db, synced):
     """sync_catalog on an unchanged catalog reports only 'unchanged'."""
     again = sync_catalog(session=db, catalog=load_catalog(ROADMAPS), now=NOW)
     assert not again.changed
+
+
+def test_the_tests_own_instrument_has_each_shape_it_promises(db, world):
+    """tests/factories.py: every measure it lists is there, with the checkpoints and owners its note says."""
+    def periods(number):
+        return sorted(db.exec(select(Checkpoint.period).join(Obligation)
+                              .where(Obligation.key == factories.measure(number))).all())
+
+    def owners(number):
+        return db.exec(select(func.count(Report.id)).join(Checkpoint).join(Obligation)
+                       .where(Obligation.key == factories.measure(number), Checkpoint.period == periods(number)[0])
+                       ).one()
+
+    assert periods("1.1") == ["2025"] and owners("1.1") == 3
+    assert periods("1.2")[0] == "2025-H1" and owners("1.2") == 22  # the lead, the 20 akimats and РОР
+    assert periods("1.3") == []
+    assert periods("1.4") == ["2025-Q1"] and periods("2.1") == ["2025-H1"]
+    lead = db.exec(select(Organization.code).join(Report, Report.organization_id == Organization.id).join(Checkpoint)
+                   .join(Obligation).where(Obligation.key == factories.measure("2.1"), Report.is_lead)).one()
+    assert lead == "МЮ"
