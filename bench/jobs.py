@@ -5,7 +5,7 @@ a quarter's last day, and the quarterly digest for every user into an SMTP serve
     python bench/jobs.py --database-url postgresql+psycopg://postgres@127.0.0.1/bench_national \\
         --sync-database-url postgresql+psycopg://postgres@127.0.0.1/bench_sync
 
-The first URL holds data from `mindet bench seed` (bench/run.py leaves it there); the second must be empty.
+The first URL holds data from `python bench/seed.py` (bench/run.py leaves it there); the second must be empty.
 Writes bench/results/jobs-<database>.json, which bench/report.py adds to bench/RESULTS.md.
 """
 
@@ -77,7 +77,7 @@ def _queued(output: list[str]) -> int:
 def main() -> None:
     """Run the jobs and write their results."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", required=True, help="a database filled by `mindet bench seed`")
+    parser.add_argument("--database-url", required=True, help="a database filled by `python bench/seed.py`")
     parser.add_argument("--sync-database-url", required=True, help="an empty database for the sync timing")
     parser.add_argument("--obligations", type=int, default=15_000)
     options = parser.parse_args()
