@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
-from .conftest import csrf_token, make_user, signed_in
+from .conftest import NOW, csrf_token, make_user, signed_in
 from .depth import by_depth
 
 NASTY = ["", " ", "\x00", "a\x00b", "%00", "\r\n", "'", '"; DROP TABLE report; --', "' OR '1'='1", "../../etc/passwd",
@@ -121,3 +121,78 @@ def test_no_input_gives_a_server_error_or_a_partial_write(app, db, world, role):
     probe()
     # it reached real pages, not only 404s
     assert len(requests) >= by_depth(40, 400) and any(status < 300 for status in requests)
+
+
+# --- what an outside probe broke (issue 26), each reproduced ----------------------------------------------------
+
+
+def _api_people(app, db):
+    from tracker import audit
+    from tracker.people import tokens
+
+    from .reporting_helpers import report_of
+
+    focal = make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"])
+    secretary = make_user(db, "sec@example.kz", "secretary", instruments=["world"])
+    secrets = {user.id: tokens.create_token(session=db, user=user, name="probe", scope="write", days=1, now=NOW,
+                                            by=audit.Actor(label="test")).secret for user in (focal, secretary)}
+    db.commit()
+    return focal, secretary, secrets, report_of(db, "world/1.1", "2025", "МТСЗН")
+
+
+def test_deeply_nested_json_is_refused_before_it_is_parsed(app, db, world):
+    """`[` × 1000 to the verdict endpoint was a RecursionError (500) with any write token: now 422, and a body too
+    large for any request of the API is refused the same way; a normal verdict still gets through to its rules."""
+    _focal, secretary, secrets, report = _api_people(app, db)
+    client, auth = app.test_client(), {"Authorization": f"Bearer {secrets[secretary.id]}"}
+    url = f"/api/v1/reports/{report.id}/verdict"
+    for body in ("[" * 1000 + "]" * 1000, '{"reason": "' + "x" * 70_000 + '"}', '{"a":' * 40 + "1" + "}" * 40):
+        response = client.post(url, headers=auth, data=body, content_type="application/json")
+        assert response.status_code == 422 and response.mimetype == "application/problem+json", response.data[:200]
+    ordinary = client.post(url, headers=auth, json={"decision": "accept", "version": report.version})
+    assert ordinary.status_code == 400  # it reached the workflow: a report not submitted cannot be accepted
+
+
+def test_the_json_depth_counter_skips_strings():
+    """Brackets inside strings (escaped quotes too) do not count; nesting does."""
+    from tracker.api.access import json_depth
+
+    assert json_depth(b'{"a": "[[[[\\"[[[", "b": [1, [2]]}') == 3
+    assert json_depth(b"[" * 50 + b"]" * 50) == 50
+
+
+def test_api_form_fields_are_text_as_sent(app, db, world):
+    """`-F note=2025`, `true`, `[1,2]` and a link of `2` were refused as "not a valid string", and a quoted note
+    lost its quotes: every field is kept exactly as sent."""
+    focal, _secretary, secrets, report = _api_people(app, db)
+    client, auth = app.test_client(), {"Authorization": f"Bearer {secrets[focal.id]}"}
+    version = report.version
+    for note in ("2025", "true", "[1,2]", '"quoted text"', "null"):
+        response = client.post(f"/api/v1/reports/{report.id}/updates", headers=auth, content_type="multipart/form-data",
+                               data={"status": "in_progress", "version": str(version), "note": note})
+        assert response.status_code == 201, response.data
+        version = response.json["version"]
+        updates = client.get(f"/api/v1/reports/{report.id}", headers=auth).json["updates"]
+        assert max(updates, key=lambda u: u["version"])["note"] == note
+    refused = client.post(f"/api/v1/reports/{report.id}/updates", headers=auth, content_type="multipart/form-data",
+                          data={"status": "in_progress", "version": str(version), "links": "2"})
+    assert refused.status_code == 400 and "http" in refused.json["detail"]  # read as the text "2": not a link
+
+
+def test_integers_past_their_column_are_refused_not_a_server_error(app, db, world):
+    """`version=2147483648` on the report form and `reports=9999999999:1` on bulk accept gave 500 ("integer out of
+    range"); now 400, and nothing is written."""
+    focal, secretary, _secrets, report = _api_people(app, db)
+    client, judge = signed_in(app, focal), signed_in(app, secretary)
+    before = _row_counts(db)
+    token = csrf_token(client, f"/reports/{report.id}")
+    for version in ("2147483648", "99999999999999999999", "-1"):
+        response = client.post(f"/reports/{report.id}", data={"csrf_token": token, "version": version,
+                                                               "status": "in_progress", "note": "x"})
+        assert response.status_code == 400, (version, response.status_code)
+    token = csrf_token(judge, "/review")
+    for picked in ("9999999999:1", "1:9999999999", "2147483648:0"):
+        response = judge.post("/review/accept", data={"csrf_token": token, "reports": picked, "confirmed": "yes"})
+        assert response.status_code in (302, 400), (picked, response.status_code)  # refused: back to the queue
+    db.rollback()
+    assert _row_counts(db) == before

@@ -13,6 +13,43 @@ from tracker.people import tokens
 from tracker.timeutil import now_utc
 
 READS = ("GET", "HEAD", "OPTIONS")
+#: a JSON body of the API is a verdict: a few hundred bytes, two levels deep
+JSON_MAX_BYTES = 64 * 1024
+JSON_MAX_DEPTH = 32
+
+
+def json_depth(body: bytes) -> int:
+    """How deeply arrays and objects nest in a JSON text, counted without parsing it (strings skipped): the parser
+    itself recurses, and a body of a thousand brackets exhausts Python's stack before any schema is checked."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
+
+
+def bounded_json():
+    """422 for a JSON body larger or deeper than any request of the API needs, before it is parsed."""
+    if request.method in READS or not request.is_json:
+        return
+    body = request.get_data(cache=True)
+    if len(body) > JSON_MAX_BYTES:
+        raise Problem(422, f"The JSON body is larger than {JSON_MAX_BYTES // 1024} KB.")
+    if json_depth(body) > JSON_MAX_DEPTH:
+        raise Problem(422, f"The JSON body nests deeper than {JSON_MAX_DEPTH} levels.")
 
 
 def token_key() -> str:

@@ -4,13 +4,15 @@ two writes of the report form (a status update with files, a secretary's verdict
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import get_origin
 
 from flask import current_app, g, request, send_file, url_for
 from flask_openapi3 import APIBlueprint, Tag
+from pydantic import ValidationError
 
 from tracker.api import problems
 from tracker.api import schemas as s
-from tracker.api.access import authenticate, conditional, rate_limit, token_key
+from tracker.api.access import authenticate, bounded_json, conditional, rate_limit, token_key
 from tracker.api.problems import Problem
 from tracker.catalog.lookups import live_instrument, live_sections
 from tracker.catalog.obligations import obligation_views
@@ -45,6 +47,7 @@ api = APIBlueprint("api", __name__, url_prefix="/api/v1", abp_security=[{"token"
                    abp_responses={401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 429: PROBLEM})
 # set once here, not per app: a blueprint takes no new hooks after its first registration (the tests build many apps)
 api.before_request(authenticate)
+api.before_request(bounded_json)
 api.after_request(conditional)
 limiter.limit(rate_limit, key_func=token_key)(api)
 csrf.exempt(api)
@@ -239,10 +242,23 @@ def _refused(exc: Exception):
     return Problem(400 if not isinstance(exc, uploads.StorageFull) else 507, str(exc))
 
 
+def form_as_sent(model: type[s.BaseModel], form):
+    """The multipart form validated again from the text as sent: the library has read each field as JSON where it
+    could ("2025" became a number, '"quoted"' lost its quotes); every text field is text."""
+    lists = {name for name, field in model.model_fields.items() if get_origin(field.annotation) is list}
+    sent = {name: request.form.getlist(name) if name in lists else request.form[name]
+            for name in request.form if name in model.model_fields}
+    return model.model_validate({**sent, "files": form.files})
+
+
 @api.post("/reports/<int:id>/updates", tags=[REPORTS], responses=WRITE_RESPONSES)
 def post_status_update(path: s.IdPath, form: s.UpdateForm):
     """Post a status update with evidence (multipart/form-data: files repeat `files`, links repeat `links`): the
     web form's transitions, version check (409 with the current version when the report changed) and audit."""
+    try:
+        form = form_as_sent(s.UpdateForm, form)
+    except ValidationError as exc:
+        return problems.validation_problem(exc)
     ctx = _readable_report(path.id)
     try:
         written = _write(ctx, Submission(target=form.status, expected_version=form.version, note=form.note,

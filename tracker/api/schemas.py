@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from flask_openapi3 import FileStorage
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 PER_PAGE = 50
 #: the largest integer a column holds (PostgreSQL's integer): a larger version or id cannot name anything
@@ -27,6 +27,16 @@ def _storable(value: str) -> str:
 
 #: free text in a request body
 Text = Annotated[str, AfterValidator(_storable)]
+
+
+def _as_sent(value):
+    """flask-openapi3 decodes each multipart field as JSON when it can ("2025" → 2025, "true" → True); the form is
+    read again as sent (routes.form_as_sent), so here any decoded scalar or list passes as text."""
+    return value if isinstance(value, str) or value is None else str(value)
+
+
+#: free text in a multipart form: never read as JSON
+FormText = Annotated[Text, BeforeValidator(_as_sent)]
 
 
 class ProblemDetails(BaseModel):
@@ -243,13 +253,13 @@ class UpdateForm(BaseModel):
     """A status update, as multipart/form-data (files repeat the `files` field)."""
 
     model_config = ConfigDict(extra="forbid")
-    status: Text = Field(max_length=16, description="the status to move to, e.g. in_progress, submitted")
+    status: FormText = Field(max_length=16, description="the status to move to, e.g. in_progress, submitted")
     version: int = Field(ge=0, le=MAX_INT, description="the report's version you read; a changed report answers 409")
-    note: Text | None = Field(None, max_length=20_000)
-    reason: Text | None = Field(None, max_length=2_000)
-    reason_source: Text | None = Field(None, max_length=2_000)
-    no_evidence_reason: Text | None = Field(None, max_length=2_000)
-    links: list[Text] = Field(default_factory=list, max_length=20)
+    note: FormText | None = Field(None, max_length=20_000)
+    reason: FormText | None = Field(None, max_length=2_000)
+    reason_source: FormText | None = Field(None, max_length=2_000)
+    no_evidence_reason: FormText | None = Field(None, max_length=2_000)
+    links: list[FormText] = Field(default_factory=list, max_length=20)
     files: list[FileStorage] = Field(default_factory=list, max_length=10)
 
 

@@ -27,6 +27,7 @@ from wtforms.validators import (
     EqualTo,
     InputRequired,
     Length,
+    NumberRange,
     Optional,
     Regexp,
     ValidationError,
@@ -35,6 +36,7 @@ from wtforms.widgets import HiddenInput
 
 from tracker.languages import language_choices
 from tracker.people.roles import role_choices
+from tracker.web.inputs import MAX_ID, bounded_int
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -134,7 +136,7 @@ class TokenForm(FlaskForm):
 class ReportUpdateForm(FlaskForm):
     """A status update on a report: the new status, a note, evidence, and what the status needs."""
 
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(0, MAX_ID)])
     status = SelectField(_l("Новый статус"), choices=[], validate_choice=True)
     note = TextAreaField(_l("Что сделано (Markdown)"), validators=[Optional(), Length(max=20_000)])
     files = MultipleFileField(_l("Файлы-подтверждения (PDF, DOCX, XLSX, ODT, ODS, PNG, JPEG, TXT, CSV, ZIP)"))
@@ -151,7 +153,7 @@ class ReportUpdateForm(FlaskForm):
 class CarryForwardForm(FlaskForm):
     """"No change since last period": one button with the version the person saw."""
 
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(0, MAX_ID)])
 
 
 class BulkUpdateForm(FlaskForm):
@@ -167,7 +169,8 @@ class BulkUpdateForm(FlaskForm):
 
 
 def _report_versions(_form, field) -> None:
-    if any(not re.fullmatch(r"\d{1,10}:\d{1,10}", value) for value in field.data or []):
+    pairs = [value.split(":") for value in field.data or [] if re.fullmatch(r"\d{1,10}:\d{1,10}", value)]
+    if len(pairs) != len(field.data or []) or any(bounded_int(part) is None for pair in pairs for part in pair):
         raise ValidationError(_l("Неверный выбор отчётов: обновите страницу."))
 
 

@@ -10,6 +10,14 @@ from werkzeug.routing import IntegerConverter
 MAX_ID = 2**31 - 1
 
 
+def bounded_int(value: str | None) -> int | None:
+    """A form or query value as a non-negative integer a column can hold (ids and versions), else None."""
+    if value is None or not value.isascii() or not value.isdigit():
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else None
+
+
 class IdConverter(IntegerConverter):
     """`<int:…>` in URLs: a non-negative integer up to MAX_ID; anything larger does not match (404)."""
 

@@ -40,6 +40,7 @@ from tracker.stores import evidence_store
 from tracker.timeutil import now_utc, today_almaty
 from tracker.web.access import current_access, require
 from tracker.web.forms import BulkUpdateForm, CarryForwardForm, OpenEventForm, ReportUpdateForm, RescheduleForm, options
+from tracker.web.inputs import bounded_int
 
 bp = Blueprint("reports", __name__)
 
@@ -177,7 +178,7 @@ def update(report_id: int):
     ctx = _report_or_404(report_id)
     form = ReportUpdateForm()
     form.status.choices = options([(m.target, m.target) for m in allowed_moves(current_access(), ctx)])
-    seen = request.form.get("version", type=int)
+    seen = bounded_int(request.form.get("version"))
     if seen is not None and seen != ctx.report.version:  # changed meanwhile: its choices are not theirs any more
         return _stale(ctx, form, StaleReport(ctx.report, updates_since(get_session(), ctx.report, seen)))
     if not form.validate():
