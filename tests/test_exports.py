@@ -60,7 +60,25 @@ def test_overdue_export_matches_the_view_and_its_filters(app, people):
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == total + 1 and isinstance(rows[1][rows[0].index("Дней просрочки")], int)
     text = client.get("/overdue.csv?organization=МТСЗН").data.decode("utf-8-sig")
-    assert len(list(csv.DictReader(io.StringIO(text)))) == total
+    assert len(list(csv.DictReader(io.StringIO(text), delimiter=";"))) == total  # Russian: Excel's ";"
+
+
+def test_a_roadmap_text_never_starts_a_formula_whichever_separator_excel_splits_on():
+    """«Реализация;=1+1;стратегических мер» written unquoted in a comma file became a formula in Russian Excel,
+    which splits on ";". Every cell is quoted now, Russian files use ";", English ",": read back with either
+    separator, no cell starts a formula and the text is one cell."""
+    hostile = {"obligation": "x/1", "text": "Реализация;=1+1;стратегических мер", "organization": "=cmd|' /C calc'!A0",
+               "role": "lead, =2+2", "status": "accepted"}
+    columns = list(hostile)
+    for delimiter in (";", ","):
+        text = "".join(exports.csv_lines([hostile], columns, exports.flat_cells, delimiter=delimiter))
+        for read_with in (";", ","):
+            cells = [cell for row in csv.reader(io.StringIO(text), delimiter=read_with) for cell in row]
+            assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells), (delimiter, read_with, cells)
+        row = list(csv.reader(io.StringIO(text), delimiter=delimiter))[1]
+        assert row[1] == "Реализация;'=1+1;стратегических мер" and row[2] == "'=cmd|' /C calc'!A0"
+    assert exports.neutralize("мер, - повторные; +7 701") == "мер, - повторные; '+7 701"  # a dash stays prose
+    assert exports.csv_delimiter("ru") == exports.csv_delimiter("kk") == ";" and exports.csv_delimiter("en") == ","
 
 
 def test_a_streamed_csv_gives_its_database_connection_back(app, people):
@@ -172,7 +190,8 @@ def test_obligation_list_files_speak_the_readers_language(app, people, lang, key
     assert status_word in words and "not_started" not in words
     response = client.get(f"{base}.csv?lang={lang}")
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
-    parsed = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+    delimiter = ";" if lang == "ru" else ","
+    parsed = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=delimiter))
     assert list(parsed[0])[0] == key_header and len(parsed) == 31
 
 

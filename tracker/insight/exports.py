@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import BinaryIO, TextIO
@@ -37,8 +38,15 @@ _DEADLINE_KINDS = {"once": _l("однократно"), "recurring": _l("пери
                    "event": _l("по событию")}
 
 
+#: a separator inside a cell followed by what would start a formula if a spreadsheet split the cell there (a comma
+#: file opened in Russian Excel splits on ";" and ignores quotes that do not open a field); "- " is a dash in prose
+_SPLIT_FORMULA = re.compile(r"([,;]\s*)(?=[=+@\t\r]|-\S)")
+
+
 def neutralize(value: str) -> str:
-    """Prefix a quote to a cell that a spreadsheet would run as a formula."""
+    """Prefix a quote to a cell that a spreadsheet would run as a formula, and to each part of it that would start
+    one after a "," or ";" — whichever separator the spreadsheet splits on, no cell it makes is a formula."""
+    value = _SPLIT_FORMULA.sub(r"\1'", value)
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
@@ -95,11 +103,22 @@ def write_json(records: Iterable[dict], stream: TextIO) -> None:
     stream.write("\n")
 
 
+def csv_delimiter(language: str) -> str:
+    """The separator a spreadsheet of that language's locale expects: ";" in Russian and Kazakh Excel (its list
+    separator, since "," is the decimal mark there), "," in English. No `sep=` line: with one, Excel ignores the
+    UTF-8 byte-order mark and garbles Cyrillic."""
+    return "," if language == "en" else ";"
+
+
 def csv_lines(records: Iterable[dict], columns: list[str] = COLUMNS, flat: Callable = flatten,
-              header: list[str] | None = None) -> Iterable[str]:
-    """CSV text, a header line then one line per record, produced as it is read (for streaming responses)."""
+              header: list[str] | None = None, delimiter: str = ",") -> Iterable[str]:
+    """CSV text, a header line then one line per record, produced as it is read (for streaming responses).
+
+    Every cell is quoted: a spreadsheet that splits on the other separator (a comma file opened in Russian Excel)
+    still keeps "Реализация;=1+1;…" in one cell, so no part of it can start a formula; cells that start with one
+    are neutralised by `flat`."""
     buffer = _Line()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=delimiter, quoting=csv.QUOTE_ALL)
     writer.writerow(header or columns)
     yield buffer.take()
     for record in records:

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 
 from flask import Blueprint, Response, abort, render_template, request, send_file, stream_with_context
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from tracker.catalog.lookups import (
@@ -52,7 +53,8 @@ def _download(records: Iterable[dict], fmt: str, name: str, columns=None) -> Res
         return send_file(spool, mimetype=FORMATS[fmt], as_attachment=True, download_name=f"{name}.xlsx")
     if fmt == "csv":
         # Excel opens UTF-8 CSV with Cyrillic correctly only with a BOM
-        lines = exports.csv_lines(records, columns, exports.for_people, header)
+        lines = exports.csv_lines(records, columns, exports.for_people, header,
+                                  delimiter=exports.csv_delimiter(str(get_locale() or "ru")))
         body = stream_with_context(_closing(chain(["\ufeff"], lines), get_session()))
         return Response(body, content_type=FORMATS[fmt], headers=disposition)
     text = io.StringIO()
