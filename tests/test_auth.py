@@ -148,12 +148,15 @@ def test_account_back_off_holds_across_two_app_instances(database_url, db, world
 
 
 def test_login_is_rate_limited_per_ip(app, db, world):
-    """Too many sign-in attempts from one address get 429 with a clear page."""
+    """Too many sign-in attempts from one address get 429 with a clear page, and Retry-After: the seconds until the
+    minute's window resets."""
     app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
     client = app.test_client()
     codes = [login(client, f"x{i}@example.kz", "whatever password").status_code for i in range(4)]
     assert codes[:3] == [200, 200, 200] and codes[3] == 429
-    assert "Слишком много попыток" in login(client, "x@example.kz", "whatever").get_data(as_text=True)
+    refused = login(client, "x@example.kz", "whatever")
+    assert "Слишком много попыток" in refused.get_data(as_text=True)
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
 
 
 def test_every_post_route_refuses_a_missing_csrf_token(app, db, world):

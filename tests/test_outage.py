@@ -120,6 +120,7 @@ def test_pages_say_503_while_the_database_is_away_and_work_again_after(app, clie
         assert page.headers["Retry-After"] == "60" and "временно недоступен" in page.get_data(as_text=True)
     health = client.get("/health")
     assert health.status_code == 503 and health.get_json()["status"] == "database unavailable"
+    assert health.headers["Retry-After"] == "60"
     outage.restore()
     assert client.get("/overdue").status_code == 200
     assert client.get("/health").get_json()["status"] == "ok"

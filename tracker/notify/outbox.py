@@ -35,8 +35,9 @@ log = logging.getLogger(__name__)
 #: kinds of message whose body carries a secret (a sign-in link): blanked once the server has taken it
 SECRET_KINDS = ("invite", "reset")
 REDACTED = "[removed after delivery: it contained a single-use link]"
-#: a message left in "sending" this long (a clock killed mid-send) is tried again
-LEASE = timedelta(minutes=10)
+#: a message left in "sending" this long (a clock killed mid-send) is tried again: one SMTP exchange takes at most
+#: its 30 s timeout per step, and the delivery job runs every minute, so an interrupted send goes out again within 2
+LEASE = timedelta(seconds=90)
 
 
 def render_email(app: Flask, template: str, user: User, **context) -> tuple[str, str, str]:
@@ -148,6 +149,14 @@ def _attempt(session: Session, row: OutboxMessage, now: datetime, config: Mappin
         summary.sent += 1
     session.add(row)
     session.commit()
+
+
+def release_interrupted(session: Session, now: datetime) -> int:
+    """At a clock's start, when it has just taken the one clock lock: a message still "sending" was leased by a clock
+    that died (no other runs), so it is due again now, not when its lease runs out. The caller commits."""
+    return session.execute(update(OutboxMessage).where(OutboxMessage.status == "sending")
+                           .values(status="retrying", next_attempt_at=now)
+                           .execution_options(synchronize_session=False)).rowcount
 
 
 def retry(session: Session, message: OutboxMessage, now: datetime, by: audit.Actor) -> None:

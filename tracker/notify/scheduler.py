@@ -202,6 +202,14 @@ def run_clock(app, *, wait_seconds: int = 60, stop: threading.Event | None = Non
 def _lead(app, leadership: Leadership, stop: threading.Event) -> None:
     """Run the schedule until asked to stop (Ctrl-C, `stop`) or until a guarded job finds the lock lost."""
     log.info("clock started (Asia/Almaty); it catches up anything missed while it was down")
+    with app.app_context():
+        try:
+            session = get_session()
+            if released := outbox.release_interrupted(session, now_utc()):
+                log.warning("%s message(s) whose sending was interrupted are due again now", released)
+            session.commit()
+        except DBAPIError as exc:  # the first guarded job finds out, and the clock stands by
+            log.error("database unavailable at start: %s", exc.orig)
     scheduler = build_scheduler(app, leadership)
     scheduler.start()
     try:

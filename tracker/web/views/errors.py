@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Flask, g, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -14,6 +16,7 @@ from tracker.api.problems import from_http_exception, problem_response
 from tracker.db import get_session
 from tracker.notify.scheduler import clock_health
 from tracker.timeutil import now_utc
+from tracker.web.security import limiter
 
 
 def _rolled_back(handler):
@@ -74,7 +77,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(429)
     @_rolled_back
     def too_many(_error):
-        return render_template("errors/429.html"), 429
+        # when the window this address exhausted resets: a client (or a proxy) knows when to come back
+        current = limiter.current_limit
+        wait = max(1, int(current.reset_at - time.time())) if current else 60
+        return render_template("errors/429.html"), 429, {"Retry-After": str(wait)}
 
     def health():
         session = get_session()
@@ -82,7 +88,7 @@ def init_app(app: Flask) -> None:
             session.execute(text("SELECT 1"))
         except sql_errors.DBAPIError:
             session.invalidate()
-            return {"status": "database unavailable"}, 503
+            return {"status": "database unavailable"}, 503, {"Retry-After": "60"}
         return {"status": "ok", "clock": clock_health(session, now_utc())}
 
     app.add_url_rule("/health", "health", health)
