@@ -1,5 +1,6 @@
 """Evidence files: type by content, size, archive bombs, hostile names, Cyrillic names end to end, no orphans."""
 
+import dataclasses
 import io
 import re
 import zipfile
@@ -73,8 +74,48 @@ def test_zip_bomb_and_entry_flood_are_refused(ctx):
     with zipfile.ZipFile(buffer, "w") as archive:
         for i in range(51):
             archive.writestr(f"{i}.txt", "x")
-    with pytest.raises(EvidenceRejected, match="51 файлов"):
+    with pytest.raises(EvidenceRejected, match="больше 50 файлов"):
         receive(buffer.getvalue(), "many.zip")
+
+
+def _zip_of(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_archives_inside_archives_count_against_the_same_limits(ctx):
+    """A ZIP of five ZIPs that each expand to 3 MiB (15 MiB in all, more than the 5 MiB limit) was accepted: the
+    inner archives were counted at their packed size. Entries of inner archives count too, and nesting is bounded;
+    a ZIP of two small documents inside a ZIP is still fine."""
+    nested = _zip_of({f"part{i}.zip": zip_bomb(3) for i in range(5)})
+    assert len(nested) < 100_000
+    with pytest.raises(EvidenceRejected, match="zip-бомб"):
+        receive(nested, "nested.zip")
+    many = _zip_of({f"{i}.zip": _zip_of({f"{j}.txt": b"x" for j in range(20)}) for i in range(3)})
+    with pytest.raises(EvidenceRejected, match="больше 50 файлов"):
+        receive(many, "many-inside.zip")
+    deep = b"report"
+    for level in range(4):
+        deep = _zip_of({f"level{level}.zip" if level else "report.txt": deep})
+    with pytest.raises(EvidenceRejected, match="вложены глубже"):
+        receive(deep, "deep.zip")
+    assert receive(_zip_of({"inner.zip": _zip_of({"a.pdf": PDF, "b.txt": b"text"})}), "ok.zip").kind == "zip"
+
+
+def test_programs_inside_archives_are_refused_unless_allowed(ctx):
+    """`setup.exe` in a ZIP was accepted without a word: a program by name or by content (a renamed one too, in
+    an archive inside the archive) is refused, and accepted only where the deployment allows it."""
+    for members in ({"setup.exe": EXE}, {"run.ps1": b"Write-Host 1"}, {"readme.txt": b"see",
+                                                                         "inner.zip": _zip_of({"photo.jpg": EXE})}):
+        with pytest.raises(EvidenceRejected, match="программа"):
+            receive(_zip_of(members), "tools.zip")
+    allowing = dataclasses.replace(LIMITS, allow_executables=True)
+    upload = receive(_zip_of({"setup.exe": EXE}), "tools.zip", allowing)
+    assert upload.kind == "zip"
+    evidence.discard([upload])
 
 
 def test_zip_headers_that_lie_about_size_are_caught_by_counting(ctx):

@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     evidence_max_files: int = Field(10, gt=0)
     evidence_zip_max_entries: int = Field(10_000, gt=0)
     evidence_zip_max_mb: int = Field(250, gt=0)
+    evidence_zip_allow_executables: bool = False
 
     @field_validator("holidays", "evidence_types", mode="before")
     @classmethod

@@ -61,12 +61,14 @@ class Limits:
     max_bytes: int
     max_entries: int
     max_expanded: int
+    allow_executables: bool = False  #: programs inside archives (refused unless a deployment says otherwise)
 
     @classmethod
     def from_config(cls, config) -> Limits:
         """Limits from the app configuration (TRACKER_EVIDENCE_*)."""
         return cls(tuple(config["EVIDENCE_TYPES"]), config["EVIDENCE_MAX_MB"] * 1024 * 1024,
-                   config["EVIDENCE_ZIP_MAX_ENTRIES"], config["EVIDENCE_ZIP_MAX_MB"] * 1024 * 1024)
+                   config["EVIDENCE_ZIP_MAX_ENTRIES"], config["EVIDENCE_ZIP_MAX_MB"] * 1024 * 1024,
+                   config.get("EVIDENCE_ZIP_ALLOW_EXECUTABLES", False))
 
 
 @dataclass(frozen=True)
@@ -193,27 +195,70 @@ def _zip_kind(path: Path) -> str | None:
     return "zip"
 
 
+#: archives inside archives are opened this deep; deeper nesting has no honest use in evidence
+MAX_NESTING = 3
+#: names of programs and scripts a person could run by opening them from an unpacked archive
+EXECUTABLE_NAMES = (".exe", ".dll", ".com", ".scr", ".msi", ".bat", ".cmd", ".ps1", ".vbs", ".vbe", ".js", ".jse",
+                    ".wsf", ".hta", ".jar", ".sh", ".apk", ".app", ".lnk", ".cpl", ".pif", ".reg")
+#: the first bytes of executables: Windows (MZ), Linux (ELF), macOS (Mach-O, both byte orders and fat), scripts
+EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"\xfe\xed\xfa", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe",
+                    b"#!")
+
+
+@dataclass
+class _Budget:
+    """What an archive and every archive inside it may still expand to, and how many entries they may hold."""
+
+    bytes_left: int
+    entries_left: int
+
+
 def _check_archive(path: Path, file_name: str, limits: Limits) -> None:
-    """Refuse archives with too many entries or too much content once expanded (headers may lie: count bytes)."""
-    too_big = EvidenceRejected(_("«%(name)s»: в распакованном виде архив больше %(mb)d МБ — похоже на «zip-бомбу». "
-                                 "Загрузите файлы по отдельности.",
-                                 name=file_name, mb=limits.max_expanded // (1024 * 1024)))
+    """Refuse archives with too many entries or too much content once expanded, counting archives inside archives
+    against the same limits (headers may lie: count bytes), and programs inside them unless allowed."""
     try:
         with zipfile.ZipFile(path) as archive:
-            entries = archive.infolist()
-            if len(entries) > limits.max_entries:
-                raise EvidenceRejected(_("«%(name)s»: в архиве %(n)d файлов, допускается не больше %(max)d.",
-                                         name=file_name, n=len(entries), max=limits.max_entries))
-            if sum(e.file_size for e in entries) > limits.max_expanded:
-                raise too_big
-            expanded = 0
-            for entry in entries:
-                with archive.open(entry) as member:
-                    while chunk := member.read(_CHUNK):
-                        expanded += len(chunk)
-                        if expanded > limits.max_expanded:
-                            raise too_big
+            _expand(archive, file_name, limits, _Budget(limits.max_expanded, limits.max_entries), depth=1)
     except RuntimeError as exc:  # zipfile raises RuntimeError for encrypted entries
         raise EvidenceRejected(_("«%(name)s»: архив защищён паролем, его нельзя проверить.", name=file_name)) from exc
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError) as exc:
         raise EvidenceRejected(_("«%(name)s»: архив повреждён (%(why)s).", name=file_name, why=exc)) from exc
+
+
+def _expand(archive: zipfile.ZipFile, file_name: str, limits: Limits, budget: _Budget, depth: int) -> None:
+    too_big = EvidenceRejected(_("«%(name)s»: в распакованном виде архив больше %(mb)d МБ — похоже на «zip-бомбу». "
+                                 "Загрузите файлы по отдельности.",
+                                 name=file_name, mb=limits.max_expanded // (1024 * 1024)))
+    entries = archive.infolist()
+    budget.entries_left -= len(entries)
+    if budget.entries_left < 0:
+        raise EvidenceRejected(_("«%(name)s»: в архиве больше %(max)d файлов (вместе с вложенными архивами).",
+                                 name=file_name, max=limits.max_entries))
+    if sum(e.file_size for e in entries) > budget.bytes_left:
+        raise too_big
+    for entry in entries:
+        if not limits.allow_executables and entry.filename.lower().endswith(EXECUTABLE_NAMES):
+            raise _executable(file_name, entry.filename)
+        with archive.open(entry) as member, tempfile.SpooledTemporaryFile(max_size=_CHUNK) as copy:
+            head = b""
+            while chunk := member.read(_CHUNK):
+                head = head or chunk[:8]
+                budget.bytes_left -= len(chunk)
+                if budget.bytes_left < 0:
+                    raise too_big
+                if head.startswith(b"PK\x03\x04"):  # an archive inside: kept to be opened in turn
+                    copy.write(chunk)
+            if not limits.allow_executables and head.startswith(EXECUTABLE_MAGIC):
+                raise _executable(file_name, entry.filename)
+            if head.startswith(b"PK\x03\x04"):
+                if depth >= MAX_NESTING:
+                    raise EvidenceRejected(_("«%(name)s»: архивы вложены глубже %(n)d уровней.", name=file_name,
+                                             n=MAX_NESTING))
+                copy.seek(0)
+                with zipfile.ZipFile(copy) as inner:
+                    _expand(inner, file_name, limits, budget, depth + 1)
+
+
+def _executable(file_name: str, member: str) -> EvidenceRejected:
+    return EvidenceRejected(_("«%(name)s»: в архиве программа «%(member)s». Программы в подтверждениях не "
+                              "принимаются: загрузите документы.", name=file_name, member=clean_file_name(member)))
