@@ -8,8 +8,9 @@ import time_machine
 from sqlmodel import select
 
 from tracker import create_app
-from tracker.models import AuditEvent, User
-from tracker.people import accounts, passwords
+from tracker.models import AuditEvent, LoginThrottle, User
+from tracker.people import accounts, passwords, throttle
+from tracker.timeutil import now_utc
 
 from .conftest import NOW, PASSWORD, csrf_token, login, make_user, run_delivery
 
@@ -127,24 +128,74 @@ def test_password_reset_flow(client, db, world, mailbox):
     assert login(client, "fp@example.kz", new).location == "/"
 
 
-def test_account_back_off_holds_across_two_app_instances(database_url, db, world):
-    """Failures counted in the database lock the account for every worker, even with the right password."""
+def _pair(db, email, address):
+    db.expire_all()
+    user = accounts.find_user(db, email)
+    return db.exec(select(LoginThrottle).where(LoginThrottle.user_id == user.id,
+                                               LoginThrottle.address == address)).one()
+
+
+def test_address_back_off_holds_across_two_app_instances(database_url, db, world):
+    """Failures counted in the database hold the guessing address back on every worker, even with the right
+    password, until its wait is over."""
     make_user(db, "fp@example.kz", "observer")
     overrides = {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": database_url,
                  "LOGIN_RATE_LIMIT": "1000 per minute"}
     first, second = create_app(overrides), create_app(overrides)
     clients = [first.test_client(), second.test_client()]
-    for attempt in range(accounts.LOCK_AFTER_FAILURES):
+    for attempt in range(throttle.LOCK_AFTER_FAILURES):
         login(clients[attempt % 2], "fp@example.kz", "wrong password!")
     assert login(clients[0], "fp@example.kz").status_code == 200  # right password, still refused
     assert login(clients[1], "fp@example.kz").status_code == 200
-    db.expire_all()
-    user = accounts.find_user(db, "fp@example.kz")
-    assert user.failed_logins >= accounts.LOCK_AFTER_FAILURES and user.locked_until is not None
-    with time_machine.travel(user.locked_until + timedelta(seconds=1)):
+    pair = _pair(db, "fp@example.kz", "127.0.0.1")
+    assert pair.failures == throttle.LOCK_AFTER_FAILURES and pair.locked_until is not None
+    with time_machine.travel(pair.locked_until + timedelta(seconds=1)):
         assert login(clients[0], "fp@example.kz").location == "/"
     for app in (first, second):
         app.extensions["engine"].dispose()
+
+
+def _client_at(app, address):
+    """A browser at a loopback address of its own (no traffic leaves the test client)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_a_stranger_cannot_keep_the_owner_out(app, db, world):
+    """Anyone who knew an email address kept its owner locked out with one wrong password per lock period. Now the
+    stranger's address waits 1, 2, 4 … minutes (guessing still slows down exponentially), while the owner signs in
+    at once from their own address, and from the stranger's too once its wait is over."""
+    app.config["LOGIN_RATE_LIMIT"] = "1000 per minute"
+    make_user(db, "fp@example.kz", "observer")
+    stranger, owner = _client_at(app, "127.0.0.66"), _client_at(app, "127.0.0.1")
+    for _ in range(throttle.LOCK_AFTER_FAILURES):
+        login(stranger, "fp@example.kz", "guess guess guess")
+    first_wait = _pair(db, "fp@example.kz", "127.0.0.66").locked_until - now_utc()
+    assert timedelta(seconds=50) < first_wait <= timedelta(minutes=1)
+    assert login(stranger, "fp@example.kz").status_code == 200  # the right password, from the guessing address
+    assert login(owner, "fp@example.kz").location == "/"  # the owner is not held back
+    with time_machine.travel(now_utc() + timedelta(minutes=1, seconds=5)):
+        login(stranger, "fp@example.kz", "guess guess guess")
+        second_wait = _pair(db, "fp@example.kz", "127.0.0.66").locked_until - now_utc()
+        assert timedelta(seconds=110) < second_wait <= timedelta(minutes=2)  # doubled
+    with time_machine.travel(now_utc() + timedelta(minutes=4)):
+        assert login(_client_at(app, "127.0.0.66"), "fp@example.kz").location == "/"
+
+
+def test_guesses_from_many_addresses_hold_back_only_new_addresses(app, db, world):
+    """Guesses spread over many addresses (each below its own limit) slow down every address the account never
+    signed in from; the owner's known address still gets through."""
+    app.config["LOGIN_RATE_LIMIT"] = "1000 per minute"
+    make_user(db, "fp@example.kz", "observer")
+    assert login(_client_at(app, "127.0.0.1"), "fp@example.kz").location == "/"  # a known address from now on
+    for n in range(throttle.ACCOUNT_LOCK_AFTER):
+        login(_client_at(app, f"127.0.1.{n}"), "fp@example.kz", "guess guess guess")
+    assert login(_client_at(app, "127.0.2.1"), "fp@example.kz").status_code == 200  # a new address waits
+    assert login(_client_at(app, "127.0.0.1"), "fp@example.kz").location == "/"
+    audit_reasons = [e.after.get("reason") for e in db.exec(select(AuditEvent).where(
+        AuditEvent.action == "login.failed")).all()]
+    assert "locked for this new address" in audit_reasons
 
 
 def test_login_is_rate_limited_per_ip(app, db, world):

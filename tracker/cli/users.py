@@ -14,7 +14,7 @@ from tracker.cli.common import fail
 from tracker.db import get_session
 from tracker.models import Instrument, is_live
 from tracker.notify import outbox
-from tracker.people import accounts, passwords
+from tracker.people import accounts, passwords, throttle
 from tracker.people.invitations import queue_link
 from tracker.people.roles import ROLES
 from tracker.reporting.demo import STATUSES_FILE, load_demo_statuses
@@ -119,7 +119,7 @@ def demo_seed():
                                  by=audit.Actor(label="cli:demo seed"))
         else:
             user.password_hash, user.active = passwords.hash_password(password), True
-            user.failed_logins, user.locked_until = 0, None
+            throttle.forget(session, user)
         rows.append((email, password, role, ", ".join(keys if role == "secretary" else orgs)))
     session.flush()
     applied, skipped = load_demo_statuses(session)

@@ -26,6 +26,7 @@ from tracker.models.people import (
     ApiToken,
     CalendarFeed,
     LoginSession,
+    LoginThrottle,
     Membership,
     OneTimeToken,
     Secretaryship,
@@ -38,5 +39,6 @@ __all__ = [
     "Instrument",
     "Notification",
     "Obligation", "ObligationOwner", "Organization", "Report", "Section", "StatusUpdate", "User", "UTCDateTime",
-    "ORGANIZATION_ROLES", "LoginSession", "is_live", "Membership", "OneTimeToken", "OutboxMessage", "Secretaryship",
+    "ORGANIZATION_ROLES", "LoginSession", "LoginThrottle", "is_live", "Membership", "OneTimeToken", "OutboxMessage",
+    "Secretaryship",
 ]

@@ -28,7 +28,8 @@ class User(SQLModel, table=True):
     active: bool = True
     is_admin: bool = False
     is_observer: bool = False
-    #: failed logins in a row, and until when the account refuses passwords (back-off shared by all workers)
+    #: failed logins in a row from any address, and until when the account refuses passwords from addresses it was
+    #: never signed in from (people.throttle: a stranger's guesses never hold the owner back on a known address)
     failed_logins: int = 0
     locked_until: datetime | None = optional_timestamp()
     last_login_at: datetime | None = optional_timestamp()
@@ -73,6 +74,21 @@ class Secretaryship(SQLModel, table=True):
     user_id: int = Field(foreign_key="app_user.id", index=True)
     instrument_id: int = Field(foreign_key="instrument.id", index=True)
     created_at: datetime = timestamp()
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Sign-in failures of one account from one address, and its back-off (shared by every web worker and node)."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("user_id", "address"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    address: str = Field(max_length=64)
+    failures: int = 0  #: wrong passwords in a row from this address
+    locked_until: datetime | None = optional_timestamp()
+    #: the account signed in successfully from this address once: a known address
+    known: bool = False
+    last_failure_at: datetime | None = optional_timestamp()
 
 
 class LoginSession(SQLModel, table=True):

@@ -12,11 +12,9 @@ from sqlmodel import Session, select
 
 from tracker import audit
 from tracker.models import Instrument, LoginSession, Membership, OneTimeToken, Organization, Secretaryship, User
-from tracker.people import passwords
+from tracker.people import passwords, throttle
 from tracker.people.roles import ROLES
 
-LOCK_AFTER_FAILURES = 5
-MAX_LOCK = timedelta(hours=1)
 TOKEN_LIFETIME = timedelta(hours=72)
 
 
@@ -127,26 +125,23 @@ def authenticate(*, session: Session, email: str, password: str, now: datetime, 
         audit.record(session=session, now=now, action="login.failed", object_type="user",
                      after={"email": normalize_email(email), "reason": "unknown account"}, by=audit.Actor(ip=ip))
         return None
-    if user.locked_until is not None and user.locked_until > now:
-        passwords.verify(None, password)
+    address = (ip or "-")[:64]
+    if (why := throttle.refusal(session, user, address, now)) is not None:
+        passwords.verify(None, password)  # the same time as a real check: a lock is not told by timing
         audit.record(session=session, now=now, action="login.failed", object_type="user", object_id=str(user.id),
-                     after={"reason": "locked", "locked_until": user.locked_until}, by=audit.Actor(ip=ip))
+                     after={"reason": f"locked for this {why}"}, by=audit.Actor(ip=ip))
         return None
     ok, new_hash = passwords.verify(user.password_hash, password)
     if not ok or not user.active:
-        # An atomic increment: two workers failing at once both count.
-        session.execute(update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1))
-        session.refresh(user)
-        if user.failed_logins >= LOCK_AFTER_FAILURES:
-            user.locked_until = now + min(timedelta(minutes=2 ** (user.failed_logins - LOCK_AFTER_FAILURES)),
-                                          MAX_LOCK)
+        pair = throttle.record_failure(session, user, address, now)
         audit.record(session=session, now=now, action="login.failed", object_type="user", object_id=str(user.id),
-                     after={"failed_logins": user.failed_logins, "locked_until": user.locked_until,
-                                   "reason": "inactive" if ok else "wrong password"}, by=audit.Actor(ip=ip))
+                     after={"failed_logins": pair.failures, "locked_until": pair.locked_until,
+                            "reason": "inactive" if ok else "wrong password"}, by=audit.Actor(ip=ip))
         return None
     if new_hash:
         user.password_hash = new_hash
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    throttle.record_success(session, user, address)
+    user.last_login_at = now
     audit.record(session=session, now=now, action="login", object_type="user", object_id=str(user.id),
                  by=audit.Actor(user_id=user.id, ip=ip))
     return user
@@ -228,7 +223,7 @@ def redeem_token(*, session: Session, token: str, kind: str, password: str, now:
     if spent.rowcount != 1:
         raise AccountError("link expired or already used")
     user.password_hash = passwords.hash_password(password)
-    user.failed_logins, user.locked_until = 0, None
+    throttle.forget(session, user)
     end_all_sessions(session=session, user=user, now=now)
     audit.record(session=session, now=now, action=f"password.set_by_{kind}", object_type="user",
                  object_id=str(user.id), by=audit.Actor(user_id=user.id, ip=ip))
