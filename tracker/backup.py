@@ -25,6 +25,8 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
+from tracker.models import Evidence
+
 FORMAT = 1
 MANIFEST = "manifest.json"
 DATABASE_FILES = {"sqlite": "database/mindet.sqlite3", "postgresql": "database/mindet.pgdump"}
@@ -101,6 +103,13 @@ def _copy_database(engine: Engine, target: Path) -> None:
              "pg_dump")
 
 
+def _referenced_keys(engine: Engine) -> set[str]:
+    """The storage keys evidence rows refer to: a file no row names (left by a killed upload) is not backed up."""
+    with engine.connect() as connection:
+        return set(connection.execute(select(Evidence.storage_key).where(Evidence.storage_key.is_not(None)))
+                   .scalars())
+
+
 def counts(engine: Engine) -> dict[str, int]:
     """Rows per table of the schema that exist in this database."""
     present = set(inspect(engine).get_table_names())
@@ -131,7 +140,9 @@ def create(engine: Engine, evidence_dir: Path | None, archive: Path, now: dateti
             _copy_database(engine, copy)
             checksums[DATABASE_FILES[dialect]] = _sha256(copy)
             tar.add(copy, arcname=DATABASE_FILES[dialect])
-            for path in progress(evidence_files(evidence_dir)):
+            # taken after the copy: every file its rows name is referenced now too; orphans stay out
+            referenced = _referenced_keys(engine)
+            for path in progress([p for p in evidence_files(evidence_dir) if p.name in referenced]):
                 name = f"evidence/{path.relative_to(evidence_dir).as_posix()}"
                 checksums[name] = _sha256(path)
                 tar.add(path, arcname=name)

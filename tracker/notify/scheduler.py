@@ -28,6 +28,7 @@ from tracker.notify import outbox
 from tracker.notify.digests import send_digests
 from tracker.notify.reminders import run_reminders
 from tracker.periods import Period, is_working_day
+from tracker.reporting import debris
 from tracker.timeutil import ALMATY, now_utc
 
 log = logging.getLogger(__name__)
@@ -167,6 +168,15 @@ def _delivery_job(app) -> None:
             log.exception("delivery failed")
 
 
+def _sweep_job(app) -> None:
+    """Temporary files of uploads a killed worker left (reporting.debris), at start and every hour."""
+    folder = None if app.config.get("EVIDENCE_STORE") else app.config["EVIDENCE_DIR"]
+    try:
+        debris.sweep_temporary(folder, now_utc())
+    except OSError:
+        log.exception("sweeping temporary upload files failed")
+
+
 #: how often the outbox is delivered (and the lock checked): invitations and reset links should arrive quickly
 DELIVERY_EVERY = {"minutes": 1}
 
@@ -181,6 +191,8 @@ def build_scheduler(app, leadership: Leadership) -> BackgroundScheduler:
                       next_run_time=datetime.now(ALMATY))
     scheduler.add_job(_guarded(_delivery_job, leadership, scheduler), "interval", **DELIVERY_EVERY, args=[app],
                       id="deliver", replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=300)
+    scheduler.add_job(_sweep_job, "interval", hours=1, args=[app], id="sweep", replace_existing=True, coalesce=True,
+                      max_instances=1)
     return scheduler
 
 
@@ -210,6 +222,7 @@ def _lead(app, leadership: Leadership, stop: threading.Event) -> None:
             session.commit()
         except DBAPIError as exc:  # the first guarded job finds out, and the clock stands by
             log.error("database unavailable at start: %s", exc.orig)
+    _sweep_job(app)
     scheduler = build_scheduler(app, leadership)
     scheduler.start()
     try:

@@ -33,6 +33,8 @@ TYPES = {
 ARCHIVES = {"docx", "xlsx", "odt", "ods", "zip"}
 _ODF = {b"application/vnd.oasis.opendocument.text": "odt", b"application/vnd.oasis.opendocument.spreadsheet": "ods"}
 _CHUNK = 1024 * 1024
+#: the name of a received upload's temporary file (reporting.debris removes those a killed worker left)
+UPLOAD_PREFIX = "mindet-upload-"
 
 
 class EvidenceRejected(ValueError):
@@ -102,7 +104,7 @@ def clean_file_name(name: str | None) -> str:
 def receive(stream: BinaryIO, name: str | None, limits: Limits) -> Upload:
     """Copy an uploaded stream to a temporary file and check it; EvidenceRejected says what is wrong."""
     file_name = clean_file_name(name)
-    descriptor, name_on_disk = tempfile.mkstemp(prefix="mindet-upload-")
+    descriptor, name_on_disk = tempfile.mkstemp(prefix=UPLOAD_PREFIX)
     path = Path(name_on_disk)
     try:
         digest, size = hashlib.sha256(), 0

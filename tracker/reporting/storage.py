@@ -10,10 +10,14 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 _KEY = re.compile(r"^[0-9a-f]{64}$")
+#: a file being copied into the folder store, renamed to its key once whole
+INCOMING_PREFIX = ".incoming-"
 
 
 def _fanned_out(key: str) -> str:
@@ -37,6 +41,9 @@ class EvidenceStore(Protocol):
 
     def exists(self, key: str) -> bool:
         """Whether a file is stored under `key`."""
+
+    def stored(self) -> Iterator[tuple[str, datetime]]:
+        """Every stored file's key and when it was stored (`mindet evidence check`)."""
 
 
 class UndoableStore:
@@ -66,6 +73,10 @@ class UndoableStore:
         """Whether a file is stored under `key`."""
         return self.store.exists(key)
 
+    def stored(self) -> Iterator[tuple[str, datetime]]:
+        """Every stored file."""
+        return self.store.stored()
+
 
 class LocalStore:
     """Files under a directory, fanned out as ab/cd/<sha256>; written to a temporary name, then renamed."""
@@ -82,7 +93,7 @@ class LocalStore:
         if target.exists():
             return False
         target.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=INCOMING_PREFIX)
         try:
             with os.fdopen(descriptor, "wb") as out, open(source, "rb") as src:
                 shutil.copyfileobj(src, out, 1024 * 1024)
@@ -105,6 +116,14 @@ class LocalStore:
     def exists(self, key: str) -> bool:
         """Whether the file is stored."""
         return self._path(key).exists()
+
+    def stored(self) -> Iterator[tuple[str, datetime]]:
+        """Every stored file (ab/cd/<sha256>) and its modification time; uploads in progress are not listed."""
+        if not self.root.exists():
+            return
+        for path in self.root.glob("??/??/*"):
+            if _KEY.match(path.name):
+                yield path.name, datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
 
 class S3Store:
@@ -148,6 +167,16 @@ class S3Store:
                 return False
             raise
         return True
+
+    def stored(self) -> Iterator[tuple[str, datetime]]:
+        """Every object under the prefix that is named like a stored file, and when it was written."""
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=f"{self.prefix}/" if self.prefix else "")
+        for page in pages:
+            for item in page.get("Contents", []):
+                name = item["Key"].rsplit("/", 1)[-1]
+                if _KEY.match(name):
+                    yield name, item["LastModified"]
 
 
 def _s3_client(endpoint_url: str | None, region: str | None):
