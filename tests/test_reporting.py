@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from tracker.models import AuditEvent, Evidence, Membership, Organization, StatusUpdate
+from tracker.models import AuditEvent, Evidence, Membership, Organization, Report, StatusUpdate
 from tracker.people.permissions import access_for
 from tracker.reporting import workflow
 from tracker.reporting.storage import LocalStore
@@ -196,3 +196,20 @@ def test_submitted_at_is_set_on_submission(app, db, cast):
     post(app, db, report.id, cast["fp"], "submitted", note="x", links=["https://a.kz"], now=NOW - timedelta(days=3))
     db.refresh(report)
     assert report.submitted_at == NOW - timedelta(days=3) and report.status == "submitted"
+
+
+def test_one_update_to_several_reports_is_all_or_none_and_names_the_one_refused(app, db, cast):
+    """The bulk update of my work and the secretary's bulk accept share one rule: a report that is gone or changed
+    names itself, and nothing of the others is written (the caller rolls back)."""
+    fp, report = cast["fp"], cast["report"]
+    other = report_of(db, "world/1.4", "2025-Q1", "МТСЗН")
+    with app.test_request_context():
+        for picked, named in (([(report.id, report.version), (999_999, 0)], "999999"),
+                              ([(report.id, report.version), (other.id, other.version + 5)], "world/1.4")):
+            with pytest.raises(workflow.ReportingError, match=named):
+                workflow.post_to_each(session=db, store=LocalStore(app.config["EVIDENCE_DIR"]), actor=fp,
+                                      access=access_for(db, fp), picked=picked, now=NOW,
+                                      submission=workflow.Submission(target="in_progress", expected_version=0))
+            db.rollback()
+    db.expire_all()
+    assert db.get(Report, report.id).status == "not_started" and db.get(Report, other.id).status == "not_started"

@@ -14,7 +14,7 @@ from tracker.models import Instrument, Organization, Report, StatusUpdate
 from tracker.pagination import Page
 from tracker.people.permissions import Access
 from tracker.reporting.storage import EvidenceStore
-from tracker.reporting.workflow import ReportingError, Submission, load_report, post_update
+from tracker.reporting.workflow import Submission, post_to_each
 from tracker.statuses import days_late
 
 PAGE_SIZE = 50
@@ -100,14 +100,5 @@ def accept_many(*, session: Session, store: EvidenceStore, access: Access, actor
                 note: str | None, now: datetime, ip: str | None = None) -> int:
     """Accept each (report id, version seen): all of them or none (the caller commits); a report that changed or
     may not be judged names itself in the ReportingError."""
-    for report_id, version in picked:
-        ctx = load_report(session, report_id)
-        if ctx is None:
-            raise ReportingError(f"#{report_id}")
-        try:
-            post_update(session=session, store=store, ctx=ctx, actor=actor, access=access, now=now, ip=ip,
-                        submission=Submission(target="accepted", expected_version=version, note=note))
-        except ReportingError as exc:
-            raise ReportingError(f"{ctx.obligation.key} · {ctx.checkpoint.label or ctx.checkpoint.period} · "
-                                 f"{ctx.organization.code}: {exc}") from exc
-    return len(picked)
+    return post_to_each(session=session, store=store, actor=actor, access=access, picked=picked, now=now, ip=ip,
+                        submission=Submission(target="accepted", expected_version=0, note=note))

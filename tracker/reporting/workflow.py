@@ -201,6 +201,24 @@ def post_update(*, session: Session, store: EvidenceStore, ctx: ReportRow, actor
     return entry
 
 
+def post_to_each(*, session: Session, store: EvidenceStore, actor: User, access: Access,
+                 picked: list[tuple[int, int]], submission: Submission, now: datetime,
+                 ip: str | None = None) -> int:
+    """The same update posted to each (report id, version seen): all of them or none (the caller commits or rolls
+    back). A report that is gone, changed meanwhile or may not be moved names itself in the ReportingError."""
+    for report_id, version in picked:
+        ctx = load_report(session, report_id)
+        if ctx is None:
+            raise ReportingError(_("Отчёт №%(id)d не найден: обновите страницу.", id=report_id))
+        try:
+            post_update(session=session, store=store, ctx=ctx, actor=actor, access=access, now=now, ip=ip,
+                        submission=replace(submission, expected_version=version))
+        except ReportingError as exc:
+            raise ReportingError(f"{ctx.obligation.key} · {ctx.checkpoint.label or ctx.checkpoint.period} · "
+                                 f"{ctx.organization.code}: {exc}") from exc
+    return len(picked)
+
+
 def _text(value: str | None) -> str | None:
     value = (value or "").strip()
     return value or None

@@ -28,6 +28,7 @@ from tracker.reporting.workflow import (
     latest_update,
     load_report,
     move_explanation,
+    post_to_each,
     post_update,
     previous_report,
     readable_file,
@@ -280,17 +281,11 @@ def bulk():
     picked = [tuple(map(int, value.split(":"))) for value in form.reports.data]
 
     def apply(received, store):
-        for report_id, version in picked:
-            ctx = load_report(session, report_id)
-            try:
-                post_update(session=session, store=store, ctx=ctx, actor=current_user, access=access,
-                            now=now_utc(), ip=request.remote_addr, submission=Submission(
-                                target=form.status.data, expected_version=version, note=form.note.data,
-                                no_evidence_reason=form.no_evidence_reason.data, uploads=received,
-                                links=(form.links.data or "").splitlines()))
-            except ReportingError as exc:
-                raise ReportingError(f"{ctx.obligation.key} · {ctx.checkpoint.period} · {ctx.organization.code}: "
-                                     f"{exc}") from exc
+        return post_to_each(session=session, store=store, actor=current_user, access=access, picked=picked,
+                            now=now_utc(), ip=request.remote_addr,
+                            submission=Submission(target=form.status.data, expected_version=0, note=form.note.data,
+                                                  no_evidence_reason=form.no_evidence_reason.data, uploads=received,
+                                                  links=(form.links.data or "").splitlines()))
     try:
         _write(apply)
     except (ReportingError, uploads_.EvidenceRejected) as exc:
