@@ -56,3 +56,42 @@ def test_the_first_submission_is_backfilled_from_the_history(app, db, synced):
     migrate.upgrade(app.config["DATABASE_URL"])
     db.expire_all()
     assert db.get(Report, report.id).first_submitted_at == recorded
+
+
+def test_the_sql_for_a_database_administrator_builds_the_same_schema(templates, tmp_path):
+    """`mindet db upgrade --sql` prints the migrations as PostgreSQL SQL without connecting to anything; run by hand
+    into an empty database (on the PostgreSQL pass), it gives the schema the models describe, at head. A range
+    prints only its revisions; a SQLite URL is refused with what to do."""
+    import io
+
+    from tracker import create_app
+
+    nowhere = "postgresql+psycopg://mindet@127.0.0.1:1/not_connected"  # a port nothing listens on
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": nowhere})
+    printed = app.test_cli_runner().invoke(args=["db", "upgrade", "--sql"])
+    app.extensions["engine"].dispose()
+    assert printed.exit_code == 0, printed.output
+    sql = printed.output
+    assert sql.startswith("BEGIN;") and sql.rstrip().endswith("COMMIT;") and "CREATE TABLE login_throttle" in sql
+    step = io.StringIO()
+    migrate.upgrade(nowhere, "0011:0012", sql=True, output=step)
+    assert "CREATE TABLE login_throttle" in step.getvalue() and "CREATE TABLE app_user" not in step.getvalue()
+    sqlite = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+    refused = sqlite.test_cli_runner().invoke(args=["db", "upgrade", "--sql"])
+    sqlite.extensions["engine"].dispose()
+    assert refused.exit_code == 1 and "postgresql" in refused.output
+    url = templates.blank(tmp_path)
+    if not url.startswith("postgresql"):
+        return  # executing it needs the PostgreSQL pass
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(sql.replace("BEGIN;", "").replace("COMMIT;", ""))
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                                   "include_object": migrate.include_object})
+            assert compare_metadata(context, SQLModel.metadata) == []
+            assert context.get_current_revision() == ScriptDirectory.from_config(
+                migrate.alembic_config(url)).get_current_head()
+    finally:
+        engine.dispose()

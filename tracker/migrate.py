@@ -27,9 +27,13 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Upgrade the database to `revision` (head by default)."""
-    command.upgrade(alembic_config(database_url), revision)
+def upgrade(database_url: str, revision: str = "head", *, sql: bool = False, output=None) -> None:
+    """Upgrade the database to `revision` (head by default); with `sql`, write the SQL that would do it to `output`
+    instead (Alembic's offline mode: `from:to` ranges, e.g. "0011:head", start from a given revision)."""
+    config = alembic_config(database_url)
+    if output is not None:
+        config.output_buffer = output
+    command.upgrade(config, revision, sql=sql)
 
 
 def downgrade(database_url: str, revision: str) -> None:

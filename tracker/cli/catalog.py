@@ -24,10 +24,20 @@ def db_group():
 
 
 @db_group.command("upgrade")
-@click.option("--revision", default="head", show_default=True, help="Target revision.")
+@click.option("--revision", default="head", show_default=True,
+              help="Target revision; with --sql also a range, e.g. 0011:head (from what the database is at).")
+@click.option("--sql", is_flag=True, help="Print the SQL for a database administrator instead of running it "
+                                         "(for the dialect of TRACKER_DATABASE_URL; nothing is connected to).")
 @with_appcontext
-def db_upgrade(revision):
+def db_upgrade(revision, sql):
     """Create or upgrade the schema of TRACKER_DATABASE_URL."""
+    if sql:
+        url = current_app.config["DATABASE_URL"]
+        if not url.startswith("postgresql"):
+            fail("--sql prints PostgreSQL's SQL (SQLite's own upgrades need the live file): set "
+                 "TRACKER_DATABASE_URL=postgresql+psycopg://… for the target server; nothing is connected to.")
+        migrate.upgrade(url, revision, sql=True, output=sys.stdout)
+        return
     with database_errors():
         migrate.upgrade(current_app.config["DATABASE_URL"], revision)
     click.echo(f"Database at revision {revision}.")

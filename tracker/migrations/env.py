@@ -36,4 +36,15 @@ def run_migrations() -> None:
         engine.dispose()  # closes SQLite's WAL cleanly, so the file is complete on its own
 
 
-run_migrations()
+def print_migrations() -> None:
+    """Offline mode (`mindet db upgrade --sql`): the SQL for a database administrator, nothing executed."""
+    context.configure(url=config.attributes["database_url"], target_metadata=target_metadata, render_as_batch=True,
+                      literal_binds=True, dialect_opts={"paramstyle": "named"}, include_object=include_object)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    print_migrations()
+else:
+    run_migrations()

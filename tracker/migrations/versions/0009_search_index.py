@@ -16,10 +16,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
+    if op.get_context().dialect.name == "postgresql":  # online and offline (--sql) alike
         op.execute("CREATE INDEX ix_obligation_text_russian ON obligation USING gin (to_tsvector('russian', text))")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
+    if op.get_context().dialect.name == "postgresql":  # online and offline (--sql) alike
         op.execute("DROP INDEX ix_obligation_text_russian")
