@@ -6,12 +6,13 @@ PORT   ?= 5000
 # links in emails and calendar feeds point at the port the app runs on, unless TRACKER_BASE_URL says otherwise
 export TRACKER_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: setup run test test-deep lint clean translations security bench
+.PHONY: setup run test test-deep lock audit lint clean translations security bench
 
-$(VENV)/.installed: pyproject.toml
+# every package, direct or not, at the version and hashes of requirements.lock (made from pyproject.toml: make lock)
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 setup: $(VENV)/.installed
@@ -54,6 +55,16 @@ bench: setup
 	$(BIN)/python bench/explain.py --database-url $(BENCH_PG)/bench_national
 	$(BIN)/python bench/jobs.py --database-url $(BENCH_PG)/bench_national --sync-database-url $(BENCH_PG)/bench_sync
 	$(BIN)/python bench/report.py
+
+## lock: pin every package (direct and indirect, runtime and test) with hashes after a change to pyproject.toml
+lock: setup
+	$(BIN)/pip install --quiet pip-tools==7.6.2
+	$(BIN)/pip-compile --quiet --generate-hashes --extra test --strip-extras --allow-unsafe --no-emit-index-url \
+		--no-emit-find-links -o requirements.lock pyproject.toml
+
+## audit: the locked packages against PyPI's vulnerability advisories (CI runs it)
+audit: setup
+	$(BIN)/pip-audit --progress-spinner off --disable-pip --require-hashes -r requirements.lock
 
 lint: setup
 	$(BIN)/ruff check tracker tests

@@ -158,3 +158,20 @@ def test_lateness_is_said_only_through_statuses():
              for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if LATENESS.search(line)]
     assert found == []
     assert LATENESS.search("{{ (today - cp.due_on).days }}") and LATENESS.search('in ("submitted", "accepted")')
+
+
+def test_the_lock_file_pins_what_pyproject_pins():
+    """requirements.lock (make lock) holds every package of pyproject.toml, runtime and test, at the same version
+    and with hashes: `make setup` and CI install from it, so it must not fall behind."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = {}
+    for requirement in [*project["dependencies"], *project["optional-dependencies"]["test"]]:
+        name, _, version = requirement.partition("==")
+        wanted[re.sub(r"\[.*\]", "", name).lower().replace("_", "-").replace(".", "-")] = version
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    locked = {name.lower().replace("_", "-").replace(".", "-"): version
+              for name, version in re.findall(r"^([A-Za-z0-9_.\-]+)==(\S+) \\", lock, flags=re.M)}
+    assert {name: locked.get(name) for name in wanted} == wanted
+    assert all("--hash=sha256:" in block for block in re.split(r"\n(?=\S)", lock.split("\n\n", 1)[-1]) if "==" in block)
