@@ -1,5 +1,6 @@
 """Reminders, escalations and digests over time (time-machine), claims that never send twice, the clock lock."""
 
+import threading
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
@@ -319,7 +320,7 @@ def test_a_clock_that_loses_its_lock_stops_before_its_next_job(app):
             def shutdown(self, wait):
                 stopped.append(wait)
 
-        _guarded(lambda _app: ran.append(True), first, Scheduler())(app)
+        _guarded(lambda _app, _stop: ran.append(True), first, Scheduler())(app, threading.Event())
         assert ran == [] and stopped == [False]
         second = acquire_leadership(second_engine)
         assert second is not None and second.still_held()
@@ -340,7 +341,7 @@ def test_health_says_whether_a_clock_is_running(app, client, db):
     engine = make_engine(app.config["DATABASE_URL"])
     try:
         leadership = acquire_leadership(engine)
-        _guarded(lambda _app: None, leadership, scheduler=None)(app)
+        _guarded(lambda _app, _stop: None, leadership, scheduler=None)(app, threading.Event())
         leadership.release()
     finally:
         engine.dispose()

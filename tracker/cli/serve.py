@@ -67,6 +67,7 @@ def serve_command(port: int, workers: int):
                                 "--access-logfile", "-", "tracker:create_app()"])
         click.echo(f"Mindet is running at http://127.0.0.1:{port}/  (Ctrl-C stops web and clock; "
                    f"the clock's log: {log_path})")
+        signal.signal(signal.SIGTERM, _interrupt)  # systemd or a supervisor stops it as Ctrl-C does
         try:
             _watch(web, clock, log_path)
         except KeyboardInterrupt:
@@ -74,13 +75,17 @@ def serve_command(port: int, workers: int):
         finally:
             for process in (web, clock):
                 if process.poll() is None:
-                    process.send_signal(signal.SIGINT)
+                    process.send_signal(signal.SIGINT)  # gunicorn: quick stop; the clock: finish the message
             for process in (web, clock):
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     process.wait(timeout=20)
                 if process.poll() is None:
                     process.kill()
     click.echo("Mindet stopped.")
+
+
+def _interrupt(_signum, _frame):
+    raise KeyboardInterrupt
 
 
 def _watch(web: subprocess.Popen, clock: subprocess.Popen, log_path: Path) -> None:

@@ -180,7 +180,7 @@ def render_digest(session: Session, user: User, period: Period, today: date, *, 
 
 
 def send_digests(session: Session, period: Period, now: datetime, today: date, *, app, dry_run: bool = False,
-                 progress=None) -> dict:
+                 progress=None, should_stop=lambda: False) -> dict:
     """Claim and queue the period's digest for every active person who chose this kind of period; once each."""
     counts = defaultdict(int)
     users = session.exec(select(User).where(User.active, User.digest_frequency == period.kind)
@@ -190,6 +190,8 @@ def send_digests(session: Session, period: Period, now: datetime, today: date, *
                                                                     Notification.period == period.label)))
     parts = {}
     for done, user in enumerate(users, 1):
+        if should_stop():  # once a digest is claimed, it is never sent twice: the rest wait for the next tick
+            break
         rendered = None if user.id in sent else render_digest(session, user, period, today, app=app, parts=parts)
         if user.id in sent:
             counts["already sent"] += 1

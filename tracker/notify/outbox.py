@@ -13,7 +13,7 @@ Message-ID (kept in the outbox row), which mail clients and archives use to reco
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -89,9 +89,10 @@ class DeliverySummary:
 
 
 def deliver(session: Session, now: datetime, settings: Mapping, limit: int = 500,
-            only: list[int] | None = None) -> DeliverySummary:
+            only: list[int] | None = None, should_stop: Callable[[], bool] = lambda: False) -> DeliverySummary:
     """Send what is due in the outbox (or only the messages with these ids) with the mail settings (the app's
-    TRACKER_MAIL_*); each message is leased, sent, and its outcome committed on its own."""
+    TRACKER_MAIL_*); each message is leased, sent, and its outcome committed on its own. `should_stop` is asked
+    before each message: a stopping clock sends none more, and none is left leased."""
     summary = DeliverySummary()
     query = (select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.next_attempt_at)
              .where(OutboxMessage.status.in_(("pending", "retrying", "sending")), OutboxMessage.next_attempt_at <= now))
@@ -100,6 +101,8 @@ def deliver(session: Session, now: datetime, settings: Mapping, limit: int = 500
     due = session.exec(query.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)).all()
     session.rollback()  # end the read transaction: each lease below is its own
     for message_id, status, next_attempt_at in due:
+        if should_stop():
+            break
         leased = session.execute(
             update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == status,
                                         OutboxMessage.next_attempt_at == next_attempt_at)

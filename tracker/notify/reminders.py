@@ -220,7 +220,7 @@ def claim_many(session: Session, *, user: User, items: dict[str, Item], now: dat
 
 
 def run_reminders(session: Session, now: datetime, today: date, *, app, dry_run: bool = False,
-                  progress=None) -> RunSummary:
+                  progress=None, should_stop=lambda: False) -> RunSummary:
     """Claim and queue today's reminders: one email per person listing all their new items (never an empty one),
     rendered with the app's templates and settings (TRACKER_REMINDER_*).
 
@@ -230,6 +230,8 @@ def run_reminders(session: Session, now: datetime, today: date, *, app, dry_run:
     recipients = due_items(session, today, ReminderRules.from_settings(app.config))
     known = set(session.exec(select(Notification.dedupe_key).where(Notification.recipient_id.in_(recipients))))
     for done, (user, items) in enumerate(recipients.values(), 1):
+        if should_stop():  # each person's claims are committed with their email: the rest wait for the next tick
+            break
         keyed = {}
         for item in items:
             key = dedupe_key(item, user)

@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -90,9 +91,14 @@ def acquire_leadership(engine) -> Leadership | None:
     return Leadership(lock.release, lambda: lock.is_locked)
 
 
-def tick(app, now: datetime | None = None) -> dict:
+def _never() -> bool:
+    return False
+
+
+def tick(app, now: datetime | None = None, should_stop: Callable[[], bool] = _never) -> dict:
     """Everything that is due at `now`: reminders (from the send hour), digests (from their first working day at
-    the send hour, late ones once), then delivery. Runs in the app's context; returns what it did."""
+    the send hour, late ones once), then delivery. Runs in the app's context; returns what it did. `should_stop`
+    is asked between people and between messages: a stopping clock leaves the rest to the next one."""
     now = now or now_utc()
     config = app.config
     local = now.astimezone(ALMATY)
@@ -100,13 +106,13 @@ def tick(app, now: datetime | None = None) -> dict:
     done = {}
     # reminders and digests wait for a working day; the outbox (invitations, resets) is delivered on any day
     if local.hour >= config["SEND_HOUR"] and is_working_day(local.date(), config["HOLIDAYS"]):
-        done["reminders"] = run_reminders(session, now, local.date(), app=app).emails
+        done["reminders"] = run_reminders(session, now, local.date(), app=app, should_stop=should_stop).emails
         for kind in ("quarterly", "monthly"):
             period = Period.containing(local.date(), kind)
             if local.date() >= period.send_on(config["HOLIDAYS"]):
-                counts = send_digests(session, period, now, local.date(), app=app)
+                counts = send_digests(session, period, now, local.date(), app=app, should_stop=should_stop)
                 done[f"digest {period.label}"] = counts.get("queued", 0)
-    delivered = outbox.deliver(session, now, config)
+    delivered = outbox.deliver(session, now, config, should_stop=should_stop)
     done.update(sent=delivered.sent, retrying=delivered.retrying, failed=delivered.failed)
     return done
 
@@ -114,7 +120,7 @@ def tick(app, now: datetime | None = None) -> dict:
 def _guarded(job, leadership: Leadership, scheduler):
     """Run `job` only while this clock still holds the lock; when it is lost, stop the clock (a supervisor
     restarts it, and it then waits as the standby)."""
-    def run(app):
+    def run(app, stop: threading.Event):
         if not leadership.still_held():
             log.error("the clock lock was lost (database restarted or connection cut): this clock stands by")
             scheduler.shutdown(wait=False)
@@ -125,7 +131,7 @@ def _guarded(job, leadership: Leadership, scheduler):
             except DBAPIError as exc:  # the database is down: skip this run, the next one tries again
                 log.error("database unavailable, the clock waits for its next run: %s", exc.orig)
                 return
-        job(app)
+        job(app, stop)
     return run
 
 
@@ -150,18 +156,18 @@ def clock_health(session, now: datetime) -> dict:
             "last_beat_at": beat.beat_at.isoformat(), "holder": beat.holder}
 
 
-def _tick_job(app) -> None:
+def _tick_job(app, stop: threading.Event) -> None:
     with app.app_context():
         try:
-            log.info("tick: %s", tick(app))
+            log.info("tick: %s", tick(app, should_stop=stop.is_set))
         except Exception:  # a bad tick must not stop the clock; the next one starts from the database again
             log.exception("tick failed")
 
 
-def _delivery_job(app) -> None:
+def _delivery_job(app, stop: threading.Event) -> None:
     with app.app_context():
         try:
-            delivered = outbox.deliver(get_session(), now_utc(), app.config)
+            delivered = outbox.deliver(get_session(), now_utc(), app.config, should_stop=stop.is_set)
             if delivered.sent or delivered.retrying or delivered.failed:
                 log.info("delivery: %s", delivered)
         except Exception:
@@ -181,15 +187,15 @@ def _sweep_job(app) -> None:
 DELIVERY_EVERY = {"minutes": 1}
 
 
-def build_scheduler(app, leadership: Leadership) -> BackgroundScheduler:
+def build_scheduler(app, leadership: Leadership, stop: threading.Event) -> BackgroundScheduler:
     """The clock's schedule (Asia/Almaty): a tick every five minutes, and the outbox delivered every minute so
     that invitations and reset links arrive quickly; missed runs are merged into one; each job first checks that
     this clock still holds the lock."""
     scheduler = BackgroundScheduler(timezone=ALMATY)
-    scheduler.add_job(_guarded(_tick_job, leadership, scheduler), "interval", minutes=5, args=[app], id="tick",
+    scheduler.add_job(_guarded(_tick_job, leadership, scheduler), "interval", minutes=5, args=[app, stop], id="tick",
                       replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=3600,
                       next_run_time=datetime.now(ALMATY))
-    scheduler.add_job(_guarded(_delivery_job, leadership, scheduler), "interval", **DELIVERY_EVERY, args=[app],
+    scheduler.add_job(_guarded(_delivery_job, leadership, scheduler), "interval", **DELIVERY_EVERY, args=[app, stop],
                       id="deliver", replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=300)
     scheduler.add_job(_sweep_job, "interval", hours=1, args=[app], id="sweep", replace_existing=True, coalesce=True,
                       max_instances=1)
@@ -223,7 +229,7 @@ def _lead(app, leadership: Leadership, stop: threading.Event) -> None:
         except DBAPIError as exc:  # the first guarded job finds out, and the clock stands by
             log.error("database unavailable at start: %s", exc.orig)
     _sweep_job(app)
-    scheduler = build_scheduler(app, leadership)
+    scheduler = build_scheduler(app, leadership, stop)
     scheduler.start()
     try:
         while scheduler.running and not stop.wait(1):
@@ -232,7 +238,9 @@ def _lead(app, leadership: Leadership, stop: threading.Event) -> None:
         stop.set()
     finally:
         if scheduler.running:
-            scheduler.shutdown(wait=False)
+            # a job in hand sees `stop` between people and between messages: the message being sent is sent and
+            # recorded, the rest stay queued for the next clock; waiting for it keeps the lock until then
+            scheduler.shutdown(wait=stop.is_set())
         try:
             leadership.release()
         except Exception:  # a lost lock's connection cannot unlock; there is nothing left to release
