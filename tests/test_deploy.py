@@ -1,0 +1,46 @@
+"""The operators' kit: the gunicorn configuration loads with timeouts sized to the slowest export, and the systemd
+units of web and clock pass `systemd-analyze verify`."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+DEPLOY = ROOT / "tracker" / "deploy"
+SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
+
+
+def test_the_gunicorn_configuration_loads_with_its_timeouts_and_access_log():
+    """`gunicorn --check-config` accepts it with the app; a worker is killed only long after the slowest download
+    (about 11 s at national scale), and requests are logged."""
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    checked = subprocess.run([str(gunicorn), "--check-config", "--config", str(DEPLOY / "gunicorn.conf.py"),
+                              "tracker:create_app()"], capture_output=True, text=True, timeout=60, cwd=ROOT,
+                             env={**os.environ, "TRACKER_SECRET_KEY": "check", "TRACKER_DATABASE_URL": "sqlite://"})
+    assert checked.returncode == 0, checked.stderr[-2000:]
+    settings = {}
+    exec((DEPLOY / "gunicorn.conf.py").read_text(), settings)  # noqa: S102 — our own configuration file
+    assert settings["timeout"] >= 60 and settings["graceful_timeout"] >= 10 and settings["accesslog"] == "-"
+    assert settings["workers"] >= 3 and settings["bind"].startswith("127.0.0.1:")
+
+
+@pytest.mark.skipif(SYSTEMD_ANALYZE is None and not os.environ.get("CI"), reason="systemd-analyze is not installed")
+def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path):
+    """Both units verify once their paths point at a real checkout; a unit with a broken ExecStart does not (so the
+    check can fail)."""
+    units = []
+    for name in ("mindet-web.service", "mindet-clock.service"):
+        unit = tmp_path / name
+        unit.write_text((DEPLOY / name).read_text().replace("/srv/mindet", str(ROOT)))
+        units.append(str(unit))
+    verified = subprocess.run([SYSTEMD_ANALYZE, "verify", *units], capture_output=True, text=True, timeout=60)
+    assert verified.returncode == 0, verified.stderr
+    broken = tmp_path / "broken.service"
+    broken.write_text((DEPLOY / "mindet-clock.service").read_text().replace("/srv/mindet/.venv/bin/mindet",
+                                                                              "relative/mindet"))
+    assert subprocess.run([SYSTEMD_ANALYZE, "verify", str(broken)], capture_output=True, timeout=60).returncode != 0
