@@ -57,7 +57,8 @@ bench: setup
 	$(BIN)/python bench/report.py
 
 ## lock: pin every package (direct and indirect, runtime and test) with hashes after a change to pyproject.toml
-lock: setup
+lock:
+	test -x $(BIN)/pip || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet pip-tools==7.6.2
 	$(BIN)/pip-compile --quiet --generate-hashes --extra test --strip-extras --allow-unsafe --no-emit-index-url \
 		--no-emit-find-links -o requirements.lock pyproject.toml

@@ -24,6 +24,7 @@ TOKEN = frozenset({"token"})
 RULES = {
     "static": ("GET", "/static/style.css", EVERYONE),
     "health": ("GET", "/health", EVERYONE),
+    "metrics": ("GET", "/metrics", set()),  # no role reaches it: a scraper's token only (test_operations)
     "auth.login": ("GET", "/login", {"anonymous"}),  # signed in: sent on to the instruments
     "auth.reset_request": ("GET", "/reset", EVERYONE),
     "auth.invite": ("GET", "/invite/not-a-token", set()),  # an unknown link is a 404 for everybody
@@ -176,7 +177,7 @@ def test_each_role_reaches_exactly_its_routes(app, people, ids, role):
         elif role in allowed:  # reached: acted and redirected, or refused the empty form as invalid
             assert response.status_code in (302, 400), (endpoint, role, response.status_code)
             assert "CSRF" not in response.get_data(as_text=True)
-        elif role == "anonymous" and endpoint not in ("auth.invite", "auth.reset"):
+        elif role == "anonymous" and endpoint not in ("auth.invite", "auth.reset", "metrics"):
             assert response.status_code == 302 and response.location.startswith("/login"), (endpoint, role)
         else:
             assert response.status_code == 404, (endpoint, role, response.status_code)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
@@ -34,10 +33,8 @@ def create_app(overrides: dict | None = None) -> Flask:
                             validation_error_status=422, validation_error_model=ProblemDetails,
                             validation_error_callback=validation_problem)
     app.config.update(config_module.load_config(Path(app.instance_path), overrides))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from tracker import api, db, text
+    from tracker import api, db, logs, metrics, text
     from tracker.cli import register_commands
     from tracker.web import access, audit_words, auth, i18n, inputs, security
     from tracker.web.views import (
@@ -56,6 +53,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         review,
     )
 
+    logs.init_app(app)
+    metrics.init_app(app)
     db.init_app(app)
     inputs.init_app(app)  # before the blueprints: their <int:…> rules use its converter
     security.init_app(app)

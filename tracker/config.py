@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     evidence_zip_max_entries: int = Field(10_000, gt=0)
     evidence_zip_max_mb: int = Field(250, gt=0)
     evidence_zip_allow_executables: bool = False
+    #: json: one JSON object per line (for a log collector); text: one readable line
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    #: a bearer token for /metrics (Prometheus); unset, /metrics does not exist
+    metrics_token: str | None = Field(None, min_length=16)
 
     @field_validator("holidays", "evidence_types", mode="before")
     @classmethod

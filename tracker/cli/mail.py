@@ -165,11 +165,9 @@ def scheduler_run():
     """Run the clock in the foreground (what the Procfile's `clock` does). Ctrl-C or SIGTERM (systemd, a
     supervisor) stops it cleanly: the message being sent is sent and recorded, the rest stay queued, the lock is
     released, exit 0."""
-    import logging
     import signal
     import threading
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s clock %(levelname)s %(message)s")
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

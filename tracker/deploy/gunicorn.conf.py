@@ -4,6 +4,13 @@ environment variable named beside it."""
 
 import multiprocessing
 import os
+import tempfile
+from pathlib import Path
+
+#: /metrics sums every worker (and the clock on this host, given the same folder): prometheus-client's
+#: multiprocess mode keeps each process's figures in this folder
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(Path(tempfile.gettempdir()) / "mindet-metrics"))
+Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
 
 #: where to listen: behind the reverse proxy, on loopback
 bind = os.environ.get("MINDET_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
@@ -25,3 +32,10 @@ errorlog = "-"
 loglevel = os.environ.get("TRACKER_LOG_LEVEL", "info").lower()
 #: the reverse proxy's address: X-Forwarded-For and -Proto are believed from it only
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def child_exit(_server, worker):
+    """A worker that ended no longer counts in the gauges summed over live processes."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

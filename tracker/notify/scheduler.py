@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from filelock import FileLock, Timeout
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from tracker import metrics
 from tracker.db import get_engine, get_session
 from tracker.models import ClockBeat
 from tracker.notify import outbox
@@ -157,21 +159,33 @@ def clock_health(session, now: datetime) -> dict:
 
 
 def _tick_job(app, stop: threading.Event) -> None:
+    started = time.perf_counter()
     with app.app_context():
         try:
-            log.info("tick: %s", tick(app, should_stop=stop.is_set))
+            done = tick(app, should_stop=stop.is_set)
         except Exception:  # a bad tick must not stop the clock; the next one starts from the database again
-            log.exception("tick failed")
+            log.exception("tick failed", extra={"job": "tick"})
+            return
+    _job_done("tick", started, done)
 
 
 def _delivery_job(app, stop: threading.Event) -> None:
+    started = time.perf_counter()
     with app.app_context():
         try:
             delivered = outbox.deliver(get_session(), now_utc(), app.config, should_stop=stop.is_set)
-            if delivered.sent or delivered.retrying or delivered.failed:
-                log.info("delivery: %s", delivered)
         except Exception:
-            log.exception("delivery failed")
+            log.exception("delivery failed", extra={"job": "delivery"})
+            return
+    _job_done("delivery", started, vars(delivered))
+
+
+def _job_done(job: str, started: float, counts: dict) -> None:
+    """One log line per job with what it did and how long it took; the same figures for /metrics."""
+    seconds = time.perf_counter() - started
+    log.info("%s: %s in %.1f s", job, counts, seconds, extra={"job": job, "counts": counts,
+                                                              "duration_s": round(seconds, 3)})
+    metrics.clock_job_done(job, seconds, counts)
 
 
 def _sweep_job(app) -> None:
