@@ -29,6 +29,9 @@ RULES = {
     "auth.reset_request": ("GET", "/reset", EVERYONE),
     "auth.invite": ("GET", "/invite/not-a-token", set()),  # an unknown link is a 404 for everybody
     "auth.reset": ("GET", "/reset/not-a-token", set()),
+    "auth.second_factor": ("GET", "/login/code", set()),  # without a right password first: back to sign-in
+    "account.two_factor": ("GET", "/account/two-factor", SIGNED_IN),
+    "account.confirm_two_factor": ("POST", "/account/two-factor", SIGNED_IN),
     "auth.logout": ("POST", "/logout", SIGNED_IN),
     "catalog.instruments": ("GET", "/", SIGNED_IN),
     "catalog.instrument": ("GET", "/instruments/conflict-prevention-2025-2026", SIGNED_IN),
@@ -170,6 +173,8 @@ def test_each_role_reaches_exactly_its_routes(app, people, ids, role):
             assert response.status_code == 401, (endpoint, role, response.status_code)
         elif url.startswith("/api/"):  # its document and reference page: no sign-in, no redirect
             assert response.status_code == (200 if allowed else 404), (endpoint, role, response.status_code)
+        elif endpoint == "auth.second_factor":  # no password given first: back to sign-in, whoever asks
+            assert response.status_code == 302 and response.location.startswith("/login"), (endpoint, role)
         elif endpoint == "auth.login" and role != "anonymous":
             assert response.status_code == 302 and response.location in START_PAGES[role]
         elif role in allowed and method == "GET":

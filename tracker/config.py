@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     #: json: one JSON object per line (for a log collector); text: one readable line
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    #: administrators and secretaries must sign in with a second factor (TOTP); production should set it
+    require_2fa: bool = False
     #: a bearer token for /metrics (Prometheus); unset, /metrics does not exist
     metrics_token: str | None = Field(None, min_length=16)
 

@@ -14,7 +14,7 @@ from tracker.cli.common import fail
 from tracker.db import get_session
 from tracker.models import Instrument, is_live
 from tracker.notify import outbox
-from tracker.people import accounts, passwords, throttle
+from tracker.people import accounts, passwords, throttle, two_factor
 from tracker.people.invitations import queue_link
 from tracker.people.roles import ROLES
 from tracker.reporting.demo import STATUSES_FILE, load_demo_statuses
@@ -91,6 +91,21 @@ DEMO_PEOPLE = [
     ("ilo@demo.mindet.kz", "МОТ, контактное лицо (демо)", "focal_point", ("МОТ",), ()),
     ("observer@demo.mindet.kz", "Наблюдатель (демо)", "observer", (), ()),
 ]
+
+
+@users_group.command("reset-2fa")
+@click.argument("email")
+@with_appcontext
+def users_reset_two_factor(email: str):
+    """Turn two-factor sign-in off for a person who lost both their phone and their recovery codes (audited);
+    they set it up again after signing in with their password."""
+    session = get_session()
+    user = accounts.find_user(session, email)
+    if user is None:
+        fail(f"No account for {email}: check the address (`mindet users list`).")
+    two_factor.disable(session=session, user=user, now=now_utc(), by=audit.Actor(label="cli:users reset-2fa"))
+    session.commit()
+    click.echo(f"Two-factor sign-in is off for {user.email}; they will be asked to set it up again if it is required.")
 
 
 @click.group("demo")

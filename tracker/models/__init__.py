@@ -29,6 +29,7 @@ from tracker.models.people import (
     LoginThrottle,
     Membership,
     OneTimeToken,
+    RecoveryCode,
     Secretaryship,
     User,
 )
@@ -40,5 +41,5 @@ __all__ = [
     "Notification",
     "Obligation", "ObligationOwner", "Organization", "Report", "Section", "StatusUpdate", "User", "UTCDateTime",
     "ORGANIZATION_ROLES", "LoginSession", "LoginThrottle", "is_live", "Membership", "OneTimeToken", "OutboxMessage",
-    "Secretaryship",
+    "RecoveryCode", "Secretaryship",
 ]

@@ -34,6 +34,11 @@ class User(SQLModel, table=True):
     locked_until: datetime | None = optional_timestamp()
     last_login_at: datetime | None = optional_timestamp()
     created_at: datetime = timestamp()
+    #: two-factor sign-in (people.two_factor): the TOTP secret (base32), set at enrolment and used once confirmed
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_enabled_at: datetime | None = optional_timestamp()
+    #: the last time step whose code was accepted: a code is never accepted twice
+    totp_last_step: int | None = None
 
     # Flask-Login's protocol, written out: UserMixin's `is_active` would clash with a column of that name.
     @property
@@ -140,6 +145,16 @@ class CalendarFeed(SQLModel, table=True):
 
 
 #: what a personal access token may do: read only, or read and write (status updates, verification)
+class RecoveryCode(SQLModel, table=True):
+    """A single-use code that signs in instead of the authenticator app; kept as its SHA-256 (it is random)."""
+
+    __tablename__ = "recovery_code"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    code_hash: str = Field(max_length=64)
+    used_at: datetime | None = optional_timestamp()
+
+
 TOKEN_SCOPES = ("read", "write")
 
 

@@ -10,7 +10,8 @@ from tracker.models import GroupMembership, Membership, Secretaryship, User
 
 #: endpoints anyone may open without signing in
 PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.invite", "auth.reset_request", "auth.reset", "health",
-                    "calendar.feed", "public.index", "public.instrument", "public.evidence", "metrics"}
+                    "calendar.feed", "public.index", "public.instrument", "public.evidence", "metrics",
+                    "auth.second_factor"}
 
 
 class NotPermitted(LookupError):

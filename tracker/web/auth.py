@@ -11,13 +11,14 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from tracker.db import get_session
-from tracker.people import accounts, passwords
+from tracker.models import User
+from tracker.people import accounts, passwords, two_factor
 from tracker.people.invitations import queue_link
 from tracker.people.permissions import PUBLIC_ENDPOINTS, access_for
 from tracker.reporting import review
 from tracker.timeutil import now_utc
 from tracker.web.arguments import this_app
-from tracker.web.forms import EmailForm, LoginForm, NewPasswordForm
+from tracker.web.forms import CodeForm, EmailForm, LoginForm, NewPasswordForm
 from tracker.web.security import limiter
 
 bp = Blueprint("auth", __name__)
@@ -88,18 +89,83 @@ def login():
         now = now_utc()
         user = accounts.authenticate(session=session, email=form.email.data, password=form.password.data, now=now,
                                      ip=_client_ip())
-        if user is not None:
-            cookie.clear()  # a fresh session at every sign-in
-            cookie["login_token"] = accounts.start_session(session=session, user=user, now=now, ip=_client_ip(),
-                                                           user_agent=request.user_agent.string)
-            cookie["lang"] = user.language
+        if user is not None and two_factor.is_enabled(user):
+            cookie.clear()  # the password was right: the second factor is asked before any session exists
+            cookie["second_factor"] = {"user_id": user.id, "since": now.timestamp(), "tries": 0,
+                                       "next": request.args.get("next")}
             session.commit()
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next"), user))
+            return redirect(url_for("auth.second_factor"))
+        if user is not None:
+            return _signed_in(session, user, request.args.get("next"))
         session.commit()  # the failed attempt and the back-off are kept
         flash(_("Неверный адрес или пароль, либо вход временно закрыт после нескольких неудачных попыток. "
                 "Подождите несколько минут или восстановите пароль."), "error")
     return render_template("auth/login.html", form=form)
+
+
+def _signed_in(session, user, next_url: str | None):
+    """Open the server-side session for a person who proved who they are; on to where they were going."""
+    cookie.clear()  # a fresh session at every sign-in
+    cookie["login_token"] = accounts.start_session(session=session, user=user, now=now_utc(), ip=_client_ip(),
+                                                   user_agent=request.user_agent.string)
+    cookie["lang"] = user.language
+    session.commit()
+    login_user(user)
+    return redirect(_safe_next(next_url, user))
+
+
+#: the second factor is asked within this time after the password, at most this many times
+SECOND_FACTOR_SECONDS, SECOND_FACTOR_TRIES = 300, 5
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(_login_rate, methods=["POST"])
+def second_factor():
+    """After the right password: the code from the authenticator app, or a recovery code."""
+    pending = cookie.get("second_factor")
+    if not pending or now_utc().timestamp() - pending["since"] > SECOND_FACTOR_SECONDS:
+        cookie.pop("second_factor", None)
+        flash(_("Войдите снова: код нужно ввести в течение пяти минут после пароля."), "error")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        session = get_session()
+        user = session.get(User, pending["user_id"])
+        try:
+            used = two_factor.verify(session=session, user=user, code=form.code.data, now=now_utc(),
+                                     ip=_client_ip())
+        except two_factor.TwoFactorError:
+            session.commit()  # the failed attempt is in the audit trail
+            pending["tries"] += 1
+            cookie["second_factor"] = pending
+            if pending["tries"] >= SECOND_FACTOR_TRIES:
+                cookie.pop("second_factor", None)
+                flash(_("Слишком много неверных кодов: войдите снова."), "error")
+                return redirect(url_for("auth.login"))
+            flash(_("Код не подошёл. Введите код из приложения (он меняется каждые 30 секунд) или "
+                    "неиспользованный резервный код."), "error")
+        else:
+            if used == "recovery":
+                flash(_("Вход по резервному коду: осталось кодов — %(n)d. Новые коды выдаются при повторной "
+                        "настройке входа с кодом.", n=two_factor.recovery_codes_left(session, user)), "info")
+            return _signed_in(session, user, pending.get("next"))
+    return render_template("auth/second_factor.html", form=form)
+
+
+def _enrolment_required():
+    """With TRACKER_REQUIRE_2FA an administrator or secretary without a second factor can only set one up."""
+    if not current_app.config["REQUIRE_2FA"] or request.endpoint in ENROLMENT_ENDPOINTS:
+        return None
+    if request.path.startswith("/api/") or not current_user.is_authenticated:
+        return None
+    user = current_user._get_current_object()
+    if two_factor.is_required(user, access_for(get_session(), user), required=True):
+        return redirect(url_for("account.two_factor"))
+    return None
+
+
+#: what a person who must enrol may still open
+ENROLMENT_ENDPOINTS = {"account.two_factor", "account.confirm_two_factor", "auth.logout", "static", "health"}
 
 
 @bp.post("/logout")
@@ -179,3 +245,4 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     app.register_blueprint(bp)
     app.before_request(_require_login)
+    app.before_request(_enrolment_required)

@@ -43,6 +43,12 @@ def options(pairs) -> list[SelectChoice]:
     """(value, label) pairs as the choices of a select field."""
     return [SelectChoice(value, label) for value, label in pairs]
 
+class CodeForm(FlaskForm):
+    """A code from the authenticator app (six digits) or a recovery code."""
+
+    code = StringField(_l("Код"), validators=[DataRequired(), Length(max=32)])
+
+
 class LoginForm(FlaskForm):
     """Sign in with email and password."""
 
