@@ -62,6 +62,16 @@ def _queue_one(app, db, address="fp@example.kz"):
     db.commit()
 
 
+def _left_sending(app, db) -> OutboxMessage:
+    """A queued message as a clock that died mid-send leaves it: "sending", leased, one attempt counted."""
+    _queue_one(app, db)
+    row = db.exec(select(OutboxMessage)).one()
+    row.status, row.attempts, row.next_attempt_at = "sending", 1, NOW + outbox.LEASE
+    db.add(row)
+    db.commit()
+    return row
+
+
 @pytest.fixture
 def sink(app):
     inbox = _DiesBeforeAnswering()
@@ -112,11 +122,7 @@ def test_a_server_dying_before_its_answer_gives_one_copy_with_the_same_message_i
 def test_a_clock_killed_before_the_server_answered_sends_again_within_two_minutes(app, db, synced, sink):
     """A message leased by a clock that died mid-send (still "sending") goes out once more within 2 minutes (it
     waited out a 10-minute lease before), with the Message-ID it was first given."""
-    _queue_one(app, db)
-    row = db.exec(select(OutboxMessage)).one()
-    row.status, row.attempts, row.next_attempt_at = "sending", 1, NOW + outbox.LEASE
-    db.add(row)
-    db.commit()
+    row = _left_sending(app, db)
     with app.app_context():
         assert outbox.deliver(db, NOW + timedelta(seconds=30), app.config).sent == 0  # the lease still holds
         assert outbox.deliver(db, NOW + timedelta(minutes=2), app.config).sent == 1
@@ -128,11 +134,7 @@ def test_a_clock_killed_before_the_server_answered_sends_again_within_two_minute
 def test_a_new_clock_sends_what_the_dead_one_had_in_hand_at_once(app, db, synced, sink):
     """The one clock that has just taken the lock knows no other clock is sending: a message left "sending" is due
     at once, not when its lease runs out."""
-    _queue_one(app, db)
-    row = db.exec(select(OutboxMessage)).one()
-    row.status, row.attempts, row.next_attempt_at = "sending", 1, NOW + outbox.LEASE
-    db.add(row)
-    db.commit()
+    _left_sending(app, db)
     with app.app_context():
         assert outbox.release_interrupted(db, NOW) == 1
         db.commit()
