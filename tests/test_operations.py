@@ -3,11 +3,20 @@ request id, as JSON when asked."""
 
 import json
 import logging
+import os
+import re
+import subprocess
+import sys
 import threading
+from pathlib import Path
+
+import pytest
+import requests
 
 from tracker.notify.scheduler import _tick_job
 
-from .conftest import make_user, signed_in
+from .conftest import ROOT, make_user, signed_in
+from .services import free_port, stop, wait_until_up
 
 TOKEN = "metrics-token-for-the-test"
 
@@ -76,3 +85,32 @@ def test_a_json_log_line_carries_its_request_id(app, client, capsys):
     assert mine and mine[0]["status"] == 200 and mine[0]["route"] == "/login" and mine[0]["duration_ms"] >= 0
     assert mine[0]["level"] == "INFO" and "time" in mine[0]
     assert logging.getLogger().level == logging.INFO
+
+
+@pytest.mark.deep
+@pytest.mark.real_clock
+def test_metrics_sum_every_gunicorn_worker(app, db, world, tmp_path):
+    """gunicorn with the production configuration and two workers: /metrics counts the requests every worker
+    answered (prometheus-client's multiprocess mode), not only those of the worker that answers the scrape."""
+    port = free_port()
+    metrics_dir = tmp_path / "metrics"
+    environment = {**os.environ, "TRACKER_DATABASE_URL": app.config["DATABASE_URL"], "TRACKER_SECRET_KEY": "m",
+                   "TRACKER_METRICS_TOKEN": TOKEN, "MINDET_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2",
+                   "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "TRACKER_EVIDENCE_DIR": str(tmp_path / "e")}
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    node = subprocess.Popen([str(gunicorn), "--config", str(ROOT / "tracker/deploy/gunicorn.conf.py"),
+                             "tracker:create_app()"], env=environment, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{base}/health", node)
+        for _ in range(40):  # new connections: the kernel spreads them over both workers
+            assert requests.get(f"{base}/login", timeout=10).status_code == 200
+        scrape = requests.get(f"{base}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+    finally:
+        stop(node)
+    assert scrape.status_code == 200
+    counted = re.search(r'mindet_http_requests_total\{endpoint="auth.login",method="GET",status="200"\} (\S+)',
+                        scrape.text)
+    assert counted and float(counted.group(1)) == 40
+    assert len({path.name.rsplit("_", 1)[-1] for path in metrics_dir.glob("counter_*.db")}) == 2  # both workers

@@ -4,6 +4,7 @@ no error printed, the clock's log in the instance folder that TRACKER_INSTANCE_P
 import os
 import pty
 import select
+import signal
 import time
 import urllib.request
 
@@ -27,8 +28,20 @@ def _read(fd, seconds: float) -> bytes:
     return out
 
 
+def _stop_by_ctrl_c(fd: int, _pid: int) -> None:
+    os.write(fd, b"\x03")
+
+
+def _stop_by_sigterm(_fd: int, pid: int) -> None:
+    os.kill(pid, signal.SIGTERM)  # what systemd or a supervisor sends
+
+
 @pytest.mark.real_clock
-def test_ctrl_c_stops_web_and_clock_cleanly(app, synced, tmp_path):
+@pytest.mark.parametrize("stop", [_stop_by_ctrl_c, pytest.param(_stop_by_sigterm, marks=pytest.mark.deep)],
+                         ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_stops_web_and_clock_cleanly(app, world, tmp_path, stop):
+    """Ctrl-C on the terminal, or SIGTERM, stops web and clock: exit 0 within 5 s, no error, the clock's log says
+    it stopped (it released its lock)."""
     port = free_port()
     instance = tmp_path / "elsewhere"
     environment = {**os.environ, "TRACKER_DATABASE_URL": app.config["DATABASE_URL"],
@@ -48,9 +61,11 @@ def test_ctrl_c_stops_web_and_clock_cleanly(app, synced, tmp_path):
     else:
         raise AssertionError(output.decode(errors="replace"))
     time.sleep(1)  # the clock's first beat
-    os.write(fd, b"\x03")  # Ctrl-C
+    stopped_at = time.monotonic()
+    stop(fd, pid)
     output += _read(fd, 15)
     _, status = os.waitpid(pid, 0)
+    assert time.monotonic() - stopped_at < 5
     text = output.decode(errors="replace")
     assert os.waitstatus_to_exitcode(status) == 0, text
     assert "Mindet stopped." in text and "Traceback" not in text and "Error" not in text
