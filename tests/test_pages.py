@@ -106,3 +106,25 @@ def test_overview_and_obligation_pages_agree_on_what_is_overdue(db, synced):
     lead.status = "submitted"
     db.commit()
     assert counts() == (21, 21)
+
+
+def test_people_pages_name_roles_and_instruments_not_codes(app, db, world):
+    """«(focal_point)» on /organizations and /admin/users, «администратор;» and instrument keys showed through:
+    roles and instruments are named in the reader's language."""
+    from .conftest import make_user, signed_in
+
+    make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"])
+    make_user(db, "sec@example.kz", "secretary", instruments=["world"])
+    admin = signed_in(app, make_user(db, "admin@example.kz", "admin"))
+    def visible(url):  # the text a person reads: no tags, no attribute values
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", admin.get(url).get_data(as_text=True)))
+
+    pages = {url: visible(url) for url in ("/organizations", "/organizations/МТСЗН", "/admin/users")}
+    for url, page in pages.items():
+        for code in ("focal_point", "secretary", "(admin)", "администратор;", " world "):
+            assert code not in page, (url, code)
+    assert "Контактное лицо организации" in pages["/organizations"]
+    assert "МТСЗН — Контактное лицо организации" in pages["/admin/users"]
+    assert "Секретарь комиссии: Тестовая дорожная карта" in pages["/admin/users"]
+    english = visible("/admin/users?lang=en")
+    assert "Test roadmap" in english and "Administrator" in english

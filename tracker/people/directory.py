@@ -9,16 +9,17 @@ from sqlmodel import Session, select
 from tracker.models import CalendarFeed, Instrument, Membership, Organization, Secretaryship, User
 
 
-def accounts_with_roles(session: Session) -> tuple[list[User], dict[int, list[str]], dict[int, list[str]]]:
-    """(every account by email, "CODE (role)" per account, instrument keys per secretary)."""
+def accounts_with_roles(session: Session) -> tuple[list[User], dict[int, list[tuple[str, str]]],
+                                                   dict[int, list[Instrument]]]:
+    """(every account by email, (organization code, role) per account, the instruments of each secretary)."""
     people = list(session.exec(select(User).order_by(User.email)))
     orgs = defaultdict(list)
     for user_id, code, role in session.exec(select(Membership.user_id, Organization.code, Membership.role)
                                             .join(Organization)):
-        orgs[user_id].append(f"{code} ({role})")
+        orgs[user_id].append((code, role))
     secretaries = defaultdict(list)
-    for user_id, key in session.exec(select(Secretaryship.user_id, Instrument.key).join(Instrument)):
-        secretaries[user_id].append(key)
+    for user_id, instrument in session.exec(select(Secretaryship.user_id, Instrument).join(Instrument)):
+        secretaries[user_id].append(instrument)
     return people, orgs, secretaries
 
 

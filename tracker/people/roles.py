@@ -15,6 +15,11 @@ _LABELS = {
 }
 
 
+def role_label(role: str) -> str:
+    """A role's name in the person's language (never its code)."""
+    return str(_LABELS.get(role, role))
+
+
 def role_choices() -> list[tuple[str, str]]:
     """(role, its name in the person's language) for every role."""
     return [(role, _LABELS[role]) for role in ROLES]

@@ -7,6 +7,7 @@ from flask_babel import Babel, format_decimal, format_percent, get_locale
 from flask_login import current_user
 
 from tracker.languages import format_day
+from tracker.people.roles import role_label
 from tracker.statuses import days_overdue, is_report_overdue
 from tracker.statuses import label as status_label
 from tracker.timeutil import today_almaty
@@ -40,7 +41,8 @@ def init_app(app: Flask) -> None:
     """Wire Flask-Babel and expose helpers to templates."""
     Babel(app, locale_selector=select_locale, default_translation_directories="translations")
     app.jinja_env.globals.update(localized=localized, get_locale=get_locale, status_label=status_label,
-                                 days_overdue=days_overdue, is_report_overdue=is_report_overdue)
+                                 days_overdue=days_overdue, is_report_overdue=is_report_overdue,
+                                 role_label=role_label)
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["format_number"] = format_decimal
     app.jinja_env.filters["format_percent"] = format_percent

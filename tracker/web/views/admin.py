@@ -19,6 +19,7 @@ from tracker.timeutil import now_utc
 from tracker.web.access import require, require_admin
 from tracker.web.arguments import this_app
 from tracker.web.forms import ConfirmForm, InviteForm, UserAdminForm, options
+from tracker.web.i18n import localized
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -33,7 +34,7 @@ def _invite_form() -> InviteForm:
     form = InviteForm()
     form.organizations.choices = options([(o.code, f"{o.code} — {o.name_ru}")
                                   for o in sorted(live_organizations(session), key=lambda o: o.code)])
-    form.instruments.choices = options([(i.key, i.key) for i in live_instruments(session)])
+    form.instruments.choices = options([(i.key, localized(i, "title")) for i in live_instruments(session)])
     return form
 
 

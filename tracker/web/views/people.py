@@ -12,6 +12,7 @@ from tracker.models import Organization, User
 from tracker.people import accounts
 from tracker.people.directory import active_people_by_organization, memberships_of
 from tracker.people.invitations import queue_link
+from tracker.people.roles import role_label
 from tracker.timeutil import now_utc
 from tracker.web.access import current_access, require, require_admin
 from tracker.web.arguments import this_app
@@ -36,7 +37,7 @@ def _organization(code: str) -> Organization:
 
 def _handover_form(org: Organization) -> HandoverForm:
     form = HandoverForm()
-    form.from_user.choices = options([(u.id, f"{u.name} <{u.email}> — {m.role}")
+    form.from_user.choices = options([(u.id, f"{u.name} <{u.email}> — {role_label(m.role)}")
                                       for m, u in memberships_of(get_session(), org)])
     return form
 
