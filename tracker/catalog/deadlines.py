@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
+
 from tracker.periods import Period
 
 
@@ -21,6 +23,16 @@ class Kind(enum.StrEnum):
     RECURRING = "recurring"  #: one checkpoint per period across the validity
     CONTINUOUS = "continuous"  #: a standing duty, reported quarterly
     EVENT = "event"  #: no fixed checkpoint; the secretary opens one when the event happens
+
+
+#: each kind in words (pages, exports, the audit trail): a person never reads "one_off"
+_KIND_LABELS = {Kind.ONE_OFF: _l("однократно"), Kind.RECURRING: _l("периодически"),
+                Kind.CONTINUOUS: _l("постоянно"), Kind.EVENT: _l("по событию")}
+
+
+def kind_label(kind: str) -> str:
+    """A deadline kind in the reader's language."""
+    return str(_KIND_LABELS.get(kind, kind))
 
 
 class Frequency(enum.StrEnum):

@@ -18,6 +18,7 @@ from typing import BinaryIO, TextIO
 import xlsxwriter
 from flask_babel import lazy_gettext as _l
 
+from tracker.catalog.deadlines import kind_label
 from tracker.statuses import label as status_label
 
 COLUMNS = ["key", "instrument", "section", "section_title", "number", "text", "result", "deadline_text",
@@ -34,8 +35,6 @@ HEADERS = {
 }
 DATE_COLUMNS = {"next_due_on", "due_on", "original_due_on"}
 _WIDE = {"text": 60, "section_title": 40, "checkpoints": 40, "owners": 30, "result": 40, "deadline_text": 30}
-_DEADLINE_KINDS = {"once": _l("однократно"), "recurring": _l("периодически"), "continuous": _l("постоянно"),
-                   "event": _l("по событию")}
 
 
 #: a separator inside a cell followed by what would start a formula if a spreadsheet split the cell there (a comma
@@ -86,7 +85,7 @@ def for_people(record: dict) -> dict:
     if record.get("role"):
         row["role"] = str(_l("головной") if record["role"] == "lead" else _l("соисполнитель"))
     if record.get("deadline_kind"):
-        row["deadline_kind"] = str(_DEADLINE_KINDS.get(record["deadline_kind"], record["deadline_kind"]))
+        row["deadline_kind"] = kind_label(record["deadline_kind"])
     for column in DATE_COLUMNS & row.keys():
         row[column] = date.fromisoformat(row[column]) if row[column] else None
     return flat_cells(row)

@@ -10,6 +10,7 @@ from datetime import date
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
+from tracker.catalog.deadlines import kind_label
 from tracker.languages import format_day
 from tracker.statuses import label as status_label
 
@@ -47,7 +48,21 @@ FIELDS = {
     "key": _l("ключ"), "text": _l("текст"), "title_ru": _l("название"), "owners": _l("исполнители"),
     "deadline_text": _l("срок (текст)"), "organizations": _l("организации"), "instruments": _l("инструменты"),
     "obligations": _l("меры"), "checkpoints": _l("контрольные точки"), "reports": _l("отчёты"),
+    "number": _l("номер"), "position": _l("место в документе"), "result": _l("ожидаемый результат"),
+    "deadline_kind": _l("вид срока"), "deadline_note": _l("примечание к сроку"),
+    "owners_text": _l("исполнители (как в документе)"), "owners_note": _l("примечание к исполнителям"),
+    "source_document": _l("источник"), "source_quote": _l("цитата из источника"),
+    "starts_on": _l("начало"), "retired_at": _l("исключена"), "kind": _l("вид"), "title_kk": _l("название (каз.)"),
+    "title_en": _l("название (англ.)"), "approved_by": _l("утверждён"), "approved_on": _l("дата утверждения"),
+    "valid_from": _l("действует с"), "valid_to": _l("действует по"), "validity_note": _l("примечание к сроку действия"),
+    "completeness": _l("полнота текста"), "completeness_note": _l("примечание о полноте"),
+    "numbering_note": _l("примечание о нумерации"), "parties": _l("стороны"), "is_public": _l("публичный"),
+    "file_name": _l("файл"), "name_ru": _l("название"), "name_kk": _l("название (каз.)"),
+    "name_en": _l("название (англ.)"), "aliases": _l("другие написания"), "members": _l("члены группы"),
 }
+#: internal bookkeeping a person cannot read (a row id, a hash, the translations' JSON): left out of the trail's
+#: words; what they stand for shows in the readable fields that change with them
+HIDDEN_FIELDS = {"section_id", "content_hash", "translations"}
 _STATUS_FIELDS = {"status"}
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -71,6 +86,8 @@ def _value(field: str, value) -> str:
         return "—"
     if field in _STATUS_FIELDS and isinstance(value, str):
         return status_label(value)
+    if field == "deadline_kind" and isinstance(value, str):
+        return kind_label(value)
     if isinstance(value, bool):
         return str(_l("да") if value else _l("нет"))
     if isinstance(value, str) and _ISO_DAY.match(value):
@@ -88,6 +105,8 @@ def changes(before: dict | None, after: dict | None) -> list[Change]:
     before, after = before or {}, after or {}
     rows = []
     for field in [*before, *(k for k in after if k not in before)]:
+        if field in HIDDEN_FIELDS:
+            continue
         old, new = before.get(field), after.get(field)
         if field in before and field in after and old == new:
             continue
