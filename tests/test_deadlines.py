@@ -28,6 +28,10 @@ VALID_2025_2026 = (date(2025, 1, 1), date(2026, 12, 31))
         ("\n2025 год", "2025", date(2025, 12, 31)),
         ("2025-2026 годы", "2025-2026", date(2026, 12, 31)),
         ("2025–2026 гг.", "2025-2026", date(2026, 12, 31)),
+        # Roman numerals, as officials often write them (the Word import refused «IV квартал 2027 года»)
+        ("IV квартал 2027 года", "2027-Q4", date(2027, 12, 31)),
+        ("II кв. 2026", "2026-Q2", date(2026, 6, 30)),
+        ("I полугодие 2026 г.", "2026-H1", date(2026, 6, 30)),
     ],
 )
 def test_one_off_deadline_is_due_at_the_end_of_its_period(text, label, due_on):

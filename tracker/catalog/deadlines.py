@@ -83,9 +83,11 @@ def periods_between(frequency: Frequency, valid_from: date, valid_to: date) -> l
 
 # The grammar works on a normalised text: lower case, "ё" → "е", dashes unified, whitespace collapsed.
 _YEAR = r"(?P<year>(?:19|20)\d\d)\s*(?:года|год|г\.?)?"
-_ORDINAL = r"(?P<n>\d)\s*-?\s*(?:й|ый|ое|е)?\s*-?\s*"
+#: "3-й", "3", and Roman numerals as officials write them ("IV квартал 2027 года")
+_ORDINAL = r"(?:(?P<n>\d)|(?P<roman>iv|i{1,3}))\s*-?\s*(?:й|ый|ое|е)?\s*-?\s*"
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _ONE_OFF = [
-    (re.compile(rf"^(?:в течение\s+)?{_ORDINAL}квартала?\s+{_YEAR}$"),
+    (re.compile(rf"^(?:в течение\s+)?{_ORDINAL}(?:квартала?|кв\.?)\s+{_YEAR}$"),
      lambda m: Period.quarter(int(m["year"]), _n(m, 4))),
     (re.compile(rf"^(?:в течение\s+)?{_ORDINAL}полугоди[ея]\s+{_YEAR}$"),
      lambda m: Period.half(int(m["year"]), _n(m, 2))),
@@ -111,7 +113,7 @@ _EVENT = ["по мере поступления запроса", "по мере 
 
 
 def _n(match: re.Match, most: int) -> int:
-    number = int(match["n"])
+    number = int(match["n"]) if match["n"] else _ROMAN[match["roman"]]
     if not 1 <= number <= most:
         raise DeadlineError(f"there is no period number {number} (1 to {most})")
     return number
