@@ -174,3 +174,20 @@ def test_group_owners_are_counted_per_member(app, db, people):
                  )) == f"/reports/{report.id}"
     page = signed_in(app, people["secretary"]).get(f"/checkpoints/{report.checkpoint_id}").get_data(as_text=True)
     assert "МИО: 1 из 20 отчитались" in page
+
+
+def test_answering_a_return_starts_from_everything_the_first_submission_carried(app, db, people):
+    """After a return the form was pre-filled with the note only, set to «в работе»: the links and the «may be
+    published» mark were silently dropped. Now it starts from the note, the links and the mark, set to go back for
+    review."""
+    report = report_of(db, "world/1.1", "2025", "МТСЗН")
+    fp, sec = signed_in(app, people["fp"]), signed_in(app, people["secretary"])
+    _post(fp, report.id, "submitted", note="Модель обновлена", public="y",
+          links="https://enbek.gov.kz/ru/news/1\nhttps://adilet.zan.kz/rus/docs/V2500000001")
+    _post(sec, report.id, "returned", reason="Приложите протокол")
+    page = fp.get(f"/reports/{report.id}").get_data(as_text=True)
+    links = re.search(r'<textarea[^>]*name="links"[^>]*>\s*(.*?)</textarea>', page, re.S).group(1)
+    assert links.split() == ["https://enbek.gov.kz/ru/news/1", "https://adilet.zan.kz/rus/docs/V2500000001"]
+    assert re.search(r'<input[^>]*checked[^>]*name="public"|<input[^>]*name="public"[^>]*checked', page)
+    assert re.search(r'name="status" value="submitted" checked', page)  # back for review, not «в работе»
+    assert re.search(r'<textarea[^>]*name="note"[^>]*>\s*Модель обновлена</textarea>', page)

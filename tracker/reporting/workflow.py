@@ -263,6 +263,26 @@ def forget_unreferenced(session: Session, store: EvidenceStore, keys: list[str])
             store.delete(key)
 
 
+@dataclass(frozen=True)
+class Resubmission:
+    """What a returned report's form starts from: the last note, links and publication its reporters sent."""
+
+    note: str | None = None
+    links: tuple[str, ...] = ()
+    public: bool = False
+
+
+def resubmission_of(session: Session, report_id: int) -> Resubmission:
+    """The last submission (or draft) with a note, its links and whether its evidence was public."""
+    previous = latest_update(session, report_id, ["submitted", "in_progress"], with_note=True)
+    if previous is None:
+        return Resubmission()
+    update = previous[0]
+    evidence = session.exec(select(Evidence).where(Evidence.status_update_id == update.id)).all()
+    return Resubmission(note=update.note, links=tuple(e.url for e in evidence if e.kind == "link"),
+                        public=any(e.is_public for e in evidence))
+
+
 def latest_update(session: Session, report_id: int, statuses: Sequence[str],
                   with_note: bool = False) -> tuple[StatusUpdate, User | None] | None:
     """The report's latest update to one of these statuses (with a note, if asked), and its author."""

@@ -32,6 +32,7 @@ from tracker.reporting.workflow import (
     post_update,
     previous_report,
     readable_file,
+    resubmission_of,
     role_of,
     updates_since,
 )
@@ -161,9 +162,12 @@ def report(report_id: int):
     ctx = _report_or_404(report_id)
     form = ReportUpdateForm(formdata=None, version=ctx.report.version)
     if ctx.report.status == "returned" and REPORTER in role_of(current_access(), ctx):
-        # answering a return starts from what was sent last: the reporter edits it instead of typing it again
-        previous = latest_update(get_session(), ctx.report.id, ["submitted", "in_progress"], with_note=True)
-        form.note.data = previous[0].note if previous else None
+        # answering a return starts from what was sent last, links and publication included, and is sent back
+        # for review: the reporter edits it instead of typing it again, and nothing attached is lost
+        resubmission = resubmission_of(get_session(), ctx.report.id)
+        form.note.data, form.links.data, form.public.data = resubmission.note, "\n".join(resubmission.links), \
+            resubmission.public
+        form.status.data = "submitted"
     return _render_report(ctx, form)
 
 
