@@ -41,13 +41,14 @@ def test_report_return_resubmit_accept(app, db, people):
                  files=[("Справка.pdf", PDF)])) == f"/reports/{report.id}"
     checkpoint_page = sec.get(f"/checkpoints/{report.checkpoint_id}").get_data(as_text=True)
     assert "на проверке" in checkpoint_page and "1 из 3" in checkpoint_page  # МТСЗН lead, РОП and РОР co-executors
-    assert redirect_target(_post(sec, report.id, "returned", reason="Приложите протокол")) == f"/reports/{report.id}"
+    # a verdict leads to the next report waiting for one: none here, so back to the (empty) queue
+    assert redirect_target(_post(sec, report.id, "returned", reason="Приложите протокол")) == "/review"
     page = fp.get(f"/reports/{report.id}").get_data(as_text=True)
     assert "возвращено" in page and "Приложите протокол" in page
     assert redirect_target(_post(fp, report.id, "submitted", note="Протокол приложен",
                                  files=[("Протокол.pdf", PDF + b"%2")]
                  )) == f"/reports/{report.id}"
-    assert redirect_target(_post(sec, report.id, "accepted")) == f"/reports/{report.id}"
+    assert redirect_target(_post(sec, report.id, "accepted")) == "/review"
     db.refresh(report)
     assert (report.status, report.version) == ("accepted", 4)
     page = sec.get(f"/reports/{report.id}").get_data(as_text=True)
@@ -189,5 +190,5 @@ def test_answering_a_return_starts_from_everything_the_first_submission_carried(
     links = re.search(r'<textarea[^>]*name="links"[^>]*>\s*(.*?)</textarea>', page, re.S).group(1)
     assert links.split() == ["https://enbek.gov.kz/ru/news/1", "https://adilet.zan.kz/rus/docs/V2500000001"]
     assert re.search(r'<input[^>]*checked[^>]*name="public"|<input[^>]*name="public"[^>]*checked', page)
-    assert re.search(r'name="status" value="submitted" checked', page)  # back for review, not «в работе»
+    assert re.search(r'name="status" value="submitted" required checked', page)  # back for review, not «в работе»
     assert re.search(r'<textarea[^>]*name="note"[^>]*>\s*Модель обновлена</textarea>', page)

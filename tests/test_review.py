@@ -109,3 +109,24 @@ def test_done_late_is_marked_on_the_obligation_page_and_in_my_work(app, db, worl
     assert late in signed_in(app, secretary).get(f"/obligations/{INSTRUMENT}/1.2").get_data(as_text=True)
     mine = signed_in(app, focal).get("/reports").get_data(as_text=True)
     assert late in mine.split('id="done"')[1]
+
+
+def test_a_verdict_opens_the_next_report_waiting_and_the_secretary_sees_no_reporter_hint(app, db, world):
+    """After accepting, the secretary stayed on the report: now the next one in the queue opens (the queue when
+    none is left). The page of a report she returned no longer tells her to «fix the report below», and her other
+    decisions start with none chosen (it opened with «неприменимо» ticked)."""
+    _focal, secretary, reports = _setup(app, db)
+    client = signed_in(app, secretary)
+
+    def decide(report, status, **fields):
+        url = f"/reports/{report.id}"
+        version = re.search(r'name="version" type="hidden" value="(\d+)"', client.get(url).get_data(as_text=True))
+        return client.post(url, data={"csrf_token": csrf_token(client, url), "version": version.group(1),
+                                      "status": status, **fields})
+
+    page = client.get(f"/reports/{reports[0].id}").get_data(as_text=True)
+    assert not re.search(r'name="status" value="[a-z_]+" required checked', page)
+    assert redirect_target(decide(reports[0], "returned", reason="Нет протокола")) == f"/reports/{reports[1].id}"
+    returned = client.get(f"/reports/{reports[0].id}").get_data(as_text=True)
+    assert "Нет протокола" in returned and "Исправьте отчёт ниже" not in returned
+    assert redirect_target(decide(reports[1], "accepted")) == "/review"

@@ -46,6 +46,14 @@ def awaiting_count(session: Session, access: Access) -> int:
     return session.exec(_awaiting(access, Filters(), func.count(Report.id))).one()
 
 
+def next_awaiting(session: Session, access: Access) -> int | None:
+    """The report a secretary judges next: the oldest submission in their queue (None when it is empty)."""
+    if not access.secretary_of:
+        return None
+    return session.exec(_awaiting(access, Filters(), Report.id).order_by(Report.submitted_at, Report.id)
+                        .limit(1)).first()
+
+
 @dataclass(frozen=True)
 class QueueItem:
     """A report awaiting a verdict, with what its reporters last wrote and when they first answered."""

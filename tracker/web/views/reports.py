@@ -14,6 +14,7 @@ from tracker.insight.figures import late_by
 from tracker.languages import format_day
 from tracker.periods import Period
 from tracker.reporting import evidence as uploads_
+from tracker.reporting import review
 from tracker.reporting.checkpoints import open_event_checkpoint, reschedule, timeline
 from tracker.reporting.submissions import write_with_files
 from tracker.reporting.workflow import (
@@ -203,7 +204,17 @@ def update(report_id: int):
         status = 507 if isinstance(exc, uploads_.StorageFull) else 400
         return _render_report(load_report(get_session(), report_id), form, error=str(exc), status=status)
     flash(_("Статус отчёта: %(status)s.", status=status_label(ctx.report.status)), "info")
+    if form.status.data in VERDICTS:  # a secretary's verdict: on to the next report waiting for one
+        following = review.next_awaiting(get_session(), current_access())
+        if following is None:
+            flash(_("Очередь проверки пуста."), "info")
+            return redirect(url_for("review.queue"))
+        return redirect(url_for("reports.report", report_id=following))
     return redirect(url_for("reports.report", report_id=report_id))
+
+
+#: what a secretary decides on a submitted report; after it the next report of the queue opens
+VERDICTS = ("accepted", "returned")
 
 
 def _stale(ctx, form, exc: StaleReport):
