@@ -156,3 +156,27 @@ def test_the_main_pages_have_no_serious_accessibility_violations(app, db, synced
     problems += [f"/login: {v['id']}" for v in Axe().run(page).response["violations"]
                  if v["impact"] in ("serious", "critical")]
     assert not problems, "\n".join(problems)
+
+
+def test_buttons_in_pages_are_visible(app, db, synced, live_server, browser):
+    """«Отозвать» on the calendar page and the carry-forward button were white on white (a rule meant for the
+    header's dark band): every button of the page body has a text colour unlike its background."""
+    _people(app, db)
+    page = sign_in(browser, live_server, "fp@example.kz")
+    page.goto(f"{live_server}/account/calendar")
+    page.locator("main form button[type=submit]").first.click()  # create a feed: its row gets «Отозвать»
+    page.wait_for_load_state()
+    invisible = page.evaluate("""() => {
+        const colour = (el) => getComputedStyle(el).color;
+        const ground = (el) => {  // the first ancestor with a background of its own
+            for (let node = el; node; node = node.parentElement) {
+                const bg = getComputedStyle(node).backgroundColor;
+                if (bg && bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent') return bg;
+            }
+            return 'rgb(255, 255, 255)';
+        };
+        return [...document.querySelectorAll('main button')]
+            .filter((b) => colour(b) === ground(b)).map((b) => b.textContent.trim());
+    }""")
+    assert page.locator("main button", has_text="Отозвать").count() == 1
+    assert invisible == []

@@ -11,7 +11,7 @@ from tracker.reporting import workflow
 from tracker.reporting.storage import LocalStore
 from tracker.reporting.workflow import MOVES, SECRETARY, ReportingError, StaleReport
 
-from .conftest import NOW, make_user
+from .conftest import NOW, make_user, signed_in
 from .reporting_helpers import PDF, post, report_of
 
 STATUSES = ["not_started", "in_progress", "submitted", "returned", "accepted", "not_applicable", "cancelled"]
@@ -162,6 +162,7 @@ def test_carry_forward_brings_the_note_and_still_valid_evidence(app, db, cast):
     post(app, db, first.id, fp, "in_progress", note="Дополнение", evidence_period="2025-H1",
          links=["https://enbek.kz/h1"])
     post(app, db, first.id, fp, "submitted", note="Мониторинг ведётся", no_evidence_reason=None)
+    post(app, db, first.id, cast["secretary"], "accepted")
     second = report_of(db, "world/1.2", "2025-H2", "МТСЗН")
     with app.test_request_context():
         ctx = workflow.load_report(db, second.id)
@@ -213,3 +214,23 @@ def test_one_update_to_several_reports_is_all_or_none_and_names_the_one_refused(
             db.rollback()
     db.expire_all()
     assert db.get(Report, report.id).status == "not_started" and db.get(Report, other.id).status == "not_started"
+
+
+def test_carry_forward_repeats_only_an_accepted_report(app, db, cast):
+    """«No change since last period» copied a note still under review: now only a report the secretary accepted
+    is repeated, and the page asks to confirm, saying which period is repeated."""
+    fp = cast["fp"]
+    first = report_of(db, "world/1.2", "2025-H1", "МТСЗН")
+    post(app, db, first.id, fp, "submitted", note="Черновой вывод", no_evidence_reason="ДСП")
+    second = report_of(db, "world/1.2", "2025-H2", "МТСЗН")
+    with app.test_request_context(), pytest.raises(ReportingError, match="принятого"):
+        workflow.carry_forward(session=db, store=LocalStore(app.config["EVIDENCE_DIR"]),
+                               ctx=workflow.load_report(db, second.id), actor=fp, access=access_for(db, fp),
+                               expected_version=0, now=NOW)
+    db.rollback()
+    client = signed_in(app, fp)
+    assert "Без изменений с прошлого периода" not in client.get(f"/reports/{second.id}").get_data(as_text=True)
+    post(app, db, first.id, cast["secretary"], "accepted")
+    page = client.get(f"/reports/{second.id}").get_data(as_text=True)
+    assert '<details class="carry">' in page and "принятого отчёта за 2025-H1" in page
+    assert "Да, отправить без изменений" in page

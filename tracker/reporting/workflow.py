@@ -323,12 +323,12 @@ def updates_since(session: Session, report: Report, version: int) -> list[tuple[
 
 
 def previous_report(session: Session, ctx: ReportRow) -> tuple[Report, Checkpoint] | None:
-    """The same organization's report on the latest earlier checkpoint of the obligation that was submitted."""
+    """The same organization's report on the latest earlier checkpoint of the obligation that a secretary accepted
+    (a note still under review, or returned, is not repeated as "no change")."""
     return session.exec(
         select(Report, Checkpoint).join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
         .where(Checkpoint.obligation_id == ctx.obligation.id, Checkpoint.due_on < ctx.checkpoint.due_on,
-               Report.organization_id == ctx.report.organization_id,
-               Report.status.in_(("submitted", "accepted")))
+               Report.organization_id == ctx.report.organization_id, Report.status == "accepted")
         .order_by(Checkpoint.due_on.desc())).first()
 
 
@@ -343,7 +343,7 @@ def carry_forward(*, session: Session, store: EvidenceStore, ctx: ReportRow, act
         raise ReportingError(_("«Без изменений» доступно только для периодических мер."))
     found = previous_report(session, ctx)
     if found is None:
-        raise ReportingError(_("Нет отчёта за прошлый период, который можно перенести."))
+        raise ReportingError(_("Нет принятого отчёта за прошлый период, который можно повторить."))
     previous, previous_checkpoint = found
     last = session.exec(select(StatusUpdate).where(StatusUpdate.report_id == previous.id,
                                                    StatusUpdate.status == "submitted")

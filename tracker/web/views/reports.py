@@ -139,16 +139,17 @@ def _render_report(ctx, form, *, error=None, stale=None, status=200):
     form.status.choices = options([(m.target, status_label(m.target)) for m in moves])
     if form.status.data not in {m.target for m in moves} and moves:
         form.status.data = moves[0].target
-    can_carry = (ctx.obligation.deadline_kind in ("recurring", "continuous")
-                 and any(m.target == "submitted" and m.by != SECRETARY for m in moves)
-                 and previous_report(session, ctx) is not None)
+    previous = previous_report(session, ctx) if (
+        ctx.obligation.deadline_kind in ("recurring", "continuous")
+        and any(m.target == "submitted" and m.by != SECRETARY for m in moves)) else None
     siblings = checkpoint_reports(session, ctx.checkpoint.id)
-    carry_form = CarryForwardForm(formdata=None, version=ctx.report.version) if can_carry else None
+    carry_form = CarryForwardForm(formdata=None, version=ctx.report.version) if previous else None
     verdicts = [m for m in moves if m.by == SECRETARY and m.source == "submitted" and m.target in ("accepted",
                                                                                                   "returned")]
     return render_template(
         "reports/report.html", ctx=ctx, form=form, moves=moves, error=error, stale=stale,
         events=timeline(session, ctx.checkpoint, [ctx.report]), siblings=siblings, carry_form=carry_form,
+        carry_from=previous[1] if previous else None,
         today=today_almaty(), explain=move_explanation, verdicts=verdicts,
         other_moves=[m for m in moves if m not in verdicts],
         submission=latest_update(session, ctx.report.id, ["submitted"]) if ctx.report.status == "submitted" else None,
