@@ -349,3 +349,20 @@ def test_health_says_whether_a_clock_is_running(app, client, db):
     assert clock["status"] == "running" and ":" in clock["holder"]
     with time_machine.travel(NOW + timedelta(minutes=10)):
         assert client.get("/health").get_json()["clock"]["status"] == "silent"
+
+
+def test_the_secretarys_email_about_a_submission_says_what_it_is(app, db, world):
+    """The «awaiting your verdict» email was titled «напоминание о сроке» and ended «reminders stop once the report
+    is submitted», which is wrong for it: it names the decision waiting, and says when it stops coming."""
+    from .reporting_helpers import post, report_of
+
+    focal = make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"])
+    secretary = make_user(db, "sec@example.kz", "secretary", instruments=["world"])
+    report = report_of(db, "world/1.1", "2025", "МТСЗН")
+    early = _at(date(2025, 2, 10))  # nothing is due or overdue yet: the submission is the only thing to tell
+    post(app, db, report.id, focal, "submitted", note="Готово", no_evidence_reason="ДСП", now=early)
+    with app.app_context():
+        run_reminders(db, early, early.date(), app=app)
+    message = db.exec(select(OutboxMessage).where(OutboxMessage.recipient_id == secretary.id)).one()
+    assert message.subject.startswith("Mindet: отчёт ждёт вашего решения")
+    assert "примете или вернёте" in message.body_text and "отправлен на проверку" not in message.body_text
