@@ -15,7 +15,7 @@ DEPLOY = ROOT / "tracker" / "deploy"
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
 
 
-def test_the_gunicorn_configuration_loads_with_its_timeouts_and_access_log():
+def test_the_gunicorn_configuration_loads_with_its_timeouts_and_access_log(monkeypatch, tmp_path):
     """`gunicorn --check-config` accepts it with the app; a worker is killed only long after the slowest download
     (about 11 s at national scale), and requests are logged."""
     gunicorn = Path(sys.executable).parent / "gunicorn"
@@ -24,6 +24,8 @@ def test_the_gunicorn_configuration_loads_with_its_timeouts_and_access_log():
                              env={**os.environ, "TRACKER_SECRET_KEY": "check", "TRACKER_DATABASE_URL": "sqlite://"})
     assert checked.returncode == 0, checked.stderr[-2000:]
     settings = {}
+    # the file sets PROMETHEUS_MULTIPROC_DIR for gunicorn's workers: not for this test process
+    monkeypatch.setattr(os, "environ", {**os.environ, "TMPDIR": str(tmp_path)})
     exec((DEPLOY / "gunicorn.conf.py").read_text(), settings)  # noqa: S102 — our own configuration file
     assert settings["timeout"] >= 60 and settings["graceful_timeout"] >= 10 and settings["accesslog"] == "-"
     assert settings["workers"] >= 3 and settings["bind"].startswith("127.0.0.1:")

@@ -160,3 +160,32 @@ def test_public_evidence_of_a_co_executor_is_not_published(app, client, db, peop
     item = db.exec(select(Evidence).where(Evidence.report_id == co_report.id)).one()
     assert "co.pdf" not in client.get("/public/decent-work-2024-2025").get_data(as_text=True)
     assert client.get(f"/public/evidence/{item.id}").status_code == 404
+
+
+def test_observers_and_the_public_read_what_was_done_on_accepted_reports(app, client, db, world):
+    """An observer saw statuses but every report link answered 404: now an accepted report shows the reporters'
+    note (never the secretary's comment) and the evidence marked public, and nothing of a report not yet
+    accepted; the public page of a public instrument shows the same note."""
+    from .conftest import make_user, signed_in
+    from .reporting_helpers import PDF, post, report_of
+
+    focal = make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"])
+    secretary = make_user(db, "sec@example.kz", "secretary", instruments=["world"])
+    accepted = report_of(db, "world/1.1", "2025", "МТСЗН")
+    post(app, db, accepted.id, focal, "submitted", note="Система **внедрена** в 17 областях", public_evidence=True,
+         files=[("Справка.pdf", PDF)])
+    post(app, db, accepted.id, focal, "in_progress", note="Черновик, не для всех", files=[("черновик.pdf", PDF + b"1")])
+    post(app, db, accepted.id, focal, "submitted", note="Система **внедрена** в 17 областях", no_evidence_reason=None)
+    post(app, db, accepted.id, secretary, "accepted", note="Принято. Спасибо.")
+    pending = report_of(db, "world/1.4", "2025-Q1", "МТСЗН")
+    post(app, db, pending.id, focal, "submitted", note="На проверке", no_evidence_reason="ДСП")
+    observer = signed_in(app, make_user(db, "obs@example.kz", "observer"))
+    page = observer.get(f"/reports/{accepted.id}").get_data(as_text=True)
+    assert "Система <strong>внедрена</strong> в 17 областях" in page and "Справка.pdf" in page
+    assert "Принято. Спасибо." not in page and "черновик.pdf" not in page and "Черновик" not in page
+    link = re.search(r'href="(/evidence/\d+)"', page).group(1)
+    assert observer.get(link).data == PDF
+    assert observer.get(f"/reports/{pending.id}").status_code == 404
+    public = client.get("/public/world").get_data(as_text=True)
+    assert "Система <strong>внедрена</strong> в 17 областях" in public and "Принято. Спасибо." not in public
+    assert "На проверке" not in public

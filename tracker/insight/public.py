@@ -10,14 +10,20 @@ from collections import defaultdict
 from sqlalchemy import and_, func
 from sqlmodel import Session, select
 
-from tracker.models import Checkpoint, Evidence, Instrument, Obligation, Report, Section, is_live
+from tracker.models import Checkpoint, Evidence, Instrument, Obligation, Report, Section, StatusUpdate, is_live
+
+
+def shared():
+    """The condition for an evidence row to be shown to observers: marked public by its reporters, on an accepted
+    report of a live checkpoint of a live obligation of a live instrument (joins: evidence → … → instrument)."""
+    return and_(Evidence.is_public, Report.status == "accepted", is_live(Report), is_live(Checkpoint),
+                is_live(Obligation), is_live(Instrument))
 
 
 def published():
-    """The condition for an evidence row to be public: marked public, on an accepted lead report of a live
-    checkpoint of a live obligation of a live instrument marked public (joins: evidence → … → instrument)."""
-    return and_(Evidence.is_public, Report.status == "accepted", Report.is_lead, Instrument.is_public,
-                is_live(Report), is_live(Checkpoint), is_live(Obligation), is_live(Instrument))
+    """The condition for an evidence row to be public (anyone, no sign-in): shared, on the lead report, of an
+    instrument marked public."""
+    return and_(shared(), Report.is_lead, Instrument.is_public)
 
 
 def _evidence_with_context(*columns):
@@ -27,10 +33,28 @@ def _evidence_with_context(*columns):
             .join(Instrument, Instrument.id == Obligation.instrument_id))
 
 
-def published_file(session: Session, evidence_id: int) -> Evidence | None:
-    """The evidence file with this id if it is published, else None."""
+def published_file(session: Session, evidence_id: int, *, condition=published) -> Evidence | None:
+    """The evidence file with this id if it is published (or meets `condition`, e.g. `shared`), else None."""
     return session.exec(_evidence_with_context(Evidence).where(Evidence.id == evidence_id, Evidence.kind == "file",
-                                                       published())).first()
+                                                               condition())).first()
+
+
+def accepted_notes(session: Session, report_ids) -> dict[int, StatusUpdate]:
+    """What was done, for accepted reports: the reporters' last submission (its note), per report id — never the
+    secretary's verdict."""
+    ids = list(report_ids)
+    if not ids:
+        return {}
+    latest = (select(func.max(StatusUpdate.id).label("id")).where(StatusUpdate.report_id.in_(ids),
+                                                                  StatusUpdate.status == "submitted")
+              .group_by(StatusUpdate.report_id).subquery())
+    return {u.report_id: u for u in session.exec(select(StatusUpdate).join(latest, latest.c.id == StatusUpdate.id))}
+
+
+def shared_evidence(session: Session, report_id: int) -> list[Evidence]:
+    """The evidence of an accepted report its reporters marked public, for observers."""
+    return list(session.exec(_evidence_with_context(Evidence).where(Evidence.report_id == report_id, shared())
+                             .order_by(Evidence.id)))
 
 
 def public_instruments(session: Session) -> list[Instrument]:
@@ -93,5 +117,7 @@ def instrument_page(session: Session, instrument: Instrument) -> dict:
                                             .where(Instrument.id == instrument.id, published())
                                             .order_by(Evidence.id)):
         evidence[obligation_id].append(item)
+    notes = accepted_notes(session, (report for _o, _cp, report in accepted))
     return {"obligations": obligations, "checkpoints": checkpoints, "accepted": {cp for _o, cp, _r in accepted},
+            "notes": {cp: notes[report] for _o, cp, report in accepted if report in notes},
             "evidence": evidence, "progress": progress(session, instrument, accepted)}

@@ -72,6 +72,10 @@ class Access:
         """An organization's calendar of deadlines: its own people, secretaries and administrators."""
         return self.can_report_for(organization_id) or self.can_oversee_any()
 
+    def can_read_accepted_reports(self) -> bool:
+        """What was done on any accepted report, and the evidence its reporters marked public: observers."""
+        return self.is_observer
+
     def can_read_audit(self) -> bool:
         """The audit trail as a whole: administrators and secretaries."""
         return self.can_oversee_any()

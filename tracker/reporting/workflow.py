@@ -86,6 +86,11 @@ def can_read(access: Access, ctx: ReportRow) -> bool:
     return access.can_read_report(ctx.report.organization_id, ctx.instrument.id)
 
 
+def can_read_what_was_done(access: Access, ctx: ReportRow) -> bool:
+    """An accepted report's note and shared evidence, without its drafts and returns: observers."""
+    return access.can_read_accepted_reports() and ctx.report.status == "accepted"
+
+
 def readable_file(session: Session, access: Access, store: EvidenceStore, evidence_id: int) -> Evidence | None:
     """The evidence file this person may download, if it is stored: readers of its report, and observers for a
     published file (the public view's rule); None otherwise — a 404 for web and API alike."""
@@ -93,7 +98,8 @@ def readable_file(session: Session, access: Access, store: EvidenceStore, eviden
     if item is None or item.kind != "file":
         return None
     ctx = load_report(session, item.report_id)
-    published = access.is_observer and public.published_file(session, item.id) is not None
+    published = access.can_read_accepted_reports() and public.published_file(
+        session, item.id, condition=public.shared) is not None
     if ctx is None or not (can_read(access, ctx) or published) or not store.exists(item.storage_key):
         return None
     return item

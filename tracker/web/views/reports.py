@@ -9,6 +9,7 @@ from flask_login import current_user
 from tracker.catalog.lookups import checkpoint_with_context, obligation_with_instrument
 from tracker.catalog.obligations import checkpoint_reports, done_reports_of, open_reports_of
 from tracker.db import get_session
+from tracker.insight import public
 from tracker.insight.bundles import checkpoint_bundle
 from tracker.insight.figures import late_by
 from tracker.languages import format_day
@@ -25,6 +26,7 @@ from tracker.reporting.workflow import (
     Submission,
     allowed_moves,
     can_read,
+    can_read_what_was_done,
     carry_forward,
     latest_update,
     load_report,
@@ -160,7 +162,14 @@ def _render_report(ctx, form, *, error=None, stale=None, status=200):
 
 @bp.get("/reports/<int:report_id>")
 def report(report_id: int):
-    """A report: status, the update form for whoever may act, the whole timeline."""
+    """A report: status, the update form for whoever may act, the whole timeline; for an observer, what was done
+    on an accepted report."""
+    session = get_session()
+    ctx = load_report(session, report_id)
+    if ctx is not None and not can_read(current_access(), ctx) and can_read_what_was_done(current_access(), ctx):
+        return render_template("reports/accepted.html", ctx=ctx,
+                               submission=public.accepted_notes(session, [ctx.report.id]).get(ctx.report.id),
+                               evidence=public.shared_evidence(session, ctx.report.id))
     ctx = _report_or_404(report_id)
     form = ReportUpdateForm(formdata=None, version=ctx.report.version)
     if ctx.report.status == "returned" and REPORTER in role_of(current_access(), ctx):
