@@ -99,3 +99,20 @@ def test_the_overdue_view_as_of_a_past_day(app, db, roadmaps_dir):
     assert len(rows) == 41 and {r["status"] for r in rows} == {"not_started"}
     assert not [r for r in rows if r["organization"] == "МТСЗН"]
     assert {r["due_on"] for r in rows if r["organization"] == "РОР"} == {"2025-06-30"}  # before its September move
+
+
+def test_a_past_day_dashboard_keeps_its_day_in_the_league_the_trend_and_every_link(app, db, roadmaps_dir):
+    """/dashboard?as_of=2025-06-30 titled its league table «рейтинг за 2026-Q3», drew the trend through 2026-Q3 and
+    its links fell back to today: now the league is the last quarter complete on that day (2025-Q2), the trend
+    stops there, and the overdue link, the quarter form and the execution report keep the day."""
+    _instrument, sec = _history(app, db, roadmaps_dir)
+    client = signed_in(app, sec)
+    page = client.get("/instruments/test-roadmap/dashboard?as_of=2025-06-30").get_data(as_text=True)
+    assert "рейтинг за 2025-Q2" in page
+    trend = page.split("Своевременность отчётов по кварталам")[-1]
+    assert "2025-Q2" in trend and "2025-Q3" not in trend and "2026" not in trend.split("</svg>")[0]
+    assert "/overdue?instrument=test-roadmap&amp;as_of=2025-06-30" in page
+    assert '<input type="hidden" name="as_of" value="2025-06-30">' in page
+    assert "/execution-report?quarter=2025-Q2&amp;as_of=2025-06-30" in page
+    today = client.get("/instruments/test-roadmap/dashboard").get_data(as_text=True)
+    assert "рейтинг за 2026-Q3" in today and "as_of=" not in today.split("<main")[1]
