@@ -55,6 +55,7 @@ def scratch_tmp(tmp_path, monkeypatch):
     return folder
 
 
+@pytest.mark.deep  # three worker processes, each killed mid-upload of 20 MB: the deep tier
 @pytest.mark.real_clock  # the files' times are the machine's: so is the hour they are judged by
 def test_a_worker_killed_at_any_point_of_an_upload_leaves_nothing_after_start_up(app, runner, db, world,
                                                                               scratch_tmp):

@@ -151,6 +151,7 @@ class _SlowInbox(_Inbox):
         return await super().handle_DATA(server, session, envelope)
 
 
+@pytest.mark.deep  # a clock process, a slow SMTP server and 30 messages: the deep tier
 @pytest.mark.real_clock
 def test_sigterm_mid_delivery_stops_the_clock_in_seconds_with_nothing_lost_or_doubled(app, db, world, tmp_path):
     """systemd's SIGTERM to `mindet scheduler run` while it delivers 30 messages: it exits 0 within 5 s; the
