@@ -102,3 +102,21 @@ def test_an_administrator_turns_it_off_for_a_lost_phone(app, db, runner, world):
     assert result.exit_code == 0, result.output
     assert redirect_target(login(app.test_client(), user.email)) == "/"
     assert runner.invoke(args=["users", "reset-2fa", "nobody@example.kz"]).exit_code == 1
+
+
+def test_wrong_codes_slow_the_address_down_even_with_the_password_entered_again(app, db, world):
+    """The tries of the code page were counted in the browser's cookie, and a right password started them again:
+    wrong codes now count with wrong passwords, per account and address, so re-entering the password does not
+    buy new guesses; the right code still signs in once the wait is over."""
+    from tracker.people import throttle
+
+    app.config["LOGIN_RATE_LIMIT"] = "1000 per minute"
+    user, totp, _codes = _enrol(app, db)
+    client = app.test_client()
+    for _ in range(throttle.LOCK_AFTER_FAILURES):
+        login(client, user.email)
+        _second_step(client, "000000")
+    assert login(client, user.email).status_code == 200  # the address waits: not even the password is taken now
+    with time_machine.travel(now_utc() + timedelta(minutes=2), tick=False):
+        login(client, user.email)
+        assert redirect_target(_second_step(client, totp.now())) == "/"

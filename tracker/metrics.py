@@ -32,6 +32,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from tracker.models import ClockBeat, OutboxMessage
+from tracker.timeutil import now_utc
 
 REQUESTS = Counter("mindet_http_requests_total", "HTTP requests answered", ["endpoint", "method", "status"])
 LATENCY = Histogram("mindet_http_request_duration_seconds", "Time to answer a request", ["endpoint"],
@@ -117,8 +118,6 @@ def metrics() -> Response:
         multiprocess.MultiProcessCollector(registry)
     else:
         registry.register(_ThisProcess())
-    from tracker.timeutil import now_utc
-
     registry.register(DatabaseFigures(current_app.extensions["engine"], now_utc()))
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 

@@ -140,7 +140,8 @@ def authenticate(*, session: Session, email: str, password: str, now: datetime, 
         return None
     if new_hash:
         user.password_hash = new_hash
-    throttle.record_success(session, user, address)
+    if user.totp_enabled_at is None:  # with a second factor, the back-off ends only when the code is right too
+        throttle.record_success(session, user, address)
     user.last_login_at = now
     audit.record(session=session, now=now, action="login", object_type="user", object_id=str(user.id),
                  by=audit.Actor(user_id=user.id, ip=ip))

@@ -12,11 +12,12 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 
 from tracker.db import get_session
 from tracker.models import User
-from tracker.people import accounts, passwords, two_factor
+from tracker.people import accounts, passwords, throttle, two_factor
 from tracker.people.invitations import queue_link
 from tracker.people.permissions import PUBLIC_ENDPOINTS, access_for
 from tracker.reporting import review
 from tracker.timeutil import now_utc
+from tracker.web.access import current_access
 from tracker.web.arguments import this_app
 from tracker.web.forms import CodeForm, EmailForm, LoginForm, NewPasswordForm
 from tracker.web.security import limiter
@@ -131,11 +132,17 @@ def second_factor():
     if form.validate_on_submit():
         session = get_session()
         user = session.get(User, pending["user_id"])
+        address = (_client_ip() or "-")[:64]
+        if throttle.refusal(session, user, address, now_utc()):  # wrong codes count as wrong passwords do
+            cookie.pop("second_factor", None)
+            flash(_("Слишком много неверных кодов: войдите снова."), "error")
+            return redirect(url_for("auth.login"))
         try:
             used = two_factor.verify(session=session, user=user, code=form.code.data, now=now_utc(),
                                      ip=_client_ip())
         except two_factor.TwoFactorError:
-            session.commit()  # the failed attempt is in the audit trail
+            throttle.record_failure(session, user, address, now_utc())
+            session.commit()  # the failed attempt is in the audit trail and the back-off
             pending["tries"] += 1
             cookie["second_factor"] = pending
             if pending["tries"] >= SECOND_FACTOR_TRIES:
@@ -145,6 +152,7 @@ def second_factor():
             flash(_("Код не подошёл. Введите код из приложения (он меняется каждые 30 секунд) или "
                     "неиспользованный резервный код."), "error")
         else:
+            throttle.record_success(session, user, address)
             if used == "recovery":
                 flash(_("Вход по резервному коду: осталось кодов — %(n)d. Новые коды выдаются при повторной "
                         "настройке входа с кодом.", n=two_factor.recovery_codes_left(session, user)), "info")
@@ -158,8 +166,7 @@ def _enrolment_required():
         return None
     if request.path.startswith("/api/") or not current_user.is_authenticated:
         return None
-    user = current_user._get_current_object()
-    if two_factor.is_required(user, access_for(get_session(), user), required=True):
+    if two_factor.is_required(current_user._get_current_object(), current_access(), required=True):
         return redirect(url_for("account.two_factor"))
     return None
 
