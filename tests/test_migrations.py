@@ -32,7 +32,7 @@ def test_history_is_linear():
     assert len(scripts.get_bases()) == 1
 
 
-def test_the_first_submission_is_backfilled_from_the_history(app, db, synced):
+def test_the_first_submission_is_backfilled_from_the_history(app, db, world):
     """Revision 0010 fills report.first_submitted_at from the first "submitted" update of each report: a database
     taken back to 0009 and upgraded again has the same moment the workflow recorded."""
     from datetime import timedelta
@@ -43,7 +43,7 @@ def test_the_first_submission_is_backfilled_from_the_history(app, db, synced):
     from .reporting_helpers import post, report_of
 
     user = make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"])
-    report = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
+    report = report_of(db, "world/1.1", "2025", "МТСЗН")
     post(app, db, report.id, user, "submitted", note="Первая", no_evidence_reason="ДСП")
     post(app, db, report.id, user, "in_progress", note="Забрал", now=NOW + timedelta(days=1))
     post(app, db, report.id, user, "submitted", note="Вторая", no_evidence_reason="ДСП", now=NOW + timedelta(days=2))
