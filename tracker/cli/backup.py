@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from tracker import backup
 from tracker.cli.common import database_errors, fail
 from tracker.db import get_engine
+from tracker.reporting.storage import evidence_folder
 from tracker.stores import evidence_store
 from tracker.timeutil import now_utc, today_almaty
 
@@ -25,11 +26,6 @@ def _progress(label: str):
 
 def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB"
-
-
-def _evidence_dir() -> Path | None:
-    """The evidence folder, or None when the evidence lives in an object store (TRACKER_EVIDENCE_STORE)."""
-    return None if current_app.config.get("EVIDENCE_STORE") else Path(current_app.config["EVIDENCE_DIR"])
 
 
 @click.command("backup")
@@ -48,14 +44,14 @@ def backup_command(out: Path | None):
         fail(f"The folder {out.parent} does not exist; create it or choose another --out.")
     try:
         with database_errors():
-            summary = backup.create(get_engine(), _evidence_dir(), out, now_utc(),
+            summary = backup.create(get_engine(), evidence_folder(current_app.config), out, now_utc(),
                                     progress=_progress("evidence files"))
     except (backup.BackupError, OSError) as exc:
         fail(f"No backup written: {exc}")
     click.echo(f"Backup written to {summary.archive} ({_size(out.stat().st_size)}): {summary.dialect} database at "
                f"revision {summary.revision}, {summary.tables} tables, {summary.rows} rows; {summary.files} evidence "
                f"files ({_size(summary.bytes)}).")
-    if _evidence_dir() is None:
+    if evidence_folder(current_app.config) is None:
         click.echo(f"The evidence files are in {current_app.config['EVIDENCE_STORE']}, not in this archive: keep "
                    "that bucket versioned and replicated (its own backup).")
 
@@ -72,7 +68,7 @@ def restore_command(archive: Path, force: bool):
     """
     try:
         with database_errors():
-            summary = backup.restore(get_engine(), _evidence_dir(), archive, force=force,
+            summary = backup.restore(get_engine(), evidence_folder(current_app.config), archive, force=force,
                                      progress=_progress("evidence files"), store=evidence_store())
     except (backup.BackupError, OSError) as exc:
         fail(f"Nothing restored: {exc}")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -12,6 +10,7 @@ from tracker import audit
 from tracker.cli.common import database_errors
 from tracker.db import get_session
 from tracker.reporting import debris
+from tracker.reporting.storage import evidence_folder
 from tracker.stores import evidence_store
 from tracker.timeutil import now_utc
 
@@ -29,8 +28,7 @@ def evidence_check(fix: bool):
     whose file is missing from the store; with --fix, remove the orphans. Also removes temporary upload files
     older than an hour. Exits 1 while something is wrong, so that a monitor can run it."""
     session, store, now = get_session(), evidence_store(), now_utc()
-    folder = None if current_app.config.get("EVIDENCE_STORE") else Path(current_app.config["EVIDENCE_DIR"])
-    swept = debris.sweep_temporary(folder, now)
+    swept = debris.sweep_temporary(evidence_folder(current_app.config), now)
     with database_errors():
         findings = debris.check(session, store)
     for key, stored_at in findings.orphans:

@@ -32,6 +32,7 @@ from tracker.notify.digests import send_digests
 from tracker.notify.reminders import run_reminders
 from tracker.periods import Period, is_working_day
 from tracker.reporting import debris
+from tracker.reporting.storage import evidence_folder
 from tracker.timeutil import ALMATY, now_utc
 
 log = logging.getLogger(__name__)
@@ -93,11 +94,7 @@ def acquire_leadership(engine) -> Leadership | None:
     return Leadership(lock.release, lambda: lock.is_locked)
 
 
-def _never() -> bool:
-    return False
-
-
-def tick(app, now: datetime | None = None, should_stop: Callable[[], bool] = _never) -> dict:
+def tick(app, now: datetime | None = None, should_stop: Callable[[], bool] = lambda: False) -> dict:
     """Everything that is due at `now`: reminders (from the send hour), digests (from their first working day at
     the send hour, late ones once), then delivery. Runs in the app's context; returns what it did. `should_stop`
     is asked between people and between messages: a stopping clock leaves the rest to the next one."""
@@ -190,9 +187,8 @@ def _job_done(job: str, started: float, counts: dict) -> None:
 
 def _sweep_job(app) -> None:
     """Temporary files of uploads a killed worker left (reporting.debris), at start and every hour."""
-    folder = None if app.config.get("EVIDENCE_STORE") else app.config["EVIDENCE_DIR"]
     try:
-        debris.sweep_temporary(folder, now_utc())
+        debris.sweep_temporary(evidence_folder(app.config), now_utc())
     except OSError:
         log.exception("sweeping temporary upload files failed")
 

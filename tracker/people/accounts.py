@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from tracker import audit
 from tracker.models import Instrument, LoginSession, Membership, OneTimeToken, Organization, Secretaryship, User
-from tracker.people import passwords, throttle
+from tracker.people import passwords, throttle, two_factor
 from tracker.people.roles import ROLES
 
 TOKEN_LIFETIME = timedelta(hours=72)
@@ -140,7 +140,7 @@ def authenticate(*, session: Session, email: str, password: str, now: datetime, 
         return None
     if new_hash:
         user.password_hash = new_hash
-    if user.totp_enabled_at is None:  # with a second factor, the back-off ends only when the code is right too
+    if not two_factor.is_enabled(user):  # with a second factor, the back-off ends only when the code is right too
         throttle.record_success(session, user, address)
     user.last_login_at = now
     audit.record(session=session, now=now, action="login", object_type="user", object_id=str(user.id),

@@ -76,10 +76,6 @@ class Access:
         """What was done on any accepted report, and the evidence its reporters marked public: observers."""
         return self.is_observer
 
-    def can_read_audit(self) -> bool:
-        """The audit trail as a whole: administrators and secretaries."""
-        return self.can_oversee_any()
-
     def overdue_scope(self) -> list[int] | None:
         """The instruments whose overdue reports this person may list: None for all (administrators), their own
         instruments for secretaries; NotPermitted for anyone else."""

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import pyotp
 import segno
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from tracker import audit
@@ -102,10 +102,8 @@ def verify(*, session: Session, user: User, code: str, now: datetime, ip: str | 
         RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _digest(code), RecoveryCode.used_at.is_(None))
         .values(used_at=now)).rowcount
     if spent == 1:
-        left = len(session.exec(select(RecoveryCode.id).where(RecoveryCode.user_id == user.id,
-                                                                RecoveryCode.used_at.is_(None))).all())
         audit.record(session=session, now=now, action="login.2fa", object_type="user", object_id=str(user.id),
-                     after={"with": "recovery code", "recovery_codes_left": left},
+                     after={"with": "recovery code", "recovery_codes_left": recovery_codes_left(session, user)},
                      by=audit.Actor(user_id=user.id, ip=ip))
         return "recovery"
     audit.record(session=session, now=now, action="login.2fa_failed", object_type="user", object_id=str(user.id),
@@ -115,8 +113,8 @@ def verify(*, session: Session, user: User, code: str, now: datetime, ip: str | 
 
 def recovery_codes_left(session: Session, user: User) -> int:
     """How many recovery codes the person still has."""
-    return len(session.exec(select(RecoveryCode.id).where(RecoveryCode.user_id == user.id,
-                                                          RecoveryCode.used_at.is_(None))).all())
+    return session.exec(select(func.count()).select_from(RecoveryCode).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))).one()
 
 
 def disable(*, session: Session, user: User, now: datetime, by: audit.Actor) -> None:

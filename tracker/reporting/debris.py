@@ -86,8 +86,3 @@ def remove_orphans(session: Session, store: EvidenceStore, findings: Findings, n
                          object_id=key, before={"stored_at": stored_at}, by=by)
             removed.append(key)
     return removed
-
-
-def referenced_keys(session: Session) -> set[str]:
-    """The storage keys evidence rows refer to (a backup takes these files and leaves orphans out)."""
-    return set(session.exec(select(Evidence.storage_key).where(Evidence.storage_key.is_not(None))))

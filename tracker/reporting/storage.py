@@ -190,9 +190,15 @@ def _s3_client(endpoint_url: str | None, region: str | None):
     return boto3.session.Session().client("s3", endpoint_url=endpoint_url, region_name=region, config=config)
 
 
+def evidence_folder(config) -> Path | None:
+    """The evidence folder, or None when the evidence lives in an object store (TRACKER_EVIDENCE_STORE)."""
+    return None if config.get("EVIDENCE_STORE") else Path(config["EVIDENCE_DIR"])
+
+
 def store_from_config(config) -> EvidenceStore:
     """The store the configuration names: TRACKER_EVIDENCE_STORE, else the evidence folder."""
-    url = config.get("EVIDENCE_STORE")
-    if url:
-        return S3Store(url, endpoint_url=config.get("S3_ENDPOINT_URL"), region=config.get("S3_REGION"))
-    return LocalStore(config["EVIDENCE_DIR"])
+    folder = evidence_folder(config)
+    if folder is None:
+        return S3Store(config["EVIDENCE_STORE"], endpoint_url=config.get("S3_ENDPOINT_URL"),
+                       region=config.get("S3_REGION"))
+    return LocalStore(folder)

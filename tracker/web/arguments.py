@@ -28,10 +28,7 @@ def instrument_or_404(key: str) -> Instrument:
 
 def quarter_arg(today: date, default: Period | None = None) -> Period:
     """The quarter asked for in ?quarter=, else `default` (the current quarter if none)."""
-    try:
-        return Period.parse(request.args.get("quarter", ""))
-    except ValueError:
-        return default or Period.containing(today, "quarterly")
+    return asked_quarter() or default or Period.containing(today, "quarterly")
 
 
 def asked_quarter() -> Period | None:

@@ -17,7 +17,7 @@ bp = Blueprint("audit", __name__)
 @bp.get("/audit")
 def index():
     """Every change, newest first; filter by action, object type, object and person."""
-    require(current_access().can_read_audit())
+    require(current_access().can_oversee_any())
     filters = {k: request.args.get(k, "").strip() for k in audit.TRAIL_FILTERS}
     page = audit.trail(get_session(), filters=filters, number=page_number(request.args.get("page")))
     return render_template("audit/index.html", rows=page.rows, total=page.total, page=page.number, filters=filters,
