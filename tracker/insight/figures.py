@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func
+from sqlalchemy import Date, case, column, func, values
 from sqlmodel import Session, select
 
 from tracker.as_of import (
@@ -19,6 +19,7 @@ from tracker.as_of import (
     then,
 )
 from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section, is_live
+from tracker.models.base import UTCDateTime
 from tracker.periods import Period
 from tracker.statuses import (
     ANSWERED,
@@ -28,7 +29,7 @@ from tracker.statuses import (
     LeadCounts,
     Status,
     days_late,
-    is_on_time,
+    end_of_day,
     status_from_counts,
 )
 
@@ -80,17 +81,17 @@ def on_time_rates(session: Session, *, instrument_ids: list[int] | None, start: 
     """Per organization: reports due in [start, end] (not applicable / cancelled left out) and how many were first
     submitted by the end of their due day in Almaty. Best rate first. With `as_of`, as the table stood at the end
     of that day: due dates, statuses and submissions of then (a report submitted later was not yet on time)."""
-    counts: dict[str, list[int]] = {}
-    for code, due, first in _due_reports(session, instrument_ids, start, end, as_of):
-        row = counts.setdefault(code, [0, 0])
-        row[0] += is_on_time(first, due)
-        row[1] += 1
-    rates = [Rate(code, on_time, total) for code, (on_time, total) in counts.items()]
+    rates = [Rate(code, on_time, total) for code, on_time, total in
+             _on_time_counts(session, instrument_ids, start, end, as_of, by="organization")]
     return sorted(rates, key=lambda r: (-r.percent, -r.total, r.code))
 
 
-def _due_reports(session: Session, instrument_ids: list[int] | None, start: date, end: date, as_of: date | None):
-    """(organization code, due date, first submission) of every report due in [start, end] that counts."""
+def _on_time_counts(session: Session, instrument_ids: list[int] | None, start: date, end: date,
+                    as_of: date | None, *, by: str):
+    """(organization code or due day, as `by` says; on time; total) over the reports due in [start, end] that
+    count, grouped in the database: each due day is joined to the end of that day in Almaty (statuses.end_of_day,
+    computed here for every day of the span), so one GROUP BY returns a row per organization or per due day, not
+    one per report."""
     submitted_at = Report.first_submitted_at
     if as_of is None:
         due_on, status = Checkpoint.due_on, Report.status
@@ -100,17 +101,22 @@ def _due_reports(session: Session, instrument_ids: list[int] | None, start: date
         due_on, status = past.due_on, past.status
         submitted_at = case((Report.first_submitted_at < past.at, Report.first_submitted_at), else_=None)
         alive = (not_retired(Report, past.at), checkpoint_existed(as_of))
-    query = (select(Organization.code, due_on, submitted_at).select_from(Report)
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    cutoffs = values(column("due", Date), column("cutoff", UTCDateTime), name="cutoffs").data(
+        [(day, end_of_day(day)) for day in days]).cte()  # a CTE: SQLite names no columns of a VALUES in FROM
+    on_time = func.coalesce(func.sum(case((submitted_at < cutoffs.c.cutoff, 1), else_=0)), 0)
+    key = Organization.code if by == "organization" else due_on
+    query = (select(key, on_time, func.count()).select_from(Report)
              .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
              .join(Obligation, Obligation.id == Checkpoint.obligation_id)
              .join(Instrument, Instrument.id == Obligation.instrument_id)
-             .join(Organization, Organization.id == Report.organization_id)
-             .where(*alive, due_on >= start, due_on <= end, status.not_in(EXEMPT)))
+             .join(Organization, Organization.id == Report.organization_id))
     if as_of is not None:
         query = past.joined(query)
+    query = query.join(cutoffs, cutoffs.c.due == due_on).where(*alive, status.not_in(EXEMPT))
     if instrument_ids is not None:
         query = query.where(Obligation.instrument_id.in_(instrument_ids))
-    return session.exec(query)
+    return session.exec(query.group_by(key)).all()
 
 
 @dataclass(frozen=True)
@@ -130,25 +136,38 @@ def checkpoint_states(session: Session, today: date, instrument_ids: list[int] |
                       as_of: date | None = None) -> list[CheckpointState]:
     """Every live checkpoint of live obligations of live instruments with its state on `today`, judged from all
     its lead reports together (a group lead such as МИО has 20: the checkpoint is one, not twenty), and how many
-    of its co-executors have answered.
+    of its co-executors have answered. Today's states read the counts each checkpoint keeps (migration 0014).
 
     With `as_of`, the same as it stood at the end of that day, from the history (tracker/as_of.py): checkpoints
     that existed then, due dates before later changes, statuses before later updates."""
-    if as_of is None:
-        live_report = (Report.checkpoint_id == Checkpoint.id) & is_live(Report)
-        columns = (Checkpoint.due_on, Report.is_lead, Report.status)
-        alive = (is_live(Checkpoint), is_live(Obligation), is_live(Instrument))
-    else:
-        today, past = judged_on(as_of), then(as_of)
-        live_report = (Report.checkpoint_id == Checkpoint.id) & not_retired(Report, past.at)
-        columns = (past.due_on, Report.is_lead, past.status)
-        alive = (checkpoint_existed(as_of),)
-    due_on, is_lead, status = columns
+    if as_of is not None:
+        return _past_checkpoint_states(session, as_of, instrument_ids)
+    query = (select(Checkpoint.id, Obligation.instrument_id, Obligation.section_id, Checkpoint.due_on,
+                    *_LEAD_COUNTS, Checkpoint.co_answered, Checkpoint.co_total)
+             .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+             .join(Instrument, Instrument.id == Obligation.instrument_id)
+             .where(is_live(Checkpoint), is_live(Obligation), is_live(Instrument)))
+    if instrument_ids is not None:
+        query = query.where(Obligation.instrument_id.in_(instrument_ids))
+    return [CheckpointState(checkpoint_id, instrument_id, section_id, due,
+                            status_from_counts(LeadCounts(*leads), past_due=due < today), co_answered, co_total)
+            for checkpoint_id, instrument_id, section_id, due, *leads, co_answered, co_total in session.exec(query)]
+
+
+#: the counts a checkpoint keeps of its lead reports, in the order of statuses.LeadCounts
+_LEAD_COUNTS = (Checkpoint.lead_total, Checkpoint.lead_done, Checkpoint.lead_returned, Checkpoint.lead_answered,
+                Checkpoint.lead_active)
+
+
+def _past_checkpoint_states(session: Session, as_of: date, instrument_ids: list[int] | None) -> list[CheckpointState]:
+    """checkpoint_states at the end of a past day: the reports counted again, with their statuses of then."""
+    today, past = judged_on(as_of), then(as_of)
+    due_on, status = past.due_on, past.status
 
     def count(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-    lead = Report.id.is_not(None) & is_lead
-    co = Report.id.is_not(None) & ~is_lead
+    lead = Report.id.is_not(None) & Report.is_lead
+    co = Report.id.is_not(None) & ~Report.is_lead
     # counted per checkpoint in the database (one row per checkpoint, not one per report); the rule is applied to
     # the counts by statuses.status_from_counts, the same rule as for a list of statuses
     query = (select(Checkpoint.id, Obligation.instrument_id, Obligation.section_id, due_on,
@@ -157,16 +176,63 @@ def checkpoint_states(session: Session, today: date, instrument_ids: list[int] |
                     count(lead & status.in_((Status.IN_PROGRESS, Status.SUBMITTED))),
                     count(co & status.in_(ANSWERED)), count(co))
              .select_from(Checkpoint).join(Obligation, Obligation.id == Checkpoint.obligation_id)
-             .join(Instrument, Instrument.id == Obligation.instrument_id).join(Report, live_report, isouter=True)
-             .where(*alive))
-    if as_of is not None:
-        query = past.joined(query)
+             .join(Instrument, Instrument.id == Obligation.instrument_id)
+             .join(Report, (Report.checkpoint_id == Checkpoint.id) & not_retired(Report, past.at), isouter=True)
+             .where(checkpoint_existed(as_of)))
+    query = past.joined(query)
     if instrument_ids is not None:
         query = query.where(Obligation.instrument_id.in_(instrument_ids))
     query = query.group_by(Checkpoint.id, Obligation.instrument_id, Obligation.section_id, due_on)
     return [CheckpointState(checkpoint_id, instrument_id, section_id, due,
                             status_from_counts(LeadCounts(*leads), past_due=due < today), co_answered, co_total)
             for checkpoint_id, instrument_id, section_id, due, *leads, co_answered, co_total in session.exec(query)]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Checkpoints of one section in one state, counted, with their co-executors' reports answered, of how many:
+    what home, dashboards and digests add up (a few hundred rows at national scale, not one per checkpoint)."""
+
+    instrument_id: int
+    section_id: int
+    status: str
+    checkpoints: int
+    co_answered: int
+    co_total: int
+
+
+def checkpoint_tally(session: Session, today: date, instrument_ids: list[int] | None = None, *,
+                     as_of: date | None = None, due_before: date | None = None) -> list[Tally]:
+    """checkpoint_states counted per section and state; `due_before` keeps only the checkpoints due before that
+    day. Today's tally is grouped in the database over the counts checkpoints keep."""
+    if as_of is not None:
+        tallies: dict[tuple, list[int]] = {}
+        for state in checkpoint_states(session, today, instrument_ids, as_of=as_of):
+            if due_before is None or state.due_on < due_before:
+                row = tallies.setdefault((state.instrument_id, state.section_id, state.status), [0, 0, 0])
+                row[0] += 1
+                row[1] += state.co_answered
+                row[2] += state.co_total
+        return [Tally(*key, *counts) for key, counts in tallies.items()]
+    past_due = Checkpoint.due_on < today
+    query = (select(Obligation.instrument_id, Obligation.section_id, past_due, *_LEAD_COUNTS, func.count(),
+                    func.sum(Checkpoint.co_answered), func.sum(Checkpoint.co_total))
+             .select_from(Checkpoint).join(Obligation, Obligation.id == Checkpoint.obligation_id)
+             .join(Instrument, Instrument.id == Obligation.instrument_id)
+             .where(is_live(Checkpoint), is_live(Obligation), is_live(Instrument))
+             .group_by(Obligation.instrument_id, Obligation.section_id, past_due, *_LEAD_COUNTS))
+    if instrument_ids is not None:
+        query = query.where(Obligation.instrument_id.in_(instrument_ids))
+    if due_before is not None:
+        query = query.where(Checkpoint.due_on < due_before)
+    tallies = {}
+    for instrument_id, section_id, overdue, *leads, checkpoints, co_answered, co_total in session.exec(query):
+        key = (instrument_id, section_id, status_from_counts(LeadCounts(*leads), past_due=bool(overdue)))
+        row = tallies.setdefault(key, [0, 0, 0])
+        row[0] += checkpoints
+        row[1] += co_answered
+        row[2] += co_total
+    return [Tally(*key, *counts) for key, counts in tallies.items()]
 
 
 @dataclass(frozen=True)
@@ -185,17 +251,17 @@ def progress(session: Session, today: date, instrument_id: int | None = None, *,
              due_before: date | None = None) -> tuple[dict[str, int], list[SectionProgress]]:
     """(checkpoints per state, progress per section) on `today` (or as of a past day); `due_before` keeps only the
     checkpoints due before that day (a digest's "due so far")."""
-    states = checkpoint_states(session, today, None if instrument_id is None else [instrument_id], as_of=as_of)
-    if due_before is not None:
-        states = [state for state in states if state.due_on < due_before]
-    counts = Counter(state.status for state in states)
+    tallies = checkpoint_tally(session, today, None if instrument_id is None else [instrument_id], as_of=as_of,
+                               due_before=due_before)
+    counts: Counter = Counter()
     per_section: dict[int, list[int]] = {}
-    for state in states:
-        row = per_section.setdefault(state.section_id, [0, 0, 0, 0])
-        row[0] += state.status == Derived.DONE
-        row[1] += 1
-        row[2] += state.co_answered
-        row[3] += state.co_total
+    for tally in tallies:
+        counts[tally.status] += tally.checkpoints
+        row = per_section.setdefault(tally.section_id, [0, 0, 0, 0])
+        row[0] += tally.checkpoints if tally.status == Derived.DONE else 0
+        row[1] += tally.checkpoints
+        row[2] += tally.co_answered
+        row[3] += tally.co_total
     sections = session.exec(select(Section, Instrument).join(Instrument, Instrument.id == Section.instrument_id)
                             .where(Section.id.in_(per_section)).order_by(Instrument.key, Section.position)).all()
     return dict(counts), [SectionProgress(section, instrument, *per_section[section.id])
@@ -212,9 +278,9 @@ def instrument_overview(*, session: Session, today: date, as_of: date | None = N
         select(Obligation.instrument_id, func.count()).join(Instrument).where(live_obligation)
         .group_by(Obligation.instrument_id)).all())
     checkpoints, overdue = Counter(), Counter()
-    for state in checkpoint_states(session, today, as_of=as_of):
-        checkpoints[state.instrument_id] += 1
-        overdue[state.instrument_id] += state.status == Derived.OVERDUE
+    for tally in checkpoint_tally(session, today, as_of=as_of):
+        checkpoints[tally.instrument_id] += tally.checkpoints
+        overdue[tally.instrument_id] += tally.checkpoints if tally.status == Derived.OVERDUE else 0
     return [dict(instrument=i, obligations=obligations.get(i.id, 0), checkpoints=checkpoints[i.id],
                  overdue=overdue[i.id]) for i in instruments]
 
@@ -232,9 +298,9 @@ def trend(session: Session, *, instrument_ids: list[int] | None, first: date, to
     if not quarters:
         return []
     counts = {q.label: [0, 0] for q in quarters}
-    for _code, due, first_at in _due_reports(session, instrument_ids, quarters[0].starts_on, quarters[-1].ends_on,
-                                             as_of):
+    for due, on_time, total in _on_time_counts(session, instrument_ids, quarters[0].starts_on, quarters[-1].ends_on,
+                                               as_of, by="due day"):
         row = counts[Period.containing(due, "quarterly").label]
-        row[0] += is_on_time(first_at, due)
-        row[1] += 1
+        row[0] += on_time
+        row[1] += total
     return [(label, 100 * on_time / total if total else None) for label, (on_time, total) in counts.items()]
