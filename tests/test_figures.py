@@ -6,10 +6,12 @@ from datetime import UTC, date, datetime
 from sqlmodel import select
 
 from tracker.insight.figures import checkpoint_states, instrument_overview, on_time_rates, progress
+from tracker.insight.overdue import Filters, overdue_totals
 from tracker.models import Instrument
 from tracker.notify.digests import build_digest
 from tracker.periods import Period
 from tracker.statuses import days_late, is_on_time
+from tracker.web.views import dashboards
 
 from .conftest import make_user, signed_in
 from .reporting_helpers import post, report_of
@@ -81,3 +83,34 @@ def test_co_executors_are_shown_beside_the_lead(app, db, synced):
     first = sections[0]
     dashboard = client.get("/instruments/decent-work-2024-2025/dashboard").get_data(as_text=True)
     assert first.co_answered == 1 and f"{first.co_answered} из {first.co_total}" in dashboard
+
+
+def test_the_dashboard_shows_the_top_of_long_lists_and_links_to_the_rest(app, db, synced, monkeypatch):
+    """A national league table has 600 rows and the overdue chart as many organizations: the dashboard shows the
+    first 20 of each with «и ещё N организаций →»; the league's own page holds them all, paged, in the same order,
+    keeping the quarter and the day judged."""
+    quarters = [Period.parse(f"{year}-Q{q}") for year in (2025, 2026) for q in (1, 2, 3, 4)]
+    rates = {q.label: on_time_rates(db, instrument_ids=None, start=q.starts_on, end=q.ends_on, as_of=date(2026, 11, 1))
+             for q in quarters}
+    quarter, league = max(rates.items(), key=lambda item: len(item[1]))
+    assert len(league) > 20, "the roadmaps must give a quarter with more than 20 organizations due"
+    client = signed_in(app, make_user(db, "sec@example.kz", "secretary", instruments=[KEY]))
+    page = client.get(f"/dashboard?quarter={quarter}&as_of=2026-11-01").get_data(as_text=True)
+    table = page.split('class="list league"')[1].split("</table>")[0]
+    assert table.count("<tr>") == 1 + 20  # the header and the top 20
+    more = f"/dashboard/league?quarter={quarter}&amp;as_of=2026-11-01"
+    assert f'<a href="{more}">и ещё {len(league) - 20} организаций →</a>' in page
+    totals = overdue_totals(db, Filters(), date(2026, 11, 2), as_of=date(2026, 11, 1))
+    assert len(totals) > 20, "the roadmaps must give more than 20 organizations with overdue reports"
+    chart = page.split("Просрочено по организациям</h2>")[1].split("</svg>")[0]
+    assert chart.count('fill="#2f6f9f"') == 20  # one bar per organization shown
+    assert f"и ещё {len(totals) - 20} организаций →" in page
+    monkeypatch.setattr(dashboards, "LEAGUE_PAGE", 10)  # several pages from the roadmaps' few dozen organizations
+    shown, number, pages = [], 1, 1
+    while number <= pages:
+        body = client.get(f"/dashboard/league?quarter={quarter}&as_of=2026-11-01&page={number}").get_data(as_text=True)
+        pages = int(re.search(r"Страница \d+ из (\d+)", body).group(1))
+        shown += re.findall(r'<tr><td class="num">\d+</td><td>(\S+) <small', body)
+        assert "по состоянию на конец дня" in body
+        number += 1
+    assert shown == [rate.code for rate in league]  # every organization once, in the dashboard's order

@@ -75,13 +75,16 @@ def last_complete_quarter(today: date, as_of: date | None) -> Period:
 
 
 def dashboard_bundle(session: Session, *, instrument: Instrument | None, today: date, as_of: date | None,
-                     quarter: Period | None) -> DashboardBundle:
+                     quarter: Period | None, only_league: bool = False) -> DashboardBundle:
     """Counts by status, progress per section, the league table for `quarter` (default: the last one complete on
-    the day judged), overdue per organization and the on-time trend up to that day."""
+    the day judged), overdue per organization and the on-time trend up to that day (`only_league`: the league
+    table and its quarter alone, for its own page)."""
     ids = [instrument.id] if instrument else None
     quarter = quarter or last_complete_quarter(today, as_of)
-    counts, sections = progress(session, today, instrument.id if instrument else None, as_of=as_of)
     league = on_time_rates(session, instrument_ids=ids, start=quarter.starts_on, end=quarter.ends_on, as_of=as_of)
+    if only_league:
+        return DashboardBundle(instrument, today, as_of, quarter, {}, [], league, [], [])
+    counts, sections = progress(session, today, instrument.id if instrument else None, as_of=as_of)
     overdue = overdue_totals(session, Filters(instrument=instrument.key if instrument else None), today, as_of=as_of)
     first = instrument.valid_from if instrument else first_valid_from(session, default=today)
     points = trend(session, instrument_ids=ids, first=first, today=today, as_of=as_of)

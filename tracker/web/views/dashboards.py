@@ -114,25 +114,59 @@ def obligations_export(key: str, fmt: str):
     return _download([obligation_record(v) for v in views], fmt, inst.key)
 
 
+#: what a dashboard shows of a long list (the league table, overdue by organization); the rest is one link away
+TOP = 20
+LEAGUE_PAGE = 50
+
+
 def _dashboard(instrument: Instrument | None):
     session = get_session()
     today = today_almaty()
     as_of = as_of_arg(today)
     figures = dashboard_bundle(session, instrument=instrument, today=today, as_of=as_of,
                                quarter=asked_quarter())
-    names = {o.code: o for o in organizations_by(session, codes=[r.code for r in figures.league])}
+    league = figures.league[:TOP]
+    names = {o.code: o for o in organizations_by(session, codes=[r.code for r in league])}
     charts = {
         "sections": bar_chart([(f"{p.section.number}. {p.section.title_ru}", p.done / p.total if p.total else 0,
                                 f"{p.done} / {p.total}") for p in figures.sections],
                               title=_("Исполнение по разделам"), max_value=1),
-        "overdue": bar_chart([(code, n, str(n)) for code, n in figures.overdue[:20]],
+        "overdue": bar_chart([(code, n, str(n)) for code, n in figures.overdue[:TOP]],
                              title=_("Просрочено по организациям")),
         "trend": line_chart(figures.trend, title=_("Своевременность отчётов по кварталам")),
     }
     return render_template("dashboards/dashboard.html", instrument=instrument, counts=figures.counts,
-                           sections=figures.sections, league=figures.league, names=names, quarter=figures.quarter,
-                           charts=charts, points=figures.trend, overdue_totals=figures.overdue, today=today,
-                           as_of=as_of)
+                           sections=figures.sections, league=league, league_more=len(figures.league) - len(league),
+                           names=names, quarter=figures.quarter, charts=charts, points=figures.trend,
+                           overdue_totals=figures.overdue, overdue_more=max(len(figures.overdue) - TOP, 0),
+                           today=today, as_of=as_of)
+
+
+def _league(instrument: Instrument | None):
+    session = get_session()
+    today = today_almaty()
+    as_of = as_of_arg(today)
+    figures = dashboard_bundle(session, instrument=instrument, today=today, as_of=as_of, quarter=asked_quarter(),
+                               only_league=True)
+    pages = max((len(figures.league) + LEAGUE_PAGE - 1) // LEAGUE_PAGE, 1)
+    page = min(page_arg(), pages)
+    rows = figures.league[(page - 1) * LEAGUE_PAGE:page * LEAGUE_PAGE]
+    names = {o.code: o for o in organizations_by(session, codes=[r.code for r in rows])}
+    return render_template("dashboards/league.html", instrument=instrument, league=rows, names=names,
+                           first=(page - 1) * LEAGUE_PAGE, page=page, pages=pages, total=len(figures.league),
+                           quarter=figures.quarter, today=today, as_of=as_of)
+
+
+@bp.get("/dashboard/league")
+def overall_league():
+    """The whole on-time league table of all instruments for a quarter, paged (the dashboard shows its top)."""
+    return _league(None)
+
+
+@bp.get("/instruments/<key>/dashboard/league")
+def instrument_league(key: str):
+    """One instrument's whole on-time league table, paged."""
+    return _league(instrument_or_404(key))
 
 
 @bp.get("/dashboard")
