@@ -32,6 +32,7 @@ VARIANTS = {
 
 def _statements(app) -> dict[str, tuple[str, dict]]:
     """The SQL of the pages' slow queries, captured as the app runs them (statement and parameters)."""
+    from tracker.as_of import Moment
     from tracker.db import get_session
     from tracker.insight.figures import checkpoint_states, on_time_rates
     from tracker.insight.overdue import Filters, overdue_page
@@ -49,10 +50,10 @@ def _statements(app) -> dict[str, tuple[str, dict]]:
         session, today = get_session(), today_almaty()
         quarter = Period.containing(today, "quarterly").previous()
         for name, run in (
-                ("checkpoint states (home, dashboards)", lambda: checkpoint_states(session, today)),
+                ("checkpoint states (home, dashboards)", lambda: checkpoint_states(session, Moment.today(today))),
                 ("on-time rates (dashboard league)", lambda: on_time_rates(
-                    session, instrument_ids=None, start=quarter.starts_on, end=quarter.ends_on)),
-                ("overdue view, page 1", lambda: overdue_page(session, Filters(), today))):
+                    session, Moment.today(today), instrument_ids=None, start=quarter.starts_on, end=quarter.ends_on)),
+                ("overdue view, page 1", lambda: overdue_page(session, Filters(), Moment.today(today)))):
             captured.clear()
             event.listen(engine, "before_cursor_execute", capture)
             run()

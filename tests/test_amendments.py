@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import select
 
+from tracker.as_of import Moment
 from tracker.catalog.loader import load_catalog
 from tracker.catalog.sync import sync_catalog
 from tracker.insight.overdue import Filters, overdue_totals
@@ -135,8 +136,9 @@ def test_an_obligation_added_mid_life_is_not_overdue_on_the_day_it_appears(app, 
     added = _checkpoints(db, "test-roadmap/3")
     assert added[0].period == "2025-Q3" and all(cp.due_on >= date(2025, 8, 15) for cp in added)
     assert db.exec(select(Obligation.starts_on).where(Obligation.key == "test-roadmap/3")).one() == date(2025, 8, 15)
-    overdue = dict(overdue_totals(db, Filters(instrument="test-roadmap"), date(2025, 8, 15)))
-    only_new = dict(overdue_totals(db, Filters(instrument="test-roadmap", section="1"), date(2025, 8, 15)))
+    overdue = dict(overdue_totals(db, Filters(instrument="test-roadmap"), Moment.today(date(2025, 8, 15))))
+    only_new = dict(overdue_totals(db, Filters(instrument="test-roadmap", section="1"),
+                                   Moment.today(date(2025, 8, 15))))
     assert overdue.get("МТСЗН") == only_new.get("МТСЗН") == 1  # measure 1's H1 report, not measure 3
     _amend(path, '        text: "Мера, добавленная поправкой"\n', '        text: "Мера, добавленная поправкой"\n'
                  '        from: 2025-01-01\n')

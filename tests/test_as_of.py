@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import select
 
+from tracker.as_of import Moment
 from tracker.catalog.loader import load_catalog
 from tracker.catalog.sync import sync_catalog
 from tracker.insight.figures import checkpoint_states, progress
@@ -74,13 +75,13 @@ def test_dashboards_as_of_a_past_day_count_what_existed_then(app, db, roadmaps_d
     in August), measure 1's submitted, none done; overdue by then: the 20 akimats' Q1 and Q2 reports and РОР's
     co-executor report on measure 1 (due 30.06, its September move not yet made), not МТСЗН's submitted one."""
     instrument, sec = _history(app, db, roadmaps_dir)
-    states = checkpoint_states(db, date(2026, 11, 21), [instrument.id], as_of=END_OF_Q2)
-    counts, _sections = progress(db, date(2026, 11, 21), instrument.id, as_of=END_OF_Q2)
+    states = checkpoint_states(db, Moment.end_of(END_OF_Q2), [instrument.id])
+    counts, _sections = progress(db, Moment.end_of(END_OF_Q2), instrument.id)
     assert len(states) == sum(counts.values()) == 9
     assert counts.get("done", 0) == 0 and counts.get("submitted") == 1
-    then = dict(overdue_totals(db, Filters(instrument="test-roadmap"), date(2026, 11, 21), as_of=END_OF_Q2))
+    then = dict(overdue_totals(db, Filters(instrument="test-roadmap"), Moment.end_of(END_OF_Q2)))
     assert then.get("МТСЗН") is None and then["РОР"] == 1 and sum(then.values()) == 20 * 2 + 1
-    today_counts, _ = progress(db, date(2026, 11, 21), instrument.id)
+    today_counts, _ = progress(db, Moment.today(date(2026, 11, 21)), instrument.id)
     assert today_counts.get("done") == 1 and sum(today_counts.values()) > 9
     page = signed_in(app, sec).get("/instruments/test-roadmap/dashboard?as_of=2025-06-30").get_data(as_text=True)
     assert "30.06.2025" in page

@@ -8,9 +8,10 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, update
 from sqlmodel import select
 
+from tracker.as_of import Moment
 from tracker.catalog.loader import load_catalog
 from tracker.catalog.sync import sync_catalog
-from tracker.insight.figures import _past_checkpoint_states, checkpoint_states
+from tracker.insight.figures import checkpoint_states
 from tracker.models import Checkpoint, Organization, Report
 from tracker.statuses import ANSWERED, LeadCounts, Status
 
@@ -75,8 +76,8 @@ def test_the_workflow_and_an_amendment_keep_the_counts(app, db, world, roadmaps_
     db.commit()
     assert _kept(db) == _recounted(db)
     # the states of today (kept counts) and the states rebuilt from the reports at the end of today agree
-    today = sorted(checkpoint_states(db, TODAY + timedelta(days=2)), key=lambda s: s.checkpoint_id)
-    rebuilt = sorted(_past_checkpoint_states(db, TODAY + timedelta(days=1), None), key=lambda s: s.checkpoint_id)
+    today = sorted(checkpoint_states(db, Moment.today(TODAY + timedelta(days=2))), key=lambda s: s.checkpoint_id)
+    rebuilt = sorted(checkpoint_states(db, Moment.end_of(TODAY + timedelta(days=1))), key=lambda s: s.checkpoint_id)
     assert today == rebuilt
 
 

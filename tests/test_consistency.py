@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from tracker import create_app
+from tracker.as_of import Moment
 from tracker.catalog.loader import load_catalog
 from tracker.catalog.sync import sync_catalog
 from tracker.insight.figures import instrument_overview, on_time_rates, progress
@@ -81,19 +82,19 @@ class Readers:
 
 def _figures(session, day: date, readers: Readers | None = None, as_of: date | None = None) -> dict:
     """Every figure of every surface, on `day` (or rebuilt as of it)."""
-    overview = {r["instrument"].key: (r["checkpoints"], r["overdue"])
-                for r in instrument_overview(session=session, today=day, as_of=as_of)}
-    counts, sections = progress(session, day, as_of=as_of)
-    totals = overdue_totals(session, Filters(), day, as_of=as_of)
-    listed, _totals = overdue_page(session, Filters(), day, page_size=None, as_of=as_of)
-    league = on_time_rates(session, instrument_ids=None, start=START.date(),  # reports due before that day
-                           end=as_of or day - timedelta(days=1), as_of=as_of)
+    when = Moment.for_asked(as_of, day)
+    overview = {r["instrument"].key: (r["checkpoints"], r["overdue"]) for r in instrument_overview(session, when)}
+    counts, sections = progress(session, when)
+    totals = overdue_totals(session, Filters(), when)
+    listed, _totals = overdue_page(session, Filters(), when, page_size=None)
+    league = on_time_rates(session, when, instrument_ids=None, start=START.date(),  # reports due before that day
+                           end=as_of or day - timedelta(days=1))
     figures = {"overview": overview, "counts": counts, "sections": [(p.done, p.total) for p in sections],
                "overdue": totals, "league": [(r.code, r.on_time, r.total) for r in league],
                "overdue rows": [(r.report.id, r.status, r.due_on, r.days) for r in listed.rows]}
     if readers is not None:  # what the pages and exports of that day show
         client = readers.client
-        found, page_totals = overdue_page(session, Filters(), day, page_size=None)
+        found, page_totals = overdue_page(session, Filters(), Moment.today(day), page_size=None)
         assert found.total == len(found.rows) == sum(n for _c, n in totals) and page_totals == totals
         home = client.get("/").get_data(as_text=True)
         for key, (checkpoints, overdue) in overview.items():
@@ -114,7 +115,7 @@ def _figures(session, day: date, readers: Readers | None = None, as_of: date | N
         with client.application.test_request_context():  # the digest names statuses in a language
             digest = build_digest(session, readers.secretary, Period.containing(day, "quarterly"), day)
         for block in digest["secretary"]:
-            assert block.overdue == overdue_totals(session, Filters(instrument=block.instrument.key), day)
+            assert block.overdue == overdue_totals(session, Filters(instrument=block.instrument.key), Moment.today(day))
         exported = json.loads(client.get("/overdue.json").get_data(as_text=True))
         assert len(exported) == found.total
         listed = client.get("/overdue").get_data(as_text=True)

@@ -5,6 +5,7 @@ listed with its most overdue items and their days (or counted and linked), a tex
 import re
 from html.parser import HTMLParser
 
+from tracker.as_of import Moment
 from tracker.insight.overdue import Filters, overdue_totals
 from tracker.notify.digests import OVERDUE_ORGANIZATIONS, render_digest
 from tracker.periods import Period
@@ -51,7 +52,7 @@ def test_the_digest_lists_every_overdue_organization_with_items_and_reads_as_tex
     assert sum(h == "Просрочено по организациям" for h in headings) == len(INSTRUMENTS)
     items = [content for tag, content in parser.found if tag == "li"]
     for key in INSTRUMENTS:
-        totals = overdue_totals(db, Filters(instrument=key), today)
+        totals = overdue_totals(db, Filters(instrument=key), Moment.today(today))
         listed = {code for code, _n in totals if any(item.startswith(f"{code}: {_n} —") for item in items)}
         assert len(listed) == min(len(totals), OVERDUE_ORGANIZATIONS), key
     assert any(re.search(r"мера \S+ · \S+ \(\d+ дн\.\)", item) for item in items)

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import select
 
+from tracker.as_of import Moment
 from tracker.insight.figures import checkpoint_states, instrument_overview, on_time_rates, progress
 from tracker.insight.overdue import Filters, overdue_totals
 from tracker.models import Instrument
@@ -24,11 +25,11 @@ def test_home_and_dashboard_count_the_same_checkpoints(app, db, synced):
     """The conflict roadmap's checkpoints on the home page are the sum of its dashboard's "checkpoints by status",
     and its overdue checkpoints are the dashboard's overdue: a group lead (МИО: 20 akimats) is one checkpoint."""
     instrument = db.exec(select(Instrument).where(Instrument.key == KEY)).one()
-    row = next(r for r in instrument_overview(session=db, today=TODAY) if r["instrument"].key == KEY)
-    counts, sections = progress(db, TODAY, instrument.id)
+    row = next(r for r in instrument_overview(db, Moment.today(TODAY)) if r["instrument"].key == KEY)
+    counts, sections = progress(db, Moment.today(TODAY), instrument.id)
     assert sum(counts.values()) == row["checkpoints"] == sum(p.total for p in sections)
     assert counts.get("overdue", 0) == row["overdue"]
-    assert len(checkpoint_states(db, TODAY, [instrument.id])) == row["checkpoints"]
+    assert len(checkpoint_states(db, Moment.today(TODAY), [instrument.id])) == row["checkpoints"]
     observer = make_user(db, "observer@example.kz", "observer")
     client = signed_in(app, observer)
     home = client.get("/").get_data(as_text=True)
@@ -54,7 +55,7 @@ def test_one_lateness_rule_for_the_league_table_and_the_digest(app, db, synced):
     post(app, db, report.id, fp, "submitted", note="Протокол приложен", no_evidence_reason="ДСП", now=moments[2])
     post(app, db, report.id, secretary, "accepted", now=moments[3])
     instrument = db.exec(select(Instrument).where(Instrument.key == "decent-work-2024-2025")).one()
-    [rate] = [r for r in on_time_rates(db, instrument_ids=[instrument.id], start=date(2025, 3, 31),
+    [rate] = [r for r in on_time_rates(db, Moment.today(TODAY), instrument_ids=[instrument.id], start=date(2025, 3, 31),
                                        end=date(2025, 3, 31)) if r.code == "МТСЗН"]
     assert rate.on_time == 1  # МТСЗН's only submitted report due that day counts as on time
     with app.test_request_context():
@@ -79,7 +80,7 @@ def test_co_executors_are_shown_beside_the_lead(app, db, synced):
     measure = page.split("Оказать экспертную поддержку")[0].rsplit("<h3", 1)[1]
     assert "Соисполнители отчитались: 1 из 3" in measure
     instrument = db.exec(select(Instrument).where(Instrument.key == "decent-work-2024-2025")).one()
-    _counts, sections = progress(db, TODAY, instrument.id)
+    _counts, sections = progress(db, Moment.today(TODAY), instrument.id)
     first = sections[0]
     dashboard = client.get("/instruments/decent-work-2024-2025/dashboard").get_data(as_text=True)
     assert first.co_answered == 1 and f"{first.co_answered} из {first.co_total}" in dashboard
@@ -90,7 +91,8 @@ def test_the_dashboard_shows_the_top_of_long_lists_and_links_to_the_rest(app, db
     first 20 of each with «и ещё N организаций →»; the league's own page holds them all, paged, in the same order,
     keeping the quarter and the day judged."""
     quarters = [Period.parse(f"{year}-Q{q}") for year in (2025, 2026) for q in (1, 2, 3, 4)]
-    rates = {q.label: on_time_rates(db, instrument_ids=None, start=q.starts_on, end=q.ends_on, as_of=date(2026, 11, 1))
+    rates = {q.label: on_time_rates(db, Moment.end_of(date(2026, 11, 1)), instrument_ids=None,
+                                   start=q.starts_on, end=q.ends_on)
              for q in quarters}
     quarter, league = max(rates.items(), key=lambda item: len(item[1]))
     assert len(league) > 20, "the roadmaps must give a quarter with more than 20 organizations due"
@@ -100,7 +102,7 @@ def test_the_dashboard_shows_the_top_of_long_lists_and_links_to_the_rest(app, db
     assert table.count("<tr>") == 1 + 20  # the header and the top 20
     more = f"/dashboard/league?quarter={quarter}&amp;as_of=2026-11-01"
     assert f'<a href="{more}">и ещё {len(league) - 20} организаций →</a>' in page
-    totals = overdue_totals(db, Filters(), date(2026, 11, 2), as_of=date(2026, 11, 1))
+    totals = overdue_totals(db, Filters(), Moment.end_of(date(2026, 11, 1)))
     assert len(totals) > 20, "the roadmaps must give more than 20 organizations with overdue reports"
     chart = page.split("Просрочено по организациям</h2>")[1].split("</svg>")[0]
     assert chart.count('fill="#2f6f9f"') == 20  # one bar per organization shown

@@ -86,6 +86,7 @@ def test_overview_and_obligation_pages_agree_on_what_is_overdue(db, synced):
     report past its due date is not overdue in either."""
     from sqlmodel import select
 
+    from tracker.as_of import Moment
     from tracker.catalog.obligations import obligation_views
     from tracker.insight.figures import instrument_overview
     from tracker.models import Checkpoint, Instrument, Obligation, Report
@@ -96,8 +97,8 @@ def test_overview_and_obligation_pages_agree_on_what_is_overdue(db, synced):
     instrument = db.exec(select(Instrument).where(Instrument.key == "decent-work-2024-2025")).one()
 
     def counts():
-        overview = next(r for r in instrument_overview(session=db, today=today) if r["instrument"].id == instrument.id)
-        views = obligation_views(session=db, today=today, instrument=instrument)
+        overview = next(r for r in instrument_overview(db, Moment.today(today)) if r["instrument"].id == instrument.id)
+        views = obligation_views(session=db, when=Moment.today(today), instrument=instrument)
         return overview["overdue"], sum(v.overdue_count for v in views)
 
     assert counts() == (22, 22)

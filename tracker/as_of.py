@@ -18,7 +18,46 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import select
 
 from tracker.models import Checkpoint, DeadlineChange, Instrument, Obligation, Report, StatusUpdate
+from tracker.periods import Period
 from tracker.statuses import end_of_day
+
+
+@dataclass(frozen=True)
+class Moment:
+    """When every figure and list is judged: today, read from the state Mindet keeps, or the end of a past day, read
+    from the history. The one value that decides the date: nothing takes a `today` and an `as_of` both."""
+
+    day: date  #: the day whose morning this is: a checkpoint due before it is overdue
+    past: date | None = None  #: the past day whose end this is; None for today
+
+    @classmethod
+    def today(cls, day: date) -> Moment:
+        """Today, as it stands."""
+        return cls(day)
+
+    @classmethod
+    def end_of(cls, past: date) -> Moment:
+        """The end of a past day in Almaty: what a secretary saw that evening."""
+        return cls(judged_on(past), past)
+
+    @classmethod
+    def for_asked(cls, past: date | None, today: date) -> Moment:
+        """The end of `past` if someone asked for a day already over, else today."""
+        return cls.end_of(past) if past is not None and past < today else cls.today(today)
+
+    @property
+    def is_past(self) -> bool:
+        """Whether this is a past day's end (figures from the history)."""
+        return self.past is not None
+
+    @property
+    def at(self) -> datetime | None:
+        """The instant of a past day's end (None for today)."""
+        return moment(self.past) if self.past else None
+
+    def last_complete_quarter(self) -> Period:
+        """The last quarter over by this moment (the league table's default, where the trend stops)."""
+        return Period.containing(self.day, "quarterly").previous()
 
 
 def moment(as_of: date) -> datetime:

@@ -14,6 +14,7 @@ from tracker.api import problems
 from tracker.api import schemas as s
 from tracker.api.access import authenticate, bounded_json, conditional, rate_limit, token_key
 from tracker.api.problems import Problem
+from tracker.as_of import Moment
 from tracker.catalog.lookups import live_instrument, live_sections
 from tracker.catalog.obligations import obligation_views
 from tracker.db import get_session
@@ -88,7 +89,7 @@ def _obligation(view) -> dict:
 @api.get("/instruments", tags=[CATALOG], responses={200: s.InstrumentList})
 def instruments(query: s.Paging):
     """Every live instrument with its counts of obligations, checkpoints and overdue checkpoints today."""
-    rows, page = _page_of(instrument_overview(session=get_session(), today=today_almaty()), query)
+    rows, page = _page_of(instrument_overview(get_session(), Moment.today(today_almaty())), query)
     return {**page, "items": [_instrument(row) for row in rows]}
 
 
@@ -111,14 +112,14 @@ def obligations(path: s.KeyPath, query: s.Paging):
     inst = live_instrument(session, path.key)
     if inst is None:
         raise Problem(404, f"No instrument {path.key!r}.")
-    views, page = _page_of(obligation_views(session=session, today=today_almaty(), instrument=inst), query)
+    views, page = _page_of(obligation_views(session=session, when=Moment.today(today_almaty()), instrument=inst), query)
     return {**page, "items": [_obligation(view) for view in views]}
 
 
 @api.get("/obligations/<path:key>", tags=[CATALOG], responses={200: s.Obligation})
 def obligation(path: s.ObligationPath):
     """One obligation: verbatim text, owners, checkpoints."""
-    views = obligation_views(session=get_session(), today=today_almaty(), keys=[path.key])
+    views = obligation_views(session=get_session(), when=Moment.today(today_almaty()), keys=[path.key])
     if not views:
         raise Problem(404, f"No obligation {path.key!r}.")
     return _obligation(views[0])
@@ -191,7 +192,7 @@ def overdue(query: s.OverdueQuery):
         raise Problem(403, f"Not allowed: {refused}.") from None
     filters = Filters(instrument=query.instrument, organization=query.organization, status=query.status,
                       period=query.period).understood(session).filters
-    found, totals = overdue_page(session, filters, today_almaty(), instrument_ids=scope, page=query.page,
+    found, totals = overdue_page(session, filters, Moment.today(today_almaty()), instrument_ids=scope, page=query.page,
                                  page_size=query.per_page)
     items = [s.OverdueItem(report_id=row.report.id, obligation=row.obligation.key, instrument=row.instrument.key,
                            period=row.checkpoint.period, due_on=row.due_on, days_overdue=row.days,
@@ -211,11 +212,11 @@ def dashboard(query: s.DashboardQuery):
         inst = live_instrument(session, query.instrument)
         if inst is None:
             raise Problem(404, f"No instrument {query.instrument!r}.")
-    as_of = query.as_of if query.as_of and query.as_of < today else None
-    figures = dashboard_bundle(session, instrument=inst, today=today, as_of=as_of,
+    when = Moment.for_asked(query.as_of, today)
+    figures = dashboard_bundle(session, when, instrument=inst,
                                quarter=Period.parse(query.quarter) if query.quarter else None)
     return s.Dashboard(
-        instrument=inst.key if inst else None, today=today, as_of=as_of, quarter=figures.quarter.label,
+        instrument=inst.key if inst else None, today=today, as_of=when.past, quarter=figures.quarter.label,
         checkpoints=figures.counts,
         sections=[s.SectionFigures(instrument=p.instrument.key, section=p.section.number, done=p.done,
                                    total=p.total) for p in figures.sections],

@@ -9,9 +9,19 @@ from datetime import date
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
-from tracker.as_of import Then, judged_on, not_retired, obligation_existed, then
-from tracker.models import Checkpoint, Instrument, Obligation, ObligationOwner, Organization, Report, Section, is_live
-from tracker.statuses import ANSWERED, AWAITING, Derived, checkpoint_status
+from tracker.as_of import Moment, Then, not_retired, obligation_existed, then
+from tracker.models import (
+    KEPT_LEAD_COUNTS,
+    Checkpoint,
+    Instrument,
+    Obligation,
+    ObligationOwner,
+    Organization,
+    Report,
+    Section,
+    is_live,
+)
+from tracker.statuses import ANSWERED, AWAITING, Derived, LeadCounts, status_from_counts
 
 
 def joined_reports(*columns):
@@ -83,14 +93,12 @@ class ObligationView:
         return sum(1 for _, s in self.checkpoints if s == "overdue")
 
 
-def obligation_views(*, session: Session, today: date, instrument: Instrument | None = None,
-                     keys: list[str] | None = None, include_retired: bool = False,
-                     as_of: date | None = None) -> list[ObligationView]:
-    """Obligations (of one instrument, or all) with sections, owners, checkpoints and derived status; with `as_of`,
-    as they stood at the end of that day (tracker/as_of.py): obligations and checkpoints that existed then, due
+def obligation_views(*, session: Session, when: Moment, instrument: Instrument | None = None,
+                     keys: list[str] | None = None, include_retired: bool = False) -> list[ObligationView]:
+    """Obligations (of one instrument, or all) with sections, owners, checkpoints and derived status `when`; at a
+    past day's end, as they stood then (tracker/as_of.py): obligations and checkpoints that existed then, due
     dates before later changes, lead statuses before later updates."""
-    past = then(as_of) if as_of else None
-    today = judged_on(as_of) if as_of else today
+    past = then(when.past) if when.is_past else None
     query = (select(Obligation, Section, Instrument).join(Section, Section.id == Obligation.section_id)
              .join(Instrument, Instrument.id == Obligation.instrument_id).where(is_live(Instrument)))
     if instrument is not None:
@@ -98,7 +106,7 @@ def obligation_views(*, session: Session, today: date, instrument: Instrument | 
     if keys is not None:
         query = query.where(Obligation.key.in_(keys))
     if not include_retired:
-        query = query.where(is_live(Obligation) if past is None else obligation_existed(as_of))
+        query = query.where(is_live(Obligation) if past is None else obligation_existed(when.past))
     query = query.order_by(Instrument.key, Obligation.position)
     views = {ob.id: ObligationView(ob, section, inst) for ob, section, inst in session.exec(query)}
     if not views:
@@ -111,7 +119,7 @@ def obligation_views(*, session: Session, today: date, instrument: Instrument | 
                                    .where(scope).order_by(ObligationOwner.position)):
         if owner.obligation_id in views:
             views[owner.obligation_id].owners.append((org, owner))
-    _add_checkpoints(session, views, scope, today, past)
+    _add_checkpoints(session, views, scope, when.day, past)
     for view in views.values():
         retired_at = view.obligation.retired_at
         view.status = obligation_status([(cp.due_on, s) for cp, s in view.checkpoints],
@@ -120,12 +128,15 @@ def obligation_views(*, session: Session, today: date, instrument: Instrument | 
 
 
 def _add_checkpoints(session: Session, views: dict, scope, today: date, past: Then | None) -> None:
-    """Each view's checkpoints with their state (live ones) or apart (retired ones), now or as they were then."""
-    lead = _lead_statuses(session, scope, past)
-    query = select(Checkpoint, Checkpoint.due_on if past is None else past.due_on).join(Obligation).where(scope)
+    """Each view's checkpoints with their state (live ones) or apart (retired ones), now or as they were then: now
+    from the counts each checkpoint keeps, then from its lead reports' statuses of then."""
+    lead = _lead_statuses(session, scope, past) if past is not None else None
+    # the kept counts as columns of their own: read fresh, where a checkpoint already in the session may hold old ones
+    query = (select(Checkpoint, Checkpoint.due_on if past is None else past.due_on, *KEPT_LEAD_COUNTS)
+             .join(Obligation).where(scope))
     if past is not None:
         query = past.with_due(query)
-    for cp, due_on in session.exec(query.order_by(Checkpoint.due_on, Checkpoint.period)):
+    for cp, due_on, *kept in session.exec(query.order_by(Checkpoint.due_on, Checkpoint.period)):
         view = views.get(cp.obligation_id)
         if view is None or (past is not None and cp.created_at >= past.at
                             and cp.created_at > view.obligation.created_at):
@@ -135,17 +146,14 @@ def _add_checkpoints(session: Session, views: dict, scope, today: date, past: Th
         if cp.retired_at is not None and (past is None or cp.retired_at < past.at):
             view.retired_checkpoints.append(cp)
         else:
-            view.checkpoints.append((cp, checkpoint_status(lead[cp.id], cp.due_on, today)))
+            counts = LeadCounts.of(lead[cp.id]) if lead is not None else LeadCounts(*kept)
+            view.checkpoints.append((cp, status_from_counts(counts, past_due=cp.due_on < today)))
 
 
-def _lead_statuses(session: Session, scope, past: Then | None) -> dict[int, list[str]]:
-    """Checkpoint id → its lead reports' statuses, now or then."""
-    if past is None:
-        query = (select(Report.checkpoint_id, Report.status).join(Checkpoint).join(Obligation)
-                 .where(scope, Report.is_lead, is_live(Report)))
-    else:
-        query = past.with_status(select(Report.checkpoint_id, past.status).join(Checkpoint).join(Obligation)
-                                 .where(scope, Report.is_lead, not_retired(Report, past.at)))
+def _lead_statuses(session: Session, scope, past: Then) -> dict[int, list[str]]:
+    """Checkpoint id → its lead reports' statuses then."""
+    query = past.with_status(select(Report.checkpoint_id, past.status).join(Checkpoint).join(Obligation)
+                             .where(scope, Report.is_lead, not_retired(Report, past.at)))
     lead = defaultdict(list)
     for checkpoint_id, status in session.exec(query):
         lead[checkpoint_id].append(status)

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from sqlmodel import select
 
 from tracker import migrate
+from tracker.as_of import Moment
 from tracker.catalog import loader, obligations, sync
 from tracker.cli.common import database_errors, fail
 from tracker.db import get_session
@@ -129,6 +130,6 @@ def _export_records(instrument_key: str | None, include_retired: bool) -> list[d
         if instrument is None:
             known = ", ".join(session.exec(select(Instrument.key).order_by(Instrument.key)))
             fail(f"No instrument {instrument_key!r}. Known: {known or 'none (run `mindet roadmaps sync`)'}.")
-    views = obligations.obligation_views(session=session, today=today_almaty(), instrument=instrument,
+    views = obligations.obligation_views(session=session, when=Moment.today(today_almaty()), instrument=instrument,
                                          include_retired=include_retired)
     return [obligations.export_record(v) for v in views]

@@ -4,10 +4,11 @@ dashboard's figures. The edges only render them (HTML, charts, JSON)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlmodel import Session
 
+from tracker.as_of import Moment
 from tracker.catalog.lookups import checkpoint_with_context, first_valid_from, organizations_by
 from tracker.catalog.obligations import checkpoint_reports
 from tracker.insight.figures import on_time_rates, progress, trend
@@ -55,11 +56,10 @@ def checkpoint_bundle(session: Session, checkpoint_id: int, today: date) -> Chec
 
 @dataclass(frozen=True)
 class DashboardBundle:
-    """The dashboard's figures for one instrument or all, as they stood at the end of `as_of` (or today)."""
+    """The dashboard's figures for one instrument or all, judged `when`."""
 
     instrument: Instrument | None
-    today: date
-    as_of: date | None
+    when: Moment
     quarter: Period  #: the quarter of the on-time league table
     counts: dict
     sections: list
@@ -68,24 +68,18 @@ class DashboardBundle:
     trend: list[tuple[str, float | None]]  #: the on-time rate of each quarter complete on that day
 
 
-def last_complete_quarter(today: date, as_of: date | None) -> Period:
-    """The last quarter over on the day judged: the end of `as_of`, or `today` (not over yet)."""
-    moment = as_of + timedelta(days=1) if as_of else today
-    return Period.containing(moment, "quarterly").previous()
-
-
-def dashboard_bundle(session: Session, *, instrument: Instrument | None, today: date, as_of: date | None,
-                     quarter: Period | None, only_league: bool = False) -> DashboardBundle:
+def dashboard_bundle(session: Session, when: Moment, *, instrument: Instrument | None, quarter: Period | None,
+                     only_league: bool = False) -> DashboardBundle:
     """Counts by status, progress per section, the league table for `quarter` (default: the last one complete on
     the day judged), overdue per organization and the on-time trend up to that day (`only_league`: the league
     table and its quarter alone, for its own page)."""
     ids = [instrument.id] if instrument else None
-    quarter = quarter or last_complete_quarter(today, as_of)
-    league = on_time_rates(session, instrument_ids=ids, start=quarter.starts_on, end=quarter.ends_on, as_of=as_of)
+    quarter = quarter or when.last_complete_quarter()
+    league = on_time_rates(session, when, instrument_ids=ids, start=quarter.starts_on, end=quarter.ends_on)
     if only_league:
-        return DashboardBundle(instrument, today, as_of, quarter, {}, [], league, [], [])
-    counts, sections = progress(session, today, instrument.id if instrument else None, as_of=as_of)
-    overdue = overdue_totals(session, Filters(instrument=instrument.key if instrument else None), today, as_of=as_of)
-    first = instrument.valid_from if instrument else first_valid_from(session, default=today)
-    points = trend(session, instrument_ids=ids, first=first, today=today, as_of=as_of)
-    return DashboardBundle(instrument, today, as_of, quarter, counts, sections, league, overdue, points)
+        return DashboardBundle(instrument, when, quarter, {}, [], league, [], [])
+    counts, sections = progress(session, when, instrument.id if instrument else None)
+    overdue = overdue_totals(session, Filters(instrument=instrument.key if instrument else None), when)
+    first = instrument.valid_from if instrument else first_valid_from(session, default=when.day)
+    points = trend(session, when, instrument_ids=ids, first=first)
+    return DashboardBundle(instrument, when, quarter, counts, sections, league, overdue, points)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 from typing import BinaryIO
 
 from docx import Document
@@ -13,7 +12,7 @@ from docx.enum.section import WD_ORIENT
 from docx.shared import Cm, Pt
 from sqlmodel import Session, select
 
-from tracker.as_of import moment, not_retired
+from tracker.as_of import Moment, not_retired
 from tracker.catalog.obligations import ObligationView, obligation_views
 from tracker.insight.docx_text import add_markdown
 from tracker.insight.figures import checkpoint_states
@@ -47,20 +46,20 @@ class Measure:
     co_total: int = 0
 
 
-def build(session: Session, instrument: Instrument, quarter: Period, today: date,
-          as_of: date | None = None) -> list[tuple[Section, list[Measure]]]:
+def build(session: Session, instrument: Instrument, quarter: Period,
+          when: Moment) -> list[tuple[Section, list[Measure]]]:
     """The report's content: checkpoints due up to the end of `quarter`, lead executors' updates; six queries.
 
-    With `as_of` (by default the views pass the end of a past quarter), everything as it stood at the end of that
-    day: measures that existed, statuses, notes, evidence and deadline changes written by then, nothing later."""
-    measures = {v.obligation.id: Measure(v) for v in obligation_views(session=session, today=today,
-                                                                      instrument=instrument, as_of=as_of)}
-    at = moment(as_of) if as_of else None
+    At a past day's end (by default the views pass the end of a past quarter), everything as it stood then:
+    measures that existed, statuses, notes, evidence and deadline changes written by then, nothing later."""
+    measures = {v.obligation.id: Measure(v) for v in obligation_views(session=session, when=when,
+                                                                      instrument=instrument)}
+    at = when.at
     written = (lambda column: column < at) if at else (lambda column: column.is_not(None))
     # the checkpoints due by the quarter's end, as the views judged them (as of the day, if one is asked for)
     checkpoints = {cp.id: cp for m in measures.values() for cp, _s in m.view.checkpoints
                    if cp.due_on <= quarter.ends_on}
-    for state in checkpoint_states(session, today, [instrument.id], as_of=as_of):
+    for state in checkpoint_states(session, when, [instrument.id]):
         if state.checkpoint_id in checkpoints:
             measure = measures[checkpoints[state.checkpoint_id].obligation_id]
             measure.co_answered += state.co_answered
@@ -120,13 +119,12 @@ class LateReport:
     reason: str | None
 
 
-def overdue_by_organization(session: Session, instrument: Instrument, today: date,
-                            as_of: date | None = None) -> list[tuple[Organization, list[LateReport]]]:
+def overdue_by_organization(session: Session, instrument: Instrument,
+                            when: Moment) -> list[tuple[Organization, list[LateReport]]]:
     """Every overdue report of the instrument, grouped by organization (most overdue reports first), each with its
-    days and the latest reason or note its people or the secretary wrote (by the end of `as_of`, if given)."""
-    found, _totals = overdue_page(session, OverdueFilters(instrument=instrument.key), today, page_size=None,
-                                  as_of=as_of)
-    reasons = _latest_reasons(session, [row.report.id for row in found.rows], moment(as_of) if as_of else None)
+    days and the latest reason or note its people or the secretary wrote (by then, at a past day's end)."""
+    found, _totals = overdue_page(session, OverdueFilters(instrument=instrument.key), when, page_size=None)
+    reasons = _latest_reasons(session, [row.report.id for row in found.rows], when.at)
     grouped: dict[int, list[LateReport]] = defaultdict(list)
     organizations = {}
     for row in found.rows:

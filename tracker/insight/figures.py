@@ -10,15 +10,17 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Date, case, column, func, values
 from sqlmodel import Session, select
 
-from tracker.as_of import (
-    checkpoint_existed,
-    judged_on,
-    moment,
-    not_retired,
-    obligation_existed,
-    then,
+from tracker.as_of import Moment, checkpoint_existed, judged_on, not_retired, obligation_existed, then
+from tracker.models import (
+    KEPT_LEAD_COUNTS,
+    Checkpoint,
+    Instrument,
+    Obligation,
+    Organization,
+    Report,
+    Section,
+    is_live,
 )
-from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section, is_live
 from tracker.models.base import UTCDateTime
 from tracker.periods import Period
 from tracker.statuses import (
@@ -76,31 +78,31 @@ def lead_lateness(session: Session, due: dict[int, date]) -> dict[int, int]:
     return lateness
 
 
-def on_time_rates(session: Session, *, instrument_ids: list[int] | None, start: date, end: date,
-                  as_of: date | None = None) -> list[Rate]:
+def on_time_rates(session: Session, when: Moment, *, instrument_ids: list[int] | None, start: date,
+                  end: date) -> list[Rate]:
     """Per organization: reports due in [start, end] (not applicable / cancelled left out) and how many were first
-    submitted by the end of their due day in Almaty. Best rate first. With `as_of`, as the table stood at the end
-    of that day: due dates, statuses and submissions of then (a report submitted later was not yet on time)."""
+    submitted by the end of their due day in Almaty. Best rate first. At a past day's end, as the table stood then:
+    due dates, statuses and submissions of then (a report submitted later was not yet on time)."""
     rates = [Rate(code, on_time, total) for code, on_time, total in
-             _on_time_counts(session, instrument_ids, start, end, as_of, by="organization")]
+             _on_time_counts(session, when, instrument_ids, start, end, by="organization")]
     return sorted(rates, key=lambda r: (-r.percent, -r.total, r.code))
 
 
-def _on_time_counts(session: Session, instrument_ids: list[int] | None, start: date, end: date,
-                    as_of: date | None, *, by: str):
+def _on_time_counts(session: Session, when: Moment, instrument_ids: list[int] | None, start: date, end: date, *,
+                    by: str):
     """(organization code or due day, as `by` says; on time; total) over the reports due in [start, end] that
     count, grouped in the database: each due day is joined to the end of that day in Almaty (statuses.end_of_day,
     computed here for every day of the span), so one GROUP BY returns a row per organization or per due day, not
     one per report."""
     submitted_at = Report.first_submitted_at
-    if as_of is None:
+    if not when.is_past:
         due_on, status = Checkpoint.due_on, Report.status
         alive = (is_live(Report), is_live(Checkpoint), is_live(Obligation))
     else:
-        past = then(as_of)
+        past = then(when.past)
         due_on, status = past.due_on, past.status
         submitted_at = case((Report.first_submitted_at < past.at, Report.first_submitted_at), else_=None)
-        alive = (not_retired(Report, past.at), checkpoint_existed(as_of))
+        alive = (not_retired(Report, past.at), checkpoint_existed(when.past))
     days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     cutoffs = values(column("due", Date), column("cutoff", UTCDateTime), name="cutoffs").data(
         [(day, end_of_day(day)) for day in days]).cte()  # a CTE: SQLite names no columns of a VALUES in FROM
@@ -111,7 +113,7 @@ def _on_time_counts(session: Session, instrument_ids: list[int] | None, start: d
              .join(Obligation, Obligation.id == Checkpoint.obligation_id)
              .join(Instrument, Instrument.id == Obligation.instrument_id)
              .join(Organization, Organization.id == Report.organization_id))
-    if as_of is not None:
+    if when.is_past:
         query = past.joined(query)
     query = query.join(cutoffs, cutoffs.c.due == due_on).where(*alive, status.not_in(EXEMPT))
     if instrument_ids is not None:
@@ -132,31 +134,26 @@ class CheckpointState:
     co_total: int = 0  #: co-executors' reports
 
 
-def checkpoint_states(session: Session, today: date, instrument_ids: list[int] | None = None, *,
-                      as_of: date | None = None) -> list[CheckpointState]:
-    """Every live checkpoint of live obligations of live instruments with its state on `today`, judged from all
+def checkpoint_states(session: Session, when: Moment, instrument_ids: list[int] | None = None
+                      ) -> list[CheckpointState]:
+    """Every live checkpoint of live obligations of live instruments with its state `when`, judged from all
     its lead reports together (a group lead such as МИО has 20: the checkpoint is one, not twenty), and how many
     of its co-executors have answered. Today's states read the counts each checkpoint keeps (migration 0014).
 
-    With `as_of`, the same as it stood at the end of that day, from the history (tracker/as_of.py): checkpoints
-    that existed then, due dates before later changes, statuses before later updates."""
-    if as_of is not None:
-        return _past_checkpoint_states(session, as_of, instrument_ids)
+    At a past day's end, the same as it stood then, from the history (tracker/as_of.py): checkpoints that existed
+    then, due dates before later changes, statuses before later updates."""
+    if when.is_past:
+        return _past_checkpoint_states(session, when.past, instrument_ids)
     query = (select(Checkpoint.id, Obligation.instrument_id, Obligation.section_id, Checkpoint.due_on,
-                    *_LEAD_COUNTS, Checkpoint.co_answered, Checkpoint.co_total)
+                    *KEPT_LEAD_COUNTS, Checkpoint.co_answered, Checkpoint.co_total)
              .join(Obligation, Obligation.id == Checkpoint.obligation_id)
              .join(Instrument, Instrument.id == Obligation.instrument_id)
              .where(is_live(Checkpoint), is_live(Obligation), is_live(Instrument)))
     if instrument_ids is not None:
         query = query.where(Obligation.instrument_id.in_(instrument_ids))
     return [CheckpointState(checkpoint_id, instrument_id, section_id, due,
-                            status_from_counts(LeadCounts(*leads), past_due=due < today), co_answered, co_total)
+                            status_from_counts(LeadCounts(*leads), past_due=due < when.day), co_answered, co_total)
             for checkpoint_id, instrument_id, section_id, due, *leads, co_answered, co_total in session.exec(query)]
-
-
-#: the counts a checkpoint keeps of its lead reports, in the order of statuses.LeadCounts
-_LEAD_COUNTS = (Checkpoint.lead_total, Checkpoint.lead_done, Checkpoint.lead_returned, Checkpoint.lead_answered,
-                Checkpoint.lead_active)
 
 
 def _past_checkpoint_states(session: Session, as_of: date, instrument_ids: list[int] | None) -> list[CheckpointState]:
@@ -201,26 +198,26 @@ class Tally:
     co_total: int
 
 
-def checkpoint_tally(session: Session, today: date, instrument_ids: list[int] | None = None, *,
-                     as_of: date | None = None, due_before: date | None = None) -> list[Tally]:
+def checkpoint_tally(session: Session, when: Moment, instrument_ids: list[int] | None = None, *,
+                     due_before: date | None = None) -> list[Tally]:
     """checkpoint_states counted per section and state; `due_before` keeps only the checkpoints due before that
     day. Today's tally is grouped in the database over the counts checkpoints keep."""
-    if as_of is not None:
+    if when.is_past:
         tallies: dict[tuple, list[int]] = {}
-        for state in checkpoint_states(session, today, instrument_ids, as_of=as_of):
+        for state in checkpoint_states(session, when, instrument_ids):
             if due_before is None or state.due_on < due_before:
                 row = tallies.setdefault((state.instrument_id, state.section_id, state.status), [0, 0, 0])
                 row[0] += 1
                 row[1] += state.co_answered
                 row[2] += state.co_total
         return [Tally(*key, *counts) for key, counts in tallies.items()]
-    past_due = Checkpoint.due_on < today
-    query = (select(Obligation.instrument_id, Obligation.section_id, past_due, *_LEAD_COUNTS, func.count(),
+    past_due = Checkpoint.due_on < when.day
+    query = (select(Obligation.instrument_id, Obligation.section_id, past_due, *KEPT_LEAD_COUNTS, func.count(),
                     func.sum(Checkpoint.co_answered), func.sum(Checkpoint.co_total))
              .select_from(Checkpoint).join(Obligation, Obligation.id == Checkpoint.obligation_id)
              .join(Instrument, Instrument.id == Obligation.instrument_id)
              .where(is_live(Checkpoint), is_live(Obligation), is_live(Instrument))
-             .group_by(Obligation.instrument_id, Obligation.section_id, past_due, *_LEAD_COUNTS))
+             .group_by(Obligation.instrument_id, Obligation.section_id, past_due, *KEPT_LEAD_COUNTS))
     if instrument_ids is not None:
         query = query.where(Obligation.instrument_id.in_(instrument_ids))
     if due_before is not None:
@@ -247,11 +244,11 @@ class SectionProgress:
     co_total: int
 
 
-def progress(session: Session, today: date, instrument_id: int | None = None, *, as_of: date | None = None,
+def progress(session: Session, when: Moment, instrument_id: int | None = None, *,
              due_before: date | None = None) -> tuple[dict[str, int], list[SectionProgress]]:
-    """(checkpoints per state, progress per section) on `today` (or as of a past day); `due_before` keeps only the
+    """(checkpoints per state, progress per section) `when`; `due_before` keeps only the
     checkpoints due before that day (a digest's "due so far")."""
-    tallies = checkpoint_tally(session, today, None if instrument_id is None else [instrument_id], as_of=as_of,
+    tallies = checkpoint_tally(session, when, None if instrument_id is None else [instrument_id],
                                due_before=due_before)
     counts: Counter = Counter()
     per_section: dict[int, list[int]] = {}
@@ -268,38 +265,38 @@ def progress(session: Session, today: date, instrument_id: int | None = None, *,
                           for section, instrument in sections]
 
 
-def instrument_overview(*, session: Session, today: date, as_of: date | None = None) -> list[dict]:
-    """Every live instrument with its live obligations, checkpoints and overdue checkpoints on `today` (or as of
-    the end of `as_of`, counting only what existed then)."""
-    live_instrument = is_live(Instrument) if as_of is None else not_retired(Instrument, moment(as_of))
-    live_obligation = is_live(Obligation) if as_of is None else obligation_existed(as_of)
+def instrument_overview(session: Session, when: Moment) -> list[dict]:
+    """Every live instrument with its live obligations, checkpoints and overdue checkpoints `when` (at a past day's
+    end, counting only what existed then)."""
+    live_instrument = not_retired(Instrument, when.at) if when.is_past else is_live(Instrument)
+    live_obligation = obligation_existed(when.past) if when.is_past else is_live(Obligation)
     instruments = session.exec(select(Instrument).where(live_instrument).order_by(Instrument.key))
     obligations = dict(session.exec(
         select(Obligation.instrument_id, func.count()).join(Instrument).where(live_obligation)
         .group_by(Obligation.instrument_id)).all())
     checkpoints, overdue = Counter(), Counter()
-    for tally in checkpoint_tally(session, today, as_of=as_of):
+    for tally in checkpoint_tally(session, when):
         checkpoints[tally.instrument_id] += tally.checkpoints
         overdue[tally.instrument_id] += tally.checkpoints if tally.status == Derived.OVERDUE else 0
     return [dict(instrument=i, obligations=obligations.get(i.id, 0), checkpoints=checkpoints[i.id],
                  overdue=overdue[i.id]) for i in instruments]
 
 
-def trend(session: Session, *, instrument_ids: list[int] | None, first: date, today: date,
-          as_of: date | None = None) -> list[tuple[str, float | None]]:
+def trend(session: Session, when: Moment, *, instrument_ids: list[int] | None,
+          first: date) -> list[tuple[str, float | None]]:
     """The on-time rate of all organizations together, per quarter from `first` to the last quarter complete on
-    the day judged (the end of `as_of`, or today), with what was known then (one pass over the reports due in that
-    span, counted per quarter: the rule of `on_time_rates`)."""
+    `when`, with what was known then (one grouped pass over the reports due in that span, counted per quarter: the
+    rule of `on_time_rates`)."""
     quarters = []
     period = Period.containing(first, "quarterly")
-    while period.ends_on < (as_of + timedelta(days=1) if as_of else today):
+    while period.ends_on < when.day:
         quarters.append(period)
         period = Period.containing(period.ends_on + timedelta(days=1), "quarterly")
     if not quarters:
         return []
     counts = {q.label: [0, 0] for q in quarters}
-    for due, on_time, total in _on_time_counts(session, instrument_ids, quarters[0].starts_on, quarters[-1].ends_on,
-                                               as_of, by="due day"):
+    for due, on_time, total in _on_time_counts(session, when, instrument_ids, quarters[0].starts_on,
+                                               quarters[-1].ends_on, by="due day"):
         row = counts[Period.containing(due, "quarterly").label]
         row[0] += on_time
         row[1] += total

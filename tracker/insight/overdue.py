@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlmodel import Session
 
-from tracker.as_of import checkpoint_existed, judged_on, not_retired, then
+from tracker.as_of import Moment, checkpoint_existed, not_retired, then
 from tracker.catalog.obligations import ROW_COLUMNS, ReportRow, joined_reports, live_reports
 from tracker.catalog.pickers import OrganizationMatch, match_organizations, parse_period
 from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section
@@ -96,16 +96,16 @@ class OverdueRow(ReportRow):
         return days_overdue(self.due_on, self.today)
 
 
-def _query(filters: Filters, today: date, instrument_ids, as_of: date | None = None):
+def _query(filters: Filters, when: Moment, instrument_ids):
     """The overdue reports' rows with two more columns: the status and the due date that judged them."""
-    if as_of is None:
+    if not when.is_past:
         status, due_on = Report.status, Checkpoint.due_on
-        query = live_reports(*ROW_COLUMNS, status, due_on).where(status.in_(AWAITING), due_on < today)
+        query = live_reports(*ROW_COLUMNS, status, due_on).where(status.in_(AWAITING), due_on < when.day)
     else:  # the reports that were overdue at the end of that day (tracker/as_of.py)
-        past = then(as_of)
+        past = then(when.past)
         status, due_on = past.status, past.due_on
         query = past.joined(joined_reports(*ROW_COLUMNS, status, due_on)).where(
-            checkpoint_existed(as_of), not_retired(Report, past.at), status.in_(AWAITING), due_on < judged_on(as_of))
+            checkpoint_existed(when.past), not_retired(Report, past.at), status.in_(AWAITING), due_on < when.day)
     if instrument_ids is not None:
         query = query.where(Instrument.id.in_(instrument_ids))
     if filters.instrument:
@@ -127,35 +127,32 @@ def _query(filters: Filters, today: date, instrument_ids, as_of: date | None = N
     return query.order_by(due_on, Instrument.key, Obligation.position, Organization.code)
 
 
-def overdue_page(session: Session, filters: Filters, today: date, *, instrument_ids=None, page: int = 1,
-                 page_size: int | None = PAGE_SIZE, as_of: date | None = None) -> tuple[Page, list[tuple[str, int]]]:
+def overdue_page(session: Session, filters: Filters, when: Moment, *, instrument_ids=None, page: int = 1,
+                 page_size: int | None = PAGE_SIZE) -> tuple[Page, list[tuple[str, int]]]:
     """(the page of rows, totals per organization) — most overdue first; two queries whatever the size (the total
     is the sum of the totals). `instrument_ids` limits a secretary to their instruments (None: all); no
-    `page_size` gives every row on one page (exports); `as_of` shows the end of a past day."""
-    ordered = _query(filters, today, instrument_ids, as_of)
+    `page_size` gives every row on one page (exports)."""
+    ordered = _query(filters, when, instrument_ids)
     if page_size:
         ordered = ordered.offset((page - 1) * page_size).limit(page_size)
-    judged = judged_on(as_of) if as_of else today
-    rows = [OverdueRow(*row, today=judged) for row in session.exec(ordered)]
-    totals = overdue_totals(session, filters, today, instrument_ids=instrument_ids, as_of=as_of)
+    rows = [OverdueRow(*row, today=when.day) for row in session.exec(ordered)]
+    totals = overdue_totals(session, filters, when, instrument_ids=instrument_ids)
     return Page(rows=rows, number=page, size=page_size or max(len(rows), 1), total=sum(n for _, n in totals)), totals
 
 
-def overdue_totals(session: Session, filters: Filters, today: date, *, instrument_ids=None,
-                   as_of: date | None = None) -> list[tuple[str, int]]:
-    """Overdue reports per organization code, most first (one GROUP BY); as of the end of a past day if asked."""
-    counted = (_query(filters, today, instrument_ids, as_of).order_by(None)
+def overdue_totals(session: Session, filters: Filters, when: Moment, *,
+                   instrument_ids=None) -> list[tuple[str, int]]:
+    """Overdue reports per organization code, most first (one GROUP BY)."""
+    counted = (_query(filters, when, instrument_ids).order_by(None)
                .with_only_columns(Organization.code, func.count()))
     return sorted(session.exec(counted.group_by(Organization.code)).all(), key=lambda t: (-t[1], t[0]))
 
 
-def export_records(session: Session, filters: Filters, today: date, *, instrument_ids=None,
-                   as_of: date | None = None) -> Iterator[dict]:
+def export_records(session: Session, filters: Filters, when: Moment, *, instrument_ids=None) -> Iterator[dict]:
     """Every overdue report in the export shape, most overdue first, read in batches as they are written: plain
     columns (no objects built per row), so that a file of any size starts at once and holds little memory."""
-    ordered = _query(filters, today, instrument_ids, as_of)
+    ordered = _query(filters, when, instrument_ids)
     *_rows, status, due_on = list(ordered.selected_columns)
-    judged = judged_on(as_of) if as_of else today
     columns = ordered.with_only_columns(
         Obligation.key, Instrument.key, Section.number, Section.title_ru, Obligation.number, Obligation.text,
         Organization.code, Report.is_lead, Checkpoint.label, Checkpoint.period, due_on, Checkpoint.original_due_on,
@@ -165,4 +162,4 @@ def export_records(session: Session, filters: Filters, today: date, *, instrumen
         yield {"obligation": key, "instrument": instrument, "section": section, "section_title": section_title,
                "number": number, "text": text, "organization": organization,
                "role": "lead" if is_lead else "co-executor", "period": label or period, "due_on": due.isoformat(),
-               "original_due_on": original.isoformat(), "days_overdue": days_overdue(due, judged), "status": state}
+               "original_due_on": original.isoformat(), "days_overdue": days_overdue(due, when.day), "status": state}

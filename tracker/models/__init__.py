@@ -2,6 +2,7 @@
 
 from tracker.models.base import UTCDateTime, is_live
 from tracker.models.catalog import (
+    KEPT_LEAD_COUNTS,
     Checkpoint,
     GroupMembership,
     Instrument,
@@ -35,7 +36,7 @@ from tracker.models.people import (
 )
 
 __all__ = [
-    "ApiToken", "TOKEN_SCOPES",
+    "ApiToken", "KEPT_LEAD_COUNTS", "TOKEN_SCOPES",
     "AuditEvent", "CalendarFeed", "ClockBeat", "Checkpoint", "DeadlineChange", "Evidence", "GroupMembership",
     "Instrument",
     "Notification",

@@ -192,3 +192,8 @@ class Report(SQLModel, table=True):
     first_submitted_at: datetime | None = optional_timestamp()
     retired_at: datetime | None = optional_timestamp()
     updated_at: datetime = timestamp()
+
+
+#: the counts a checkpoint keeps of its lead reports, in the order of statuses.LeadCounts
+KEPT_LEAD_COUNTS = (Checkpoint.lead_total, Checkpoint.lead_done, Checkpoint.lead_returned, Checkpoint.lead_answered,
+                    Checkpoint.lead_active)

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from tracker.as_of import moment
+from tracker.as_of import Moment, moment
 from tracker.catalog.obligations import ROW_COLUMNS, ReportRow, live_reports
 from tracker.insight.figures import SectionProgress, first_submitted_at, on_time_rates, progress
 from tracker.insight.overdue import Filters, OverdueRow, overdue_page
@@ -114,14 +114,15 @@ def _focal_part(session: Session, org_ids, period: Period) -> FocalPart | None:
 
 def _secretary_part(session: Session, instrument: Instrument, period: Period, since: datetime | None,
                     today: date) -> SecretaryPart:
-    _counts, sections = progress(session, today, instrument.id, due_before=period.starts_on)
-    found, overdue = overdue_page(session, Filters(instrument=instrument.key), today, page_size=None)
+    now = Moment.today(today)
+    _counts, sections = progress(session, now, instrument.id, due_before=period.starts_on)
+    found, overdue = overdue_page(session, Filters(instrument=instrument.key), now, page_size=None)
     worst: dict[str, list[OverdueRow]] = defaultdict(list)
     for row in found.rows:  # already most overdue first
         if len(worst[row.organization.code]) < MOST_OVERDUE:
             worst[row.organization.code].append(row)
     previous = period.previous()
-    rates = on_time_rates(session, instrument_ids=[instrument.id], start=previous.starts_on, end=previous.ends_on)
+    rates = on_time_rates(session, now, instrument_ids=[instrument.id], start=previous.starts_on, end=previous.ends_on)
     since = since or moment(previous.starts_on - timedelta(days=1))  # the first digest: since the period began
     changes = Counter(session.exec(
         select(StatusUpdate.status).join(Report, Report.id == StatusUpdate.report_id)

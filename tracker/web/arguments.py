@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Flask, abort, current_app, request
 
+from tracker.as_of import Moment
 from tracker.catalog.lookups import live_instrument
 from tracker.db import get_session
 from tracker.models import Instrument
@@ -39,14 +40,18 @@ def asked_quarter() -> Period | None:
         return None
 
 
-def as_of_arg(today: date) -> date | None:
-    """The past day asked for in ?as_of=YYYY-MM-DD (figures as they stood at its end); None for today, for a day
-    not yet over, or for anything that is not a date."""
+def moment_arg(today: date) -> Moment:
+    """When the page judges: the end of the past day asked for in ?as_of=YYYY-MM-DD (figures as they stood then),
+    else today — for no date, a day not yet over, or anything that is not a date."""
+    return Moment.for_asked(day_arg("as_of"), today)
+
+
+def day_arg(name: str) -> date | None:
+    """A date from ?name=YYYY-MM-DD, or None when absent or not a date."""
     try:
-        day = date.fromisoformat(request.args.get("as_of", ""))
+        return date.fromisoformat(request.args.get(name, ""))
     except ValueError:
         return None
-    return day if day < today else None
 
 
 def page_arg() -> int:

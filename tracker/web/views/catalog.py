@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from flask import Blueprint, abort, render_template, request
 
+from tracker.as_of import Moment
 from tracker.catalog.lookups import live_instrument, live_sections
 from tracker.catalog.obligations import answered_counts, obligation_views
 from tracker.catalog.search import LIMIT
@@ -22,7 +23,7 @@ bp = Blueprint("catalog", __name__)
 def instruments():
     """Every instrument with its counts."""
     today = today_almaty()
-    return render_template("catalog/instruments.html", rows=instrument_overview(session=get_session(), today=today),
+    return render_template("catalog/instruments.html", rows=instrument_overview(get_session(), Moment.today(today)),
                            today=today)
 
 
@@ -36,7 +37,7 @@ def instrument(key: str):
     today = today_almaty()
     sections = live_sections(session, inst)
     by_section = defaultdict(list)
-    for view in obligation_views(session=session, today=today, instrument=inst):
+    for view in obligation_views(session=session, when=Moment.today(today), instrument=inst):
         by_section[view.section.id].append(view)
     return render_template("catalog/instrument.html", instrument=inst, sections=sections, by_section=by_section,
                            today=today)
@@ -47,7 +48,7 @@ def obligation(key: str):
     """An obligation: verbatim text, result, owners, and every checkpoint with its reports."""
     session = get_session()
     today = today_almaty()
-    views = obligation_views(session=session, today=today, keys=[key], include_retired=True)
+    views = obligation_views(session=session, when=Moment.today(today), keys=[key], include_retired=True)
     if not views:
         abort(404)
     view = views[0]

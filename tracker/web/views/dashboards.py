@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, render_template, request, send_fil
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from tracker.as_of import Moment
 from tracker.catalog.lookups import (
     live_instruments,
     live_organizations,
@@ -30,7 +31,7 @@ from tracker.models import Instrument
 from tracker.statuses import AWAITING
 from tracker.timeutil import today_almaty
 from tracker.web.access import current_access
-from tracker.web.arguments import as_of_arg, asked_quarter, instrument_or_404, page_arg
+from tracker.web.arguments import asked_quarter, instrument_or_404, moment_arg, page_arg
 
 bp = Blueprint("dashboards", __name__)
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json",
@@ -85,24 +86,23 @@ def overdue():
     understood = typed.understood(session)
     page = page_arg()
     today = today_almaty()
-    as_of = as_of_arg(today)
-    found, totals = overdue_page(session, understood.filters, today, instrument_ids=scope, page=page, as_of=as_of)
+    when = moment_arg(today)
+    found, totals = overdue_page(session, understood.filters, when, instrument_ids=scope, page=page)
     instruments = [i for i in live_instruments(session) if scope is None or i.id in scope]
     sections = section_numbers(session, typed.instrument) if typed.instrument else []
     asked_status = request.args.get("status")
     return render_template("dashboards/overdue.html", rows=found.rows, total=found.total, totals=totals,
                            filters=typed, understood=understood, page=page, pages=found.pages,
                            instruments=instruments, sections=sections, organizations=live_organizations(session),
-                           today=today, as_of=as_of, statuses=AWAITING,
+                           today=today, as_of=when.past, statuses=AWAITING,
                            unshown_status=asked_status if asked_status and asked_status not in AWAITING else None)
 
 
 @bp.get("/overdue.<fmt>")
 def overdue_export(fmt: str):
     """The overdue view, with its filters, as CSV, XLSX or JSON (all rows, not one page)."""
-    today = today_almaty()
     filters = Filters.from_args(request.args).understood(get_session()).filters
-    records = overdue_records(get_session(), filters, today, instrument_ids=_overdue_scope(), as_of=as_of_arg(today))
+    records = overdue_records(get_session(), filters, moment_arg(today_almaty()), instrument_ids=_overdue_scope())
     return _download(records, fmt, "overdue", columns=OVERDUE_COLUMNS)
 
 
@@ -110,7 +110,7 @@ def overdue_export(fmt: str):
 def obligations_export(key: str, fmt: str):
     """An instrument's obligation list as CSV, XLSX or JSON (the columns of `mindet obligations export`)."""
     inst = instrument_or_404(key)
-    views = obligation_views(session=get_session(), today=today_almaty(), instrument=inst)
+    views = obligation_views(session=get_session(), when=Moment.today(today_almaty()), instrument=inst)
     return _download([obligation_record(v) for v in views], fmt, inst.key)
 
 
@@ -122,9 +122,8 @@ LEAGUE_PAGE = 50
 def _dashboard(instrument: Instrument | None):
     session = get_session()
     today = today_almaty()
-    as_of = as_of_arg(today)
-    figures = dashboard_bundle(session, instrument=instrument, today=today, as_of=as_of,
-                               quarter=asked_quarter())
+    when = moment_arg(today)
+    figures = dashboard_bundle(session, when, instrument=instrument, quarter=asked_quarter())
     league = figures.league[:TOP]
     names = {o.code: o for o in organizations_by(session, codes=[r.code for r in league])}
     charts = {
@@ -139,22 +138,21 @@ def _dashboard(instrument: Instrument | None):
                            sections=figures.sections, league=league, league_more=len(figures.league) - len(league),
                            names=names, quarter=figures.quarter, charts=charts, points=figures.trend,
                            overdue_totals=figures.overdue, overdue_more=max(len(figures.overdue) - TOP, 0),
-                           today=today, as_of=as_of)
+                           today=today, as_of=when.past)
 
 
 def _league(instrument: Instrument | None):
     session = get_session()
     today = today_almaty()
-    as_of = as_of_arg(today)
-    figures = dashboard_bundle(session, instrument=instrument, today=today, as_of=as_of, quarter=asked_quarter(),
-                               only_league=True)
+    when = moment_arg(today)
+    figures = dashboard_bundle(session, when, instrument=instrument, quarter=asked_quarter(), only_league=True)
     pages = max((len(figures.league) + LEAGUE_PAGE - 1) // LEAGUE_PAGE, 1)
     page = min(page_arg(), pages)
     rows = figures.league[(page - 1) * LEAGUE_PAGE:page * LEAGUE_PAGE]
     names = {o.code: o for o in organizations_by(session, codes=[r.code for r in rows])}
     return render_template("dashboards/league.html", instrument=instrument, league=rows, names=names,
                            first=(page - 1) * LEAGUE_PAGE, page=page, pages=pages, total=len(figures.league),
-                           quarter=figures.quarter, today=today, as_of=as_of)
+                           quarter=figures.quarter, today=today, as_of=when.past)
 
 
 @bp.get("/dashboard/league")

@@ -7,6 +7,7 @@ import io
 from flask import Blueprint, render_template, request, send_file
 from flask_babel import gettext as _
 
+from tracker.as_of import Moment
 from tracker.db import get_session
 from tracker.insight import execution_report
 from tracker.languages import format_day
@@ -26,18 +27,18 @@ def _content(key: str):
     require(access.can_oversee(instrument.id))
     today = today_almaty()
     quarter = quarter_arg(today)
-    as_of = report_date(quarter, today)
+    when = report_moment(quarter, today)
     session = get_session()
-    return (instrument, quarter, as_of, execution_report.build(session, instrument, quarter, today, as_of),
-            execution_report.overdue_by_organization(session, instrument, today, as_of))
+    return (instrument, quarter, when.past, execution_report.build(session, instrument, quarter, when),
+            execution_report.overdue_by_organization(session, instrument, when))
 
 
-def report_date(quarter, today):
-    """The day the report stands at: the end of a past quarter unless ?as_of=today asks for today's state (the
-    current quarter is always today's); None means today."""
+def report_moment(quarter, today) -> Moment:
+    """When the report stands: the end of a past quarter unless ?as_of=today asks for today's state (the current
+    quarter is always today's)."""
     if request.args.get("as_of") == "today" or quarter.ends_on >= today:
-        return None
-    return quarter.ends_on
+        return Moment.today(today)
+    return Moment.end_of(quarter.ends_on)
 
 
 @bp.get("/instruments/<key>/execution-report")
