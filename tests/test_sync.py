@@ -47,8 +47,47 @@ def test_second_sync_changes_nothing(runner, db):
     second = runner.invoke(args=["roadmaps", "sync"])
     assert second.exit_code == 0
     assert "Already in sync: nothing changed." in second.output
-    assert "obligations    created 0  updated 0  retired 0  unchanged 67" in second.output
+    assert "3 file(s) unchanged since the last sync: skipped" in second.output  # not even read
+    assert "instruments    created 0  updated 0  retired 0  unchanged 3" in second.output
     assert db.exec(select(func.count()).select_from(AuditEvent)).one() == audit_rows + 1  # the sync summary
+    full = runner.invoke(args=["roadmaps", "sync", "--full"])  # every file read and compared: still nothing
+    assert full.exit_code == 0 and "Already in sync: nothing changed." in full.output
+    assert "obligations    created 0  updated 0  retired 0  unchanged 67" in full.output
+
+
+def test_a_sync_skips_only_what_would_change_nothing(roadmaps_dir, db, monkeypatch):
+    """An unchanged file is skipped; an edited file, an edited organizations.yaml (owners, groups), new loader
+    rules, or an instrument retired since (its file back) are each read and applied again."""
+    from tracker.catalog import loader
+    from tracker.catalog.sync import synced_fingerprints
+
+    write_instrument(roadmaps_dir)
+    factories.write_world(roadmaps_dir)
+    _sync(db, roadmaps_dir)
+
+    def load():
+        return load_catalog(roadmaps_dir, synced_fingerprints(db))
+
+    assert sorted(load().unchanged) == ["test-roadmap", "world"] and load().instruments == []
+    summary = sync_catalog(session=db, catalog=load(), now=NOW)
+    assert not summary.changed and db.exec(select(func.count()).select_from(Obligation)
+                                           .where(Obligation.retired_at.is_(None))).one() > 0
+    path = roadmaps_dir / "world.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Совершенствование", "Улучшение"), encoding="utf-8")
+    assert [plan.spec.key for plan in load().instruments] == ["world"] and load().unchanged == ["test-roadmap"]
+    assert _sync(db, roadmaps_dir).counts["obligations"]["updated"] == 1
+    organizations = roadmaps_dir / "organizations.yaml"
+    organizations.write_text(organizations.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    assert load().unchanged == []  # owners and groups come from it: every instrument is read again
+    _sync(db, roadmaps_dir)
+    monkeypatch.setattr(loader, "RULES_VERSION", "a later version of the rules")
+    assert load().unchanged == []
+    monkeypatch.undo()
+    path.unlink()
+    _sync(db, roadmaps_dir)  # world retired
+    factories.write_world(roadmaps_dir)
+    assert [plan.spec.key for plan in load().instruments] == ["world"]  # back, so read and revived
+    assert _sync(db, roadmaps_dir).counts["instruments"]["updated"] == 1
 
 
 def test_edited_text_keeps_status_updates_and_evidence(roadmaps_dir, db):

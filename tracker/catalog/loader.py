@@ -18,6 +18,9 @@ from tracker.catalog import deadlines
 from tracker.catalog.format import InstrumentFile, InstrumentSpec, ObligationSpec, OrganizationsFile, split_owner
 
 ORGANIZATIONS_FILE = "organizations.yaml"
+#: change it whenever what the loader makes of a file changes (a rule, a default, a deadline phrase): every
+#: instrument's fingerprint then differs and the next sync applies every file again
+RULES_VERSION = "2026-12-06"
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class InstrumentPlan:
     spec: InstrumentSpec
     sections: list  # list[SectionSpec]
     obligations: list[ObligationPlan]
+    fingerprint: str = ""  #: of its file, the organizations file and the loader's rules (see `fingerprint`)
 
 
 @dataclass
@@ -92,6 +96,8 @@ class Catalog:
     organizations: OrganizationsFile | None = None
     instruments: list[InstrumentPlan] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    #: keys of instruments whose file is the one last synced (same fingerprint): not read again
+    unchanged: list[str] = field(default_factory=list)
 
     @property
     def is_valid(self) -> bool:
@@ -297,8 +303,20 @@ def check_files(directory: Path, files: dict[str, str], *, with_instruments: boo
         return load_catalog(Path(scratch)).problems
 
 
-def load_catalog(directory: Path) -> Catalog:
-    """Read and validate organizations.yaml and every instrument file; never raises on bad input."""
+def fingerprint(organizations: bytes, instrument: bytes) -> str:
+    """What an instrument's sync depends on, hashed: its file, the organizations file (owners, groups and their
+    members) and the loader's rules. Equal fingerprints give the same sync."""
+    digest = hashlib.sha256(RULES_VERSION.encode())
+    for part in (organizations, instrument):
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()
+
+
+def load_catalog(directory: Path, synced: dict[str, str] | None = None) -> Catalog:
+    """Read and validate organizations.yaml and every instrument file; never raises on bad input.
+
+    `synced` (file name → fingerprint of the file last synced, for live instruments) lets a sync skip the files
+    that have not changed since: they are listed in `unchanged`, neither read nor validated again."""
     catalog = Catalog()
     directory = Path(directory)
     org_path = directory / ORGANIZATIONS_FILE
@@ -314,8 +332,14 @@ def load_catalog(directory: Path) -> Catalog:
     catalog.organizations = organizations
 
     keys: dict[str, str] = {}
+    organizations_bytes = org_path.read_bytes()
     for path in sorted(directory.glob("*.y*ml")):
         if path.name == ORGANIZATIONS_FILE or path.suffix not in (".yaml", ".yml"):
+            continue
+        printed = fingerprint(organizations_bytes, path.read_bytes())
+        if synced and synced.get(path.name) == printed and not org_doc.problems:
+            keys.setdefault(path.stem, path.name)  # a valid file's key is its name
+            catalog.unchanged.append(path.stem)
             continue
         doc = _read(path)
         spec = doc.validate(InstrumentFile)
@@ -333,6 +357,7 @@ def load_catalog(directory: Path) -> Catalog:
                     ("instrument", "key")))
             if directory_of_owners is not None:
                 plan = _plan_instrument(doc, spec, directory_of_owners)
+                plan.fingerprint = printed
         catalog.problems.extend(doc.problems)
         if plan is not None and not doc.problems:
             catalog.instruments.append(plan)

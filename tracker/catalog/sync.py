@@ -62,6 +62,12 @@ class SyncSummary:
         ]
 
 
+def synced_fingerprints(session: Session) -> dict[str, str]:
+    """File name → fingerprint of the file each live instrument was last synced from (for load_catalog)."""
+    return dict(session.exec(select(Instrument.file_name, Instrument.fingerprint)
+                             .where(is_live(Instrument), Instrument.fingerprint.is_not(None))).all())
+
+
 def sync_catalog(*, session: Session, catalog: Catalog, now: datetime) -> SyncSummary:
     """Bring the database in line with the catalog; flushes, never commits. Refuses an invalid catalog."""
     if not catalog.is_valid:
@@ -71,7 +77,9 @@ def sync_catalog(*, session: Session, catalog: Catalog, now: datetime) -> SyncSu
     members = defaultdict(list)  # group id → member ids in order, read once for every instrument
     for m in session.exec(select(GroupMembership).order_by(GroupMembership.position)):
         members[m.group_id].append(m.member_id)
-    seen_keys = set()
+    seen_keys = set(catalog.unchanged)
+    if catalog.unchanged:
+        summary.add("instruments", "unchanged", len(catalog.unchanged))
     for plan in catalog.instruments:
         _sync_instrument(session, plan, orgs, members, now, summary)
         seen_keys.add(plan.spec.key)
@@ -176,6 +184,7 @@ def _sync_instrument(session: Session, plan: InstrumentPlan, orgs: dict, members
         session, summary, now, kind="instruments", object_type="instrument", object_id=plan.spec.key,
         existing=found, values=values,
         create=lambda: Instrument(key=plan.spec.key, created_at=now, updated_at=now, **values))
+    instrument.fingerprint = plan.fingerprint  # not a change of the instrument: what it was last synced from
     session.flush()
     # an obligation added to an instrument already under way begins on the day it is added, unless it says
     # otherwise (`from:`): it must not be overdue on the day it appears

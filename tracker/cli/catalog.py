@@ -58,8 +58,8 @@ def roadmaps_group():
     """Roadmap YAML files: validate and load into the database."""
 
 
-def _load_and_report(directory) -> loader.Catalog:
-    catalog = loader.load_catalog(directory)
+def _load_and_report(directory, synced: dict[str, str] | None = None) -> loader.Catalog:
+    catalog = loader.load_catalog(directory, synced)
     for problem in catalog.problems:
         click.secho(str(problem), fg="red", err=True)
     return catalog
@@ -87,16 +87,24 @@ def roadmaps_check(directory):
 
 @roadmaps_group.command("sync")
 @_dir_option
+@click.option("--full", is_flag=True, help="Read and apply every file, also those unchanged since the last sync.")
 @with_appcontext
-def roadmaps_sync(directory):
-    """Apply all files in one transaction: create, update, retire; nothing at all if any file is invalid."""
-    catalog = _load_and_report(directory or current_app.config["ROADMAPS_DIR"])
+def roadmaps_sync(directory, full):
+    """Apply all files in one transaction: create, update, retire; nothing at all if any file is invalid.
+
+    A file identical to the one last synced (with the same organizations.yaml and the same loader rules) is
+    skipped: it would change nothing. --full applies every file anyway."""
+    session = get_session()
+    with database_errors():
+        synced = {} if full else sync.synced_fingerprints(session)
+    catalog = _load_and_report(directory or current_app.config["ROADMAPS_DIR"], synced)
     if not catalog.is_valid:
         fail(f"{len(catalog.problems)} problem(s): nothing was changed. "
               "Fix them (`mindet roadmaps check`) and sync again.")
-    session = get_session()
     for plan in catalog.instruments:
         click.echo(f"  {plan.file_name}: {len(plan.obligations)} obligations")
+    if catalog.unchanged:
+        click.echo(f"  {len(catalog.unchanged)} file(s) unchanged since the last sync: skipped (--full reads them)")
     with database_errors():
         summary = sync.sync_catalog(session=session, catalog=catalog, now=now_utc())
         session.commit()

@@ -62,6 +62,8 @@ class Instrument(SQLModel, table=True):
     parties: list = json_column(list)
     is_public: bool = False
     file_name: str = Field(max_length=255)
+    #: loader.fingerprint of the file it was last synced from: an unchanged file is skipped by the next sync
+    fingerprint: str | None = Field(default=None, max_length=64)
     retired_at: datetime | None = optional_timestamp()
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
