@@ -45,6 +45,18 @@ def test_the_queue_lists_what_awaits_a_verdict_oldest_first_with_a_count_in_the_
     assert signed_in(app, focal).get("/review").status_code == 404
 
 
+def test_the_menu_counts_a_long_queue_up_to_its_limit(app, db, world, monkeypatch):
+    """A national queue holds 35,000 reports: the menu counts up to a limit and says "99+" (here the limit is made
+    2, so two waiting reports read "1+"), while the queue itself still lists them all."""
+    from tracker.reporting import review
+
+    _focal, secretary, _reports = _setup(app, db)
+    monkeypatch.setattr(review, "NAVIGATION_COUNT_LIMIT", 2)
+    page = signed_in(app, secretary).get("/review").get_data(as_text=True)
+    assert re.search(r'class="count">\s*1\+\s*<', page)
+    assert page.count('type="checkbox" name="reports"') == 2
+
+
 def test_bulk_accept_asks_for_confirmation_then_accepts_all(app, db, world):
     """Ticking two reports shows them for confirmation (nothing changes yet); confirming accepts both, audited."""
     _focal, secretary, reports = _setup(app, db)

@@ -34,7 +34,7 @@ def _filters(session, access):
 @bp.app_context_processor
 def _queue_count():
     # a callable: the count is queried only where the navigation shows it (secretaries' pages)
-    return {"awaiting_verdict": lambda: review.awaiting_count(get_session(), current_access())}
+    return {"awaiting_verdict": lambda: review.awaiting_badge(get_session(), current_access())}
 
 
 @bp.get("/review")
