@@ -4,22 +4,31 @@ import email
 import email.header
 import email.policy
 import re
+import socket
 
 import pytest
 from aiosmtpd.controller import Controller
 
 from tracker.people import accounts
 
-from .conftest import redirect_target, run_delivery
+from .conftest import NOW, make_user, redirect_target, run_delivery
 from .services import free_port
 
 
 class _Inbox:
     def __init__(self):
         self.messages = []
+        self.connections = set()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
         self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
+        self.connections.add(session.peer)  # the client's address and port: one per connection
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address.startswith("refused@"):
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
         return "250 OK"
 
 
@@ -199,3 +208,54 @@ def test_message_ids_are_well_formed_with_the_default_sender():
 
     message_id = mail.new_message_id("Mindet <mindet@localhost>")
     assert re.fullmatch(r"<[^<>@\s]+@localhost>", message_id), message_id
+
+
+def _queue(app, db, count: int) -> list[int]:
+    """`count` messages in the outbox, to as many people."""
+    from tracker.notify import outbox
+
+    ids = []
+    for n in range(count):
+        user = make_user(db, f"reader{n}@example.kz", "observer")
+        subject, text, html = outbox.render_email(app, "test", user)
+        ids.append(outbox.enqueue(db, kind="test", user=user, subject=subject, text=text, html=html,
+                                  sender=app.config["MAIL_SENDER"], now=NOW).id)
+    db.commit()
+    return ids
+
+
+def test_a_batch_goes_over_one_connection_and_each_message_is_recorded_as_it_is_taken(app, db, world, smtp_server,
+                                                                                     monkeypatch):
+    """Seven messages with batches of three: three connections, not seven; each message sent once and marked sent
+    with its own acceptance (the one after a refused recipient still goes out on the same connection)."""
+    from sqlmodel import select
+
+    from tracker.models import OutboxMessage
+    from tracker.notify import outbox
+
+    monkeypatch.setattr(outbox, "BATCH", 3)
+    ids = _queue(app, db, 7)
+    refused = db.get(OutboxMessage, ids[1])
+    refused.to_email = "refused@example.kz"
+    db.commit()
+    summary = outbox.deliver(db, NOW, app.config)
+    assert (summary.sent, summary.retrying) == (6, 1)
+    assert len(smtp_server.messages) == 6 and len(smtp_server.connections) == 3
+    db.expire_all()
+    statuses = {row.id: row.status for row in db.exec(select(OutboxMessage))}
+    assert [statuses[i] for i in ids] == ["sent", "retrying"] + ["sent"] * 5
+
+
+def test_an_idle_connection_the_server_dropped_is_opened_again(app, db, world, smtp_server):
+    """A connection the server closed between two messages (its idle timeout) is noticed before the next one and
+    replaced: nothing is lost, nothing counted as failed."""
+    from tracker.models import OutboxMessage
+    from tracker.notify import mail, outbox
+
+    ids = _queue(app, db, 2)
+    rows = [db.get(OutboxMessage, i) for i in ids]
+    with mail.Connection(app.config) as connection:
+        connection.send(outbox.to_email_message(rows[0], NOW, app.config), accepted=lambda: None)
+        connection.client.sock.shutdown(socket.SHUT_RDWR)  # as if the server had hung up meanwhile
+        connection.send(outbox.to_email_message(rows[1], NOW, app.config), accepted=lambda: None)
+    assert len(smtp_server.messages) == 2 and len(smtp_server.connections) == 2

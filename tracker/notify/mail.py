@@ -27,41 +27,97 @@ class MaybeDelivered(MailError):
     delivered. A retry sends it again with the same Message-ID, so that the copy can be recognised."""
 
 
-def _send_smtp(message: EmailMessage, config: Mapping, accepted: Callable[[], None]) -> None:
-    host, port, security = config["MAIL_HOST"], config["MAIL_PORT"], config["MAIL_SECURITY"]
-    sent_data = False
-    try:
-        if security == "tls":
-            client = smtplib.SMTP_SSL(host, port, timeout=30, context=ssl.create_default_context())
+class Connection:
+    """One conversation with the mail server for a batch of messages: opened at the first message, reused for the
+    next ones (one TCP and TLS handshake and one login per batch, not per message), reopened once when the server
+    has dropped an idle connection. Use it as a context manager: it says QUIT at the end."""
+
+    def __init__(self, settings: Mapping):
+        self.settings = settings
+        self.client: smtplib.SMTP | None = None
+        self.sent = 0  #: messages this connection has delivered
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    def send(self, message: EmailMessage, accepted: Callable[[], None]) -> None:
+        """Send one message; `accepted` runs the moment the server has taken it (its 250 after DATA), before any
+        other exchange can fail. Raises MailError (MaybeDelivered when it may have arrived)."""
+        if self.settings["MAIL_BACKEND"] != "smtp":
+            BACKENDS[self.settings["MAIL_BACKEND"]](message, self.settings)
         else:
-            client = smtplib.SMTP(host, port, timeout=30)
+            self._send_smtp(message)
+        accepted()
+        self.sent += 1
+        log.info("mail sent to %s: %s", message["To"], message["Subject"])
+
+    def _where(self) -> str:
+        return f"mail server {self.settings['MAIL_HOST']}:{self.settings['MAIL_PORT']}"
+
+    def _send_smtp(self, message: EmailMessage) -> None:
+        where = self._where()
+        if self.client is not None and not self._alive():
+            self._drop()  # the server closed the idle connection: a fresh one
+        if self.client is None:
+            self.client = self._open()
         try:
+            self.client.send_message(message)  # from here on, a lost connection may mean the server has it
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise MailError(f"{where} refused the recipient ({exc}); check the address") from exc
+        except smtplib.SMTPServerDisconnected as exc:
+            self._drop()
+            raise MaybeDelivered(f"{where} closed the connection before confirming ({exc}); the message may have "
+                                 "arrived and is sent again with the same Message-ID") from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            self._drop()
+            raise MailError(f"{where} refused or unreachable ({exc}); check TRACKER_MAIL_*") from exc
+
+    def _alive(self) -> bool:
+        """Whether the open connection still answers (a NOOP: one short exchange per message after the first)."""
+        try:
+            return self.client.noop()[0] == 250
+        except (OSError, smtplib.SMTPException):
+            return False
+
+    def _open(self) -> smtplib.SMTP:
+        host, port, security = self.settings["MAIL_HOST"], self.settings["MAIL_PORT"], self.settings["MAIL_SECURITY"]
+        try:
+            if security == "tls":
+                client = smtplib.SMTP_SSL(host, port, timeout=30, context=ssl.create_default_context())
+            else:
+                client = smtplib.SMTP(host, port, timeout=30)
+            client.ehlo()
             if security == "starttls":
                 client.starttls(context=ssl.create_default_context())
-            if config["MAIL_USERNAME"]:
-                client.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-            sent_data = True  # from here on, a lost connection may mean the server has the message
-            client.send_message(message)
-            accepted()  # the server said 250: record that before QUIT or anything else can fail
-        finally:
-            _close(client)
-    except smtplib.SMTPRecipientsRefused as exc:
-        raise MailError(f"mail server {host}:{port} refused the recipient ({exc}); check the address") from exc
-    except smtplib.SMTPServerDisconnected as exc:
-        if sent_data:
-            raise MaybeDelivered(f"mail server {host}:{port} closed the connection before confirming ({exc}); "
-                                 "the message may have arrived and is sent again with the same Message-ID") from exc
-        raise MailError(f"mail server {host}:{port} closed the connection ({exc}); check TRACKER_MAIL_*") from exc
-    except (OSError, smtplib.SMTPException) as exc:
-        raise MailError(f"mail server {host}:{port} refused or unreachable ({exc}); check TRACKER_MAIL_*") from exc
+                client.ehlo()
+            if self.settings["MAIL_USERNAME"]:
+                client.login(self.settings["MAIL_USERNAME"], self.settings["MAIL_PASSWORD"])
+        except (OSError, smtplib.SMTPException) as exc:
+            raise MailError(f"{self._where()} refused or unreachable ({exc}); check TRACKER_MAIL_*") from exc
+        return client
 
+    def _reset(self) -> None:
+        try:
+            self.client.rset()
+        except (OSError, smtplib.SMTPException):
+            self._drop()
 
-def _close(client: smtplib.SMTP) -> None:
-    """QUIT politely; a server that has gone by now changes nothing (the message's fate is already recorded)."""
-    try:
-        client.quit()
-    except (OSError, smtplib.SMTPException):
-        client.close()
+    def _drop(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+
+    def close(self) -> None:
+        """QUIT politely; a server that has gone by now changes nothing (each message's fate is already recorded)."""
+        if self.client is not None:
+            try:
+                self.client.quit()
+            except (OSError, smtplib.SMTPException):
+                self.client.close()
+            self.client = None
 
 
 def _send_console(message: EmailMessage, _config: Mapping) -> None:
@@ -80,12 +136,7 @@ BACKENDS = {"console": _send_console, "memory": _send_memory}
 
 
 def send(message: EmailMessage, settings: Mapping, accepted: Callable[[], None] = lambda: None) -> None:
-    """Send through the backend the settings name (TRACKER_MAIL_BACKEND); `accepted` runs the moment the server has
-    taken the message, before the connection is closed."""
-    backend = settings["MAIL_BACKEND"]
-    if backend == "smtp":
-        _send_smtp(message, settings, accepted)
-    else:
-        BACKENDS[backend](message, settings)
-        accepted()
-    log.info("mail sent to %s: %s", message["To"], message["Subject"])
+    """Send one message on a connection of its own, through the backend the settings name (TRACKER_MAIL_BACKEND);
+    `accepted` runs the moment the server has taken it, before the connection is closed."""
+    with Connection(settings) as connection:
+        connection.send(message, accepted)

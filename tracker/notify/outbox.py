@@ -88,52 +88,82 @@ class DeliverySummary:
     failed: int = 0
 
 
+#: messages leased together and sent over one connection to the mail server
+BATCH = 50
+
+
 def deliver(session: Session, now: datetime, settings: Mapping, limit: int = 500,
             only: list[int] | None = None, should_stop: Callable[[], bool] = lambda: False) -> DeliverySummary:
     """Send what is due in the outbox (or only the messages with these ids) with the mail settings (the app's
-    TRACKER_MAIL_*); each message is leased, sent, and its outcome committed on its own. `should_stop` is asked
-    before each message: a stopping clock sends none more, and none is left leased."""
+    TRACKER_MAIL_*). Messages are leased in batches, each batch sent over one connection, and each message's
+    outcome committed the moment it is known. `should_stop` is asked before each message: a stopping clock sends
+    none more, and hands back what it had leased."""
     summary = DeliverySummary()
-    query = (select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.next_attempt_at)
+    query = (select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.next_attempt_at, OutboxMessage.attempts,
+                    OutboxMessage.last_error)
              .where(OutboxMessage.status.in_(("pending", "retrying", "sending")), OutboxMessage.next_attempt_at <= now))
     if only is not None:
         query = query.where(OutboxMessage.id.in_(only))
     due = session.exec(query.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)).all()
     session.rollback()  # end the read transaction: each lease below is its own
-    for message_id, status, next_attempt_at in due:
+    for start in range(0, len(due), BATCH):
         if should_stop():
             break
-        leased = session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == status,
-                                        OutboxMessage.next_attempt_at == next_attempt_at)
-            .values(status="sending", next_attempt_at=now + LEASE)
-            .execution_options(synchronize_session=False)).rowcount
-        session.commit()
-        if leased != 1:
-            continue  # another clock took it
-        row = session.get(OutboxMessage, message_id)
-        session.refresh(row)
-        _attempt(session, row, now, settings, summary)
+        leased = _lease(session, due[start:start + BATCH], now)
+        with mail.Connection(settings) as connection:
+            for position, (row, interrupted) in enumerate(leased):
+                if should_stop():
+                    _hand_back(session, [row for row, _ in leased[position:]], now)
+                    break
+                _attempt(session, row, interrupted, now, settings, summary, connection)
     return summary
 
 
-def _attempt(session: Session, row: OutboxMessage, now: datetime, config: Mapping, summary: DeliverySummary) -> None:
-    if row.attempts and row.last_error is None:
+def _lease(session: Session, due: list, now: datetime) -> list[tuple[OutboxMessage, bool]]:
+    """Lease these due messages (pending → sending, the attempt counted before the server is contacted) in one
+    transaction; a message another clock changed meanwhile is left out. Returns (row, whether its last attempt
+    was cut off), in order."""
+    leased = []
+    for message_id, status, next_attempt_at, attempts, last_error in due:
+        taken = session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == status,
+                                        OutboxMessage.next_attempt_at == next_attempt_at)
+            .values(status="sending", next_attempt_at=now + LEASE, attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False)).rowcount
+        if taken == 1:
+            leased.append((message_id, bool(attempts) and last_error is None))
+    session.commit()
+    rows = {row.id: row for row in session.exec(select(OutboxMessage).where(
+        OutboxMessage.id.in_([message_id for message_id, _ in leased])))}
+    return [(rows[message_id], interrupted) for message_id, interrupted in leased]
+
+
+def _hand_back(session: Session, rows: list[OutboxMessage], now: datetime) -> None:
+    """Leased messages a stopping clock will not send: due again at once, their attempt not counted."""
+    for row in rows:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.status == "sending")
+                        .values(status="retrying" if row.attempts > 1 else "pending",
+                                attempts=OutboxMessage.attempts - 1, next_attempt_at=now))
+    session.commit()
+
+
+def _attempt(session: Session, row: OutboxMessage, interrupted: bool, now: datetime, config: Mapping,
+             summary: DeliverySummary, connection: mail.Connection) -> None:
+    if interrupted:
         # leased again with no recorded outcome: the last attempt was cut off (a clock killed mid-send). The server's
         # acceptance is recorded the moment it is given, so the message did not get through; say so all the same.
         log.warning("message %s to %s: the previous attempt was interrupted; sending it again with Message-ID %s",
                     row.id, row.to_email, row.message_id)
-    row.attempts += 1
-    session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(attempts=row.attempts))
-    session.commit()  # the attempt is counted before the server is contacted
 
     def accepted() -> None:
-        session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
-                        .values(status="sent", sent_at=now, last_error=None))
+        values = {"status": "sent", "sent_at": now, "last_error": None}
+        if row.kind in SECRET_KINDS:  # the link it carried must not stay readable in the database
+            values |= {"body_text": REDACTED, "body_html": REDACTED}
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
         session.commit()
 
     try:
-        mail.send(to_email_message(row, now, config), config, accepted=accepted)
+        connection.send(to_email_message(row, now, config), accepted=accepted)
     except mail.MailError as exc:
         session.refresh(row)
         row.last_error = str(exc)[:2000]
@@ -145,13 +175,10 @@ def _attempt(session: Session, row: OutboxMessage, now: datetime, config: Mappin
             row.status = "retrying"
             row.next_attempt_at = now + timedelta(minutes=config["MAIL_RETRY_MINUTES"] * 2 ** (row.attempts - 1))
             summary.retrying += 1
+        session.add(row)
+        session.commit()
     else:
-        session.refresh(row)
-        if row.kind in SECRET_KINDS:  # the link it carried must not stay readable in the database
-            row.body_text = row.body_html = REDACTED
         summary.sent += 1
-    session.add(row)
-    session.commit()
 
 
 def release_interrupted(session: Session, now: datetime) -> int:
