@@ -366,3 +366,42 @@ def test_the_secretarys_email_about_a_submission_says_what_it_is(app, db, world)
     message = db.exec(select(OutboxMessage).where(OutboxMessage.recipient_id == secretary.id)).one()
     assert message.subject.startswith("Mindet: отчёт ждёт вашего решения")
     assert "примете или вернёте" in message.body_text and "отправлен на проверку" not in message.body_text
+
+
+def test_a_long_list_of_items_is_cut_and_linked_but_every_item_is_claimed(app, db, small, monkeypatch):
+    """The secretary's escalations on 15 August 2025 (measure 1's two reports, measure 2's МИО akimats): the
+    email lists the first MAX_ITEMS_PER_EMAIL (made 3 here), says how many more, links the overdue view, and
+    claims them all, so that none comes back in the next email."""
+    from tracker.notify import reminders
+
+    monkeypatch.setattr(reminders, "MAX_ITEMS_PER_EMAIL", 3)
+    day = date(2025, 8, 15)
+    with app.test_request_context():
+        run_reminders(db, _at(day), day, app=app)
+    escalations = [kind for kind, _stage in _claims(db, small["sec"])[day]]
+    assert len(escalations) > 3 and set(escalations) == {"escalation_secretary"}
+    [email] = [m for m in db.exec(select(OutboxMessage)) if m.to_email == "sec@example.kz"]
+    assert email.body_text.count("Открыть отчёт") == 3
+    assert f"и ещё {len(escalations) - 3}" in email.body_text
+    assert "https://mindet.example.kz/overdue" in email.body_html
+    assert f"({len(escalations)})" in email.subject  # the subject counts them all
+    with app.test_request_context():
+        again = run_reminders(db, _at(day), day, app=app)
+    assert "sec@example.kz" not in [m.to_email for m in db.exec(select(OutboxMessage)) if m.id != email.id]
+    assert again.already_sent >= len(escalations)
+
+
+def test_items_claimed_by_another_run_meanwhile_are_not_told_twice(app, db, small, monkeypatch, caplog):
+    """Two runs on the same day (the clock and `mindet reminders run`): the second looked before the first
+    committed its claims, so it believes them unclaimed. Its insert finds them taken: it queues no email for that
+    person and says so; nothing is told twice."""
+    from tracker.notify import reminders
+
+    day = date(2025, 6, 29)
+    with app.test_request_context():
+        first = run_reminders(db, _at(day), day, app=app)
+        monkeypatch.setattr(reminders, "already_claimed", lambda session, keys: set())  # it looked too early
+        second = run_reminders(db, _at(day), day, app=app)
+    assert first.emails >= 1 and second.emails == 0
+    assert len(db.exec(select(OutboxMessage)).all()) == first.emails
+    assert "claimed meanwhile by another run" in caplog.text

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from functools import lru_cache
 from typing import Literal, get_args
 
+from babel import dates as babel_dates
 from flask_babel import format_date, format_datetime, get_locale
 
 #: a language code, as the YAML format and the settings accept it
@@ -23,7 +26,15 @@ def format_day(value, with_time: bool = False) -> str:
     Kazakh, 31 Dec 2025 in English."""
     if value is None:
         return "—"
-    pattern = "d MMM yyyy" if str(get_locale()) == "en" else "dd.MM.yyyy"
+    locale = str(get_locale())
+    pattern = "d MMM yyyy" if locale == "en" else "dd.MM.yyyy"
     if with_time:  # flask-babel converts to BABEL_DEFAULT_TIMEZONE (Asia/Almaty)
         return format_datetime(value, f"{pattern} HH:mm")
-    return format_date(value, pattern)
+    if isinstance(value, datetime):  # the day it is in Almaty
+        return format_date(value, pattern)
+    return _day(value, locale, pattern)
+
+
+@lru_cache(maxsize=4096)  # a reminders run writes the same few hundred due dates 200,000 times
+def _day(value: date, locale: str, pattern: str) -> str:
+    return babel_dates.format_date(value, pattern, locale=locale)

@@ -8,17 +8,21 @@ reminder once (older stages are folded into it), and never repeats a stage that 
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
+from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import update as sql_update
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import String, any_, bindparam, func
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from tracker.catalog.obligations import ROW_COLUMNS, ReportRow, live_reports
+from tracker.catalog.obligations import live_reports
 from tracker.languages import format_day
 from tracker.models import (
     Checkpoint,
@@ -26,14 +30,17 @@ from tracker.models import (
     Membership,
     Notification,
     Obligation,
+    Organization,
     Report,
     Secretaryship,
     StatusUpdate,
     User,
+    is_live,
 )
 from tracker.notify import outbox
 from tracker.statuses import AWAITING, days_until
-from tracker.text import escape_markdown
+
+log = logging.getLogger(__name__)
 
 
 def reminder_stage(due_on: date, today: date, days_before: tuple[int, ...], every: int) -> str | None:
@@ -47,21 +54,36 @@ def reminder_stage(due_on: date, today: date, days_before: tuple[int, ...], ever
     return "due" if late < every else f"overdue-{late // every}"
 
 
-@dataclass(frozen=True)
-class Item(ReportRow):
-    """One open report somebody should hear about, and why."""
+#: the items one reminder email lists; the rest are counted and linked (on a quarter's last day a secretary of a
+#: national deployment has thousands of escalations: a list that long is read by nobody)
+MAX_ITEMS_PER_EMAIL = 50
 
+
+@dataclass(frozen=True, slots=True)  # slots: a third of the memory of 240,000 of them
+class Item:
+    """One open report somebody should hear about, and why: plain values, not loaded rows (a national quarter end
+    has 240,000 of them)."""
+
+    report_id: int
+    checkpoint_id: int
+    period: str  #: the checkpoint's label, or its period
+    due_on: date
+    obligation_key: str
+    obligation_number: str
+    instrument_id: int
+    instrument_key: str
+    organization_code: str
     kind: str = "reminder"  #: reminder | escalation_head | escalation_secretary | returned | submitted
     stage: str = ""
     today: date | None = None
     reason: str | None = None
 
     def describe(self) -> str:
-        """One line in the recipient's language."""
-        days = days_until(self.checkpoint.due_on, self.today)
-        due = format_day(self.checkpoint.due_on)
+        """One line in the recipient's language (plain text: the email's template escapes it)."""
+        days = days_until(self.due_on, self.today)
+        due = format_day(self.due_on)
         if self.kind == "returned":
-            return _("возвращено секретарём: %(reason)s", reason=escape_markdown(self.reason) or "—")
+            return _("возвращено секретарём: %(reason)s", reason=self.reason or "—")
         if self.kind == "submitted":
             return _("отправлено на проверку, ждёт вашего решения")
         if days > 0:
@@ -77,6 +99,11 @@ class Item(ReportRow):
         return text
 
 
+#: the columns of an Item's report part, in its order
+_ITEM_COLUMNS = (Report.id, Checkpoint.id, func.coalesce(Checkpoint.label, Checkpoint.period), Checkpoint.due_on,
+                 Obligation.key, Obligation.number, Instrument.id, Instrument.key, Organization.code)
+
+
 @dataclass
 class RunSummary:
     """What a reminders run queued."""
@@ -88,10 +115,12 @@ class RunSummary:
 
 
 def _open_reports(session: Session, today: date, horizon: int):
+    """(item columns…, status, organization id, group id) of every open report due by the horizon, in the order
+    the emails list them."""
     return session.exec(
-        live_reports(*ROW_COLUMNS)
+        live_reports(*_ITEM_COLUMNS, Report.status, Report.organization_id, Report.via_group_id)
         .where(Report.status.in_(AWAITING), Checkpoint.due_on <= today + timedelta(days=horizon))
-        .order_by(Instrument.key, Checkpoint.due_on, Obligation.position)).all()
+        .order_by(Instrument.key, Checkpoint.due_on, Obligation.position, Organization.code))
 
 
 def _people(session: Session):
@@ -134,28 +163,24 @@ def due_items(session: Session, today: date, rules: ReminderRules) -> dict[int, 
         for user in users:
             result.setdefault(user.id, (user, []))[1].append(item)
 
-    rows = _open_reports(session, today, max(days_before, default=0))
-    returns = _latest_returns(session, [r.id for r, *_ in rows if r.status == "returned"])
-    for row in rows:
-        context = ReportRow(*row)
-        report, checkpoint, instrument = context.report, context.checkpoint, context.instrument
-        people = by_org[report.organization_id]
-        reporters = people["focal_point"] or people["alternate"] or by_org[report.via_group_id]["focal_point"]
-        stage = reminder_stage(checkpoint.due_on, today, days_before, every)
+    returns = _latest_returns(session, today + timedelta(days=max(days_before, default=0)))
+    for *columns, status, organization_id, via_group_id in _open_reports(session, today, max(days_before, default=0)):
+        report = Item(*columns, today=today)
+        people = by_org[organization_id]
+        reporters = people["focal_point"] or people["alternate"] or by_org[via_group_id]["focal_point"]
+        stage = reminder_stage(report.due_on, today, days_before, every)
         if stage:
-            tell(reporters, Item(*row, kind="reminder", stage=stage, today=today))
-        late = -days_until(checkpoint.due_on, today)  # negative before the due day: no escalation yet
+            tell(reporters, replace(report, kind="reminder", stage=stage))
+        late = -days_until(report.due_on, today)  # negative before the due day: no escalation yet
         if late >= rules.escalate_to_head:
-            tell(people["alternate"] + people["head"], Item(*row, kind="escalation_head", stage="escalation",
-                                                            today=today))
+            tell(people["alternate"] + people["head"], replace(report, kind="escalation_head", stage="escalation"))
         if late >= rules.escalate_to_secretary:
-            tell(secretaries[instrument.id],
-                 Item(*row, kind="escalation_secretary", stage="escalation", today=today))
-        if report.id in returns:  # reporters hear of a return once
-            update = returns[report.id]
-            own = [u for u in reporters + people["alternate"] if u.id != update.author_id]  # not for own action
+            tell(secretaries[report.instrument_id], replace(report, kind="escalation_secretary", stage="escalation"))
+        if status == "returned" and report.report_id in returns:  # reporters hear of a return once
+            update_id, author_id, reason = returns[report.report_id]
+            own = [u for u in reporters + people["alternate"] if u.id != author_id]  # not for own action
             tell(list({u.id: u for u in own}.values()),
-                 Item(*row, kind="returned", stage=f"returned-{update.id}", today=today, reason=update.reason))
+                 replace(report, kind="returned", stage=f"returned-{update_id}", reason=reason))
     _awaiting_verification(session, secretaries, tell, today)
     return result
 
@@ -164,27 +189,32 @@ def _awaiting_verification(session: Session, secretaries, tell, today: date) -> 
     """Secretaries hear once of each submission waiting for their verdict, except the one they made themselves."""
     # the update that brought each submitted report to its current version
     rows = session.exec(
-        live_reports(StatusUpdate, *ROW_COLUMNS)
+        live_reports(StatusUpdate.id, StatusUpdate.author_id, *_ITEM_COLUMNS)
         .join(StatusUpdate, (Report.id == StatusUpdate.report_id) & (StatusUpdate.report_version == Report.version))
-        .where(Report.status == "submitted", StatusUpdate.status == "submitted")).all()
-    for update, *row in rows:
-        item = Item(*row, kind="submitted", stage=f"submitted-{update.id}", today=today)
-        judges = [u for u in secretaries[item.instrument.id] if u.id != update.author_id]  # not for one's own action
+        .where(Report.status == "submitted", StatusUpdate.status == "submitted"))
+    for update_id, author_id, *columns in rows:
+        item = Item(*columns, kind="submitted", stage=f"submitted-{update_id}", today=today)
+        judges = [u for u in secretaries[item.instrument_id] if u.id != author_id]  # not for one's own action
         tell(judges, item)
 
 
-def _latest_returns(session: Session, report_ids: list[int]) -> dict[int, StatusUpdate]:
+def _latest_returns(session: Session, due_by: date) -> dict[int, tuple[int, int | None, str | None]]:
+    """Report id → (id, author, reason) of its latest return, for the returned reports due by `due_by` (one query
+    joined to them: a list of their ids would exceed what a statement can carry at national scale)."""
+    returned = (select(Report.id).join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
+                .where(Report.status == "returned", is_live(Report), Checkpoint.due_on <= due_by))
     latest = {}
-    for update in session.exec(select(StatusUpdate).where(StatusUpdate.report_id.in_(report_ids),
-                                                          StatusUpdate.status == "returned")
-                               .order_by(StatusUpdate.report_version)):
-        latest[update.report_id] = update
+    for report_id, update_id, author_id, reason in session.exec(
+            select(StatusUpdate.report_id, StatusUpdate.id, StatusUpdate.author_id, StatusUpdate.reason)
+            .where(StatusUpdate.report_id.in_(returned), StatusUpdate.status == "returned")
+            .order_by(StatusUpdate.report_version)):
+        latest[report_id] = (update_id, author_id, reason)
     return latest
 
 
 def dedupe_key(item: Item, user: User) -> str:
     """The claim of one item for one person: kind, stage, report, recipient."""
-    return f"{item.kind}:{item.stage}:report-{item.report.id}:user-{user.id}"
+    return f"{item.kind}:{item.stage}:report-{item.report_id}:user-{user.id}"
 
 
 def claim(session: Session, *, kind: str, key: str, user: User, now: datetime, checkpoint_id=None,
@@ -203,20 +233,62 @@ def claim(session: Session, *, kind: str, key: str, user: User, now: datetime, c
     return None if new_id is None else session.get(Notification, new_id)
 
 
-def claim_many(session: Session, *, user: User, items: dict[str, Item], now: datetime) -> dict[str, int]:
-    """Claim these items (dedupe key → item) for one person in bulk; the keys this call claimed, with their ids
-    (a key another clock claimed first is left out). The rule of `claim`, in bulk."""
+def claim_many(session: Session, *, user: User, items: dict[str, Item], now: datetime, outbox_id: int) -> int:
+    """Claim these items (dedupe key → item) for one person, all told in the message `outbox_id`; how many were
+    claimed (fewer than given when another run claimed some first). The rule of `claim`, in bulk: one statement
+    run over every row by the driver (no RETURNING, so one parsed statement, not one per thousand rows), then the
+    claims of that message counted (a driver's many-row count is not to be relied on)."""
     if not items:
-        return {}
+        return 0
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     table = Notification.__table__
-    rows = [dict(kind=item.kind, dedupe_key=key, recipient_id=user.id, checkpoint_id=item.checkpoint.id,
-                 report_id=item.report.id, period=item.stage, claimed_at=now) for key, item in items.items()]
-    # one compiled statement executed over every row: SQLAlchemy batches it into multi-row INSERTs with RETURNING
-    # ("insertmanyvalues"); building a VALUES list per batch instead cost 60 ms of compiling per thousand rows
-    statement = (insert(table).on_conflict_do_nothing(index_elements=[table.c.dedupe_key])
-                 .returning(table.c.dedupe_key, table.c.id))
-    return dict(session.execute(statement, rows).all())
+    rows = [dict(kind=item.kind, dedupe_key=key, recipient_id=user.id, checkpoint_id=item.checkpoint_id,
+                 report_id=item.report_id, period=item.stage, claimed_at=now, outbox_id=outbox_id)
+            for key, item in items.items()]
+    session.execute(insert(table).on_conflict_do_nothing(index_elements=[table.c.dedupe_key]), rows)
+    return session.exec(select(func.count()).select_from(Notification).where(Notification.outbox_id == outbox_id)).one()
+
+
+def already_claimed(session: Session, keys: list[str]) -> set[str]:
+    """The keys among these that were claimed before. PostgreSQL is given them as one array (= ANY): as an IN list
+    of 10,000 values each statement cost more to build and parse than to run; SQLite is asked in slices (a
+    statement carries at most 32,766 values there)."""
+    if session.get_bind().dialect.name == "postgresql":
+        wanted = Notification.dedupe_key == any_(bindparam("keys", keys, type_=postgresql.ARRAY(String)))
+        return set(session.exec(select(Notification.dedupe_key).where(wanted)))
+    found = set()
+    for start in range(0, len(keys), 10_000):
+        found.update(session.exec(select(Notification.dedupe_key)
+                                  .where(Notification.dedupe_key.in_(keys[start:start + 10_000]))))
+    return found
+
+
+#: where each kind of item is listed in full, for an email that shows only the first MAX_ITEMS_PER_EMAIL
+_LISTS = {"reminder": ("reports.mine", _l("мои отчёты")), "returned": ("reports.mine", _l("мои отчёты")),
+          "escalation_head": ("reports.mine", _l("мои отчёты")),
+          "escalation_secretary": ("dashboards.overdue", _l("просроченные отчёты")),
+          "submitted": ("review.queue", _l("отчёты на проверке"))}
+
+
+@dataclass(frozen=True)
+class Line:
+    """An item as an email shows it: in words and with its link (made once for the HTML and the text)."""
+
+    item: Item
+    words: str
+    link: str
+
+
+def _lines(items: list[Item]) -> dict:
+    """The emails' context for these items: their lines in the recipient's language."""
+    return {"lines": [Line(item, item.describe(), url_for("reports.report", report_id=item.report_id,
+                                                          _external=True)) for item in items]}
+
+
+def _where_the_rest_are(items: list[Item]) -> list[tuple[str, object]]:
+    """(endpoint, its name, translated when the email is rendered) of the lists that hold every item of these
+    kinds, each once."""
+    return list({_LISTS[item.kind][0]: _LISTS[item.kind] for item in items}.values())
 
 
 def run_reminders(session: Session, now: datetime, today: date, *, app, dry_run: bool = False,
@@ -228,30 +300,32 @@ def run_reminders(session: Session, now: datetime, today: date, *, app, dry_run:
     """
     summary = RunSummary()
     recipients = due_items(session, today, ReminderRules.from_settings(app.config))
-    known = set(session.exec(select(Notification.dedupe_key).where(Notification.recipient_id.in_(recipients))))
+    instruments = {instrument.id: instrument for instrument in session.exec(select(Instrument))}
     for done, (user, items) in enumerate(recipients.values(), 1):
         if should_stop():  # each person's claims are committed with their email: the rest wait for the next tick
             break
-        keyed = {}
-        for item in items:
-            key = dedupe_key(item, user)
-            if key in known or key in keyed:
-                summary.already_sent += 1
-            else:
-                keyed[key] = item
-        claimed = claim_many(session, user=user, items=keyed, now=now)
-        summary.already_sent += len(keyed) - len(claimed)
-        fresh = [keyed[key] for key in keyed if key in claimed]
+        keyed = {dedupe_key(item, user): item for item in items}
+        told = already_claimed(session, list(keyed))
+        summary.already_sent += len(items) - len(keyed) + len(told)
+        fresh = {key: item for key, item in keyed.items() if key not in told}
         if fresh:
-            subject, text, html = outbox.render_email(app, "reminders", user, items=fresh)
+            listed = list(fresh.values())
+            subject, text, html = outbox.render_html_email(
+                app, "reminders", user, prepare=lambda listed=listed: _lines(listed[:MAX_ITEMS_PER_EMAIL]),
+                kinds=list(dict.fromkeys(item.kind for item in listed)), total=len(listed), instruments=instruments,
+                more=max(len(listed) - MAX_ITEMS_PER_EMAIL, 0), more_links=_where_the_rest_are(listed))
             message = outbox.enqueue(session, kind="reminders", user=user, subject=subject, text=text, html=html,
                                      sender=app.config["MAIL_SENDER"], now=now)
-            session.execute(sql_update(Notification).where(Notification.id.in_(list(claimed.values())))
-                            .values(outbox_id=message.id).execution_options(synchronize_session=False))
-            for item in fresh:
+            if claim_many(session, user=user, items=fresh, now=now, outbox_id=message.id) != len(fresh):
+                # another run claimed some of them since we looked: this email would repeat them; the next tick
+                # tells this person what is still theirs to hear
+                log.warning("reminders for %s: claimed meanwhile by another run; left for the next tick", user.email)
+                session.rollback()
+                continue
+            for item in listed:
                 summary.by_kind[item.kind] += 1
             summary.emails += 1
-            summary.items += len(fresh)
+            summary.items += len(listed)
         if not dry_run:
             session.commit()
         if progress:
