@@ -36,9 +36,9 @@ def _stop_by_sigterm(_fd: int, pid: int) -> None:
     os.kill(pid, signal.SIGTERM)  # what systemd or a supervisor sends
 
 
+@pytest.mark.deep  # two real servers started and stopped: seven seconds of the everyday minute
 @pytest.mark.real_clock
-@pytest.mark.parametrize("stop", [_stop_by_ctrl_c, pytest.param(_stop_by_sigterm, marks=pytest.mark.deep)],
-                         ids=["ctrl-c", "sigterm"])
+@pytest.mark.parametrize("stop", [_stop_by_ctrl_c, _stop_by_sigterm], ids=["ctrl-c", "sigterm"])
 def test_ctrl_c_stops_web_and_clock_cleanly(app, world, tmp_path, stop):
     """Ctrl-C on the terminal, or SIGTERM, stops web and clock: exit 0 within 5 s, no error, the clock's log says
     it stopped (it released its lock)."""
