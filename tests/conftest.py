@@ -232,10 +232,11 @@ def roadmaps_dir(tmp_path):
 PASSWORD = "correct horse battery staple"
 
 
-def make_user(db, email: str, role: str, *, orgs=(), instruments=(), password: str = PASSWORD):
+def make_user(db, email: str, role: str, *, orgs=(), instruments=(), commissions=(), password: str = PASSWORD):
     """An account with one role, committed."""
-    user = accounts.create_user(session=db, email=email, name=email.split("@")[0], role=role, org_codes=list(orgs),
-                                instrument_keys=list(instruments), password=password, now=NOW,
+    user = accounts.create_user(session=db, email=email, name=email.split("@")[0],
+                                grant=accounts.Grant(role, tuple(orgs), tuple(instruments), tuple(commissions)),
+                                password=password, now=NOW,
                                 by=audit.Actor(label="test"))
     db.commit()
     return user

@@ -63,11 +63,11 @@ def test_the_execution_report_of_a_past_quarter_stands_at_its_end(app, db, roadm
     assert "по состоянию на конец дня 30.06.2025" in then.lower()
     assert "Справка направлена в июне" in then
     assert "Добавлена поправкой" not in then and "Протокол РТК от 01.09.2025" not in then
-    measure_1 = then.split("Первая мера")[0].rsplit("<h3", 1)[1]
+    measure_1 = then.split("Первая мера")[1].split("</tr>")[0]  # its row: status, who answered, what was done
     assert "на проверке" in measure_1 and "исполнено" not in measure_1
     now = client.get("/instruments/test-roadmap/execution-report?quarter=2025-Q2&as_of=today").get_data(as_text=True)
     assert "Добавлена поправкой" in now and "Протокол РТК от 01.09.2025" in now
-    assert "исполнено" in now.split("Первая мера")[0].rsplit("<h3", 1)[1]
+    assert "исполнено" in now.split("Первая мера")[1].split("</tr>")[0]
 
 
 def test_dashboards_as_of_a_past_day_count_what_existed_then(app, db, roadmaps_dir):

@@ -283,8 +283,8 @@ def test_audit_rows_roll_back_with_a_failed_transaction(db, world):
     before = len(_actions(db))
     make_user(db, "dup@example.kz", "observer")
     with pytest.raises(accounts.AccountError):
-        accounts.create_user(session=db, email="x@example.kz", name="x", role="focal_point", org_codes=["НЕТ"],
-                             now=NOW)
+        accounts.create_user(session=db, email="x@example.kz", name="x",
+                             grant=accounts.Grant("focal_point", organizations=("НЕТ",)), now=NOW)
     db.rollback()
     assert _actions(db)[before:] == ["user.create"]
     assert accounts.find_user(db, "x@example.kz") is None

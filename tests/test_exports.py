@@ -7,13 +7,15 @@ from datetime import datetime
 
 import pytest
 from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.oxml.ns import qn
 from icalendar import Calendar
 from openpyxl import load_workbook
 from sqlmodel import select
 
 from tracker.insight import exports
 from tracker.insight.exports import neutralize
-from tracker.models import CalendarFeed
+from tracker.models import CalendarFeed, Evidence
 
 from .conftest import csrf_token, login, make_user, signed_in
 from .reporting_helpers import PDF, post, report_of
@@ -94,13 +96,17 @@ def test_a_streamed_csv_gives_its_database_connection_back(app, people):
 
 
 def test_execution_report_docx_and_page(app, db, people):
-    """The quarterly report: per section, status, what was done, evidence, overdue with the return's reason,
-    deadline changes — in DOCX and on the printable page."""
+    """The meeting's report: A4 landscape, page numbers, the summary first, header rows repeated on every page;
+    per measure the owner's own note (never the secretary's comment) and its evidence once; overdue reports per
+    organization by measure number and days, without the measure's text again — in DOCX and on the page."""
     fp, sec = people["fp"], people["secretary"]
     done = report_of(db, "conflict-prevention-2025-2026/3", "2025", "МТСЗН")
     post(app, db, done.id, fp, "submitted", note="Скоринговая модель **внедрена**:\n\n- в 17 областях\n- [приказ](https://enbek.gov.kz)",
          files=[("Справка №7.pdf", PDF)])
-    post(app, db, done.id, sec, "accepted")
+    post(app, db, done.id, sec, "returned", reason="Уточните охват")
+    post(app, db, done.id, fp, "submitted", note="Скоринговая модель **внедрена**:\n\n- в 17 областях\n- [приказ](https://enbek.gov.kz)",
+         carried=list(db.exec(select(Evidence).where(Evidence.report_id == done.id))))  # the same file: listed once
+    post(app, db, done.id, sec, "accepted", note="Принято. Спасибо.")
     late = report_of(db, "conflict-prevention-2025-2026/7", "2025-Q1", "МТСЗН")
     post(app, db, late.id, fp, "submitted", note="Черновик анализа", no_evidence_reason="ДСП")
     post(app, db, late.id, sec, "returned", reason="Нет выводов")
@@ -113,22 +119,49 @@ def test_execution_report_docx_and_page(app, db, people):
                           "&as_of=today")
     assert response.headers["Content-Disposition"].startswith("attachment")
     document = Document(io.BytesIO(response.data))
-    cells = [cell for table in document.tables for row in table.rows for cell in row.cells]
-    text = "\n".join([p.text for p in document.paragraphs] + [p.text for cell in cells for p in cell.paragraphs])
-    assert len(document.tables) >= 3  # a status table per section, one per organization with overdue reports
-    assert "Скоринговая модель внедрена" in text and "Справка №7.pdf" in text and "**" not in text
-    bold = [run.text for cell in cells for p in cell.paragraphs for run in p.runs if run.bold]
-    bullets = [p.text for cell in cells for p in cell.paragraphs if p.style.name == "List Bullet"]
+    section = document.sections[0]
+    assert section.orientation == WD_ORIENT.LANDSCAPE
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (29.7, 21.0)
+    footer = section.footer._element.xml
+    assert "PAGE" in footer and "NUMPAGES" in footer and "fldChar" in footer  # «Страница N из M» as fields
+    for table in document.tables:
+        header = table.rows[0]._tr
+        assert header.trPr is not None and header.trPr.find(qn("w:tblHeader")) is not None
+        assert sum(column.width.cm for column in table.columns) <= 26.71  # the columns fit the page
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings[1] == "Сводка" and headings[2].startswith("1. ")  # the summary before the first section
+    summary = document.tables[0]
+    assert [row.cells[0].text for row in summary.rows][1:] == [
+        "исполнено", "на проверке", "в работе", "возвращено", "не начато", "просрочено"]
+    measures = next(t for t in document.tables if t.rows[0].cells[1].text == "Мера")
+    assert [cell.text for cell in measures.rows[0].cells] == ["№", "Мера", "Статус", "Кто отчитался", "Что сделано"]
+    row = next(r for r in measures.rows if r.cells[0].text == "3")
+    done_cell = row.cells[4]
+    assert "МТСЗН:" in done_cell.text and "Скоринговая модель внедрена" in done_cell.text and "**" not in done_cell.text
+    assert "Принято. Спасибо." not in done_cell.text  # the secretary's verdict is not what was done
+    assert done_cell.text.count("Справка №7.pdf") == 1
+    bold = [run.text for p in done_cell.paragraphs for run in p.runs if run.bold]
+    bullets = [p.text for p in done_cell.paragraphs if p.style.name == "List Bullet"]
     assert "внедрена" in bold and "в 17 областях" in bullets
     assert "https://enbek.gov.kz" in {rel.target_ref for rel in document.part.rels.values() if rel.is_external}
-    assert re.search(r"МТСЗН — .*: \d+", text)  # overdue reports per organization, with days in their tables
-    assert "Нет выводов" in text and "Протокол РТК от 28.04.2025" in text and "31.03.2025 → 30.09.2025" in text
-    english = Document(io.BytesIO(client.get("/instruments/conflict-prevention-2025-2026/execution-report.docx"
-                                             "?quarter=2025-Q4&as_of=today&lang=en").data))
-    assert [cell.text for cell in english.tables[0].rows[0].cells][:3] == ["No.", "Measure", "Status"]
+    seven = next(r for r in measures.rows if r.cells[0].text == "7")
+    assert "срок перенесён: 31.03.2025 → 30.09.2025 (Протокол РТК от 28.04.2025)" in seven.cells[2].text
+    groups = next(r for r in measures.rows if "МИО:" in r.cells[3].text).cells[3].text
+    assert re.search(r"МИО: \d+ из 20; не отчитались: АКИМАТ-", groups)  # the group folded, its silent members named
+    late_table = document.tables[-1]
+    assert [cell.text for cell in late_table.rows[0].cells][0] == "Организация"
+    mtszn = next(r for r in late_table.rows if r.cells[0].text.startswith("МТСЗН"))
+    assert re.search(r"\d+ \([^)]+\) — \d+", mtszn.cells[2].text)
+    assert "Совершенствование системы раннего определения" not in late_table._element.xml  # no measure text again
     page = client.get("/instruments/conflict-prevention-2025-2026/execution-report?quarter=2025-Q4&as_of=today"
                       ).get_data(as_text=True)
-    assert "Скоринговая модель <strong>внедрена</strong>" in page and "Нет выводов" in page and "2025-Q4" in page
+    assert "Скоринговая модель <strong>внедрена</strong>" in page and "Принято. Спасибо." not in page
+    assert page.index('id="summary-title"') < page.index("<h2>1. ") and page.count("Справка №7.pdf") == 1
+    assert "срок перенесён: 31.03.2025 → 30.09.2025" in page
+    english = Document(io.BytesIO(client.get("/instruments/conflict-prevention-2025-2026/execution-report.docx"
+                                             "?quarter=2025-Q4&as_of=today&lang=en").data))
+    english_measures = next(t for t in english.tables if t.rows[0].cells[1].text == "Measure")
+    assert [cell.text for cell in english_measures.rows[0].cells][:3] == ["No.", "Measure", "Status"]
 
 
 def test_calendar_feed_parses_and_can_be_revoked(app, client, db, people):

@@ -42,17 +42,17 @@ def test_second_sync_changes_nothing(runner, db):
     """`roadmaps sync` twice: the second run reports no change and writes no audit row but its own summary."""
     first = runner.invoke(args=["roadmaps", "sync"])
     assert first.exit_code == 0, first.output
-    assert "obligations    created 67" in first.output
+    assert "obligations    created 71" in first.output and "commissions    created 2" in first.output
     audit_rows = db.exec(select(func.count()).select_from(AuditEvent)).one()
     second = runner.invoke(args=["roadmaps", "sync"])
     assert second.exit_code == 0
     assert "Already in sync: nothing changed." in second.output
-    assert "3 file(s) unchanged since the last sync: skipped" in second.output  # not even read
-    assert "instruments    created 0  updated 0  retired 0  unchanged 3" in second.output
+    assert "4 file(s) unchanged since the last sync: skipped" in second.output  # not even read
+    assert "instruments    created 0  updated 0  retired 0  unchanged 4" in second.output
     assert db.exec(select(func.count()).select_from(AuditEvent)).one() == audit_rows + 1  # the sync summary
     full = runner.invoke(args=["roadmaps", "sync", "--full"])  # every file read and compared: still nothing
     assert full.exit_code == 0 and "Already in sync: nothing changed." in full.output
-    assert "obligations    created 0  updated 0  retired 0  unchanged 67" in full.output
+    assert "obligations    created 0  updated 0  retired 0  unchanged 71" in full.output
 
 
 def test_a_sync_skips_only_what_would_change_nothing(roadmaps_dir, db, monkeypatch):
@@ -160,8 +160,8 @@ def test_new_group_member_gets_reports(roadmaps_dir, db):
 def test_every_change_is_audited(db, synced):
     """The first sync writes one audit row per organization, instrument and obligation it created."""
     actions = dict(db.exec(select(AuditEvent.action, func.count()).group_by(AuditEvent.action)).all())
-    assert actions["obligation.create"] == 67
-    assert actions["instrument.create"] == 3
+    assert actions["obligation.create"] == 71
+    assert actions["instrument.create"] == 4 and actions["commission.create"] == 2
     assert actions["organization.create"] == synced.counts["organizations"]["created"]
     assert actions["roadmaps.sync"] == 1
 

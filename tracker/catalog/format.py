@@ -64,11 +64,41 @@ class GroupSpec(Strict):
     note: Text | None = None
 
 
+class PartiesSpec(Strict):
+    """A commission's parties by side, as organization codes."""
+
+    government: list[Code] = []
+    workers: list[Code] = []
+    employers: list[Code] = []
+
+
+class CommissionSpec(Strict):
+    """A tripartite commission: the republican one (РТК), a region's, or an industry's."""
+
+    key: Key
+    level: Literal["republican", "regional", "industry"]
+    names: Names
+    region: Text | None = None  #: for a regional commission: the oblast or city of republican significance
+    industry: Text | None = None  #: for an industry commission: its industry
+    parties: PartiesSpec = PartiesSpec()
+    secretariat: Code | None = None  #: the organization that keeps its secretariat
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _placed(self):
+        if self.level == "regional" and not self.region:
+            raise ValueError("a regional commission needs `region`")
+        if self.level == "industry" and not self.industry:
+            raise ValueError("an industry commission needs `industry`")
+        return self
+
+
 class OrganizationsFile(Strict):
     """roadmaps/organizations.yaml."""
 
     organizations: list[OrganizationSpec]
     groups: list[GroupSpec] = []
+    commissions: list[CommissionSpec] = []
 
 
 class SourceSpec(Strict):
@@ -136,6 +166,8 @@ class InstrumentSpec(Strict):
     source: Text | None = None
     numbering: Text | None = None
     public: bool = False
+    #: the key of the commission it belongs to (organizations.yaml); none: the republican commission
+    commission: Key | None = None
 
     @model_validator(mode="after")
     def _coherent(self):

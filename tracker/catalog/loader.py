@@ -87,6 +87,7 @@ class InstrumentPlan:
     sections: list  # list[SectionSpec]
     obligations: list[ObligationPlan]
     fingerprint: str = ""  #: of its file, the organizations file and the loader's rules (see `fingerprint`)
+    commission: str | None = None  #: the key of its commission (the republican one unless the file names one)
 
 
 @dataclass
@@ -253,6 +254,9 @@ class OwnerDirectory:
         for org in organizations.organizations:
             for alias in org.aliases:
                 self.codes.setdefault(_normalize_name(alias), org.code)
+        self.commissions = {c.key for c in organizations.commissions}
+        #: the commission of an instrument that names none: the republican one, if organizations.yaml has it
+        self.default_commission = next((c.key for c in organizations.commissions if c.level == "republican"), None)
 
     def resolve(self, name: str) -> str | None:
         """The canonical code for a code or alias as written, or None if unknown."""
@@ -280,6 +284,27 @@ def _check_organizations(doc: _Document, spec: OrganizationsFile) -> None:
                 )
         if len(set(group.members)) != len(group.members):
             doc.problems.append(doc.problem("a member is listed twice", ("groups", index, "members")))
+    _check_commissions(doc, spec, known | {g.code for g in spec.groups})
+
+
+def _check_commissions(doc: _Document, spec: OrganizationsFile, codes: set[str]) -> None:
+    """Commission keys unique, one republican commission at most, parties and secretariat known organizations."""
+    keys: set[str] = set()
+    for index, commission in enumerate(spec.commissions):
+        path = ("commissions", index)
+        if commission.key in keys:
+            doc.problems.append(doc.problem(f"commission key {commission.key!r} is used twice", (*path, "key")))
+        keys.add(commission.key)
+        for side in ("government", "workers", "employers"):
+            for code in getattr(commission.parties, side):
+                if code not in codes:
+                    doc.problems.append(doc.problem(f"unknown organization {code!r}", (*path, "parties", side)))
+        if commission.secretariat and commission.secretariat not in codes:
+            doc.problems.append(doc.problem(f"unknown organization {commission.secretariat!r}",
+                                            (*path, "secretariat")))
+    if sum(c.level == "republican" for c in spec.commissions) > 1:
+        doc.problems.append(doc.problem("only one commission can be republican (the instruments that name no "
+                                        "commission belong to it)", ("commissions",)))
 
 
 def owner_directory(directory: Path) -> OwnerDirectory | None:
@@ -381,6 +406,10 @@ def _plan_instrument(doc: _Document, spec: InstrumentFile, owners: OwnerDirector
     for index, party in enumerate(instrument.parties):
         if owners.resolve(party) is None:
             doc.problems.append(doc.problem(f"unknown party {party!r}", ("instrument", "parties", index)))
+    if instrument.commission is not None and instrument.commission not in owners.commissions:
+        known = ", ".join(sorted(owners.commissions)) or "none: add them under `commissions:` in organizations.yaml"
+        doc.problems.append(doc.problem(f"unknown commission {instrument.commission!r} (known: {known})",
+                                        ("instrument", "commission")))
     plans: list[ObligationPlan] = []
     numbers: dict[str, tuple] = {}
     sections: dict[str, int] = {}
@@ -402,7 +431,8 @@ def _plan_instrument(doc: _Document, spec: InstrumentFile, owners: OwnerDirector
             plan = _plan_obligation(doc, spec, section.number, obligation, path, owners, position)
             if plan is not None:
                 plans.append(plan)
-    return InstrumentPlan(doc.name, instrument, list(spec.sections), plans)
+    return InstrumentPlan(doc.name, instrument, list(spec.sections), plans,
+                          commission=instrument.commission or owners.default_commission)
 
 
 def _within_validity(doc, spec: InstrumentFile, label: str, deadline, starts_on, path: tuple) -> bool:

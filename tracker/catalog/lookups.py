@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import case
 from sqlmodel import Session, select
 
-from tracker.models import Checkpoint, GroupMembership, Instrument, Obligation, Organization, Section, is_live
+from tracker.models import (
+    Checkpoint,
+    Commission,
+    GroupMembership,
+    Instrument,
+    Obligation,
+    Organization,
+    Section,
+    is_live,
+)
 
 
 def live_instrument(session: Session, key: str) -> Instrument | None:
@@ -17,6 +27,12 @@ def live_instrument(session: Session, key: str) -> Instrument | None:
 def live_instruments(session: Session) -> list[Instrument]:
     """Every instrument still in the roadmaps, by key."""
     return list(session.exec(select(Instrument).where(is_live(Instrument)).order_by(Instrument.key)))
+
+
+def live_commissions(session: Session) -> list[Commission]:
+    """Every commission still in organizations.yaml: the republican one first, then regional, then industry."""
+    order = case((Commission.level == "republican", 0), (Commission.level == "regional", 1), else_=2)
+    return list(session.exec(select(Commission).where(is_live(Commission)).order_by(order, Commission.key)))
 
 
 def first_valid_from(session: Session, default: date) -> date:

@@ -16,6 +16,7 @@ from tracker.catalog import deadlines
 from tracker.catalog.loader import Catalog, InstrumentPlan, ObligationPlan
 from tracker.models import (
     Checkpoint,
+    Commission,
     DeadlineChange,
     GroupMembership,
     Instrument,
@@ -54,7 +55,7 @@ class SyncSummary:
 
     def lines(self) -> list[str]:
         """One human-readable line per kind of object."""
-        order = ["organizations", "instruments", "sections", "obligations", "checkpoints", "reports"]
+        order = ["organizations", "commissions", "instruments", "sections", "obligations", "checkpoints", "reports"]
         return [
             f"{kind:<14} " + "  ".join(f"{o} {self.counts[kind][o]}" for o in
                                       ("created", "updated", "retired", "unchanged"))
@@ -74,6 +75,7 @@ def sync_catalog(*, session: Session, catalog: Catalog, now: datetime) -> SyncSu
         raise InvalidCatalog(f"{len(catalog.problems)} problem(s) in roadmaps; nothing was changed")
     summary = SyncSummary()
     orgs = _sync_organizations(session, catalog, now, summary)
+    commissions = _sync_commissions(session, catalog, orgs, now, summary)
     members = defaultdict(list)  # group id → member ids in order, read once for every instrument
     for m in session.exec(select(GroupMembership).order_by(GroupMembership.position)):
         members[m.group_id].append(m.member_id)
@@ -81,7 +83,7 @@ def sync_catalog(*, session: Session, catalog: Catalog, now: datetime) -> SyncSu
     if catalog.unchanged:
         summary.add("instruments", "unchanged", len(catalog.unchanged))
     for plan in catalog.instruments:
-        _sync_instrument(session, plan, orgs, members, now, summary)
+        _sync_instrument(session, plan, orgs, members, commissions, now, summary)
         seen_keys.add(plan.spec.key)
     for instrument in session.exec(select(Instrument).where(is_live(Instrument))):
         if instrument.key not in seen_keys:
@@ -166,19 +168,45 @@ def _sync_organizations(session: Session, catalog: Catalog, now: datetime, summa
     return existing
 
 
-def _instrument_values(plan: InstrumentPlan) -> dict:
+def _sync_commissions(session: Session, catalog: Catalog, orgs: dict, now: datetime,
+                      summary: SyncSummary) -> dict[str, Commission]:
+    """Commissions as organizations.yaml lists them: created, updated, retired (never deleted), each audited."""
+    existing = {c.key: c for c in session.exec(select(Commission))}
+    wanted = {}
+    for spec in catalog.organizations.commissions:
+        wanted[spec.key] = dict(level=spec.level, region=spec.region, industry=spec.industry, name_ru=spec.names.ru,
+                                name_kk=spec.names.kk, name_en=spec.names.en, parties=spec.parties.model_dump(),
+                                secretariat_id=orgs[spec.secretariat].id if spec.secretariat else None,
+                                note=spec.note, retired_at=None)
+    for key, values in wanted.items():
+        existing[key] = _upsert(session, summary, now, kind="commissions", object_type="commission", object_id=key,
+                                existing=existing.get(key), values=values,
+                                create=lambda key=key, values=values: Commission(key=key, created_at=now,
+                                                                                 updated_at=now, **values))
+    for key, commission in existing.items():
+        if key not in wanted and commission.retired_at is None:
+            commission.retired_at = now
+            summary.add("commissions", "retired")
+            audit.record(session=session, now=now, action="commission.retire", object_type="commission",
+                         object_id=key, by=audit.Actor(label=ACTOR))
+    session.flush()
+    return existing
+
+
+def _instrument_values(plan: InstrumentPlan, commissions: dict[str, Commission]) -> dict:
     spec = plan.spec
     return dict(kind=spec.kind, title_ru=spec.title.ru, title_kk=spec.title.kk, title_en=spec.title.en,
                 approved_by=spec.approved_by, approved_on=spec.approved_on, valid_from=spec.valid_from,
                 valid_to=spec.valid_to, validity_note=spec.validity_note, completeness=spec.completeness,
                 completeness_note=spec.completeness_note, language=spec.language, source=spec.source,
                 numbering_note=spec.numbering, parties=list(spec.parties), is_public=spec.public,
+                commission_id=commissions[plan.commission].id if plan.commission else None,
                 file_name=plan.file_name, retired_at=None)
 
 
-def _sync_instrument(session: Session, plan: InstrumentPlan, orgs: dict, members: dict, now: datetime,
-                     summary: SyncSummary) -> None:
-    values = _instrument_values(plan)
+def _sync_instrument(session: Session, plan: InstrumentPlan, orgs: dict, members: dict, commissions: dict,
+                     now: datetime, summary: SyncSummary) -> None:
+    values = _instrument_values(plan, commissions)
     found = session.exec(select(Instrument).where(Instrument.key == plan.spec.key)).first()
     instrument = _upsert(
         session, summary, now, kind="instruments", object_type="instrument", object_id=plan.spec.key,

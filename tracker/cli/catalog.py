@@ -81,7 +81,8 @@ def roadmaps_check(directory):
     for plan in catalog.instruments:
         click.echo(f"{plan.file_name}: {len(plan.obligations)} obligations, {len(plan.sections)} sections")
     click.echo(f"OK: {len(catalog.organizations.organizations)} organizations, "
-               f"{len(catalog.organizations.groups)} groups, {len(catalog.instruments)} instruments, "
+               f"{len(catalog.organizations.groups)} groups, {len(catalog.organizations.commissions)} commissions, "
+               f"{len(catalog.instruments)} instruments, "
                f"{total} obligations.")
 
 

@@ -12,7 +12,7 @@ from sqlmodel import select
 from tracker import audit
 from tracker.cli.common import fail
 from tracker.db import get_session
-from tracker.models import Instrument, is_live
+from tracker.models import Commission, Instrument, is_live
 from tracker.notify import outbox
 from tracker.people import accounts, passwords, throttle, two_factor
 from tracker.people.invitations import queue_link
@@ -31,6 +31,9 @@ def users_group():
 def _options(command):
     command = click.option("--instrument", "instruments", multiple=True,
                            help="Instrument key (secretary); repeat for several.")(command)
+    command = click.option("--commission", "commissions", multiple=True,
+                           help="Commission key (secretary of all its instruments and of its meetings), e.g. rtk; "
+                                "repeat for several.")(command)
     command = click.option("--org", "orgs", multiple=True, help="Organization code (focal point, alternate, "
                            "head); repeat for several.")(command)
     command = click.option("--name", default="", help="Full name (default: the email).")(command)
@@ -43,12 +46,13 @@ def _options(command):
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help="At least 10 characters, not a common one (prompted if omitted).")
 @with_appcontext
-def users_create(email, role, name, orgs, instruments, password):
+def users_create(email, role, name, orgs, instruments, commissions, password):
     """Create an account with a password (for scripts and the first administrator)."""
     session = get_session()
     try:
-        user = accounts.create_user(session=session, email=email, name=name, role=role, org_codes=list(orgs),
-                                    instrument_keys=list(instruments), password=password, now=now_utc(),
+        user = accounts.create_user(session=session, email=email, name=name,
+                                    grant=accounts.Grant(role, tuple(orgs), tuple(instruments), tuple(commissions)),
+                                    password=password, now=now_utc(),
                                     by=audit.Actor(label="cli:users create"))
     except (accounts.AccountError, passwords.PasswordRejected) as exc:
         session.rollback()
@@ -60,12 +64,13 @@ def users_create(email, role, name, orgs, instruments, password):
 @users_group.command("invite")
 @_options
 @with_appcontext
-def users_invite(email, role, name, orgs, instruments):
+def users_invite(email, role, name, orgs, instruments, commissions):
     """Create an account and email a single-use link (72 h) to set a password; the link is printed too."""
     session = get_session()
     try:
-        user = accounts.create_user(session=session, email=email, name=name, role=role, org_codes=list(orgs),
-                                    instrument_keys=list(instruments), now=now_utc(),
+        user = accounts.create_user(session=session, email=email, name=name,
+                                    grant=accounts.Grant(role, tuple(orgs), tuple(instruments), tuple(commissions)),
+                                    now=now_utc(),
                                     by=audit.Actor(label="cli:users invite"))
         link, message = queue_link(session=session, app=current_app._get_current_object(), user=user, kind="invite",
                                    created_by=None, now=now_utc())
@@ -82,7 +87,9 @@ def users_invite(email, role, name, orgs, instruments):
 
 DEMO_PEOPLE = [
     ("admin@demo.mindet.kz", "Администратор (демо)", "admin", (), ()),
-    ("secretary@demo.mindet.kz", "Секретарь РТК (демо)", "secretary", (), "all"),
+    ("secretary@demo.mindet.kz", "Секретарь РТК (демо)", "secretary", (), ("rtk",)),
+    ("region@demo.mindet.kz", "Секретарь областной комиссии (пример, демо)", "secretary", (),
+     ("almaty-region-example",)),
     ("mtszn@demo.mindet.kz", "МТСЗН, контактное лицо (демо)", "focal_point", ("МТСЗН",), ()),
     ("mju@demo.mindet.kz", "МЮ, контактное лицо (демо)", "focal_point", ("МЮ",), ()),
     ("rop@demo.mindet.kz", "РОП, контактное лицо (демо)", "focal_point", ("РОП",), ()),
@@ -123,19 +130,23 @@ def demo_seed():
     all_keys = list(session.exec(select(Instrument.key).where(is_live(Instrument))))
     if not all_keys:
         fail("No instruments loaded: run `mindet roadmaps sync` first.")
+    commissions = set(session.exec(select(Commission.key).where(is_live(Commission))))
     rows = []
-    for email, name, role, orgs, instruments in DEMO_PEOPLE:
+    for email, name, role, orgs, wanted in DEMO_PEOPLE:
         password = secrets.token_urlsafe(9)  # 12 characters, new at every run
-        keys = all_keys if instruments == "all" else list(instruments)
+        # a secretary keeps the commission named; a roadmaps folder without it makes them secretary of everything
+        keys = [key for key in wanted if key in commissions]
+        instruments = all_keys if role == "secretary" and not keys else []
         user = accounts.find_user(session, email)
         if user is None:
-            accounts.create_user(session=session, email=email, name=name, role=role, org_codes=list(orgs),
-                                 instrument_keys=keys, password=password, now=now,
+            accounts.create_user(session=session, email=email, name=name,
+                                 grant=accounts.Grant(role, tuple(orgs), tuple(instruments), tuple(keys)),
+                                 password=password, now=now,
                                  by=audit.Actor(label="cli:demo seed"))
         else:
             user.password_hash, user.active = passwords.hash_password(password), True
             throttle.forget(session, user)
-        rows.append((email, password, role, ", ".join(keys if role == "secretary" else orgs)))
+        rows.append((email, password, role, ", ".join(keys or instruments if role == "secretary" else orgs)))
     session.flush()
     applied, skipped = load_demo_statuses(session)
     session.commit()

@@ -1,21 +1,18 @@
-"""The quarterly execution report for a commission meeting: per section, each measure's status, what was done,
-evidence, overdue checkpoints with reasons, deadline changes. Built once, shown as HTML or written as DOCX."""
+"""The execution report of an instrument for a commission meeting: a one-page summary first, then one row per
+measure (its status, who answered, what its owners say was done, the evidence once), then overdue reports by
+organization as a compact table. Built once, shown as a printable page or written as DOCX (report_docx)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from datetime import timedelta
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.shared import Cm, Pt
 from sqlmodel import Session, select
 
-from tracker.as_of import Moment, not_retired
+from tracker.as_of import Moment, not_retired, then
 from tracker.catalog.obligations import ObligationView, obligation_views
-from tracker.insight.docx_text import add_markdown
-from tracker.insight.figures import checkpoint_states
+from tracker.insight.figures import checkpoint_tally, on_time_rates
 from tracker.insight.overdue import Filters as OverdueFilters
 from tracker.insight.overdue import OverdueRow, overdue_page
 from tracker.models import (
@@ -31,52 +28,167 @@ from tracker.models import (
     is_live,
 )
 from tracker.periods import Period
+from tracker.statuses import ANSWERED, Derived
+
+#: how many organizations the summary names as the most overdue
+WORST = 10
+#: how many lead organizations' notes a measure shows (a group lead has twenty); the rest are counted
+NOTES_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Who answered on a measure's current checkpoint: a group's members («МИО: 14 из 20»), or its co-executors."""
+
+    label: str  #: the group's code, or "" for the co-executors named one by one
+    answered: int
+    total: int
+    missing: list[str]  #: codes of those who have not answered
 
 
 @dataclass
 class Measure:
-    """One obligation as the meeting report shows it."""
+    """One obligation as the report shows it."""
 
     view: ObligationView
-    notes: list[tuple[str, StatusUpdate]] = field(default_factory=list)  # (period, latest update with a note)
-    evidence: list[Evidence] = field(default_factory=list)
-    overdue: list[tuple[Checkpoint, str]] = field(default_factory=list)  # (checkpoint, reason)
+    checkpoint: Checkpoint | None = None  #: the latest checkpoint due by the quarter's end: what the row reports on
+    notes: list[tuple[str, StatusUpdate]] = field(default_factory=list)  #: (owner's code, its latest submission)
+    more_notes: int = 0
+    evidence: list[Evidence] = field(default_factory=list)  #: of those submissions, each file or link once
+    answers: list[Answers] = field(default_factory=list)
+    overdue: list[tuple[Checkpoint, int]] = field(default_factory=list)  #: (checkpoint, days overdue)
     changes: list[DeadlineChange] = field(default_factory=list)
-    co_answered: int = 0  #: co-executors' reports answered on the checkpoints due by the quarter's end
-    co_total: int = 0
 
 
-def build(session: Session, instrument: Instrument, quarter: Period,
-          when: Moment) -> list[tuple[Section, list[Measure]]]:
-    """The report's content: checkpoints due up to the end of `quarter`, lead executors' updates; six queries.
+@dataclass(frozen=True)
+class Summary:
+    """The report's first page."""
 
-    At a past day's end (by default the views pass the end of a past quarter), everything as it stood then:
-    measures that existed, statuses, notes, evidence and deadline changes written by then, nothing later."""
+    counts: dict[str, int]  #: checkpoints due by the quarter's end, by state
+    on_time: float | None  #: the quarter's on-time rate of reports, in percent
+    previous_on_time: float | None
+    worst: list[tuple[Organization, int, int]]  #: (organization, overdue reports, most days overdue)
+
+
+@dataclass(frozen=True)
+class LateReport:
+    """An overdue report of the instrument, for the per-organization table: how late, and the reason given."""
+
+    row: OverdueRow
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class ExecutionReport:
+    """Everything the report shows, judged `when`."""
+
+    instrument: Instrument
+    quarter: Period
+    when: Moment
+    summary: Summary
+    sections: list[tuple[Section, list[Measure]]]
+    late: list[tuple[Organization, list[LateReport]]]
+
+
+def build(session: Session, instrument: Instrument, quarter: Period, when: Moment) -> ExecutionReport:
+    """The report on the checkpoints due up to the end of `quarter`, as things stood `when` (at a past day's end:
+    measures that existed, statuses, notes, evidence and deadline changes written by then, nothing later)."""
+    late = overdue_by_organization(session, instrument, when)
+    measures = _measures(session, instrument, quarter, when)
+    return ExecutionReport(instrument, quarter, when, _summary(session, instrument, quarter, when, late),
+                           _by_section(session, instrument, measures), late)
+
+
+def _measures(session: Session, instrument: Instrument, quarter: Period, when: Moment) -> dict[int, Measure]:
     measures = {v.obligation.id: Measure(v) for v in obligation_views(session=session, when=when,
                                                                       instrument=instrument)}
-    at = when.at
-    written = (lambda column: column < at) if at else (lambda column: column.is_not(None))
-    # the checkpoints due by the quarter's end, as the views judged them (as of the day, if one is asked for)
-    checkpoints = {cp.id: cp for m in measures.values() for cp, _s in m.view.checkpoints
-                   if cp.due_on <= quarter.ends_on}
-    for state in checkpoint_states(session, when, [instrument.id]):
-        if state.checkpoint_id in checkpoints:
-            measure = measures[checkpoints[state.checkpoint_id].obligation_id]
-            measure.co_answered += state.co_answered
-            measure.co_total += state.co_total
-    latest = _latest_lead_updates(session, checkpoints, at, written)
-    for checkpoint, update in latest.values():
-        if update.note:
-            measures[checkpoint.obligation_id].notes.append((checkpoint.label or checkpoint.period, update))
-    for item in session.exec(select(Evidence).where(Evidence.report_id.in_(list(latest)),
-                                                    written(Evidence.created_at)).order_by(Evidence.id)):
-        measures[latest[item.report_id][0].obligation_id].evidence.append(item)
-    _add_changes(session, instrument, measures, written)
-    returned = {cp.id: update.reason for cp, update in latest.values() if update.status == "returned"}
     for measure in measures.values():
-        for checkpoint, status in measure.view.checkpoints:
-            if status == "overdue" and checkpoint.due_on <= quarter.ends_on:
-                measure.overdue.append((checkpoint, returned.get(checkpoint.id) or ""))
+        due = [cp for cp, _status in measure.view.checkpoints if cp.due_on <= quarter.ends_on]
+        measure.checkpoint = max(due, key=lambda cp: cp.due_on, default=None)
+        measure.overdue = [(cp, (when.day - cp.due_on).days) for cp, status in measure.view.checkpoints
+                           if status == Derived.OVERDUE and cp.due_on <= quarter.ends_on]
+    current = {m.checkpoint.id: m for m in measures.values() if m.checkpoint is not None}
+    _add_answers(session, current, when)
+    _add_notes(session, current, when)
+    _add_changes(session, instrument, measures, when)
+    return measures
+
+
+#: a report's own organization (not the group it came through)
+_OWN = Organization.id == Report.organization_id
+
+
+def _reports(session: Session, checkpoint_ids: list[int], when: Moment):
+    """(report id, checkpoint id, lead?, group id, organization code, status) of these checkpoints' reports `when`."""
+    if not when.is_past:
+        return session.exec(select(Report.id, Report.checkpoint_id, Report.is_lead, Report.via_group_id,
+                                   Organization.code, Report.status).join(Organization, _OWN)
+                            .where(Report.checkpoint_id.in_(checkpoint_ids), is_live(Report))).all()
+    past = then(when.past)
+    return session.exec(past.with_status(
+        select(Report.id, Report.checkpoint_id, Report.is_lead, Report.via_group_id, Organization.code, past.status)
+        .join(Organization, _OWN).where(Report.checkpoint_id.in_(checkpoint_ids), not_retired(Report, past.at)))).all()
+
+
+def _add_answers(session: Session, current: dict[int, Measure], when: Moment) -> None:
+    """Each measure's answers on its current checkpoint: per group its members, then the other co-executors."""
+    groups: dict[int, dict[int | None, list]] = defaultdict(lambda: defaultdict(list))
+    for _id, checkpoint_id, is_lead, group_id, code, status in _reports(session, list(current), when):
+        if group_id is not None or not is_lead:
+            groups[checkpoint_id][group_id].append((code, status in ANSWERED))
+    names = dict(session.exec(select(Organization.id, Organization.code).where(Organization.is_group)).all())
+    for checkpoint_id, by_group in groups.items():
+        answers = []
+        for group_id, members in sorted(by_group.items(), key=lambda item: (item[0] is None, item[0] or 0)):
+            missing = sorted(code for code, answered in members if not answered)
+            answers.append(Answers(names.get(group_id, "") if group_id else "", len(members) - len(missing),
+                                   len(members), missing))
+        current[checkpoint_id].answers = answers
+
+
+def _add_notes(session: Session, current: dict[int, Measure], when: Moment) -> None:
+    """What each measure's lead executors say was done: the latest submission of each lead report on its current
+    checkpoint (never a verdict's comment), and the evidence of those submissions, each file or link once."""
+    leads = {report_id: (checkpoint_id, code) for report_id, checkpoint_id, is_lead, _g, code, _s
+             in _reports(session, list(current), when) if is_lead}
+    query = select(StatusUpdate).where(StatusUpdate.report_id.in_(list(leads)), StatusUpdate.status == "submitted")
+    if when.is_past:
+        query = query.where(StatusUpdate.created_at < when.at)
+    latest: dict[int, StatusUpdate] = {}
+    for update in session.exec(query.order_by(StatusUpdate.report_version)):
+        latest[update.report_id] = update
+    evidence = defaultdict(list)
+    for item in session.exec(select(Evidence).where(Evidence.status_update_id.in_([u.id for u in latest.values()]))
+                             .order_by(Evidence.id)):
+        evidence[item.status_update_id].append(item)
+    for report_id, update in sorted(latest.items(), key=lambda item: item[1].created_at, reverse=True):
+        checkpoint_id, code = leads[report_id]
+        measure = current[checkpoint_id]
+        if update.note:
+            if len(measure.notes) < NOTES_SHOWN:
+                measure.notes.append((code, update))
+            else:
+                measure.more_notes += 1
+        seen = {item.sha256 or item.url or item.file_name for item in measure.evidence}
+        for item in evidence[update.id]:
+            if (item.sha256 or item.url or item.file_name) not in seen:
+                seen.add(item.sha256 or item.url or item.file_name)
+                measure.evidence.append(item)
+
+
+def _add_changes(session: Session, instrument: Instrument, measures: dict[int, Measure], when: Moment) -> None:
+    """Each measure's deadline changes written by then, oldest first."""
+    query = (select(DeadlineChange, Checkpoint).join(Checkpoint, Checkpoint.id == DeadlineChange.checkpoint_id)
+             .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+             .where(Obligation.instrument_id == instrument.id))
+    if when.is_past:
+        query = query.where(DeadlineChange.created_at < when.at)
+    for change, checkpoint in session.exec(query.order_by(DeadlineChange.created_at)):
+        if checkpoint.obligation_id in measures:
+            measures[checkpoint.obligation_id].changes.append(change)
+
+
+def _by_section(session: Session, instrument: Instrument, measures: dict[int, Measure]):
     by_section = defaultdict(list)
     for measure in measures.values():
         by_section[measure.view.section.id].append(measure)
@@ -85,38 +197,21 @@ def build(session: Session, instrument: Instrument, quarter: Period,
     return [(s, by_section[s.id]) for s in sections if by_section[s.id]]
 
 
-def _latest_lead_updates(session: Session, checkpoints: dict, at,
-                         written) -> dict[int, tuple[Checkpoint, StatusUpdate]]:
-    """Report id → (its checkpoint, its latest update with a note or a reason, written by `at`): lead reports only;
-    reports with no such update are present too (with their latest update), so that their evidence is found."""
-    latest = {}
-    for update, report in session.exec(
-            select(StatusUpdate, Report).join(Report, Report.id == StatusUpdate.report_id)
-            .where(Report.checkpoint_id.in_(list(checkpoints)), Report.is_lead,
-                   is_live(Report) if at is None else not_retired(Report, at), written(StatusUpdate.created_at))
-            .order_by(StatusUpdate.report_version)):
-        if report.id not in latest or update.note or update.reason:
-            latest[report.id] = (checkpoints[report.checkpoint_id], update)
-    return latest
+def _summary(session: Session, instrument: Instrument, quarter: Period, when: Moment, late) -> Summary:
+    counts: Counter = Counter()
+    for tally in checkpoint_tally(session, when, [instrument.id], due_before=quarter.ends_on + timedelta(days=1)):
+        counts[tally.status] += tally.checkpoints
+    worst = sorted(((organization, len(items), max(item.row.days for item in items)) for organization, items in late),
+                   key=lambda row: (-row[1], -row[2], row[0].code))[:WORST]
+    return Summary(dict(counts), _rate(session, instrument, quarter, when),
+                   _rate(session, instrument, quarter.previous(), when), worst)
 
 
-def _add_changes(session: Session, instrument: Instrument, measures: dict, written) -> None:
-    """Each measure's deadline changes written by then, oldest first."""
-    for change, checkpoint in session.exec(
-            select(DeadlineChange, Checkpoint).join(Checkpoint, Checkpoint.id == DeadlineChange.checkpoint_id)
-            .join(Obligation, Obligation.id == Checkpoint.obligation_id)
-            .where(Obligation.instrument_id == instrument.id, written(DeadlineChange.created_at))
-            .order_by(DeadlineChange.created_at)):
-        if checkpoint.obligation_id in measures:
-            measures[checkpoint.obligation_id].changes.append(change)
-
-
-@dataclass(frozen=True)
-class LateReport:
-    """An overdue report of the instrument, for the per-organization list: how late, and the reason given."""
-
-    row: OverdueRow
-    reason: str | None
+def _rate(session: Session, instrument: Instrument, quarter: Period, when: Moment) -> float | None:
+    """The on-time rate of all the instrument's reports due in `quarter`, in percent (None: nothing was due)."""
+    rates = on_time_rates(session, when, instrument_ids=[instrument.id], start=quarter.starts_on, end=quarter.ends_on)
+    total = sum(rate.total for rate in rates)
+    return 100 * sum(rate.on_time for rate in rates) / total if total else None
 
 
 def overdue_by_organization(session: Session, instrument: Instrument,
@@ -124,7 +219,7 @@ def overdue_by_organization(session: Session, instrument: Instrument,
     """Every overdue report of the instrument, grouped by organization (most overdue reports first), each with its
     days and the latest reason or note its people or the secretary wrote (by then, at a past day's end)."""
     found, _totals = overdue_page(session, OverdueFilters(instrument=instrument.key), when, page_size=None)
-    reasons = _latest_reasons(session, [row.report.id for row in found.rows], when.at)
+    reasons = _latest_reasons(session, [row.report.id for row in found.rows], when)
     grouped: dict[int, list[LateReport]] = defaultdict(list)
     organizations = {}
     for row in found.rows:
@@ -134,89 +229,14 @@ def overdue_by_organization(session: Session, instrument: Instrument,
     return [(organizations[org_id], sorted(grouped[org_id], key=lambda late: -late.row.days)) for org_id in order]
 
 
-def _latest_reasons(session: Session, report_ids: list[int], at) -> dict[int, str]:
-    reasons = {}
+def _latest_reasons(session: Session, report_ids: list[int], when: Moment) -> dict[int, str]:
+    reasons: dict[int, str] = {}
     if not report_ids:
         return reasons
     query = select(StatusUpdate).where(StatusUpdate.report_id.in_(report_ids),
                                        (StatusUpdate.reason.is_not(None)) | (StatusUpdate.note.is_not(None)))
-    if at is not None:
-        query = query.where(StatusUpdate.created_at < at)
+    if when.is_past:
+        query = query.where(StatusUpdate.created_at < when.at)
     for update in session.exec(query.order_by(StatusUpdate.id)):
         reasons[update.report_id] = update.reason or update.note
     return reasons
-
-
-def _table(document, header: list[str], widths: list[float]):
-    table = document.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    for cell, text, width in zip(table.rows[0].cells, header, widths, strict=True):
-        cell.text = ""
-        cell.paragraphs[0].add_run(text).bold = True
-        cell.width = Cm(width)
-    return table
-
-
-def _row(table, values: list, widths: list[float]):
-    cells = table.add_row().cells
-    for cell, value, width in zip(cells, values, widths, strict=True):
-        cell.width = Cm(width)
-        if callable(value):
-            value(cell)
-        else:
-            cell.text = str(value)
-    return cells
-
-
-_MEASURE_WIDTHS = [1.2, 7.5, 2.6, 2.4, 8.0]
-_LATE_WIDTHS = [2.5, 8.5, 2.2, 2.4, 1.4, 4.7]
-
-
-def write_docx(instrument: Instrument, quarter: Period, content, late, labels: dict, stream: BinaryIO) -> None:
-    """The same report as a Word document: per section a table of its measures (number, text, status,
-    co-executors, what was done with Markdown rendered), then the overdue reports of each organization with their
-    days and reasons (labels carry the translated headings and status names)."""
-    document = Document()
-    document.styles["Normal"].font.size = Pt(10)
-    landscape = document.sections[0]
-    landscape.orientation = WD_ORIENT.LANDSCAPE
-    landscape.page_width, landscape.page_height = landscape.page_height, landscape.page_width
-    landscape.left_margin = landscape.right_margin = Cm(1.5)
-    document.add_heading(instrument.title_ru, level=1)
-    document.add_paragraph(f"{labels['report']} {quarter.label}. {labels['as_of']}.")
-    for section, measures in content:
-        document.add_heading(f"{section.number}. {section.title_ru}", level=2)
-        table = _table(document, labels["measure_columns"], _MEASURE_WIDTHS)
-        for measure in measures:
-            _row(table, [measure.view.obligation.number, measure.view.obligation.text,
-                         labels["statuses"].get(measure.view.status, measure.view.status),
-                         f"{measure.co_answered} / {measure.co_total}" if measure.co_total else "—",
-                         lambda cell, m=measure: _what_was_done(cell, m, labels)], _MEASURE_WIDTHS)
-        for measure in measures:
-            for checkpoint, reason in measure.overdue:
-                document.add_paragraph(f"{labels['measure']} {measure.view.obligation.number}. {labels['overdue']}: "
-                                       f"{checkpoint.label or checkpoint.period} ({checkpoint.due_on:%d.%m.%Y})"
-                                       f"{' — ' + reason if reason else ''}", style="List Bullet")
-            for change in measure.changes:
-                document.add_paragraph(f"{labels['measure']} {measure.view.obligation.number}. {labels['moved']}: "
-                                       f"{change.old_due_on:%d.%m.%Y} → {change.new_due_on:%d.%m.%Y} — "
-                                       f"{change.reason} ({change.source})", style="List Bullet")
-    if late:
-        document.add_heading(labels["late_title"], level=2)
-        for organization, items in late:
-            document.add_heading(f"{organization.code} — {organization.name_ru}: {len(items)}", level=3)
-            table = _table(document, labels["late_columns"], _LATE_WIDTHS)
-            for item in items:
-                row = item.row
-                _row(table, [row.obligation.key.split("/")[-1], row.obligation.text[:300],
-                             row.checkpoint.label or row.checkpoint.period, f"{row.due_on:%d.%m.%Y}", row.days,
-                             lambda cell, reason=item.reason: add_markdown(cell, reason)], _LATE_WIDTHS)
-    document.save(stream)
-
-
-def _what_was_done(cell, measure: Measure, labels: dict) -> None:
-    for period, update in measure.notes:
-        cell.add_paragraph().add_run(f"{period}:").bold = True
-        add_markdown(cell, update.note, update.note_html)
-    if measure.evidence:
-        cell.add_paragraph(f"{labels['evidence']}: " + "; ".join(e.file_name or e.url or "" for e in measure.evidence))

@@ -4,6 +4,7 @@ from tracker.models.base import UTCDateTime, is_live
 from tracker.models.catalog import (
     KEPT_LEAD_COUNTS,
     Checkpoint,
+    Commission,
     GroupMembership,
     Instrument,
     Obligation,
@@ -26,6 +27,7 @@ from tracker.models.people import (
     TOKEN_SCOPES,
     ApiToken,
     CalendarFeed,
+    CommissionSecretaryship,
     LoginSession,
     LoginThrottle,
     Membership,
@@ -37,7 +39,8 @@ from tracker.models.people import (
 
 __all__ = [
     "ApiToken", "KEPT_LEAD_COUNTS", "TOKEN_SCOPES",
-    "AuditEvent", "CalendarFeed", "ClockBeat", "Checkpoint", "DeadlineChange", "Evidence", "GroupMembership",
+    "AuditEvent", "CalendarFeed", "ClockBeat", "Checkpoint", "Commission", "CommissionSecretaryship",
+    "DeadlineChange", "Evidence", "GroupMembership",
     "Instrument",
     "Notification",
     "Obligation", "ObligationOwner", "Organization", "Report", "Section", "StatusUpdate", "User", "UTCDateTime",

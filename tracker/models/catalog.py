@@ -39,6 +39,29 @@ class GroupMembership(SQLModel, table=True):
     position: int = 0
 
 
+class Commission(SQLModel, table=True):
+    """A tripartite commission (republican, regional or industry): its instruments, secretaries and meetings."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=100, unique=True)
+    level: str = Field(max_length=16)  #: republican | regional | industry
+    region: str | None = Field(default=None, sa_type=Text)
+    industry: str | None = Field(default=None, sa_type=Text)
+    name_ru: str = Field(sa_type=Text)
+    name_kk: str | None = Field(default=None, sa_type=Text)
+    name_en: str | None = Field(default=None, sa_type=Text)
+    #: {"government": [codes], "workers": [codes], "employers": [codes]}
+    parties: dict = json_column(dict)
+    secretariat_id: int | None = Field(default=None, foreign_key="organization.id")
+    note: str | None = Field(default=None, sa_type=Text)
+    retired_at: datetime | None = optional_timestamp()
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+
+    def __repr__(self) -> str:
+        return f"<Commission {self.key}>"
+
+
 class Instrument(SQLModel, table=True):
     """A roadmap or an agreement, loaded from one YAML file."""
 
@@ -64,6 +87,8 @@ class Instrument(SQLModel, table=True):
     file_name: str = Field(max_length=255)
     #: loader.fingerprint of the file it was last synced from: an unchanged file is skipped by the next sync
     fingerprint: str | None = Field(default=None, max_length=64)
+    #: the commission whose instrument it is (none when organizations.yaml names no commission)
+    commission_id: int | None = Field(default=None, foreign_key="commission.id", index=True)
     retired_at: datetime | None = optional_timestamp()
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()

@@ -81,6 +81,17 @@ class Secretaryship(SQLModel, table=True):
     created_at: datetime = timestamp()
 
 
+class CommissionSecretaryship(SQLModel, table=True):
+    """A person is secretary of a commission: of all its instruments, and of its meetings."""
+
+    __tablename__ = "commission_secretaryship"
+    __table_args__ = (UniqueConstraint("user_id", "commission_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    commission_id: int = Field(foreign_key="commission.id", index=True)
+    created_at: datetime = timestamp()
+
+
 class LoginThrottle(SQLModel, table=True):
     """Sign-in failures of one account from one address, and its back-off (shared by every web worker and node)."""
 

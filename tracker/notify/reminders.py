@@ -32,12 +32,12 @@ from tracker.models import (
     Obligation,
     Organization,
     Report,
-    Secretaryship,
     StatusUpdate,
     User,
     is_live,
 )
 from tracker.notify import outbox
+from tracker.people.permissions import secretaries_by_instrument
 from tracker.statuses import AWAITING, days_until
 
 log = logging.getLogger(__name__)
@@ -129,11 +129,7 @@ def _people(session: Session):
     for membership, user in session.exec(select(Membership, User).join(User, User.id == Membership.user_id)
                                          .where(User.active)):
         by_org[membership.organization_id][membership.role].append(user)
-    secretaries = defaultdict(list)
-    for instrument_id, user in session.exec(select(Secretaryship.instrument_id, User)
-                                            .join(User, User.id == Secretaryship.user_id).where(User.active)):
-        secretaries[instrument_id].append(user)
-    return by_org, secretaries
+    return by_org, defaultdict(list, secretaries_by_instrument(session))
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
@@ -11,7 +12,18 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from tracker import audit
-from tracker.models import Instrument, LoginSession, Membership, OneTimeToken, Organization, Secretaryship, User
+from tracker.models import (
+    Commission,
+    CommissionSecretaryship,
+    Instrument,
+    LoginSession,
+    Membership,
+    OneTimeToken,
+    Organization,
+    Secretaryship,
+    User,
+    is_live,
+)
 from tracker.people import passwords, throttle, two_factor
 from tracker.people.roles import ROLES
 
@@ -47,29 +59,52 @@ def user_snapshot(session: Session, user: User) -> dict:
                         .where(Membership.user_id == user.id).order_by(Organization.code)).all()
     keys = session.exec(select(Instrument.key).join(Secretaryship).where(Secretaryship.user_id == user.id)
                         .order_by(Instrument.key)).all()
+    commissions = session.exec(select(Commission.key).join(CommissionSecretaryship)
+                               .where(CommissionSecretaryship.user_id == user.id).order_by(Commission.key)).all()
     return {"email": user.email, "name": user.name, "active": user.active, "is_admin": user.is_admin,
-            "is_observer": user.is_observer, "organizations": [f"{c}:{r}" for c, r in orgs], "instruments": keys}
+            "is_observer": user.is_observer, "organizations": [f"{c}:{r}" for c, r in orgs], "instruments": keys,
+            "commissions": commissions}
 
 
-def set_roles(*, session: Session, user: User, role: str, org_codes: list[str] = (),
-              instrument_keys: list[str] = ()) -> None:
-    """Give `user` a role; organization roles need --org codes, secretaries need --instrument keys."""
-    if role not in ROLES:
-        raise AccountError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
-    if role == "admin":
+@dataclass(frozen=True)
+class Grant:
+    """A role and where it holds: organizations (focal point, alternate, head); commissions or single instruments
+    (secretary: a commission's secretary keeps all its instruments)."""
+
+    role: str
+    organizations: tuple[str, ...] = ()
+    instruments: tuple[str, ...] = ()
+    commissions: tuple[str, ...] = ()
+
+
+def set_roles(*, session: Session, user: User, grant: Grant) -> None:
+    """Give `user` a role; organization roles need --org codes, secretaries --commission or --instrument keys."""
+    if grant.role not in ROLES:
+        raise AccountError(f"unknown role {grant.role!r}; one of {', '.join(ROLES)}")
+    if grant.role == "admin":
         user.is_admin = True
-    elif role == "observer":
+    elif grant.role == "observer":
         user.is_observer = True
-    elif role == "secretary":
-        _make_secretary(session, user, instrument_keys)
+    elif grant.role == "secretary":
+        _make_secretary(session, user, grant.instruments, grant.commissions)
     else:
-        _give_organization_role(session, user, role, org_codes)
+        _give_organization_role(session, user, grant.role, grant.organizations)
     session.flush()
 
 
-def _make_secretary(session: Session, user: User, instrument_keys: list[str]) -> None:
-    if not instrument_keys:
-        raise AccountError("a secretary needs at least one instrument (--instrument KEY)")
+def _make_secretary(session: Session, user: User, instrument_keys: list[str], commission_keys: list[str]) -> None:
+    if not instrument_keys and not commission_keys:
+        raise AccountError("a secretary needs a commission (--commission KEY: all its instruments) or at least one "
+                           "instrument (--instrument KEY)")
+    for key in commission_keys:
+        commission = session.exec(select(Commission).where(Commission.key == key, is_live(Commission))).first()
+        if commission is None:
+            known = ", ".join(session.exec(select(Commission.key).where(is_live(Commission)))) or "none"
+            raise AccountError(f"unknown commission {key!r} (known: {known})")
+        if not session.exec(select(CommissionSecretaryship).where(
+                CommissionSecretaryship.user_id == user.id,
+                CommissionSecretaryship.commission_id == commission.id)).first():
+            session.add(CommissionSecretaryship(user_id=user.id, commission_id=commission.id))
     for key in instrument_keys:
         instrument = session.exec(select(Instrument).where(Instrument.key == key)).first()
         if instrument is None:
@@ -94,9 +129,8 @@ def _give_organization_role(session: Session, user: User, role: str, org_codes: 
             membership.role = role
 
 
-def create_user(*, session: Session, email: str, name: str, role: str, now: datetime,
-                org_codes: list[str] = (), instrument_keys: list[str] = (), password: str | None = None,
-                language: str = "ru", by: audit.Actor | None = None) -> User:
+def create_user(*, session: Session, email: str, name: str, grant: Grant, now: datetime,
+                password: str | None = None, language: str = "ru", by: audit.Actor | None = None) -> User:
     """Create an account with one role (more can be added); audited. Refuses a taken email or weak password."""
     try:
         email = normalize_email(validate_email(email, check_deliverability=False).normalized)
@@ -110,7 +144,7 @@ def create_user(*, session: Session, email: str, name: str, role: str, now: date
                 password_hash=passwords.hash_password(password) if password else None)
     session.add(user)
     session.flush()
-    set_roles(session=session, user=user, role=role, org_codes=list(org_codes), instrument_keys=list(instrument_keys))
+    set_roles(session=session, user=user, grant=grant)
     audit.record(session=session, now=now, action="user.create", object_type="user", object_id=str(user.id),
                  after=user_snapshot(session, user),
                  by=by)
@@ -241,13 +275,13 @@ def hand_over(*, session: Session, organization: Organization, from_user: User, 
     to_user = find_user(session, to_email)
     is_new = to_user is None
     if is_new:
-        to_user = create_user(session=session, email=to_email, name=to_name or to_email, role=membership.role,
-                              org_codes=[organization.code], now=now,
+        to_user = create_user(session=session, email=to_email, name=to_name or to_email,
+                              grant=Grant(membership.role, organizations=(organization.code,)), now=now,
                               by=audit.Actor(user_id=actor.id, ip=ip))
     elif to_user.id == from_user.id:
         raise AccountError("the organization is already with this person")
     else:
-        set_roles(session=session, user=to_user, role=membership.role, org_codes=[organization.code])
+        set_roles(session=session, user=to_user, grant=Grant(membership.role, organizations=(organization.code,)))
     session.delete(membership)
     audit.record(session=session, now=now, action="organization.handover", object_type="organization",
                  object_id=organization.code, organization_id=organization.id,

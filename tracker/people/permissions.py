@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from tracker.models import GroupMembership, Membership, Secretaryship, User
+from tracker.models import CommissionSecretaryship, GroupMembership, Instrument, Membership, Secretaryship, User
 
 #: endpoints anyone may open without signing in
 PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.invite", "auth.reset_request", "auth.reset", "health",
@@ -27,7 +27,10 @@ class Access:
     is_observer: bool = False
     #: organizations the person may report for: their own and the members of groups they represent
     organization_ids: frozenset[int] = field(default_factory=frozenset)
+    #: instruments the person is secretary of: named one by one, or through their commissions
     secretary_of: frozenset[int] = field(default_factory=frozenset)
+    #: commissions the person is secretary of (their meetings and decisions)
+    commission_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def is_secretary(self) -> bool:
@@ -51,6 +54,15 @@ class Access:
     def can_review(self) -> bool:
         """The review queue: secretaries (administrators judge no instrument of their own)."""
         return self.is_secretary
+
+    def can_run_commission(self, commission_id: int) -> bool:
+        """Plan a commission's meetings, keep their agendas and record their decisions: its secretaries."""
+        return commission_id in self.commission_ids
+
+    def can_follow_commission(self, commission_id: int, instrument_ids) -> bool:
+        """A commission's meetings, agendas and protocols: its secretaries, the secretaries of its instruments and
+        administrators."""
+        return self.is_admin or self.can_run_commission(commission_id) or bool(self.secretary_of & set(instrument_ids))
 
     def can_administer(self) -> bool:
         """People, organizations' hand-overs, the mail log: administrators only."""
@@ -92,6 +104,24 @@ def access_for(session: Session, user: User | None) -> Access:
     members = set()
     if own:
         members = set(session.exec(select(GroupMembership.member_id).where(GroupMembership.group_id.in_(own))))
-    secretary_of = session.exec(select(Secretaryship.instrument_id).where(Secretaryship.user_id == user.id))
+    commissions = set(session.exec(select(CommissionSecretaryship.commission_id)
+                                   .where(CommissionSecretaryship.user_id == user.id)))
+    secretary_of = set(session.exec(select(Secretaryship.instrument_id).where(Secretaryship.user_id == user.id)))
+    if commissions:
+        secretary_of |= set(session.exec(select(Instrument.id).where(Instrument.commission_id.in_(commissions))))
     return Access(user, is_admin=user.is_admin, is_observer=user.is_observer,
-                  organization_ids=frozenset(own | members), secretary_of=frozenset(secretary_of))
+                  organization_ids=frozenset(own | members), secretary_of=frozenset(secretary_of),
+                  commission_ids=frozenset(commissions))
+
+
+def secretaries_by_instrument(session: Session) -> dict[int, list[User]]:
+    """Instrument id → its active secretaries: named for it, or secretaries of its commission."""
+    secretaries: dict[int, dict[int, User]] = {}
+    named = select(Secretaryship.instrument_id, User).join(User, User.id == Secretaryship.user_id)
+    through = (select(Instrument.id, User).join(CommissionSecretaryship,
+                                                CommissionSecretaryship.commission_id == Instrument.commission_id)
+               .join(User, User.id == CommissionSecretaryship.user_id))
+    for query in (named, through):
+        for instrument_id, user in session.exec(query.where(User.active)):
+            secretaries.setdefault(instrument_id, {})[user.id] = user
+    return {instrument_id: list(users.values()) for instrument_id, users in secretaries.items()}

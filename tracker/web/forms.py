@@ -85,7 +85,9 @@ class InviteForm(FlaskForm):
     name = StringField(_l("Имя"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Роль"), choices=options(role_choices()))
     organizations = SelectMultipleField(_l("Организации"), choices=[], validate_choice=True)
-    instruments = SelectMultipleField(_l("Инструменты (для секретаря)"), choices=[], validate_choice=True)
+    commissions = SelectMultipleField(_l("Комиссии (для секретаря: все их инструменты)"), choices=[],
+                                      validate_choice=True)
+    instruments = SelectMultipleField(_l("Отдельные инструменты (для секретаря)"), choices=[], validate_choice=True)
     language = SelectField(_l("Язык"), choices=options(language_choices()))
 
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker import audit
-from tracker.catalog.lookups import live_instruments, live_organizations
+from tracker.catalog.lookups import live_commissions, live_instruments, live_organizations
 from tracker.db import get_session
 from tracker.models import OutboxMessage, User
 from tracker.notify import outbox
@@ -35,6 +35,7 @@ def _invite_form() -> InviteForm:
     form.organizations.choices = options([(o.code, f"{o.code} — {o.name_ru}")
                                   for o in sorted(live_organizations(session), key=lambda o: o.code)])
     form.instruments.choices = options([(i.key, localized(i, "title")) for i in live_instruments(session)])
+    form.commissions.choices = options([(c.key, localized(c, "name")) for c in live_commissions(session)])
     return form
 
 
@@ -55,8 +56,9 @@ def invite():
     if form.validate_on_submit():
         try:
             user = accounts.create_user(
-                session=session, email=form.email.data, name=form.name.data, role=form.role.data,
-                org_codes=form.organizations.data, instrument_keys=form.instruments.data, now=now_utc(),
+                session=session, email=form.email.data, name=form.name.data,
+                grant=accounts.Grant(form.role.data, tuple(form.organizations.data), tuple(form.instruments.data),
+                                     tuple(form.commissions.data)), now=now_utc(),
                 language=form.language.data, by=audit.Actor(user_id=current_user.id, ip=request.remote_addr))
             link, _message = queue_link(session=session, app=this_app(), user=user, kind="invite",
                                         created_by=current_user, now=now_utc())

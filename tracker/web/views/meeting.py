@@ -5,14 +5,12 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, render_template, request, send_file
-from flask_babel import gettext as _
+from flask_babel import format_percent
 
 from tracker.as_of import Moment
 from tracker.db import get_session
 from tracker.insight import execution_report
-from tracker.languages import format_day
-from tracker.statuses import AWAITING
-from tracker.statuses import label as status_label
+from tracker.insight.report_docx import write_docx
 from tracker.timeutil import today_almaty
 from tracker.web.access import current_access, require
 from tracker.web.arguments import instrument_or_404, quarter_arg
@@ -27,10 +25,7 @@ def _content(key: str):
     require(access.can_oversee(instrument.id))
     today = today_almaty()
     quarter = quarter_arg(today)
-    when = report_moment(quarter, today)
-    session = get_session()
-    return (instrument, quarter, when.past, execution_report.build(session, instrument, quarter, when),
-            execution_report.overdue_by_organization(session, instrument, when))
+    return execution_report.build(get_session(), instrument, quarter, report_moment(quarter, today))
 
 
 def report_moment(quarter, today) -> Moment:
@@ -44,26 +39,21 @@ def report_moment(quarter, today) -> Moment:
 @bp.get("/instruments/<key>/execution-report")
 def report(key: str):
     """The report as a page (print it from the browser: the layout is made for paper)."""
-    instrument, quarter, as_of, content, late = _content(key)
-    return render_template("dashboards/execution_report.html", instrument=instrument, quarter=quarter,
-                           content=content, late=late, as_of=as_of)
+    content = _content(key)
+    return render_template("dashboards/execution_report.html", instrument=content.instrument, report=content,
+                           quarter=content.quarter, as_of=content.when.past, percent=_percent)
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else format_percent(value / 100)
 
 
 @bp.get("/instruments/<key>/execution-report.docx")
 def report_docx(key: str):
-    """The report as a Word document."""
-    instrument, quarter, as_of, content, late = _content(key)
-    labels = {"as_of": _("По состоянию на конец дня %(day)s", day=format_day(as_of or today_almaty())),
-              "report": _("Отчёт об исполнении на конец"), "co_executors": _("Соисполнители отчитались"),
-              "measure": _("Мера"), "evidence": _("Подтверждения"),
-              "overdue": _("Просрочено"), "moved": _("Срок перенесён"),
-              "statuses": {s: status_label(s) for s in (*AWAITING, "submitted")}
-              | {"done": _("исполнено"), "overdue": _("просрочено"), "awaiting_event": _("по событию")},
-              "measure_columns": [_("№"), _("Мера"), _("Статус"), _("Соисполнители отчитались"), _("Что сделано")],
-              "late_title": _("Просрочено по организациям"),
-              "late_columns": [_("Мера"), _("Текст меры"), _("Период"), _("Срок"), _("Дней"), _("Причина")]}
+    """The report as a Word document (A4 landscape, summary first, header rows repeated, page numbers)."""
+    content = _content(key)
     buffer = io.BytesIO()
-    execution_report.write_docx(instrument, quarter, content, late, labels, buffer)
+    write_docx(content, buffer)
     buffer.seek(0)
-    return send_file(buffer, as_attachment=True, download_name=f"{instrument.key}-{quarter.label}.docx",
+    return send_file(buffer, as_attachment=True, download_name=f"{content.instrument.key}-{content.quarter.label}.docx",
                      mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
