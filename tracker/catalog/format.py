@@ -78,6 +78,7 @@ class CommissionSpec(Strict):
     key: Key
     level: Literal["republican", "regional", "industry"]
     names: Names
+    short: Text | None = None  #: how protocols name it («РТК»)
     region: Text | None = None  #: for a regional commission: the oblast or city of republican significance
     industry: Text | None = None  #: for an industry commission: its industry
     parties: PartiesSpec = PartiesSpec()
@@ -133,6 +134,8 @@ class ObligationSpec(Strict):
     note: Text | None = None
     source: SourceSpec | None = None
     translations: dict[Literal["kk", "en"], Translation] = {}
+    #: the measure is heard at the commission's meetings: each meeting's agenda draft proposes it
+    heard_at_meetings: bool = False
 
     @field_validator("text")
     @classmethod

@@ -66,11 +66,15 @@ class ObligationPlan:
     source_document: str | None
     source_quote: str | None
     translations: dict
+    heard_at_meetings: bool = False
 
     @property
     def content_hash(self) -> str:
         """A digest of everything the YAML says of this obligation; it changes when the YAML does."""
-        payload = {k: v for k, v in self.__dict__.items() if k not in ("deadline", "owners", "starts_on")}
+        payload = {k: v for k, v in self.__dict__.items()
+                   if k not in ("deadline", "owners", "starts_on", "heard_at_meetings")}
+        if self.heard_at_meetings:  # absent from older files: their hashes stay as they were
+            payload["heard_at_meetings"] = True
         if self.starts_on is not None:  # absent from older files: their hashes stay as they were
             payload["starts_on"] = self.starts_on.isoformat()
         payload["deadline"] = self.deadline.text
@@ -511,6 +515,7 @@ def _plan_obligation(doc, spec: InstrumentFile, section_number: str, obligation:
         deadline=deadline,
         deadline_note=deadline_note,
         starts_on=obligation.starts_on,
+        heard_at_meetings=obligation.heard_at_meetings,
         owners=resolved,
         owners_text=_normalize_name(owners_text),
         owners_note=owners_note,

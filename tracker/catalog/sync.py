@@ -174,7 +174,7 @@ def _sync_commissions(session: Session, catalog: Catalog, orgs: dict, now: datet
     existing = {c.key: c for c in session.exec(select(Commission))}
     wanted = {}
     for spec in catalog.organizations.commissions:
-        wanted[spec.key] = dict(level=spec.level, region=spec.region, industry=spec.industry, name_ru=spec.names.ru,
+        wanted[spec.key] = dict(level=spec.level, short_ru=spec.short, region=spec.region, industry=spec.industry, name_ru=spec.names.ru,
                                 name_kk=spec.names.kk, name_en=spec.names.en, parties=spec.parties.model_dump(),
                                 secretariat_id=orgs[spec.secretariat].id if spec.secretariat else None,
                                 note=spec.note, retired_at=None)
@@ -275,7 +275,8 @@ def _obligation_values(plan: ObligationPlan, sections: dict[str, Section]) -> di
         result=plan.result, deadline_text=plan.deadline.text, deadline_kind=str(plan.deadline.kind),
         deadline_note=plan.deadline_note, owners_text=plan.owners_text, owners_note=plan.owners_note,
         note=plan.note, source_document=plan.source_document, source_quote=plan.source_quote,
-        translations=plan.translations, content_hash=plan.content_hash, retired_at=None,
+        translations=plan.translations, content_hash=plan.content_hash, heard_at_meetings=plan.heard_at_meetings,
+        retired_at=None,
         # a `from:` in the YAML wins; without one, the start recorded when the obligation was added stays
         **({"starts_on": plan.starts_on} if plan.starts_on else {}),
     )

@@ -22,6 +22,7 @@ from tracker.models.history import (
     OutboxMessage,
     StatusUpdate,
 )
+from tracker.models.meetings import AgendaItem, Decision, Meeting
 from tracker.models.people import (
     ORGANIZATION_ROLES,
     TOKEN_SCOPES,
@@ -38,7 +39,7 @@ from tracker.models.people import (
 )
 
 __all__ = [
-    "ApiToken", "KEPT_LEAD_COUNTS", "TOKEN_SCOPES",
+    "AgendaItem", "ApiToken", "Decision", "KEPT_LEAD_COUNTS", "Meeting", "TOKEN_SCOPES",
     "AuditEvent", "CalendarFeed", "ClockBeat", "Checkpoint", "Commission", "CommissionSecretaryship",
     "DeadlineChange", "Evidence", "GroupMembership",
     "Instrument",

@@ -45,6 +45,8 @@ class Commission(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=100, unique=True)
     level: str = Field(max_length=16)  #: republican | regional | industry
+    #: how protocols name it («РТК»); the full name when organizations.yaml gives none
+    short_ru: str | None = Field(default=None, max_length=100)
     region: str | None = Field(default=None, sa_type=Text)
     industry: str | None = Field(default=None, sa_type=Text)
     name_ru: str = Field(sa_type=Text)
@@ -140,6 +142,8 @@ class Obligation(SQLModel, table=True):
     translations: dict = json_column(dict)
     #: sha256 of the YAML content that produced this row; a change means an update
     content_hash: str = Field(max_length=64)
+    #: heard at its commission's meetings (the YAML says so): proposed on every meeting's agenda
+    heard_at_meetings: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     retired_at: datetime | None = optional_timestamp()
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()

@@ -108,6 +108,10 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = timestamp()
     next_attempt_at: datetime = timestamp()
     sent_at: datetime | None = optional_timestamp()
+    #: one attached file, kept as text (a meeting's calendar invitation): its name, MIME type and content
+    attachment_name: str | None = Field(default=None, max_length=255)
+    attachment_type: str | None = Field(default=None, max_length=100)
+    attachment: str | None = Field(default=None, sa_type=Text)
 
 
 class AuditEvent(SQLModel, table=True):

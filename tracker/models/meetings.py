@@ -1,0 +1,71 @@
+"""A commission's meetings: when and where, their agenda item by item, and the decisions recorded on each item."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from tracker.models.base import optional_timestamp, timestamp
+
+
+class Meeting(SQLModel, table=True):
+    """A meeting of a commission: planned by its secretary, held, or cancelled."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    commission_id: int = Field(foreign_key="commission.id", index=True)
+    #: the protocol's number («Протокол РТК № 5»): what decisions cite
+    number: str = Field(max_length=32)
+    held_on: date
+    starts_at: str = Field(default="10:00", max_length=5)  #: HH:MM, Almaty time
+    place: str | None = Field(default=None, sa_type=Text)
+    link: str | None = Field(default=None, sa_type=Text)
+    status: str = Field(default="planned", max_length=16)  #: planned | held | cancelled
+    #: bumped by every change of the meeting or its agenda: a stale edit is refused, invitations carry it
+    version: int = 0
+    invited_at: datetime | None = optional_timestamp()
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+
+
+class AgendaItem(SQLModel, table=True):
+    """One item of a meeting's agenda: drafted by Mindet from what needs the commission, or added by hand."""
+
+    __tablename__ = "agenda_item"
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    position: int  #: its number in the agenda, from 1 («п. 3» of the protocol)
+    #: overdue | returned | event | heard | decision | request | other
+    kind: str = Field(max_length=16)
+    title: str = Field(sa_type=Text)
+    details: str | None = Field(default=None, sa_type=Text)
+    organization_id: int | None = Field(default=None, foreign_key="organization.id")
+    #: the measure it is about; for an earlier decision not yet executed, that decision's tracked obligation
+    obligation_id: int | None = Field(default=None, foreign_key="obligation.id")
+    checkpoint_id: int | None = Field(default=None, foreign_key="checkpoint.id")
+    report_id: int | None = Field(default=None, foreign_key="report.id")
+
+
+class Decision(SQLModel, table=True):
+    """What the commission decided on one agenda item, applied in the transaction that recorded it."""
+
+    __table_args__ = (UniqueConstraint("agenda_item_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    agenda_item_id: int = Field(foreign_key="agenda_item.id")
+    #: noted | deadline | event | not_applicable | cancelled | new
+    kind: str = Field(max_length=16)
+    text: str = Field(sa_type=Text)
+    #: «Протокол РТК № 5 от 29.12.2025, п. 3»: the source every change it made cites
+    source: str = Field(sa_type=Text)
+    obligation_id: int | None = Field(default=None, foreign_key="obligation.id", index=True)
+    checkpoint_id: int | None = Field(default=None, foreign_key="checkpoint.id", index=True)
+    new_due_on: date | None = None
+    #: the checkpoint it opened (an event-driven measure), or of the new decision it made a tracked obligation of
+    opened_checkpoint_id: int | None = Field(default=None, foreign_key="checkpoint.id")
+    #: a new commission decision, tracked as an obligation of the commission's instrument of decisions
+    decision_obligation_id: int | None = Field(default=None, foreign_key="obligation.id")
+    recorded_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = timestamp()
