@@ -15,6 +15,7 @@ from tracker import audit
 from tracker.catalog import deadlines
 from tracker.catalog.loader import Catalog, InstrumentPlan, ObligationPlan
 from tracker.models import (
+    KEPT_IN_APP,
     Checkpoint,
     Commission,
     DeadlineChange,
@@ -85,7 +86,8 @@ def sync_catalog(*, session: Session, catalog: Catalog, now: datetime) -> SyncSu
     for plan in catalog.instruments:
         _sync_instrument(session, plan, orgs, members, commissions, now, summary)
         seen_keys.add(plan.spec.key)
-    for instrument in session.exec(select(Instrument).where(is_live(Instrument))):
+    kept_in_roadmaps = (is_live(Instrument), Instrument.kind != KEPT_IN_APP)
+    for instrument in session.exec(select(Instrument).where(*kept_in_roadmaps)):
         if instrument.key not in seen_keys:
             _retire_instrument(session, instrument, now, summary)
     session.flush()
@@ -174,8 +176,9 @@ def _sync_commissions(session: Session, catalog: Catalog, orgs: dict, now: datet
     existing = {c.key: c for c in session.exec(select(Commission))}
     wanted = {}
     for spec in catalog.organizations.commissions:
-        wanted[spec.key] = dict(level=spec.level, short_ru=spec.short, region=spec.region, industry=spec.industry, name_ru=spec.names.ru,
-                                name_kk=spec.names.kk, name_en=spec.names.en, parties=spec.parties.model_dump(),
+        wanted[spec.key] = dict(level=spec.level, short_ru=spec.short, region=spec.region, industry=spec.industry,
+                                name_ru=spec.names.ru, name_kk=spec.names.kk, name_en=spec.names.en,
+                                parties=spec.parties.model_dump(),
                                 secretariat_id=orgs[spec.secretariat].id if spec.secretariat else None,
                                 note=spec.note, retired_at=None)
     for key, values in wanted.items():

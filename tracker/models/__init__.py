@@ -2,6 +2,7 @@
 
 from tracker.models.base import UTCDateTime, is_live
 from tracker.models.catalog import (
+    KEPT_IN_APP,
     KEPT_LEAD_COUNTS,
     Checkpoint,
     Commission,
@@ -39,7 +40,7 @@ from tracker.models.people import (
 )
 
 __all__ = [
-    "AgendaItem", "ApiToken", "Decision", "KEPT_LEAD_COUNTS", "Meeting", "TOKEN_SCOPES",
+    "AgendaItem", "ApiToken", "Decision", "KEPT_IN_APP", "KEPT_LEAD_COUNTS", "Meeting", "TOKEN_SCOPES",
     "AuditEvent", "CalendarFeed", "ClockBeat", "Checkpoint", "Commission", "CommissionSecretaryship",
     "DeadlineChange", "Evidence", "GroupMembership",
     "Instrument",

@@ -64,6 +64,11 @@ class Commission(SQLModel, table=True):
         return f"<Commission {self.key}>"
 
 
+#: the kind of instrument Mindet keeps itself, never read from a roadmap file: a commission's decisions (a sync
+#: does not retire it for being absent from roadmaps/)
+KEPT_IN_APP = "decisions"
+
+
 class Instrument(SQLModel, table=True):
     """A roadmap or an agreement, loaded from one YAML file."""
 

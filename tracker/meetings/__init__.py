@@ -1,0 +1,1 @@
+"""A commission's meetings: agendas drafted from what needs the commission, decisions written back, documents."""
