@@ -15,7 +15,8 @@ def _json(runner, *args):
 
 
 def test_json_lists_every_obligation_with_owners_and_checkpoints(runner, synced):
-    """71 obligations (the three instruments and the regional example); each record has the documented keys; owners keep source order and flags."""
+    """71 obligations (the three instruments and the regional example); each record has the documented keys;
+    owners keep source order and flags."""
     records = _json(runner, "--format", "json")
     assert len(records) == 71
     assert set(COLUMNS) <= set(records[0])

@@ -6,14 +6,19 @@ A route without a rule here fails test_every_route_has_a_rule: new routes must s
 import pytest
 from sqlmodel import select
 
-from tracker.models import Evidence, OutboxMessage
+from tracker.meetings import agenda
+from tracker.meetings.agenda import Planned
+from tracker.models import Commission, Evidence, OutboxMessage
 from tracker.people.calendar_feeds import create_feed
 from tracker.people.permissions import access_for
 
 from .conftest import NOW, csrf_token, login, make_user, signed_in_to
 from .reporting_helpers import PDF, post, report_of
 
-ROLES = ["anonymous", "observer", "focal_point", "other_focal_point", "secretary", "admin"]
+ROLES = ["anonymous", "observer", "focal_point", "other_focal_point", "secretary", "commission_secretary", "admin"]
+#: who may read the republican commission's meetings: its secretary, the secretary of one of its instruments, admins
+FOLLOW = {"secretary", "commission_secretary", "admin"}
+RUN = {"commission_secretary"}
 SIGNED_IN = set(ROLES) - {"anonymous"}
 EVERYONE = set(ROLES)
 #: the JSON API: a sign-in cookie never authenticates it (401 for every role here); who may use it with a token
@@ -92,6 +97,18 @@ RULES = {
     "api.instrument": ("GET", "/api/v1/instruments/conflict-prevention-2025-2026", TOKEN),
     "api.obligations": ("GET", "/api/v1/instruments/conflict-prevention-2025-2026/obligations", TOKEN),
     "api.obligation": ("GET", "/api/v1/obligations/conflict-prevention-2025-2026/1", TOKEN),
+    "commissions.index": ("GET", "/commissions", SIGNED_IN),
+    "commissions.commission": ("GET", "/commissions/rtk", SIGNED_IN),
+    "commissions.plan": ("POST", "/commissions/rtk/meetings", RUN),
+    "commissions.meeting": ("GET", "/meetings/{meeting_id}", FOLLOW),
+    "commissions.agenda_docx": ("GET", "/meetings/{meeting_id}/agenda.docx", FOLLOW),
+    "commissions.protocol_docx": ("GET", "/meetings/{meeting_id}/protocol.docx", FOLLOW),
+    "commissions.move_up": ("POST", "/meetings/{meeting_id}/agenda/{item_id}/up", RUN),
+    "commissions.move_down": ("POST", "/meetings/{meeting_id}/agenda/{item_id}/down", RUN),
+    "commissions.remove_item": ("POST", "/meetings/{meeting_id}/agenda/{item_id}/remove", RUN),
+    "commissions.add_item": ("POST", "/meetings/{meeting_id}/agenda", RUN),
+    "commissions.decide": ("POST", "/meetings/{meeting_id}/agenda/{item_id}/decision", RUN),
+    "commissions.invite": ("POST", "/meetings/{meeting_id}/invite", RUN),
     "api.checkpoint": ("GET", "/api/v1/checkpoints/{checkpoint_id}", TOKEN),
     "api.report": ("GET", "/api/v1/reports/{report_id}", TOKEN),
     "api.evidence_file": ("GET", "/api/v1/evidence/{evidence_id}", TOKEN),
@@ -100,9 +117,12 @@ RULES = {
     "api.post_status_update": ("POST", "/api/v1/reports/{report_id}/updates", TOKEN),
     "api.post_verdict": ("POST", "/api/v1/reports/{report_id}/verdict", TOKEN),
 }
+# a commission's secretary is the secretary of each of its instruments: whatever a secretary may, it may too
+RULES = {endpoint: (method, url, allowed | {"commission_secretary"} if "secretary" in allowed else allowed)
+         for endpoint, (method, url, allowed) in RULES.items()}
 #: where each role lands after signing in (and when it opens /login signed in)
 START_PAGES = {"observer": {"/"}, "admin": {"/"}, "focal_point": {"/reports"}, "other_focal_point": {"/reports"},
-               "secretary": {"/review", "/overdue"}}
+               "secretary": {"/review", "/overdue"}, "commission_secretary": {"/review", "/overdue"}}
 #: a secretary of another instrument must not read this obligation's history
 SECRETARY_ELSEWHERE = ("GET", "/obligations/decent-work-2024-2025/1.1/history")
 
@@ -123,6 +143,7 @@ def people(db, synced):
         "other_focal_point": make_user(db, "other@example.kz", "focal_point", orgs=["МЮ"]),
         "secretary": make_user(db, "secretary@example.kz", "secretary",
                                instruments=["conflict-prevention-2025-2026"]),
+        "commission_secretary": make_user(db, "rtk@example.kz", "secretary", commissions=["rtk"]),
         "admin": make_user(db, "admin@example.kz", "admin"),
     }
     return people
@@ -148,7 +169,14 @@ def ids(app, db, people):
                                   scope="user", key=None, now=NOW)
     db.commit()
     public = db.exec(select(Evidence).where(Evidence.report_id == published.id)).one()
-    return dict(admin_id=people["admin"].id, checkpoint_id=report.checkpoint_id, report_id=report.id,
+    secretary = people["commission_secretary"]
+    rtk = db.exec(select(Commission).where(Commission.key == "rtk")).one()
+    with app.test_request_context():
+        meeting = agenda.plan(session=db, commission=rtk, planned=Planned("1", NOW.date(), "10:00", "Астана"),
+                              actor=secretary, access=access_for(db, secretary), now=NOW)
+    db.commit()
+    return dict(meeting_id=meeting.id, item_id=agenda.agenda(db, meeting)[0].id, admin_id=people["admin"].id,
+                checkpoint_id=report.checkpoint_id, report_id=report.id,
                 evidence_id=evidence.id, message_id=failed.id, feed_id=feed.id, feed_token=token,
                 public_evidence_id=public.id)
 

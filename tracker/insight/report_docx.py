@@ -6,14 +6,12 @@ from __future__ import annotations
 from typing import BinaryIO
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.enum.text import WD_BREAK
+from docx.shared import Pt
 from flask_babel import format_percent
 from flask_babel import gettext as _
 
+from tracker.insight import docx_layout as layout
 from tracker.insight.docx_text import add_markdown
 from tracker.insight.execution_report import Answers, ExecutionReport, Measure
 from tracker.languages import format_day
@@ -32,8 +30,8 @@ def write_docx(report: ExecutionReport, stream: BinaryIO) -> None:
     """Write the report (its texts in the request's language; the measures verbatim) to `stream`."""
     document = Document()
     document.styles["Normal"].font.size = Pt(9.5)
-    _landscape_a4(document.sections[0])
-    _page_numbers(document.sections[0])
+    layout.landscape_a4(document.sections[0])
+    layout.page_numbers(document.sections[0])
     instrument = report.instrument
     document.add_heading(instrument.title_ru, level=1)
     day = report.when.past or report.when.day
@@ -43,17 +41,18 @@ def write_docx(report: ExecutionReport, stream: BinaryIO) -> None:
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     for section, measures in report.sections:
         document.add_heading(f"{section.number}. {section.title_ru}", level=2)
-        table = _table(document, [_("№"), _("Мера"), _("Статус"), _("Кто отчитался"), _("Что сделано")],
+        grid = layout.table(document, [_("№"), _("Мера"), _("Статус"), _("Кто отчитался"), _("Что сделано")],
                        _MEASURE_COLUMNS)
         for measure in measures:
-            _row(table, [measure.view.obligation.number, measure.view.obligation.text,
+            layout.row(grid, [measure.view.obligation.number, measure.view.obligation.text,
                          lambda cell, m=measure: _status(cell, m), lambda cell, m=measure: _answers(cell, m.answers),
                          lambda cell, m=measure: _what_was_done(cell, m)], _MEASURE_COLUMNS)
     if report.late:
         document.add_heading(_("Просрочено по организациям"), level=2)
-        table = _table(document, [_("Организация"), _("Отчётов"), _("Меры: период — дней просрочки")], _LATE_COLUMNS)
+        grid = layout.table(document, [_("Организация"), _("Отчётов"), _("Меры: период — дней просрочки")],
+                            _LATE_COLUMNS)
         for organization, items in report.late:
-            _row(table, [f"{organization.code} — {organization.name_ru}", str(len(items)),
+            layout.row(grid, [f"{organization.code} — {organization.name_ru}", str(len(items)),
                          "; ".join(_late(item.row) for item in items)], _LATE_COLUMNS)
     document.save(stream)
 
@@ -66,19 +65,19 @@ def _late(row) -> str:
 def _summary(document, report: ExecutionReport) -> None:
     summary = report.summary
     document.add_heading(_("Сводка"), level=2)
-    table = _table(document, [_("Контрольные точки со сроком до конца квартала"), _("Число")], _SUMMARY_COLUMNS)
+    grid = layout.table(document, [_("Контрольные точки со сроком до конца квартала"), _("Число")], _SUMMARY_COLUMNS)
     for status in ("done", "submitted", "in_progress", "returned", "not_started", "overdue"):
-        _row(table, [status_label(status), str(summary.counts.get(status, 0))], _SUMMARY_COLUMNS)
+        layout.row(grid, [status_label(status), str(summary.counts.get(status, 0))], _SUMMARY_COLUMNS)
     document.add_paragraph()
     document.add_paragraph(_("Отчёты, сданные в срок: %(quarter)s — %(rate)s; %(previous)s — %(before)s.",
                              quarter=report.quarter.label, rate=_percent(summary.on_time),
                              previous=report.quarter.previous().label, before=_percent(summary.previous_on_time)))
     if summary.worst:
         document.add_paragraph().add_run(_("Больше всего просроченных отчётов")).bold = True
-        table = _table(document, [_("Организация"), _("Просрочено отчётов"), _("Наибольшая просрочка, дней")],
+        grid = layout.table(document, [_("Организация"), _("Просрочено отчётов"), _("Наибольшая просрочка, дней")],
                        _WORST_COLUMNS)
         for organization, count, days in summary.worst:
-            _row(table, [f"{organization.code} — {organization.name_ru}", str(count), str(days)], _WORST_COLUMNS)
+            layout.row(grid, [f"{organization.code} — {organization.name_ru}", str(count), str(days)], _WORST_COLUMNS)
 
 
 def _percent(value: float | None) -> str:
@@ -117,63 +116,3 @@ def _what_was_done(cell, measure: Measure) -> None:
         cell.add_paragraph(_("Подтверждения") + ": " + "; ".join(e.file_name or e.url or "" for e in measure.evidence))
     if not measure.notes and not measure.evidence:
         cell.text = "—"
-
-
-def _landscape_a4(section) -> None:
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
-    section.left_margin = section.right_margin = Cm(1.5)
-    section.top_margin = section.bottom_margin = Cm(1.5)
-
-
-def _page_numbers(section) -> None:
-    """«Страница N из M» in the footer, as Word fields (the reader's program fills them in)."""
-    paragraph = section.footer.paragraphs[0]
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    paragraph.add_run(_("Страница") + " ")
-    _field(paragraph, "PAGE")
-    paragraph.add_run(" " + _("из") + " ")
-    _field(paragraph, "NUMPAGES")
-
-
-def _field(paragraph, instruction: str) -> None:
-    """A field such as PAGE: begin, its instruction, a placeholder result, end."""
-    def char(kind: str):
-        element = OxmlElement("w:fldChar")
-        element.set(qn("w:fldCharType"), kind)
-        paragraph.add_run()._r.append(element)
-
-    char("begin")
-    code = OxmlElement("w:instrText")
-    code.set(qn("xml:space"), "preserve")
-    code.text = f" {instruction} "
-    paragraph.add_run()._r.append(code)
-    char("separate")
-    paragraph.add_run("1")
-    char("end")
-
-
-def _table(document, header: list[str], widths: list[float]):
-    """A grid table with a bold header row that repeats on every page, and fixed column widths."""
-    table = document.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    table.autofit = False
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = Cm(width)
-    row = table.rows[0]
-    repeat = OxmlElement("w:tblHeader")
-    repeat.set(qn("w:val"), "true")
-    row._tr.get_or_add_trPr().append(repeat)
-    for cell, text, width in zip(row.cells, header, widths, strict=True):
-        cell.width = Cm(width)
-        cell.paragraphs[0].add_run(text).bold = True
-    return table
-
-
-def _row(table, values: list, widths: list[float]) -> None:
-    for cell, value, width in zip(table.add_row().cells, values, widths, strict=True):
-        cell.width = Cm(width)
-        if callable(value):
-            value(cell)
-        else:
-            cell.text = str(value)

@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -48,6 +49,17 @@ class MeetingError(ValueError):
 
 class StaleMeeting(MeetingError):
     """Someone changed the meeting since the page was opened."""
+
+
+def find_commission(session: Session, key: str) -> Commission | None:
+    """The live commission with this key."""
+    return session.exec(select(Commission).where(Commission.key == key, is_live(Commission))).first()
+
+
+def meetings_of(session: Session, commission: Commission) -> list[Meeting]:
+    """The commission's meetings, the latest first."""
+    return list(session.exec(select(Meeting).where(Meeting.commission_id == commission.id)
+                             .order_by(Meeting.held_on.desc(), Meeting.id.desc())))
 
 
 def commission_instruments(session: Session, commission: Commission) -> list[Instrument]:
@@ -147,7 +159,7 @@ def _decisions_not_executed(session: Session, commission: Commission) -> list[Ag
 
 def _require_runner(access: Access, commission_id: int) -> None:
     if not access.can_run_commission(commission_id):
-        raise MeetingError("Заседания планирует и ведёт секретарь комиссии.")
+        raise MeetingError(_("Заседания планирует и ведёт секретарь комиссии."))
 
 
 @dataclass(frozen=True)
@@ -168,12 +180,12 @@ def plan(*, session: Session, commission: Commission, planned: Planned, actor: U
     number, held_on, starts_at = (planned.number or "").strip(), planned.held_on, planned.starts_at
     place, link = (planned.place or "").strip(), (planned.link or "").strip()
     if not number:
-        raise MeetingError("Укажите номер протокола заседания: решения будут на него ссылаться.")
+        raise MeetingError(_("Укажите номер протокола заседания: решения будут на него ссылаться."))
     if session.exec(select(Meeting).where(Meeting.commission_id == commission.id, Meeting.number == number,
                                           Meeting.status != "cancelled")).first():
-        raise MeetingError(f"Заседание с протоколом № {number} уже есть: выберите другой номер.")
+        raise MeetingError(_("Заседание с протоколом № %(number)s уже есть: выберите другой номер.", number=number))
     if not (place or link):
-        raise MeetingError("Укажите место заседания или ссылку на видеосвязь.")
+        raise MeetingError(_("Укажите место заседания или ссылку на видеосвязь."))
     meeting = Meeting(commission_id=commission.id, number=number, held_on=held_on, starts_at=starts_at,
                       place=place or None, link=link or None, created_by_id=actor.id, created_at=now, updated_at=now)
     session.add(meeting)
@@ -200,9 +212,9 @@ def _changing(session: Session, meeting: Meeting, access: Access, seen_version: 
     """Refuse a change by someone who may not, of a meeting already held or cancelled, or seen before a change."""
     _require_runner(access, meeting.commission_id)
     if meeting.status == "cancelled":
-        raise MeetingError("Заседание отменено: его повестка не меняется.")
+        raise MeetingError(_("Заседание отменено: его повестка не меняется."))
     if meeting.version != seen_version:
-        raise StaleMeeting("Повестку только что изменили: обновите страницу и повторите.")
+        raise StaleMeeting(_("Повестку только что изменили: обновите страницу и повторите."))
     meeting.version += 1
     meeting.updated_at = now
     session.add(meeting)
@@ -215,7 +227,7 @@ def move(*, session: Session, meeting: Meeting, item_id: int, up: bool, seen_ver
     items = agenda(session, meeting)
     index = next((i for i, item in enumerate(items) if item.id == item_id), None)
     if index is None:
-        raise MeetingError("Такого пункта в повестке нет.")
+        raise MeetingError(_("Такого пункта в повестке нет."))
     other = index - 1 if up else index + 1
     if 0 <= other < len(items):
         items[index], items[other] = items[other], items[index]
@@ -231,9 +243,9 @@ def remove(*, session: Session, meeting: Meeting, item_id: int, seen_version: in
     _changing(session, meeting, access, seen_version, now)
     item = session.get(AgendaItem, item_id)
     if item is None or item.meeting_id != meeting.id:
-        raise MeetingError("Такого пункта в повестке нет.")
+        raise MeetingError(_("Такого пункта в повестке нет."))
     if session.exec(select(Decision).where(Decision.agenda_item_id == item.id)).first():
-        raise MeetingError("По этому пункту уже записано решение: он остаётся в протоколе.")
+        raise MeetingError(_("По этому пункту уже записано решение: он остаётся в протоколе."))
     session.delete(item)
     session.flush()
     _renumber(session, agenda(session, meeting))
@@ -246,7 +258,7 @@ def add(*, session: Session, meeting: Meeting, title: str, details: str | None, 
     """Add an item of the secretary's own at the end. Audited."""
     title = (title or "").strip()
     if not title:
-        raise MeetingError("Напишите, о чём пункт повестки.")
+        raise MeetingError(_("Напишите, о чём пункт повестки."))
     _changing(session, meeting, access, seen_version, now)
     item = AgendaItem(meeting_id=meeting.id, kind="other", title=title[:2000], details=(details or "").strip() or None,
                       position=len(agenda(session, meeting)) + 1)

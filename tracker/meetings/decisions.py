@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -83,18 +84,18 @@ def record(*, session: Session, meeting: Meeting, item: AgendaItem, asked: Asked
     """Record the decision on `item` and apply it; audited; the caller commits (or rolls everything back)."""
     commission = session.get(Commission, meeting.commission_id)
     if not access.can_run_commission(commission.id):
-        raise MeetingError("Решения записывает секретарь комиссии.")
+        raise MeetingError(_("Решения записывает секретарь комиссии."))
     if item.meeting_id != meeting.id:
-        raise MeetingError("Такого пункта в повестке нет.")
+        raise MeetingError(_("Такого пункта в повестке нет."))
     if meeting.status == "cancelled":
-        raise MeetingError("Заседание отменено: решений по нему нет.")
+        raise MeetingError(_("Заседание отменено: решений по нему нет."))
     if session.exec(select(Decision).where(Decision.agenda_item_id == item.id)).first():
-        raise MeetingError("Решение по этому пункту уже записано.")
+        raise MeetingError(_("Решение по этому пункту уже записано."))
     if asked.kind not in KINDS:
-        raise MeetingError("Выберите, что решила комиссия.")
+        raise MeetingError(_("Выберите, что решила комиссия."))
     text = (asked.text or "").strip()
     if not text:
-        raise MeetingError("Запишите решение так, как оно будет в протоколе.")
+        raise MeetingError(_("Запишите решение так, как оно будет в протоколе."))
     source = protocol_source(commission, meeting, item)
     decision = Decision(meeting_id=meeting.id, agenda_item_id=item.id, kind=asked.kind, text=text, source=source,
                         obligation_id=item.obligation_id, checkpoint_id=item.checkpoint_id, recorded_by_id=actor.id,
@@ -122,7 +123,7 @@ def _chosen_checkpoint(session: Session, item: AgendaItem, asked: Asked) -> Chec
     allowed = {checkpoint.id: checkpoint for checkpoint in candidates(session, item)}
     checkpoint = allowed.get(asked.checkpoint_id or (next(iter(allowed)) if len(allowed) == 1 else -1))
     if checkpoint is None:
-        raise MeetingError("Выберите контрольную точку, к которой относится решение.")
+        raise MeetingError(_("Выберите контрольную точку, к которой относится решение."))
     return checkpoint
 
 
@@ -135,7 +136,7 @@ def _instrument_of(session: Session, checkpoint_or_obligation) -> tuple[Obligati
 def _move_deadline(session, decision, item, asked, *, actor, access, now, ip, **_context) -> None:
     checkpoint = _chosen_checkpoint(session, item, asked)
     if asked.due_on is None:
-        raise MeetingError("Укажите новый срок.")
+        raise MeetingError(_("Укажите новый срок."))
     obligation, instrument = _instrument_of(session, checkpoint)
     reschedule(session=session, checkpoint=checkpoint, instrument=instrument, actor=actor, access=access,
                new_due_on=asked.due_on, reason=decision.text, source=decision.source, now=now, ip=ip)
@@ -145,9 +146,9 @@ def _move_deadline(session, decision, item, asked, *, actor, access, now, ip, **
 def _open_checkpoint(session, decision, item, asked, *, actor, access, now, ip, **_context) -> None:
     obligation = session.get(Obligation, item.obligation_id) if item.obligation_id else None
     if obligation is None or obligation.deadline_kind != "event":
-        raise MeetingError("Контрольная точка по решению открывается только для меры со сроком «по событию».")
+        raise MeetingError(_("Контрольная точка по решению открывается только для меры со сроком «по событию»."))
     if asked.due_on is None:
-        raise MeetingError("Укажите срок открываемой контрольной точки.")
+        raise MeetingError(_("Укажите срок открываемой контрольной точки."))
     _obligation, instrument = _instrument_of(session, obligation)
     checkpoint = open_event_checkpoint(session=session, obligation=obligation, instrument=instrument, actor=actor,
                                        access=access, label=decision.source, due_on=asked.due_on,
@@ -161,7 +162,7 @@ def _close_checkpoint(session, decision, item, asked, *, actor, access, store, n
     picked = [(report.id, report.version) for report in session.exec(
         select(Report).where(Report.checkpoint_id == checkpoint.id, Report.status.in_(OPEN), is_live(Report)))]
     if not picked:
-        raise MeetingError("У этой контрольной точки нет открытых отчётов.")
+        raise MeetingError(_("У этой контрольной точки нет открытых отчётов."))
     try:
         workflow.post_to_each(session=session, store=store, actor=actor, access=access, picked=picked, now=now,
                               ip=ip, submission=workflow.Submission(target=asked.kind, expected_version=0,
@@ -178,9 +179,9 @@ def _new_decision(session, decision, item, asked, *, commission, meeting, actor,
     owner = session.exec(select(Organization).where(Organization.code == (asked.owner or "").strip(),
                                                     is_live(Organization))).first()
     if owner is None:
-        raise MeetingError("Выберите организацию, которая исполняет решение.")
+        raise MeetingError(_("Выберите организацию, которая исполняет решение."))
     if asked.due_on is None or asked.due_on < meeting.held_on:
-        raise MeetingError("Укажите срок исполнения решения (не раньше даты заседания).")
+        raise MeetingError(_("Укажите срок исполнения решения (не раньше даты заседания)."))
     instrument = decisions_instrument(session, commission, meeting, asked.due_on, now)
     section = _protocol_section(session, instrument, commission, meeting, now)
     number = f"{meeting.number}.{item.position}"
@@ -262,6 +263,12 @@ def touching(session: Session, obligation_id: int) -> list[tuple[Decision, Meeti
         select(Decision, Meeting).join(Meeting, Meeting.id == Decision.meeting_id)
         .where((Decision.obligation_id == obligation_id) | (Decision.decision_obligation_id == obligation_id))
         .order_by(Meeting.held_on, Decision.id)))
+
+
+def tracked_keys(session: Session, found: list[Decision]) -> dict[int, str]:
+    """Obligation id → key of the obligations these decisions put under control."""
+    ids = [decision.decision_obligation_id for decision in found if decision.decision_obligation_id]
+    return dict(session.exec(select(Obligation.id, Obligation.key).where(Obligation.id.in_(ids))).all())
 
 
 def agenda_with_decisions(session: Session, meeting: Meeting) -> list[tuple[AgendaItem, Decision | None]]:

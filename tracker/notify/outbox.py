@@ -70,13 +70,24 @@ def render_html_email(app: Flask, template: str, user: User, prepare: Callable[[
     return subject, text, page
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file carried by an email, as text (a calendar invitation)."""
+
+    name: str
+    content_type: str
+    content: str
+
+
 def enqueue(session: Session, *, kind: str, user: User, subject: str, text: str, html: str, sender: str,
-            now: datetime) -> OutboxMessage:
+            now: datetime, attachment: Attachment | None = None) -> OutboxMessage:
     """Add a rendered message to the outbox (the caller's transaction commits it with its claims); its Message-ID
     is on the sender's domain."""
     message = OutboxMessage(kind=kind, recipient_id=user.id, to_email=user.email, subject=subject, body_text=text,
                             body_html=html, message_id=mail.new_message_id(sender), created_at=now,
-                            next_attempt_at=now)
+                            next_attempt_at=now, attachment_name=attachment and attachment.name,
+                            attachment_type=attachment and attachment.content_type,
+                            attachment=attachment and attachment.content)
     session.add(message)
     session.flush()
     return message
@@ -95,6 +106,10 @@ def to_email_message(row: OutboxMessage, now: datetime, settings: Mapping) -> Em
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: out-of-office replies should not answer
     message.set_content(row.body_text)
     message.add_alternative(row.body_html, subtype="html")
+    if row.attachment is not None:
+        maintype, _slash, subtype = row.attachment_type.partition("/")
+        message.add_attachment(row.attachment.encode(), maintype=maintype, subtype=subtype,
+                               filename=row.attachment_name)
     return message
 
 

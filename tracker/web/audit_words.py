@@ -37,6 +37,11 @@ ACTIONS = {
     "token.reset": _l("ссылка для восстановления пароля отправлена"),
     "calendar.create": _l("календарная подписка создана"), "calendar.revoke": _l("календарная подписка отозвана"),
     "outbox.retry": _l("письмо отправлено повторно"),
+    "commission.create": _l("комиссия добавлена"), "commission.update": _l("комиссия изменена"),
+    "commission.retire": _l("комиссия исключена"),
+    "meeting.plan": _l("заседание запланировано"), "meeting.agenda.move": _l("повестка: порядок изменён"),
+    "meeting.agenda.remove": _l("повестка: пункт снят"), "meeting.agenda.add": _l("повестка: пункт добавлен"),
+    "meeting.invite": _l("повестка разослана"), "decision.record": _l("решение записано и применено"),
 }
 FIELDS = {
     "status": _l("статус"), "version": _l("версия"), "note": _l("пояснение"), "reason": _l("причина"),

@@ -208,3 +208,39 @@ class OpenEventForm(FlaskForm):
                         validators=[DataRequired(), Length(max=500)])
     due_on = DateField(_l("Срок"), validators=[DataRequired()])
     source = StringField(_l("Основание (документ)"), validators=[DataRequired(), Length(max=500)])
+
+
+class MeetingForm(FlaskForm):
+    """A commission's secretary plans a meeting."""
+
+    number = StringField(_l("Номер протокола"), validators=[DataRequired(), Length(max=32)])
+    held_on = DateField(_l("Дата"), validators=[DataRequired()])
+    starts_at = StringField(_l("Время (Астана)"), default="10:00",
+                            validators=[DataRequired(), Regexp(r"^([01]\d|2[0-3]):[0-5]\d$",
+                                                               message=_l("Время — ЧЧ:ММ, например 10:00."))])
+    place = StringField(_l("Место"), validators=[Optional(), Length(max=500)])
+    link = StringField(_l("Ссылка на видеосвязь"), validators=[Optional(), Length(max=500),
+                                                               Regexp(r"^https?://", message=_l("Ссылка начинается с https://"))])
+
+
+class AgendaForm(FlaskForm):
+    """A change of a meeting's agenda, from the version of the meeting the page showed."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=0, max=MAX_ID)])
+
+
+class AgendaItemForm(AgendaForm):
+    """An agenda item of the secretary's own."""
+
+    title = StringField(_l("Вопрос"), validators=[DataRequired(), Length(max=2000)])
+    details = TextAreaField(_l("Подробности"), validators=[Optional(), Length(max=5000)])
+
+
+class DecisionForm(FlaskForm):
+    """What the commission decided on one agenda item."""
+
+    kind = SelectField(_l("Решение"), choices=[])
+    text = TextAreaField(_l("Текст решения (как в протоколе)"), validators=[DataRequired(), Length(max=5000)])
+    checkpoint_id = SelectField(_l("Контрольная точка"), choices=[], validate_choice=False)
+    due_on = DateField(_l("Срок"), validators=[Optional()])
+    owner = StringField(_l("Исполнитель (код организации)"), validators=[Optional(), Length(max=64)])

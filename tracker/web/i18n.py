@@ -7,6 +7,7 @@ from flask_babel import Babel, format_decimal, format_percent, get_locale
 from flask_login import current_user
 
 from tracker.languages import format_day
+from tracker.meetings import level_label, meeting_status
 from tracker.people.roles import role_label
 from tracker.statuses import days_overdue, is_report_overdue
 from tracker.statuses import label as status_label
@@ -42,7 +43,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale, default_translation_directories="translations")
     app.jinja_env.globals.update(localized=localized, get_locale=get_locale, status_label=status_label,
                                  days_overdue=days_overdue, is_report_overdue=is_report_overdue,
-                                 role_label=role_label)
+                                 role_label=role_label, level_label=level_label, meeting_status=meeting_status)
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["format_number"] = format_decimal
     app.jinja_env.filters["format_percent"] = format_percent

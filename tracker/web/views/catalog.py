@@ -13,6 +13,7 @@ from tracker.catalog.search import LIMIT
 from tracker.catalog.search import search as find_measures
 from tracker.db import get_session
 from tracker.insight.figures import instrument_overview, lead_lateness
+from tracker.meetings import decisions
 from tracker.timeutil import today_almaty
 from tracker.web.forms import OpenEventForm
 
@@ -55,7 +56,8 @@ def obligation(key: str):
     reported = answered_counts(session, [cp.id for cp, _ in view.checkpoints])
     done = {cp.id: cp.due_on for cp, status in view.checkpoints if status == "done"}
     return render_template("catalog/obligation.html", view=view, ob=view.obligation, reported=reported,
-                           today=today, event_form=OpenEventForm(formdata=None), late=lead_lateness(session, done))
+                           today=today, event_form=OpenEventForm(formdata=None), late=lead_lateness(session, done),
+                           decisions=decisions.touching(session, view.obligation.id))
 
 
 

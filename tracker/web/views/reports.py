@@ -13,6 +13,7 @@ from tracker.insight import public
 from tracker.insight.bundles import checkpoint_bundle
 from tracker.insight.figures import late_by
 from tracker.languages import format_day
+from tracker.meetings import decisions
 from tracker.periods import Period
 from tracker.reporting import evidence as uploads_
 from tracker.reporting import review
@@ -73,7 +74,9 @@ def checkpoint(checkpoint_id: int):
     late = late_by(session, {r.id: cp.due_on for r, _org in rows if r.status in ANSWERED})
     return render_template("reports/checkpoint.html", cp=cp, ob=found.obligation, instrument=inst,
                            section=found.section, rows=rows, status=found.status, answered=found.answered,
-                           readable=readable, late=late, events=events, form=form, today=today, groups=found.groups)
+                           readable=readable, late=late, events=events, form=form, today=today, groups=found.groups,
+                           decisions=[(d, m) for d, m in decisions.touching(session, found.obligation.id)
+                                      if cp.id in (d.checkpoint_id, d.opened_checkpoint_id)])
 
 
 @bp.post("/checkpoints/<int:checkpoint_id>/reschedule")
