@@ -257,3 +257,30 @@ def test_the_agenda_is_kept_by_hand_and_a_stale_change_is_refused(app, db, commi
     db.commit()
     assert db.exec(select(Instrument).where(Instrument.key == "rtk-decisions")).one().retired_at is None
     assert db.exec(select(func.count()).select_from(AgendaItem)).one() == len(items)
+
+
+def test_the_execution_report_lists_the_last_meetings_decisions_and_whether_each_was_executed(app, db, commission):
+    """The meeting report's summary names the commission's last meeting held: a noted item (nothing to execute),
+    a new decision (not executed until its report is accepted, then executed)."""
+    from tracker.insight.execution_report import build
+    from tracker.periods import Period
+
+    rtk, people = commission
+    secretary, ministry = people["secretary"], people["ministry"]
+    meeting = _plan(db, rtk, secretary, "8", date(2026, 11, 10))
+    first, second = agenda.agenda(db, meeting)[:2]
+    _record(app, db, meeting, first, secretary, Asked("noted", "Принять к сведению"))
+    new = _record(app, db, meeting, second, secretary,
+                  Asked("new", "Представить план", due_on=date(2026, 12, 1), owner="МТСЗН"))
+    instrument = db.exec(select(Instrument).where(Instrument.key == KEY)).one()
+
+    def summary():
+        return build(db, instrument, Period.parse("2026-Q4"), Moment.today(NOW.date())).summary
+
+    assert summary().last_meeting.number == "8"
+    assert [(d.text, executed) for d, executed in summary().decisions] == [
+        ("Принять к сведению", None), ("Представить план", False)]
+    report = db.exec(select(Report).where(Report.checkpoint_id == new.opened_checkpoint_id)).one()
+    post(app, db, report.id, ministry, "submitted", **EVIDENCE)
+    post(app, db, report.id, secretary, "accepted")
+    assert [executed for _d, executed in summary().decisions] == [None, True]

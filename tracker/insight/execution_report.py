@@ -12,14 +12,16 @@ from sqlmodel import Session, select
 
 from tracker.as_of import Moment, not_retired, then
 from tracker.catalog.obligations import ObligationView, obligation_views
-from tracker.insight.figures import checkpoint_tally, on_time_rates
+from tracker.insight.figures import checkpoint_states, checkpoint_tally, on_time_rates
 from tracker.insight.overdue import Filters as OverdueFilters
 from tracker.insight.overdue import OverdueRow, overdue_page
 from tracker.models import (
     Checkpoint,
     DeadlineChange,
+    Decision,
     Evidence,
     Instrument,
+    Meeting,
     Obligation,
     Organization,
     Report,
@@ -68,6 +70,10 @@ class Summary:
     on_time: float | None  #: the quarter's on-time rate of reports, in percent
     previous_on_time: float | None
     worst: list[tuple[Organization, int, int]]  #: (organization, overdue reports, most days overdue)
+    #: the last meeting of the instrument's commission held by then, and its decisions with whether each was
+    #: executed: (decision, True / False, or None when it asked for nothing to execute)
+    last_meeting: Meeting | None = None
+    decisions: list[tuple[Decision, bool | None]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -203,8 +209,31 @@ def _summary(session: Session, instrument: Instrument, quarter: Period, when: Mo
         counts[tally.status] += tally.checkpoints
     worst = sorted(((organization, len(items), max(item.row.days for item in items)) for organization, items in late),
                    key=lambda row: (-row[1], -row[2], row[0].code))[:WORST]
+    meeting, decided = _last_meeting(session, instrument, when)
     return Summary(dict(counts), _rate(session, instrument, quarter, when),
-                   _rate(session, instrument, quarter.previous(), when), worst)
+                   _rate(session, instrument, quarter.previous(), when), worst, meeting, decided)
+
+
+def _last_meeting(session: Session, instrument: Instrument, when: Moment):
+    """The commission's last meeting held by then with decisions, and each decision with whether it was executed:
+    a tracked decision when its checkpoint is done; a checkpoint opened or moved when that checkpoint is done;
+    noted, not applicable and cancelled ask for nothing more (None)."""
+    if instrument.commission_id is None:
+        return None, []
+    day = when.past or when.day
+    meeting = session.exec(select(Meeting).where(Meeting.commission_id == instrument.commission_id,
+                                                 Meeting.status == "held", Meeting.held_on <= day)
+                           .order_by(Meeting.held_on.desc(), Meeting.id.desc())).first()
+    if meeting is None:
+        return None, []
+    found = list(session.exec(select(Decision).where(Decision.meeting_id == meeting.id).order_by(Decision.id)))
+    watched = {d.id: d.opened_checkpoint_id or d.checkpoint_id for d in found
+               if d.kind in ("new", "event", "deadline")}
+    commission_instruments = list(session.exec(select(Instrument.id)
+                                               .where(Instrument.commission_id == instrument.commission_id)))
+    states = {state.checkpoint_id: state.status for state in checkpoint_states(session, when, commission_instruments)
+              if state.checkpoint_id in set(watched.values())}
+    return meeting, [(d, states.get(watched[d.id]) == Derived.DONE if d.id in watched else None) for d in found]
 
 
 def _rate(session: Session, instrument: Instrument, quarter: Period, when: Moment) -> float | None:

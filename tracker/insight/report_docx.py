@@ -22,6 +22,7 @@ _MEASURE_COLUMNS = [1.3, 8.4, 4.2, 4.4, 8.4]  # №, measure, status, who answer
 _LATE_COLUMNS = [6.0, 2.2, 18.5]  # organization, reports, measures with periods and days
 _SUMMARY_COLUMNS = [9.0, 3.0]
 _WORST_COLUMNS = [14.0, 4.0, 4.0]
+_DECISION_COLUMNS = [18.0, 4.0]
 #: how many missing members a row names before "…"
 _MISSING_SHOWN = 8
 
@@ -78,6 +79,21 @@ def _summary(document, report: ExecutionReport) -> None:
                        _WORST_COLUMNS)
         for organization, count, days in summary.worst:
             layout.row(grid, [f"{organization.code} — {organization.name_ru}", str(count), str(days)], _WORST_COLUMNS)
+    _last_meeting(document, summary)
+
+
+def _last_meeting(document, summary) -> None:
+    """The last meeting's decisions, each with whether it was executed."""
+    meeting = summary.last_meeting
+    if meeting is None:
+        document.add_paragraph(_("Заседаний комиссии с решениями к этой дате не было."))
+        return
+    document.add_paragraph().add_run(_("Решения заседания № %(number)s от %(day)s", number=meeting.number,
+                                       day=format_day(meeting.held_on))).bold = True
+    grid = layout.table(document, [_("Решение"), _("Исполнено")], _DECISION_COLUMNS)
+    for decision, executed in summary.decisions:
+        layout.row(grid, [decision.text, "—" if executed is None else _("да") if executed else _("нет")],
+                   _DECISION_COLUMNS)
 
 
 def _percent(value: float | None) -> str:
