@@ -26,7 +26,8 @@ run: setup
 	@echo "The clock's emails are printed to its log (TRACKER_MAIL_BACKEND=console): clock.log in the instance folder"
 	@$(BIN)/mindet serve --port $(PORT)
 
-PYTEST := $(BIN)/pytest -n auto --dist worksteal --durations=10
+# three workers on two cores: a third of the tests wait on a browser, a server or a subprocess meanwhile
+PYTEST := $(BIN)/pytest -n 3 --dist worksteal --durations=10
 
 ## test: the everyday suite (under a minute), one worker per core, the ten slowest tests and the time it took (SQLite; TRACKER_TEST_DATABASE_URL for PostgreSQL)
 test: setup

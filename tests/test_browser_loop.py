@@ -43,6 +43,7 @@ def test_the_review_queue_and_bulk_accept_in_a_browser(app, db, synced, live_ser
     assert page.locator("header .count").count() == 0
 
 
+@pytest.mark.deep  # a dozen downloads through the browser: in the deep tier (make test-deep, CI)
 def test_every_export_and_the_execution_report_are_reached_by_clicking(app, db, synced, live_server, browser):
     """From sign-in, by clicks only: the instruments list, an instrument, its dashboard, its overdue list and
     that list's XLSX, the execution report and its DOCX, the measure list in each format."""
@@ -107,7 +108,7 @@ MAIN_PAGES = by_depth(["/review", "/overdue", f"/instruments/{INSTRUMENT}/dashbo
                        f"/obligations/{INSTRUMENT}/3"], ALL_PAGES)
 
 
-@pytest.mark.sized
+@pytest.mark.deep  # every main page at phone width: in the deep tier
 def test_phone_width_has_no_sideways_scrolling_and_the_menu_collapses(app, db, synced, live_server, browser):
     """At 360 px no main page is wider than the screen (tables scroll inside themselves), the menu is behind
     its button; screenshots of each page at phone and desktop sizes."""

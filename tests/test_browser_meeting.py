@@ -2,12 +2,13 @@
 agenda, record three decisions (a deadline moved, an event checkpoint opened, a new decision with an owner), see
 them on the measures' pages, download the protocol and the execution report."""
 
+import pytest
 from docx import Document
 
 from .browser_helpers import BROWSER_MARKS, shot, sign_in
 from .conftest import make_user
 
-pytestmark = BROWSER_MARKS
+pytestmark = [*BROWSER_MARKS, pytest.mark.deep]  # seven seconds: in the deep tier (make test-deep, CI)
 
 
 def _decide(page, item, kind: str, text: str, due_on: str, owner: str | None = None) -> None:

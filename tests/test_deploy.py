@@ -15,6 +15,7 @@ DEPLOY = ROOT / "tracker" / "deploy"
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
 
 
+@pytest.mark.deep  # starts gunicorn: in the deep tier
 def test_the_gunicorn_configuration_loads_with_its_timeouts_and_access_log(monkeypatch, tmp_path):
     """`gunicorn --check-config` accepts it with the app; a worker is killed only long after the slowest download
     (about 11 s at national scale), and requests are logged."""
