@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, abort, current_app, flash, request
 
 from tracker.as_of import Moment
 from tracker.catalog.lookups import live_instrument
@@ -57,3 +57,9 @@ def day_arg(name: str) -> date | None:
 def page_arg() -> int:
     """The page asked for in ?page= (1 when absent or absurd)."""
     return page_number(request.args.get("page"))
+
+
+def flash_errors(form) -> None:
+    """Say each field's problems on the next page (a form posted from a page that is not shown again)."""
+    for field, errors in form.errors.items():
+        flash(f"{getattr(form, field).label.text}: {'; '.join(map(str, errors))}", "error")

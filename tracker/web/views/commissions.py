@@ -18,7 +18,7 @@ from tracker.models import Commission, Meeting, Organization
 from tracker.stores import evidence_store
 from tracker.timeutil import now_utc
 from tracker.web.access import current_access, require
-from tracker.web.arguments import this_app
+from tracker.web.arguments import flash_errors, this_app
 from tracker.web.forms import AgendaForm, AgendaItemForm, DecisionForm, MeetingForm
 from tracker.web.inputs import bounded_int
 
@@ -79,7 +79,7 @@ def plan(commission_key: str):
     require(access.can_run_commission(found.id))
     form = MeetingForm()
     if not form.validate():
-        _flash_errors(form)
+        flash_errors(form)
         return redirect(url_for("commissions.commission", commission_key=commission_key))
     session = get_session()
     try:
@@ -145,7 +145,7 @@ def _agenda_change(meeting_id: int, form: AgendaForm, change):
     found, _commission = _run_or_404(meeting_id)
     session = get_session()
     if not form.validate():
-        _flash_errors(form)
+        flash_errors(form)
     else:
         try:
             change(session, found, form)
@@ -196,7 +196,7 @@ def decide(meeting_id: int, item_id: int):
     form = DecisionForm(prefix=f"item{item.id}")
     form.kind.choices = _kinds()
     if not form.validate():
-        _flash_errors(form)
+        flash_errors(form)
         return redirect(url_for("commissions.meeting", meeting_id=meeting_id, _anchor=f"item-{item.id}"))
     asked = Asked(form.kind.data, form.text.data, checkpoint_id=bounded_int(form.checkpoint_id.data),
                   due_on=form.due_on.data, owner=form.owner.data)
@@ -250,8 +250,3 @@ def protocol_docx(meeting_id: int):
     buffer.seek(0)
     return send_file(buffer, as_attachment=True, mimetype=DOCX,
                      download_name=f"{commission_.key}-{found.number}-protocol.docx")
-
-
-def _flash_errors(form) -> None:
-    for field, errors in form.errors.items():
-        flash(f"{getattr(form, field).label.text}: {'; '.join(map(str, errors))}", "error")

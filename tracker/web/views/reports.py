@@ -45,6 +45,7 @@ from tracker.statuses import label as status_label
 from tracker.stores import evidence_store
 from tracker.timeutil import now_utc, today_almaty
 from tracker.web.access import current_access, require
+from tracker.web.arguments import flash_errors
 from tracker.web.forms import BulkUpdateForm, CarryForwardForm, OpenEventForm, ReportUpdateForm, RescheduleForm, options
 from tracker.web.inputs import bounded_int
 
@@ -88,7 +89,7 @@ def reschedule_checkpoint(checkpoint_id: int):
     require(access.can_manage_instrument(inst))
     form = RescheduleForm()
     if not form.validate():
-        _flash_errors(form)
+        flash_errors(form)
     else:
         try:
             change = reschedule(session=session, checkpoint=cp, instrument=inst, actor=current_user, access=access,
@@ -115,7 +116,7 @@ def open_event(key: str):
     require(access.can_manage_instrument(inst))
     form = OpenEventForm()
     if not form.validate():
-        _flash_errors(form)
+        flash_errors(form)
         return redirect(url_for("catalog.obligation", key=key))
     try:
         cp = open_event_checkpoint(session=session, obligation=ob, instrument=inst, actor=current_user,
@@ -321,8 +322,3 @@ def bulk():
         return redirect(url_for("reports.mine"))
     flash(_("Обновлено отчётов: %(n)d.", n=len(picked)), "info")
     return redirect(url_for("reports.mine"))
-
-
-def _flash_errors(form) -> None:
-    for field, errors in form.errors.items():
-        flash(f"{getattr(form, field).label.text}: {'; '.join(map(str, errors))}", "error")
