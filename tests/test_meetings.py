@@ -284,3 +284,21 @@ def test_the_execution_report_lists_the_last_meetings_decisions_and_whether_each
     post(app, db, report.id, ministry, "submitted", **EVIDENCE)
     post(app, db, report.id, secretary, "accepted")
     assert [executed for _d, executed in summary().decisions] == [None, True]
+
+
+def test_a_decision_reaches_only_its_own_commissions_checkpoints(app, db, roadmaps_dir):
+    """МТСЗН also owes a report to the regional commission's agreement: the РТК meeting's item on МТСЗН's overdue
+    reports offers only the РТК instruments' checkpoints, and the meeting page asks for them in one go."""
+    write_instrument(roadmaps_dir, KEY, YAML)
+    regional = YAML.replace(f"key: {KEY}", "key: regional-roadmap\n  commission: almaty-region-example")
+    write_instrument(roadmaps_dir, "regional-roadmap", regional)
+    sync_catalog(session=db, catalog=load_catalog(roadmaps_dir), now=NOW - timedelta(days=700))
+    db.commit()
+    rtk = db.exec(select(Commission).where(Commission.key == "rtk")).one()
+    secretary = make_user(db, "rtk@example.kz", "secretary", commissions=["rtk"])
+    meeting = _plan(db, rtk, secretary)
+    mtszn = next(i for i in agenda.agenda(db, meeting) if i.kind == "overdue" and "МТСЗН" in i.title)
+    offered = {db.get(Obligation, cp.obligation_id).key.split("/")[0] for cp in decisions.candidates(db, mtszn)}
+    assert offered == {KEY}
+    every = decisions.candidates_of(db, agenda.agenda(db, meeting))
+    assert every[mtszn.id] == decisions.candidates(db, mtszn)

@@ -146,13 +146,7 @@ def _sync_organizations(session: Session, catalog: Catalog, now: datetime, summa
         existing[code] = _upsert(session, summary, now, kind="organizations", object_type="organization",
                                  object_id=code, existing=existing.get(code), values=values,
                                  create=lambda code=code, values=values: Organization(code=code, **values))
-    for code, org in existing.items():
-        if code not in wanted and org.retired_at is None:
-            org.retired_at = now
-            summary.add("organizations", "retired")
-            audit.record(session=session, now=now, action="organization.retire", object_type="organization",
-                         object_id=code, by=audit.Actor(label=ACTOR))
-    session.flush()
+    _retire_missing(session, summary, now, existing, wanted, kind="organizations", object_type="organization")
     memberships = {(m.group_id, m.member_id): m for m in session.exec(select(GroupMembership))}
     wanted_memberships = set()
     for group in spec.groups:
@@ -186,14 +180,20 @@ def _sync_commissions(session: Session, catalog: Catalog, orgs: dict, now: datet
                                 existing=existing.get(key), values=values,
                                 create=lambda key=key, values=values: Commission(key=key, created_at=now,
                                                                                  updated_at=now, **values))
-    for key, commission in existing.items():
-        if key not in wanted and commission.retired_at is None:
-            commission.retired_at = now
-            summary.add("commissions", "retired")
-            audit.record(session=session, now=now, action="commission.retire", object_type="commission",
+    _retire_missing(session, summary, now, existing, wanted, kind="commissions", object_type="commission")
+    return existing
+
+
+def _retire_missing(session: Session, summary: SyncSummary, now: datetime, existing: dict, wanted: dict, *,
+                    kind: str, object_type: str) -> None:
+    """Retire (never delete) what the files no longer list; audited, counted, flushed."""
+    for key, row in existing.items():
+        if key not in wanted and row.retired_at is None:
+            row.retired_at = now
+            summary.add(kind, "retired")
+            audit.record(session=session, now=now, action=f"{object_type}.retire", object_type=object_type,
                          object_id=key, by=audit.Actor(label=ACTOR))
     session.flush()
-    return existing
 
 
 def _instrument_values(plan: InstrumentPlan, commissions: dict[str, Commission]) -> dict:

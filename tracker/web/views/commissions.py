@@ -102,6 +102,7 @@ def meeting(meeting_id: int):
     session = get_session()
     found, commission_ = _meeting_or_404(meeting_id)
     rows = decisions.agenda_with_decisions(session, found)
+    choices = decisions.candidates_of(session, [item for item, decision in rows if decision is None])
     forms = {}
     for item, decision in rows:
         if decision is None:
@@ -109,7 +110,7 @@ def meeting(meeting_id: int):
             form.kind.choices = _kinds()
             form.checkpoint_id.choices = [("", "—")] + [
                 (str(cp.id), f"{cp.label or cp.period} · {cp.due_on:%d.%m.%Y}")
-                for cp in decisions.candidates(session, item)]
+                for cp in choices[item.id]]
             forms[item.id] = form
     keys = decisions.tracked_keys(session, [d for _item, d in rows if d])
     return render_template("commissions/meeting.html", meeting=found, commission=commission_, rows=rows,
@@ -234,19 +235,21 @@ def invite(meeting_id: int):
 def agenda_docx(meeting_id: int):
     """The agenda as a Word document."""
     found, commission_ = _meeting_or_404(meeting_id)
-    buffer = io.BytesIO()
-    documents.write_agenda(commission_, found, agenda.agenda(get_session(), found), buffer)
-    buffer.seek(0)
-    return send_file(buffer, as_attachment=True, mimetype=DOCX,
-                     download_name=f"{commission_.key}-{found.number}-agenda.docx")
+    return _docx(f"{commission_.key}-{found.number}-agenda.docx", lambda stream: documents.write_agenda(
+        commission_, found, agenda.agenda(get_session(), found), stream))
 
 
 @bp.get("/meetings/<int:meeting_id>/protocol.docx")
 def protocol_docx(meeting_id: int):
     """The protocol, decisions item by item, as a Word document."""
     found, commission_ = _meeting_or_404(meeting_id)
+    return _docx(f"{commission_.key}-{found.number}-protocol.docx", lambda stream: documents.write_protocol(
+        commission_, found, decisions.agenda_with_decisions(get_session(), found), stream))
+
+
+def _docx(name: str, write):
+    """A Word document written by `write` into memory, sent as a download."""
     buffer = io.BytesIO()
-    documents.write_protocol(commission_, found, decisions.agenda_with_decisions(get_session(), found), buffer)
+    write(buffer)
     buffer.seek(0)
-    return send_file(buffer, as_attachment=True, mimetype=DOCX,
-                     download_name=f"{commission_.key}-{found.number}-protocol.docx")
+    return send_file(buffer, as_attachment=True, mimetype=DOCX, download_name=name)
