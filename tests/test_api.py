@@ -308,3 +308,37 @@ def test_tokens_from_the_command_line(app, runner, db, world):
     assert app.test_client().get("/api/v1/instruments", headers=_auth(secret)).status_code == 401
     refused = runner.invoke(args=["users", "token", "create", "fp@example.kz", "--name", "ИС", "--days", "999"])
     assert refused.exit_code == 1 and "366" in refused.output
+
+
+def test_errors_speak_the_token_owners_language(client, db, people, objects):
+    """Every error text of the API — a missing object, an unknown address, a refused list, a field that does not
+    match, a stale version — is in the language of the token's owner, with no English mixed into a Russian answer
+    (issue 22: «check your spelling» and English details beside Russian ones); ?lang= overrides."""
+    fp, secret = people["fp"]
+    checks = {
+        "ru": ("Документа «nope-2030» нет.", "Не найдено", "Такого адреса в API нет", "для секретарей",
+               "обязательное поле", "сейчас версия"),
+        "en": ("There is no instrument «nope-2030».", "Not found", "There is no such address in the API",
+               "for secretaries", "required field", "it is at version"),
+        "kk": ("«nope-2030» құжаты жоқ.", "Табылмады", "API-де мұндай мекенжай жоқ", "хатшылар",
+               "міндетті өріс", "қазір нұсқа"),
+    }
+    for language, (missing, title, no_route, overdue, required, stale) in checks.items():
+        fp.language = language
+        db.add(fp)
+        db.commit()
+        auth = _auth(secret)
+        answer = client.get("/api/v1/instruments/nope-2030", headers=auth).json
+        assert (answer["detail"], answer["title"]) == (missing, title)
+        assert no_route in client.get("/api/v1/no-such-thing", headers=auth).json["detail"]
+        assert overdue in client.get("/api/v1/overdue", headers=auth).json["detail"]
+        invalid = client.post(f"/api/v1/reports/{objects['own']}/updates", headers=auth, data={"note": "x"}).json
+        assert invalid["status"] == 422 and {e["message"] for e in invalid["errors"]} == {required}
+        conflict = client.post(f"/api/v1/reports/{objects['own']}/updates", headers=auth,
+                               data={"status": "in_progress", "version": "0", "note": "x"}).json
+        assert conflict["status"] == 409 and stale in conflict["detail"]
+        if language != "en":
+            for body in (answer, invalid, conflict):
+                assert not re.search(r"\b(the|is|no|not|you|report)\b", body["detail"] + body["title"])
+    english = client.get("/api/v1/instruments/nope-2030?lang=en", headers=_auth(secret)).json
+    assert english["detail"] == "There is no instrument «nope-2030»."

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import current_app, g, request
+from flask_babel import gettext as _
 
 from tracker.api.problems import Problem
 from tracker.db import get_session
@@ -47,9 +48,9 @@ def bounded_json():
         return
     body = request.get_data(cache=True)
     if len(body) > JSON_MAX_BYTES:
-        raise Problem(422, f"The JSON body is larger than {JSON_MAX_BYTES // 1024} KB.")
+        raise Problem(422, _("Тело JSON больше %(kb)d КБ.", kb=JSON_MAX_BYTES // 1024))
     if json_depth(body) > JSON_MAX_DEPTH:
-        raise Problem(422, f"The JSON body nests deeper than {JSON_MAX_DEPTH} levels.")
+        raise Problem(422, _("Тело JSON вложено глубже %(levels)d уровней.", levels=JSON_MAX_DEPTH))
 
 
 def token_key() -> str:
@@ -58,22 +59,36 @@ def token_key() -> str:
     return "api:" + (hashlib.sha256(header.encode()).hexdigest()[:24] if header else request.remote_addr or "-")
 
 
+def _bearer() -> str:
+    scheme, _space, secret = request.headers.get("Authorization", "").partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" else ""
+
+
+def token_language() -> str | None:
+    """The language of the live account behind the request's token, if any: the errors answered before the API's
+    hooks run (an address the API does not have) speak it too."""
+    secret = _bearer()
+    found = tokens.holder(get_session(), secret, now_utc()) if secret else None
+    return found[0].language if found else None
+
+
 def authenticate():
     """Every API request carries a token; a session cookie never authenticates it (so CSRF cannot apply)."""
-    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        raise Problem(401, "Send a personal access token: Authorization: Bearer mdt_… (account page → tokens).")
+    secret = _bearer()
+    if not secret:
+        raise Problem(401, _("Отправьте личный токен доступа: Authorization: Bearer mdt_… (страница «Мой профиль» → "
+                            "токены)."))
     session = get_session()
-    found = tokens.authenticate(session, secret.strip(), now_utc())
+    found = tokens.authenticate(session, secret, now_utc())
     if found is None:
         session.rollback()
-        raise Problem(401, "This token is unknown, revoked or expired: create a new one on the account page.")
+        raise Problem(401, _("Токен неизвестен, отозван или истёк: создайте новый на странице «Мой профиль»."))
     g._login_user, g.api_token = found  # the token's owner is this request's user, for every permission check
     g.pop("access", None)
     if session.dirty:
         session.commit()  # last_used_at
     if request.method not in READS and g.api_token.scope != "write":
-        raise Problem(403, "This token may only read: create a read-write token to post updates.")
+        raise Problem(403, _("Этот токен только для чтения: для отправки отчётов создайте токен с правом записи."))
 
 
 def conditional(response):

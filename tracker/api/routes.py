@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import get_origin
 
 from flask import current_app, g, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import ValidationError
 
@@ -99,7 +100,7 @@ def instrument(path: s.KeyPath):
     session = get_session()
     inst = live_instrument(session, path.key)
     if inst is None:
-        raise Problem(404, f"No instrument {path.key!r}.")
+        raise Problem(404, _("Документа «%(key)s» нет.", key=path.key))
     return {**_instrument({"instrument": inst}),
             "sections": [{"number": sec.number, "title": localized(sec, "title")}
                          for sec in live_sections(session, inst)]}
@@ -111,7 +112,7 @@ def obligations(path: s.KeyPath, query: s.Paging):
     session = get_session()
     inst = live_instrument(session, path.key)
     if inst is None:
-        raise Problem(404, f"No instrument {path.key!r}.")
+        raise Problem(404, _("Документа «%(key)s» нет.", key=path.key))
     views, page = _page_of(obligation_views(session=session, when=Moment.today(today_almaty()), instrument=inst), query)
     return {**page, "items": [_obligation(view) for view in views]}
 
@@ -121,7 +122,7 @@ def obligation(path: s.ObligationPath):
     """One obligation: verbatim text, owners, checkpoints."""
     views = obligation_views(session=get_session(), when=Moment.today(today_almaty()), keys=[path.key])
     if not views:
-        raise Problem(404, f"No obligation {path.key!r}.")
+        raise Problem(404, _("Меры «%(key)s» нет.", key=path.key))
     return _obligation(views[0])
 
 
@@ -131,7 +132,7 @@ def checkpoint(path: s.IdPath):
     read at /reports/{id} by those who may)."""
     found = checkpoint_bundle(get_session(), path.id, today_almaty())
     if found is None:
-        raise Problem(404, f"No checkpoint {path.id}.")
+        raise Problem(404, _("Контрольной точки %(id)s нет.", id=path.id))
     cp = found.checkpoint
     reports = [s.ReportBrief(id=r.id, organization=_organization(org), lead=r.is_lead, status=r.status,
                              version=r.version) for r, org in found.rows]
@@ -143,7 +144,7 @@ def checkpoint(path: s.IdPath):
 def _readable_report(report_id: int):
     ctx = load_report(get_session(), report_id)
     if ctx is None or not can_read(current_access(), ctx):
-        raise Problem(404, f"No report {report_id} that you may read.")
+        raise Problem(404, _("Отчёта %(id)s, который вам доступен, нет.", id=report_id))
     return ctx
 
 
@@ -176,7 +177,7 @@ def evidence_file(path: s.IdPath):
     store = evidence_store()
     item = readable_file(get_session(), current_access(), store, path.id)
     if item is None:
-        raise Problem(404, f"No evidence file {path.id} that you may read.")
+        raise Problem(404, _("Файла подтверждения %(id)s, который вам доступен, нет.", id=path.id))
     return send_file(store.open(item.storage_key), mimetype=item.content_type, as_attachment=True,
                      download_name=item.file_name, max_age=0)
 
@@ -189,7 +190,7 @@ def overdue(query: s.OverdueQuery):
     try:
         scope = current_access().overdue_scope()
     except NotPermitted as refused:
-        raise Problem(403, f"Not allowed: {refused}.") from None
+        raise Problem(403, str(refused)) from None
     filters = Filters(instrument=query.instrument, organization=query.organization, status=query.status,
                       period=query.period).understood(session).filters
     found, totals = overdue_page(session, filters, Moment.today(today_almaty()), instrument_ids=scope, page=query.page,
@@ -211,7 +212,7 @@ def dashboard(query: s.DashboardQuery):
     if query.instrument:
         inst = live_instrument(session, query.instrument)
         if inst is None:
-            raise Problem(404, f"No instrument {query.instrument!r}.")
+            raise Problem(404, _("Документа «%(key)s» нет.", key=query.instrument))
     when = Moment.for_asked(query.as_of, today)
     figures = dashboard_bundle(session, when, instrument=inst,
                                quarter=Period.parse(query.quarter) if query.quarter else None)
@@ -237,8 +238,9 @@ def _write(ctx, submission: Submission, files=()) -> dict:
 
 def _refused(exc: Exception):
     if isinstance(exc, StaleReport):
-        return Problem(409, f"The report changed since the version you sent: it is at version {exc.report.version} "
-                            "now. Read it again, then send your update with that version.",
+        return Problem(409, _("Отчёт изменился после версии, которую вы прислали: сейчас версия %(version)d. "
+                              "Прочитайте его снова и отправьте изменение с этой версией.",
+                              version=exc.report.version),
                        version=exc.report.version, status_now=exc.report.status)
     return Problem(400 if not isinstance(exc, uploads.StorageFull) else 507, str(exc))
 

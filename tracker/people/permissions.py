@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlmodel import Session, select
 
 from tracker.models import CommissionSecretaryship, GroupMembership, Instrument, Membership, Secretaryship, User
@@ -92,7 +93,8 @@ class Access:
         """The instruments whose overdue reports this person may list: None for all (administrators), their own
         instruments for secretaries; NotPermitted for anyone else."""
         if not self.can_oversee_any():
-            raise NotPermitted("the overdue list is for secretaries and administrators")
+            raise NotPermitted(_("Список просроченных отчётов — для секретарей и администраторов; отчёты своей "
+                                 "организации смотрите по контрольным точкам её мер (/api/v1/checkpoints/…)."))
         return None if self.is_admin else sorted(self.secretary_of)
 
 

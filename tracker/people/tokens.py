@@ -77,8 +77,9 @@ def revoke_token(*, session: Session, token_id: int, owner: User | None, now: da
     return token
 
 
-def authenticate(session: Session, secret: str, now: datetime) -> tuple[User, ApiToken] | None:
-    """The person and token behind `secret`, or None if it is unknown, revoked, expired or its owner inactive."""
+def holder(session: Session, secret: str, now: datetime) -> tuple[User, ApiToken] | None:
+    """The person and token behind `secret`, or None if it is unknown, revoked, expired or its owner inactive;
+    nothing written."""
     if not secret.startswith(PREFIX) or len(secret) > 100:
         return None
     found = session.exec(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
@@ -88,6 +89,15 @@ def authenticate(session: Session, secret: str, now: datetime) -> tuple[User, Ap
     token, user = found
     if token.revoked_at is not None or token.expires_at <= now or not user.active:
         return None
+    return user, token
+
+
+def authenticate(session: Session, secret: str, now: datetime) -> tuple[User, ApiToken] | None:
+    """The person and token behind `secret` (see holder), its last use noted."""
+    found = holder(session, secret, now)
+    if found is None:
+        return None
+    user, token = found
     # at most one write a minute per token: a busy integration must not write on every request
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now

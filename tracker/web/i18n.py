@@ -6,6 +6,8 @@ from flask import Flask, current_app, request, session
 from flask_babel import Babel, format_decimal, format_percent, get_locale
 from flask_login import current_user
 
+from tracker.api import is_api_request
+from tracker.api.access import token_language
 from tracker.languages import format_day
 from tracker.meetings import level_label, meeting_status
 from tracker.people.roles import role_label
@@ -19,16 +21,21 @@ def select_locale() -> str:
     then Russian.
 
     The browser's Accept-Language is not used: most machines here say en-US, yet the working language is Russian.
+    The API remembers nothing: its answers are in the token owner's language unless ?lang= says otherwise.
     """
     languages = current_app.config["LANGUAGES"]
     asked = request.args.get("lang")
+    api = is_api_request()
     if asked in languages:
-        session["lang"] = asked
+        if not api:
+            session["lang"] = asked
         return asked
-    if session.get("lang") in languages:
+    if not api and session.get("lang") in languages:
         return session["lang"]
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language  # the language chosen on the account page
+    if api and (owner := token_language()) in languages:
+        return owner
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

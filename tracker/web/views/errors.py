@@ -37,11 +37,12 @@ def _rolled_back(handler):
 
 def _api_problem(error):
     if isinstance(error, sql_errors.OperationalError | sql_errors.InterfaceError):
-        return problem_response(503, "The database is unavailable; try again in a minute.",
+        return problem_response(503, _("База данных недоступна: повторите запрос через минуту."),
                                 headers={"Retry-After": "60"})
     if isinstance(error, HTTPException) and error.code != 500:
         return from_http_exception(error)
-    return problem_response(500, "Something failed on our side; it is logged. Try again, or tell the operator.")
+    return problem_response(500, _("Сбой на стороне сервера: он записан в журнал. Повторите запрос или сообщите "
+                                   "администратору."))
 
 
 def init_app(app: Flask) -> None:
