@@ -123,13 +123,44 @@ def test_prose_owners_and_bad_rows_are_named_with_their_row(tmp_path):
     path = tmp_path / "t.docx"
     document.save(path)
     draft = draft_from_docx(path, "test-roadmap", ROADMAPS)
-    assert any(p.startswith("row 3:") and "заинтересованные государственные органы" in p for p in draft.problems)
-    assert any(p.startswith("row 4:") and "no measure number" in p for p in draft.problems)
-    assert any(p.startswith("check: row 3:") and "owner" in p for p in draft.problems), draft.problems
+    said = [str(p) for p in draft.problems]
+    # once per thing to decide, where the table has it, in words (no «sections[0].obligations[0].owners[1]»)
+    assert said == ["Строка 3, мера 1, столбец «Исполнители»: «заинтересованные государственные органы» — не код "
+                    "и не другое название организации из справочника: решите, какая это организация",
+                    "Строка 4: в столбце № нет номера меры («»): строка пропущена"], said
     not_word = tmp_path / "x.docx"
     not_word.write_text("hello")
-    with pytest.raises(DocxImportError, match="not a readable Word"):
+    with pytest.raises(DocxImportError, match="не читается как документ Word"):
         draft_from_docx(not_word, "x", ROADMAPS)
+
+
+def test_what_the_check_refuses_is_said_in_words_of_the_table(app, db, synced, tmp_path):
+    """A deadline nobody can read and one outside the years of the table: the page says which row, which measure
+    and which column, in the reader's language, without the check's internal paths or English (issue 22, item 8)."""
+    document = docx.Document()
+    table = document.add_table(rows=1, cols=4)
+    for cell, title in zip(table.rows[0].cells, ["№", "Мероприятие", "Срок", "Исполнители"], strict=True):
+        cell.text = title
+    for values in (["1.", "Мера", "когда-нибудь", "МТСЗН"], ["2.", "Мера два", "2025 год", "МТСЗН, МТСЗН"]):
+        for cell, value in zip(table.add_row().cells, values, strict=True):
+            cell.text = value
+    path = tmp_path / "t.docx"
+    document.save(path)
+    client = signed_in(app, make_user(db, "sec@example.kz", "secretary", instruments=["conflict-prevention-2025-2026"]))
+    for language, expected in (("ru", ["Строка 2, мера 1, столбец «Срок»: срок «когда-нибудь» не распознан",
+                                        "Строка 3, мера 2, столбец «Исполнители»: исполнитель МТСЗН указан дважды"]),
+                               ("en", ["Row 2, measure 1, column «Due date»: the deadline «когда-нибудь» is not "
+                                       "understood", "Row 3, measure 2, column «Executors»: owner МТСЗН is listed "
+                                       "twice"])):
+        client.get(f"/?lang={language}")
+        page = client.post("/roadmaps/import", content_type="multipart/form-data", data={
+            "csrf_token": csrf_token(client, "/roadmaps/import"), "key": "test-2025",
+            "document": (path.open("rb"), "карта.docx")}).get_data(as_text=True)
+        items = [html.unescape(item) for item in re.findall(r"<li>(.*?)</li>", page, re.S)]
+        for start in expected:
+            assert any(item.startswith(start) for item in items), items
+        problems = page[page.index('role="alert"'):page.index("</ul>", page.index('role="alert"'))]
+        assert "sections[" not in problems and "obligation" not in problems and "check:" not in problems
 
 
 def test_the_command_writes_the_draft_and_lists_what_to_decide(app, runner, tmp_path):

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import docx
 from docx.opc.exceptions import PackageNotFoundError
+from flask_babel import gettext as _
 
+from tracker.catalog.check_words import check_message, field_word
 from tracker.catalog.format import split_owner
 from tracker.catalog.loader import OwnerDirectory, check_files, owner_directory
 
@@ -34,6 +36,8 @@ ITEM_NUMBER = re.compile(r"^(\d+(?:\.\d+)*)\.?$")
 SECTION = re.compile(r"^(\d+)\.?\s+(\S.*)$", re.DOTALL)
 YEAR = re.compile(r"\b(20\d\d)\b")
 OWNER_SEPARATORS = re.compile(r"[,;\n]+")
+#: how a draft's comment marks an owner nobody could resolve (the YAML's comments stay in English, as its keys)
+UNDECIDED = "a person must decide"
 
 
 class DocxImportError(ValueError):
@@ -54,12 +58,29 @@ class Measure:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Finding:
+    """Something a person must decide, where the table has it: its row, the measure, the column; in the reader's
+    language (Russian on the command line)."""
+
+    message: str
+    row: int | None = None
+    measure: str | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = [_("строка %(row)d", row=self.row) if self.row else None,
+                 _("мера %(number)s", number=self.measure) if self.measure else None, self.field]
+        place = ", ".join(part for part in where if part)
+        return f"{place[:1].upper()}{place[1:]}: {self.message}" if place else self.message
+
+
 @dataclass
 class Draft:
     """The YAML draft and what a person must look at."""
 
     yaml: str
-    problems: list[str]
+    problems: list[Finding]
     measures: int
     sections: int
 
@@ -92,8 +113,8 @@ def _table(document):
             columns = _columns([_cell(cell) for cell in row.cells])
             if columns:
                 return table, columns, index
-    raise DocxImportError("no table with a header row of number, measure, deadline and owners columns (in Russian or "
-                       "Kazakh) was found; is this the roadmap's Word file?")
+    raise DocxImportError(_("В файле нет таблицы со строкой заголовков «№», «мера», «срок», «исполнители» (на русском "
+                            "или казахском): это файл дорожной карты?"))
 
 
 def _resolve(entry: str, directory: OwnerDirectory, row: int) -> tuple[str, str | None]:
@@ -102,7 +123,7 @@ def _resolve(entry: str, directory: OwnerDirectory, row: int) -> tuple[str, str 
     name, by_agreement = split_owner(entry)
     code = directory.resolve(name) or directory.resolve(name.translate(LOOKALIKES))
     if code is None:
-        return entry, f"row {row}: «{name}» is no organization code or alias: a person must decide"
+        return entry, f"row {row}: «{name}» is no organization code or alias: {UNDECIDED}"
     written = code + (" (по согласованию)" if by_agreement else "")
     if code == name:
         return written, None
@@ -127,11 +148,13 @@ def read_measures(document, directory: OwnerDirectory) -> tuple[list[Measure], l
             sections.append(section)
             continue
         if not ITEM_NUMBER.match(number):
-            problems.append(f"row {index}: no measure number in the № column ({number!r}); the row is left out")
+            problems.append(Finding(_("в столбце № нет номера меры («%(value)s»): строка пропущена", value=number),
+                                    row=index))
             continue
         if not sections:
             sections.append(("1", None))
-            problems.append(f"row {index}: a measure before any section row; put under a section 1 without title")
+            problems.append(Finding(_("мера стоит до первой строки раздела: она отнесена к разделу 1 без названия"),
+                                    row=index))
         measure = Measure(row=index, section=sections[-1][0], number=ITEM_NUMBER.match(number).group(1),
                           text=texts[columns["text"]],
                           result=_one_line(texts[columns["result"]]) if "result" in columns else None,
@@ -142,8 +165,13 @@ def read_measures(document, directory: OwnerDirectory) -> tuple[list[Measure], l
                 measure.owners.append(owner)
                 if note:
                     measure.notes.append(note)
+                if note and UNDECIDED in note:
+                    problems.append(Finding(
+                        _("«%(name)s» — не код и не другое название организации из справочника: решите, какая это "
+                          "организация", name=split_owner(owner)[0]),
+                        row=index, measure=measure.number, field=field_word("owners")))
         if not measure.text:
-            problems.append(f"row {index}: measure {measure.number} has no text")
+            problems.append(Finding(_("у меры нет текста"), row=index, measure=measure.number))
         measures.append(measure)
     return measures, sections, problems
 
@@ -191,14 +219,15 @@ def draft_from_docx(path: Path, key: str, roadmaps_dir: Path) -> Draft:
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
-        raise DocxImportError(f"{path} is not a readable Word (.docx) file ({exc}); save it as .docx and try "
-                           "again") from None
+        raise DocxImportError(_("Файл не читается как документ Word (.docx): сохраните его в формате .docx и "
+                                "загрузите снова.")) from exc
     directory = owner_directory(roadmaps_dir)
     if directory is None:
-        raise DocxImportError(f"{roadmaps_dir}/organizations.yaml is missing or invalid: run `mindet roadmaps check`")
+        raise DocxImportError(_("Справочник организаций (organizations.yaml) не найден или содержит ошибки: "
+                                "администратору — `mindet roadmaps check`."))
     measures, sections, problems = read_measures(document, directory)
     if not measures:
-        raise DocxImportError("the table has a header but no measure rows with a number in the № column")
+        raise DocxImportError(_("В таблице есть заголовки, но нет ни одной строки меры с номером в столбце №."))
     seen: dict[str, str] = {}
     renumbered = any(seen.setdefault(m.number, m.section) != m.section for m in measures)
     lines = _header(key, document, measures, renumbered) + ["", "sections:"]
@@ -218,23 +247,25 @@ def draft_from_docx(path: Path, key: str, roadmaps_dir: Path) -> Draft:
                 lines.append(f"        deadline: {_quoted(m.deadline)}")
             lines.append(f"        owners: [{', '.join(_quoted(o) for o in m.owners)}]")
             lines += [f"        # {note}" for note in m.notes]
-            problems += [note for note in m.notes if "a person must decide" in note]
     text = "\n".join(lines) + "\n"
-    problems += _check(text, key, roadmaps_dir)
+    decided = {(f.row, f.field) for f in problems}
+    problems += [f for f in _check(text, key, roadmaps_dir, measures) if (f.row, f.field) not in decided]
     return Draft(yaml=text, problems=problems, measures=len(measures), sections=len(sections))
 
 
-def _check(text: str, key: str, roadmaps_dir: Path) -> list[str]:
-    """What `mindet roadmaps check` says of the draft, each problem with the table row of its measure."""
+def _check(text: str, key: str, roadmaps_dir: Path, measures: list[Measure]) -> list[Finding]:
+    """What `mindet roadmaps check` says of the draft, each problem with the table row of its measure, the measure's
+    number and the column, in the reader's language."""
     rows = {}  # draft line → table row, from the "# row N" comments
     current = None
     for number, line in enumerate(text.split("\n"), start=1):
         if (match := re.search(r"# row (\d+)$", line)) and line.lstrip().startswith("- number:"):
             current = int(match.group(1))
         rows[number] = current
+    numbers = {m.row: m.number for m in measures}
     said = []
     for problem in check_files(roadmaps_dir, {f"{key}.yaml": text}, with_instruments=False):
         row = rows.get(problem.line) if problem.line else None
-        said.append(f"check: {'row ' + str(row) + ': ' if row else ''}{problem.path + ': ' if problem.path else ''}"
-                    f"{problem.message}")
+        said.append(Finding(check_message(problem.message), row=row, measure=numbers.get(row),
+                            field=field_word(problem.path)))
     return said
