@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import sys
 
 import click
 from flask import current_app
@@ -17,8 +18,12 @@ from tracker.notify import outbox
 from tracker.people import accounts, passwords, throttle, two_factor
 from tracker.people.invitations import queue_link
 from tracker.people.roles import ROLES
+from tracker.reporting import evidence as uploads
 from tracker.reporting.demo import STATUSES_FILE, load_demo_statuses
-from tracker.timeutil import now_utc
+from tracker.reporting.demo_history import write_history
+from tracker.statuses import label as status_label
+from tracker.stores import evidence_store
+from tracker.timeutil import now_utc, today_almaty
 
 ROLE_CHOICE = click.Choice(ROLES)
 
@@ -152,6 +157,19 @@ def demo_seed():
     session.commit()
     click.echo(f"Demo statuses from the sources: {applied} loaded, {skipped} already there "
                f"(see {STATUSES_FILE.name}).")
+    secretaries = [accounts.find_user(session, email) for email, _n, role, _o, _c in DEMO_PEOPLE if role == "secretary"]
+    with click.progressbar(length=1, label="Demo history up to today", file=sys.stderr) as bar:
+        def advance(done, total):
+            bar.length = total
+            bar.update(done - bar.pos)
+        history = write_history(session, today=today_almaty(), now=now, store=evidence_store(),
+                                limits=uploads.Limits.from_config(current_app.config), secretaries=secretaries,
+                                progress=advance)
+    session.commit()
+    states = ", ".join(f"{status_label(s)} {n}" for s, n in sorted(history.by_status.items()))
+    click.echo(f"Demo history: {history.updates} updates on {history.reports} reports, {history.files} small files, "
+               f"{history.accounts} reporting accounts without sign-in for the other organizations. "
+               f"Reports now: {states}.")
     click.echo("Demo accounts (passwords are new at every start):")
     for email, password, role, scope in rows:
         click.echo(f"  {email:<28} {password:<14} {role:<12} {scope}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, format_decimal, format_percent, get_locale
 from flask_login import current_user
 
@@ -24,6 +24,8 @@ def select_locale() -> str:
     The API remembers nothing: its answers are in the token owner's language unless ?lang= says otherwise.
     """
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # a command or the clock: Russian (emails choose their reader's language)
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     asked = request.args.get("lang")
     api = is_api_request()
     if asked in languages:
