@@ -105,13 +105,22 @@ def feed_version(session: Session, feed: CalendarFeed, today: date, base_url: st
     return hashlib.sha256(f"{feed.id}:{feed.token_hash}:{newest}:{today.isoformat()}:{base_url}".encode()).hexdigest()
 
 
+def _scope_name(session: Session, feed: CalendarFeed) -> str:
+    """The feed's name in a calendar: the document's title for an instrument, the organization's code (the name
+    people use) for an organization, «мои сроки» for a person's own."""
+    if feed.scope == "instrument":
+        instrument = session.exec(select(Instrument).where(Instrument.key == feed.scope_key)).first()
+        return instrument.title_ru if instrument else feed.scope_key
+    return feed.scope_key or "мои сроки"
+
+
 def render_feed(session: Session, feed: CalendarFeed, access: Access, base_url: str, now: datetime) -> bytes:
     """The feed as iCalendar bytes: one all-day event per checkpoint, on its due date."""
     calendar = Calendar()
     calendar.add("prodid", "-//Mindet//Obligations tracker//RU")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", f"Mindet · {feed.scope_key or 'мои сроки'}")
+    calendar.add("x-wr-calname", f"Mindet · {_scope_name(session, feed)}")
     calendar.add("x-wr-timezone", "Asia/Almaty")
     for checkpoint, obligation, instrument, codes in _checkpoints(session, feed, access):
         event = Event()
@@ -119,7 +128,9 @@ def render_feed(session: Session, feed: CalendarFeed, access: Access, base_url: 
         event.add("dtstamp", now)
         event.add("dtstart", checkpoint.due_on)
         event.add("dtend", checkpoint.due_on + timedelta(days=1))
-        event.add("summary", f"{instrument.key} · мера {obligation.number} · {checkpoint.label or checkpoint.period}")
+        # what a person reads in a calendar: the measure, its period and the document's title, never its key
+        event.add("summary", f"Мера {obligation.number} · {checkpoint.label or checkpoint.period} · "
+                             f"{instrument.title_ru}")
         link = f"{base_url}/checkpoints/{checkpoint.id}"
         event.add("description", f"{obligation.text}\n\nИсполнители: {', '.join(sorted(set(codes)))}\n{link}")
         event.add("url", link)
