@@ -2,6 +2,7 @@
 
 import csv
 import io
+import math
 import re
 from datetime import datetime
 
@@ -231,9 +232,11 @@ def test_obligation_list_files_speak_the_readers_language(app, people, lang, key
     assert list(parsed[0])[0] == key_header and len(parsed) == 31
 
 
-def test_the_overdue_workbook_has_dates_a_filter_and_prints_on_the_page_width(app, people):
-    """Real dates (formatted DD.MM.YYYY), a frozen header with an autofilter over every row, wrapped texts,
-    landscape A4 fitted to one page wide with the header repeated."""
+def test_the_overdue_workbook_has_dates_a_filter_and_prints_readably(app, people):
+    """Real dates (formatted DD.MM.YYYY), a frozen header with an autofilter over every row, wrapped texts in rows
+    tall enough to hold them, columns as wide as what they hold; landscape A4 with the header on every page, fitted
+    to the page width only while the text stays readable, else printed across pages with the first column repeated
+    (issue 22: wrapped cells overprinted the next rows and 13 columns were squeezed too small to read)."""
     client = signed_in(app, people["secretary"])
     sheet = load_workbook(io.BytesIO(client.get("/overdue.xlsx").data)).active
     rows = list(sheet.iter_rows(values_only=True))
@@ -241,8 +244,32 @@ def test_the_overdue_workbook_has_dates_a_filter_and_prints_on_the_page_width(ap
     assert isinstance(rows[1][due], datetime) and sheet.cell(2, due + 1).number_format.lower() == "dd.mm.yyyy"
     last_column = sheet.cell(1, len(rows[0])).column_letter
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:{last_column}{len(rows)}"
-    # fitToWidth 1 is the format's default (written or not); fitToHeight 0 means "as many pages down as needed"
-    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth in (None, 1)
-    assert sheet.page_setup.fitToHeight == 0
-    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == "$1:$1"
-    assert sheet.cell(2, rows[0].index("Мера") + 1).alignment.wrap_text
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
+    assert sheet.print_title_rows == "$1:$1"
+    widths = [sheet.column_dimensions[sheet.cell(1, i + 1).column_letter].width for i in range(len(rows[0]))]
+    text = rows[0].index("Мера")
+    assert widths[text] > 2 * widths[due] and max(widths) <= exports.MAX_WIDTH + 1  # + the file's padding
+    assert sheet.cell(2, text + 1).alignment.wrap_text
+    for number, row in enumerate(rows[1:], start=2):  # every wrapped text has the lines it needs
+        lines = max(math.ceil(len(str(v)) / (w - 1)) for v, w in zip(row, widths, strict=True) if v)
+        assert sheet.row_dimensions[number].height >= min(409, lines * 15)
+    if sum(widths) * exports.READABLE_SCALE <= exports.PAGE_CHARACTERS:
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToHeight == 0
+    else:
+        assert not sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_cols == "$A:$A"
+
+
+def test_a_narrow_sheet_fits_the_page_width_and_a_wide_one_prints_across_pages():
+    """Three short columns fit one page wide; twelve long texts would shrink below 70 %, so they print across
+    pages with the first column repeated, at full size."""
+    def printed(columns: int, text: str):
+        stream = io.BytesIO()
+        names = [f"c{i}" for i in range(columns)]
+        exports.write_xlsx(({name: text for name in names} for _ in range(5)), stream, columns=names,
+                           flat=exports.flat_cells)
+        return load_workbook(io.BytesIO(stream.getvalue())).active
+    narrow = printed(3, "кратко")
+    assert narrow.sheet_properties.pageSetUpPr.fitToPage and narrow.page_setup.fitToHeight == 0
+    wide = printed(12, "длинный текст меры " * 10)
+    assert not wide.sheet_properties.pageSetUpPr.fitToPage and wide.print_title_cols == "$A:$A"
+    assert wide.row_dimensions[2].height >= 4 * 15  # 190 characters in a 60-wide column: four lines

@@ -9,7 +9,9 @@ row by row (XlsxWriter's constant-memory mode), so its memory does not grow with
 from __future__ import annotations
 
 import csv
+import itertools
 import json
+import math
 import re
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -37,7 +39,6 @@ HEADERS = {
     "due_on": _l("Срок"), "original_due_on": _l("Первоначальный срок"), "days_overdue": _l("Дней просрочки"),
 }
 DATE_COLUMNS = {"next_due_on", "due_on", "original_due_on"}
-_WIDE = {"text": 60, "section_title": 40, "checkpoints": 40, "owners": 30, "result": 40, "deadline_text": 30}
 
 
 #: a separator inside a cell followed by what would start a formula if a spreadsheet split the cell there (a comma
@@ -169,36 +170,88 @@ def flat_cells(record: dict) -> dict:
     return {k: neutralize(v) if isinstance(v, str) else ("" if v is None else v) for k, v in record.items()}
 
 
+#: how many rows decide the column widths (a file streams; its first rows show what its columns hold)
+SAMPLE_ROWS = 200
+#: a column is never narrower or wider than this (characters); wider text wraps
+MIN_WIDTH, MAX_WIDTH = 6, 60
+#: A4 landscape holds about this many characters of 11-point text across at 100 %; fitting the width below
+#: READABLE_SCALE would make the text too small to read, so such a sheet prints across pages instead
+PAGE_CHARACTERS, READABLE_SCALE = 140, 0.7
+LINE_POINTS = 15
+
+
+def column_widths(header: list[str], rows: list[list]) -> list[int]:
+    """Each column's width by what it holds: the longest of its header's words and its values (most of them: the
+    longest tenth wraps), within MIN_WIDTH and MAX_WIDTH."""
+    widths = []
+    for index, title in enumerate(header):
+        lengths = sorted(_longest_line(row[index]) for row in rows) or [0]
+        typical = lengths[int(len(lengths) * 0.9)] if len(lengths) > 1 else lengths[0]
+        longest_word = max((len(word) for word in str(title).split()), default=0)
+        widths.append(max(MIN_WIDTH, min(MAX_WIDTH, max(typical, longest_word) + 2)))
+    return widths
+
+
+def _longest_line(value) -> int:
+    if isinstance(value, date):
+        return 10
+    return max((len(line) for line in str(value).split("\n")), default=0)
+
+
+def row_height(values: list, widths: list[int]) -> float:
+    """Points a row needs so that its wrapped texts show whole (LibreOffice and Excel print a row at the height the
+    file gives; text beyond it overprints the next row)."""
+    lines = 1
+    for value, width in zip(values, widths, strict=True):
+        if isinstance(value, str) and value:
+            lines = max(lines, sum(math.ceil(max(1, len(line)) / max(1, width - 1)) for line in value.split("\n")))
+    return min(409, lines * LINE_POINTS)  # 409 points: the tallest row a spreadsheet allows
+
+
 def write_xlsx(records: Iterable[dict], stream: BinaryIO, columns: list[str] = COLUMNS, flat: Callable = flatten,
                title: str = "Mindet", header: list[str] | None = None) -> None:
-    """An Excel workbook with one sheet: a bold, frozen header with a filter, dates as dates, long texts wrapped,
-    landscape A4 print fitted to the page width with the header repeated on every page. XlsxWriter's constant-memory
-    mode writes each row to disk as it comes; strings are never read as formulas, numbers or links."""
+    """An Excel workbook with one sheet: a bold, frozen header with a filter, dates as dates, column widths by
+    content and rows tall enough for their wrapped text; printed on A4 landscape with the header on every page,
+    fitted to the page width while the text stays readable (≥ 70 %), else across pages with the first column
+    repeated. XlsxWriter's constant-memory mode writes each row to disk as it comes; strings are never read as
+    formulas, numbers or links."""
     workbook = xlsxwriter.Workbook(stream, {"constant_memory": True, "strings_to_formulas": False,
                                             "strings_to_numbers": False, "strings_to_urls": False})
     sheet = workbook.add_worksheet(title[:31])
     bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
     wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
     day = workbook.add_format({"num_format": "dd.mm.yyyy", "valign": "top"})
-    for index, column in enumerate(columns):
-        sheet.set_column(index, index, _WIDE.get(column, 16), wrap if column in _WIDE else None)
+    header = header or columns
+    rows = (_cells(flat(record), columns) for record in records)
+    sample = list(itertools.islice(rows, SAMPLE_ROWS))
+    widths = column_widths(header, sample)
+    for index, width in enumerate(widths):
+        sheet.set_column(index, index, width, day if columns[index] in DATE_COLUMNS else wrap)
     sheet.freeze_panes(1, 0)
     sheet.repeat_rows(0)
     sheet.set_landscape()
     sheet.set_paper(9)  # A4
-    sheet.fit_to_pages(1, 0)
-    sheet.write_row(0, 0, header or columns, bold)
-    formats = [day if column in DATE_COLUMNS else wrap if column in _WIDE else None for column in columns]
+    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    if sum(widths) * READABLE_SCALE <= PAGE_CHARACTERS:
+        sheet.fit_to_pages(1, 0)
+    else:
+        sheet.repeat_columns(0)
+        sheet.print_across()
+    sheet.set_row(0, row_height(list(header), widths))
+    sheet.write_row(0, 0, header, bold)
     count = 0
-    for count, record in enumerate(records, 1):
-        row = flat(record)
-        for index, (column, style) in enumerate(zip(columns, formats, strict=True)):
-            value = row.get(column, "")
+    for count, values in enumerate(itertools.chain(sample, rows), 1):
+        sheet.set_row(count, row_height(values, widths))
+        for index, value in enumerate(values):
             if isinstance(value, date):
                 sheet.write_datetime(count, index, value, day)
             elif isinstance(value, str):
-                sheet.write_string(count, index, value, style)
+                sheet.write_string(count, index, value, wrap)
             else:
-                sheet.write(count, index, value, style)
+                sheet.write(count, index, value, wrap)
     sheet.autofilter(0, 0, count, len(columns) - 1)
     workbook.close()
+
+
+def _cells(row: dict, columns: list[str]) -> list:
+    return [row.get(column, "") for column in columns]
