@@ -4,6 +4,7 @@ of reporting up to the day, so that the first screen looks like a tracker in use
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from tracker.as_of import Moment
@@ -25,6 +26,7 @@ def test_sync_alone_loads_no_statuses(runner, db):
     assert db.exec(select(StatusUpdate)).first() is None
 
 
+@pytest.mark.deep  # the whole demo (its history of 3,000 updates takes 20 s here): the deep tier, which CI runs
 def test_demo_seed_loads_documented_statuses_once(app, runner, db, synced, client):
     """C131 ratified (accepted), C102 seminar (in progress, overdue), two РТК sessions as event checkpoints;
     each update cites seed 000; a second run adds nothing."""
@@ -101,3 +103,6 @@ def test_the_demo_history_is_the_same_for_the_same_day(app, db, world):
     first, second = written(), written()
     assert first[0].updates > 20 and first[0].reports > 10
     assert first == second
+    summary, steps = first
+    kinds = Counter(status for _, status, _, _ in steps)
+    assert kinds["submitted"] > kinds["returned"] > 0 and kinds["accepted"] > 0 and summary.files > 0

@@ -3,7 +3,7 @@ sign-in cookie, the pages' permission helper, problem-details errors, ETags on r
 
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 from flask_openapi3 import OpenAPI
 
 #: how the document describes the authentication
@@ -48,3 +48,10 @@ def init_app(app: OpenAPI) -> None:
     app.json.ensure_ascii = False  # Russian and Kazakh stay readable in every JSON answer (UTF-8, as declared)
     app.register_api(api)
     app.register_error_handler(Problem, problem_for)
+
+    @app.before_request
+    def language_of_the_token():
+        # app-wide, so that it runs for addresses the API does not have too (their 404 speaks the owner's language)
+        if is_api_request():
+            from tracker.api.access import token_language
+            g.api_language = token_language

@@ -9,7 +9,7 @@ _LABEL = 300
 _WIDTH = 720
 
 
-def _short(label: str, limit: int = 40) -> str:
+def _short(label: str, limit: int = 36) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
@@ -20,7 +20,7 @@ def bar_chart(rows: list[tuple[str, float, str]], *, title: str, max_value: floa
     top = max_value or max(v for _, v, _ in rows) or 1
     height = len(rows) * _BAR + 10
     room = _WIDTH - _LABEL - 90
-    parts = [f'<svg class="chart" viewBox="0 0 {_WIDTH} {height}" role="img" aria-label="{escape(title)}" '
+    parts = [f'<div class="chart-frame"><svg class="chart" viewBox="0 0 {_WIDTH} {height}" role="img" aria-label="{escape(title)}" '
              f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
     for i, (label, value, caption) in enumerate(rows):
         y = 5 + i * _BAR
@@ -30,7 +30,7 @@ def bar_chart(rows: list[tuple[str, float, str]], *, title: str, max_value: floa
             f'<rect x="{_LABEL}" y="{y + 3}" width="{room}" height="{_BAR - 8}" fill="#eef1f4"/>'
             f'<rect x="{_LABEL}" y="{y + 3}" width="{width:.1f}" height="{_BAR - 8}" fill="#2f6f9f"/>'
             f'<text x="{_LABEL + room + 6}" y="{y + 15}" font-size="12">{escape(caption)}</text>')
-    parts.append("</svg>")
+    parts.append("</svg></div>")
     return Markup("".join(parts))  # noqa: S704 — every interpolated text is escaped above # nosec B704
 
 
@@ -46,7 +46,7 @@ def line_chart(points: list[tuple[str, float | None]], *, title: str, max_value:
     def y_of(value: float) -> float:
         return top_pad + plot * (1 - value / max_value)
 
-    parts = [f'<svg class="chart" viewBox="0 0 {_WIDTH} {height}" role="img" aria-label="{escape(title)}" '
+    parts = [f'<div class="chart-frame"><svg class="chart" viewBox="0 0 {_WIDTH} {height}" role="img" aria-label="{escape(title)}" '
              f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
     for mark in (0, max_value / 2, max_value):
         parts.append(f'<line x1="{left}" x2="{_WIDTH - 10}" y1="{y_of(mark):.1f}" y2="{y_of(mark):.1f}" '
@@ -66,5 +66,5 @@ def line_chart(points: list[tuple[str, float | None]], *, title: str, max_value:
                      f'<title>{escape(label)}: {value:.0f}{escape(unit)}</title></circle>')
     if len(segment) > 1:
         parts.append(f'<polyline fill="none" stroke="#2f6f9f" stroke-width="2" points="{" ".join(segment)}"/>')
-    parts.append("</svg>")
+    parts.append("</svg></div>")
     return Markup("".join(parts))  # noqa: S704 — every interpolated text is escaped above # nosec B704

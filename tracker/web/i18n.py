@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Babel, format_decimal, format_percent, get_locale
 from flask_login import current_user
 
-from tracker.api import is_api_request
-from tracker.api.access import token_language
 from tracker.languages import format_day
 from tracker.meetings import level_label, meeting_status
 from tracker.people.roles import role_label
@@ -27,7 +25,7 @@ def select_locale() -> str:
     if not has_request_context():  # a command or the clock: Russian (emails choose their reader's language)
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     asked = request.args.get("lang")
-    api = is_api_request()
+    api = "api_language" in g  # set by the API for its requests (tracker/api/__init__.py)
     if asked in languages:
         if not api:
             session["lang"] = asked
@@ -36,7 +34,7 @@ def select_locale() -> str:
         return session["lang"]
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language  # the language chosen on the account page
-    if api and (owner := token_language()) in languages:
+    if api and (owner := g.api_language()) in languages:
         return owner
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 

@@ -32,6 +32,7 @@ from tracker.statuses import AWAITING
 from tracker.timeutil import today_almaty
 from tracker.web.access import current_access
 from tracker.web.arguments import asked_quarter, instrument_or_404, moment_arg, page_arg
+from tracker.web.i18n import localized
 
 bp = Blueprint("dashboards", __name__)
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json",
@@ -126,10 +127,15 @@ def _dashboard(instrument: Instrument | None):
     figures = dashboard_bundle(session, when, instrument=instrument, quarter=asked_quarter())
     league = figures.league[:TOP]
     names = {o.code: o for o in organizations_by(session, codes=[r.code for r in league])}
+    by_instrument = {}  # one chart per instrument: sections numbered 1… in each would read «1.–6., 1.–5.» together
+    for p in figures.sections:
+        by_instrument.setdefault(p.instrument.id, (p.instrument, []))[1].append(p)
     charts = {
-        "sections": bar_chart([(f"{p.section.number}. {p.section.title_ru}", p.done / p.total if p.total else 0,
-                                f"{p.done} / {p.total}") for p in figures.sections],
-                              title=_("Исполнение по разделам"), max_value=1),
+        "sections": [(None if instrument else shown, bar_chart(
+            [(f"{p.section.number}. {localized(p.section, 'title')}", p.done / p.total if p.total else 0,
+              f"{p.done} / {p.total}") for p in parts],
+            title=_("Исполнение по разделам") + f": {localized(shown, 'title')}", max_value=1))
+            for shown, parts in by_instrument.values()],
         "overdue": bar_chart([(code, n, str(n)) for code, n in figures.overdue[:TOP]],
                              title=_("Просрочено по организациям")),
         "trend": line_chart(figures.trend, title=_("Своевременность отчётов по кварталам")),
