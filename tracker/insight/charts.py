@@ -20,8 +20,8 @@ def bar_chart(rows: list[tuple[str, float, str]], *, title: str, max_value: floa
     top = max_value or max(v for _, v, _ in rows) or 1
     height = len(rows) * _BAR + 10
     room = _WIDTH - _LABEL - 90
-    parts = [f'<div class="chart-frame"><svg class="chart" viewBox="0 0 {_WIDTH} {height}" role="img" aria-label="{escape(title)}" '
-             f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
+    parts = [f'<div class="chart-frame"><svg class="chart" viewBox="0 0 {_WIDTH} {height}" role="img" '
+             f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
     for i, (label, value, caption) in enumerate(rows):
         y = 5 + i * _BAR
         width = max(0.0, min(1.0, value / top)) * room
@@ -46,8 +46,8 @@ def line_chart(points: list[tuple[str, float | None]], *, title: str, max_value:
     def y_of(value: float) -> float:
         return top_pad + plot * (1 - value / max_value)
 
-    parts = [f'<div class="chart-frame"><svg class="chart" viewBox="0 0 {_WIDTH} {height}" role="img" aria-label="{escape(title)}" '
-             f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
+    parts = [f'<div class="chart-frame"><svg class="chart" viewBox="0 0 {_WIDTH} {height}" role="img" '
+             f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
     for mark in (0, max_value / 2, max_value):
         parts.append(f'<line x1="{left}" x2="{_WIDTH - 10}" y1="{y_of(mark):.1f}" y2="{y_of(mark):.1f}" '
                      f'stroke="#d0d7de"/><text x="{left - 4}" y="{y_of(mark) + 4:.1f}" font-size="11" '
