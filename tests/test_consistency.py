@@ -98,7 +98,7 @@ def _figures(session, day: date, readers: Readers | None = None, as_of: date | N
         assert found.total == len(found.rows) == sum(n for _c, n in totals) and page_totals == totals
         home = client.get("/").get_data(as_text=True)
         for key, (checkpoints, overdue) in overview.items():
-            row = home.split(f'<div class="muted">{key}</div>')[1]
+            row = home.split(f'href="/instruments/{key}"')[1]
             assert [int(n) for n in re.findall(r'<td class="num[^"]*">(\d+)</td>', row)[1:3]] == [checkpoints, overdue]
         dashboard = client.get("/dashboard").get_data(as_text=True).split('id="by-status"')[1].split("</section>")[0]
         assert sum(int(re.sub(r"\D", "", n)) for n in re.findall(r"<strong>([^<]+)</strong>", dashboard)) == sum(

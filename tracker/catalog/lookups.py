@@ -102,3 +102,10 @@ def groups_of(session: Session, member: Organization) -> list[Organization]:
     """The groups an organization belongs to."""
     return list(session.exec(select(Organization).join(GroupMembership, GroupMembership.group_id == Organization.id)
                              .where(GroupMembership.member_id == member.id)))
+
+
+def names_by_key(session: Session, model) -> dict[str, str]:
+    """Every instrument's title (or commission's name) in Russian by its key, retired ones included: what the audit
+    trail recorded as keys, said as names."""
+    column = model.title_ru if model is Instrument else model.name_ru
+    return dict(session.exec(select(model.key, column)).all())

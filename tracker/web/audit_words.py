@@ -7,11 +7,15 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from flask import url_for
+from flask import g, url_for
 from flask_babel import lazy_gettext as _l
 
 from tracker.catalog.deadlines import kind_label
+from tracker.catalog.lookups import names_by_key
+from tracker.db import get_session
 from tracker.languages import format_day
+from tracker.models import Commission, Instrument
+from tracker.people.roles import role_label
 from tracker.statuses import label as status_label
 
 ACTIONS = {
@@ -99,10 +103,23 @@ def _value(field: str, value) -> str:
         return format_day(date.fromisoformat(value))
     if isinstance(value, list):
         return ", ".join(_value(field, item) for item in value) or "—"
+    if field == "organizations" and isinstance(value, str) and ":" in value:  # «МТСЗН:focal_point» in a snapshot
+        code, _, role = value.partition(":")
+        return f"{code} ({role_label(role)})"
+    if field in ("instruments", "commissions") and isinstance(value, str):
+        return _names(field).get(value, value)
     if isinstance(value, dict):
         return ", ".join(f"{k}: {_value(k, v)}" for k, v in value.items())
     text = str(value)
     return text if len(text) <= 300 else text[:300] + "…"
+
+
+def _names(field: str) -> dict[str, str]:
+    """Instruments' titles or commissions' names by key, read once per request: the trail records keys."""
+    cache = g.setdefault("audit_names", {})
+    if field not in cache:
+        cache[field] = names_by_key(get_session(), Instrument if field == "instruments" else Commission)
+    return cache[field]
 
 
 def changes(before: dict | None, after: dict | None) -> list[Change]:
