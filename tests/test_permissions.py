@@ -8,9 +8,10 @@ from sqlmodel import select
 
 from tracker.meetings import agenda
 from tracker.meetings.agenda import Planned
-from tracker.models import Commission, Evidence, OutboxMessage
+from tracker.models import Commission, Evidence, Obligation, OutboxMessage
 from tracker.people.calendar_feeds import create_feed
 from tracker.people.permissions import access_for
+from tracker.reporting import information_requests
 
 from .conftest import NOW, csrf_token, login, make_user, signed_in_to
 from .reporting_helpers import PDF, post, report_of
@@ -109,6 +110,10 @@ RULES = {
     "commissions.add_item": ("POST", "/meetings/{meeting_id}/agenda", RUN),
     "commissions.decide": ("POST", "/meetings/{meeting_id}/agenda/{item_id}/decision", RUN),
     "commissions.invite": ("POST", "/meetings/{meeting_id}/invite", RUN),
+    # requests for information: the instrument's secretaries and its parties' focal points ask (МТСЗН is a party
+    # of the conflict roadmap, МЮ is not); the owner asked (МТСЗН) answers
+    "requests.ask": ("POST", "/obligations/conflict-prevention-2025-2026/3/requests", {"focal_point", "secretary"}),
+    "requests.answer": ("POST", "/information-requests/{request_id}/answer", {"focal_point"}),
     "api.checkpoint": ("GET", "/api/v1/checkpoints/{checkpoint_id}", TOKEN),
     "api.report": ("GET", "/api/v1/reports/{report_id}", TOKEN),
     "api.evidence_file": ("GET", "/api/v1/evidence/{evidence_id}", TOKEN),
@@ -175,7 +180,12 @@ def ids(app, db, people):
         meeting = agenda.plan(session=db, commission=rtk, planned=Planned("1", NOW.date(), "10:00", "Астана"),
                               actor=secretary, access=access_for(db, secretary), now=NOW)
     db.commit()
-    return dict(meeting_id=meeting.id, item_id=agenda.agenda(db, meeting)[0].id, admin_id=people["admin"].id,
+    asked = information_requests.ask(session=db, app=app, obligation=db.exec(select(Obligation).where(
+        Obligation.key == "conflict-prevention-2025-2026/3")).one(), organization_id=report.organization_id,
+        question="Что сделано?", actor=people["secretary"], access=access_for(db, people["secretary"]), now=NOW)
+    db.commit()
+    return dict(meeting_id=meeting.id, request_id=asked.id, item_id=agenda.agenda(db, meeting)[0].id,
+                admin_id=people["admin"].id,
                 checkpoint_id=report.checkpoint_id, report_id=report.id,
                 evidence_id=evidence.id, message_id=failed.id, feed_id=feed.id, feed_token=token,
                 public_evidence_id=public.id)

@@ -51,6 +51,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         people,
         public,
         reports,
+        requests,
         review,
     )
 
@@ -65,7 +66,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     text.init_app(app)
     audit_words.init_app(app)
     for blueprint in (catalog.bp, people.bp, audit.bp, account.bp, admin.bp, reports.bp, review.bp, dashboards.bp,
-                      meeting.bp, commissions.bp, calendar.bp, public.bp, imports.bp):
+                      meeting.bp, commissions.bp, calendar.bp, public.bp, imports.bp, requests.bp):
         app.register_blueprint(blueprint)
     api.init_app(app)
     errors.init_app(app)

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     send_hour: int = Field(9, ge=0, lt=24)
     #: days off beyond Kazakhstan's official calendar (which comes from the `holidays` package): MM-DD or YYYY-MM-DD
     holidays: CommaList = ()
+    #: working days an owner has to answer a request for information on a measure
+    information_request_days: int = Field(10, gt=0, le=90)
     evidence_dir: Path | None = None  #: default: evidence/ in the instance folder
     #: s3://bucket[/prefix]: evidence in an S3-compatible object store instead of the evidence folder
     evidence_store: str | None = Field(None, pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?$")
@@ -130,6 +132,7 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     # Redis down: count in memory meanwhile rather than refuse every sign-in
     config.update(RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True, RATELIMIT_SWALLOW_ERRORS=True)
     config["HOLIDAYS"] = list(settings.holidays)
+    config["INFORMATION_REQUEST_DAYS"] = settings.information_request_days
     config["MAIL_MEMORY"] = []  # where TRACKER_MAIL_BACKEND=memory puts what it sends (tests read it)
     config["EVIDENCE_TYPES"] = list(settings.evidence_types)
     config.update(BABEL_DEFAULT_LOCALE=DEFAULT_LANGUAGE, BABEL_DEFAULT_TIMEZONE="Asia/Almaty",

@@ -113,3 +113,11 @@ def first_working_day(start: date, extra_days_off: list[str] = ()) -> date:
     while not is_working_day(day, extra_days_off):
         day += timedelta(days=1)
     return day
+
+
+def add_working_days(start: date, count: int, extra_days_off: list[str] = ()) -> date:
+    """The `count`-th working day after `start` (10 working days from a Friday is the second Friday after it)."""
+    day = start
+    for _ in range(count):
+        day = first_working_day(day + timedelta(days=1), extra_days_off)
+    return day

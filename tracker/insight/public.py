@@ -10,7 +10,18 @@ from collections import defaultdict
 from sqlalchemy import and_, func
 from sqlmodel import Session, select
 
-from tracker.models import Checkpoint, Evidence, Instrument, Obligation, Report, Section, StatusUpdate, is_live
+from tracker.models import (
+    Checkpoint,
+    Evidence,
+    InformationRequest,
+    Instrument,
+    Obligation,
+    Organization,
+    Report,
+    Section,
+    StatusUpdate,
+    is_live,
+)
 
 
 def shared():
@@ -118,6 +129,15 @@ def instrument_page(session: Session, instrument: Instrument) -> dict:
                                             .order_by(Evidence.id)):
         evidence[obligation_id].append(item)
     notes = accepted_notes(session, (report for _o, _cp, report in accepted))
-    return {"obligations": obligations, "checkpoints": checkpoints, "accepted": {cp for _o, cp, _r in accepted},
+    requests = defaultdict(list)  # requests for information and their answers are public with the instrument
+    for request, code in session.exec(
+            select(InformationRequest, Organization.code)
+            .join(Organization, Organization.id == InformationRequest.organization_id)
+            .join(Obligation, Obligation.id == InformationRequest.obligation_id)
+            .where(Obligation.instrument_id == instrument.id)
+            .order_by(InformationRequest.asked_at, InformationRequest.id)):
+        requests[request.obligation_id].append((request, code))
+    return {"obligations": obligations, "requests": requests, "checkpoints": checkpoints,
+            "accepted": {cp for _o, cp, _r in accepted},
             "notes": {cp: notes[report] for _o, cp, report in accepted if report in notes},
             "evidence": evidence, "progress": progress(session, instrument, accepted)}

@@ -2,9 +2,10 @@
 commission, then reordered, trimmed and added to by hand. Every change is audited and refused when stale.
 
 The draft draws on, in this order: overdue reports grouped by organization (the longest overdue first), reports
-returned twice or more, measures heard at every meeting, event-driven measures waiting for a meeting, and earlier
-decisions not yet executed. Nothing already done is proposed. Agenda texts are in Russian, the commissions'
-working language, like the measures they cite.
+returned twice or more, measures heard at every meeting, event-driven measures waiting for a meeting, earlier
+decisions not yet executed, and requests for information left unanswered past their due day. Nothing already done
+is proposed. Agenda texts are in Russian, the commissions' working language, like the measures they cite, and name
+a measure by its number and its document's title.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from tracker.models import (
     is_live,
 )
 from tracker.people.permissions import Access
+from tracker.reporting import information_requests
 from tracker.statuses import DONE
 from tracker.timeutil import today_almaty
 
@@ -74,7 +76,8 @@ def draft(session: Session, commission: Commission, today: date) -> list[AgendaI
     if not ids:
         return []
     items = [*_overdue(session, ids, today), *_returned_twice(session, ids), *_heard(session, ids),
-             *_waiting_for_a_meeting(session, ids), *_decisions_not_executed(session, commission)]
+             *_waiting_for_a_meeting(session, ids), *_decisions_not_executed(session, commission),
+             *_late_requests(session, ids, today)]
     for position, item in enumerate(items, 1):
         item.position = position
     return items
@@ -92,8 +95,8 @@ def _overdue(session: Session, instrument_ids: list[int], today: date) -> list[A
     for rows in longest_first:
         organization = rows[0].organization
         rows = sorted(rows, key=lambda r: -r.days)
-        named = "; ".join(f"мера {r.obligation.key} ({r.checkpoint.label or r.checkpoint.period}) — {r.days} дн."
-                          for r in rows[:_NAMED])
+        named = "; ".join(f"{_measure(session, r.obligation)} ({r.checkpoint.label or r.checkpoint.period}) — "
+                          f"{r.days} дн." for r in rows[:_NAMED])
         more = f"; и ещё {len(rows) - _NAMED}" if len(rows) > _NAMED else ""
         items.append(AgendaItem(kind="overdue", organization_id=organization.id, position=0,
                                 title=f"О просроченных отчётах: {organization.code} — {organization.name_ru} "
@@ -111,7 +114,7 @@ def _returned_twice(session: Session, instrument_ids: list[int]) -> list[AgendaI
                         .order_by(returns.c.times.desc(), Obligation.key, Organization.code)).all()
     return [AgendaItem(kind="returned", report_id=report.id, checkpoint_id=checkpoint.id, obligation_id=obligation.id,
                        organization_id=organization.id, position=0,
-                       title=f"Отчёт возвращён {times} раз: {organization.code}, мера {obligation.key} "
+                       title=f"Отчёт возвращён {times} раз: {organization.code}, {_measure(session, obligation)} "
                              f"({checkpoint.label or checkpoint.period})",
                        details=obligation.text[:300])
             for report, checkpoint, obligation, organization, times in rows]
@@ -125,7 +128,7 @@ def _live_measures(session: Session, instrument_ids: list[int], *conditions) -> 
 
 def _heard(session: Session, instrument_ids: list[int]) -> list[AgendaItem]:
     return [AgendaItem(kind="heard", obligation_id=obligation.id, position=0,
-                       title=f"Заслушивание по мере {obligation.key}", details=obligation.text[:300])
+                       title=f"Заслушивание: {_measure(session, obligation)}", details=obligation.text[:300])
             for obligation in _live_measures(session, instrument_ids, Obligation.heard_at_meetings)]
 
 
@@ -138,7 +141,8 @@ def _waiting_for_a_meeting(session: Session, instrument_ids: list[int]) -> list[
         Checkpoint.obligation_id.in_([m.id for m in measures]), is_live(Checkpoint),
         Checkpoint.lead_done < Checkpoint.lead_total)))
     return [AgendaItem(kind="event", obligation_id=obligation.id, position=0,
-                       title=f"Мера {obligation.key}: {obligation.deadline_text}", details=obligation.text[:300])
+                       title=f"Мера {_measure(session, obligation).removeprefix('мера ')}: {obligation.deadline_text}",
+                       details=obligation.text[:300])
             for obligation in measures if obligation.id not in open_ones]
 
 
@@ -155,6 +159,21 @@ def _decisions_not_executed(session: Session, commission: Commission) -> list[Ag
                        title=f"Об исполнении решения ({decision.source}), срок {checkpoint.due_on:%d.%m.%Y}",
                        details=decision.text[:300])
             for decision, checkpoint in rows]
+
+
+def _late_requests(session: Session, instrument_ids: list[int], today: date) -> list[AgendaItem]:
+    """Requests for information an owner left unanswered past their due day (seed 001)."""
+    return [AgendaItem(kind="request", obligation_id=obligation.id, organization_id=organization.id, position=0,
+                       title=f"О неотвеченном запросе информации: {organization.code}, {_measure(session, obligation)}"
+                             f" — ответ ожидался до {request.due_on:%d.%m.%Y}",
+                       details=request.question[:300])
+            for request, obligation, organization in information_requests.late(session, instrument_ids, today)]
+
+
+def _measure(session: Session, obligation: Obligation) -> str:
+    """How an agenda names a measure: its number and its document's title (never the internal key)."""
+    instrument = session.get(Instrument, obligation.instrument_id)  # the commission's few: in the session already
+    return f"мера {obligation.number} («{instrument.title_ru}»)"
 
 
 def _require_runner(access: Access, commission_id: int) -> None:

@@ -69,3 +69,24 @@ class Decision(SQLModel, table=True):
     decision_obligation_id: int | None = Field(default=None, foreign_key="obligation.id")
     recorded_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = timestamp()
+
+
+class InformationRequest(SQLModel, table=True):
+    """A party's or a secretary's request to an owner for information on the execution of a measure (seed 001:
+    workers' representatives may request it), with its answer; public when the instrument is."""
+
+    __tablename__ = "information_request"
+    id: int | None = Field(default=None, primary_key=True)
+    obligation_id: int = Field(foreign_key="obligation.id", index=True)
+    #: the owner asked; its focal points answer
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    question: str = Field(sa_type=Text)
+    asked_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    #: the organization the asker spoke for (a party's focal point), none for a secretary
+    asked_for_id: int | None = Field(default=None, foreign_key="organization.id")
+    asked_at: datetime = timestamp()
+    #: the answer is due by the end of this day (working days from the request, TRACKER_INFORMATION_REQUEST_DAYS)
+    due_on: date = Field(index=True)
+    answer: str | None = Field(default=None, sa_type=Text)
+    answered_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    answered_at: datetime | None = optional_timestamp()

@@ -85,6 +85,11 @@ class Access:
         """An organization's calendar of deadlines: its own people, secretaries and administrators."""
         return self.can_report_for(organization_id) or self.can_oversee_any()
 
+    def can_request_information(self, instrument_id: int, party_ids) -> bool:
+        """Ask an owner for information on a measure (seed 001): the instrument's secretaries and the focal points
+        of its parties."""
+        return instrument_id in self.secretary_of or bool(self.organization_ids & set(party_ids))
+
     def can_read_accepted_reports(self) -> bool:
         """What was done on any accepted report, and the evidence its reporters marked public: observers."""
         return self.is_observer

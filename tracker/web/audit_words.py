@@ -46,6 +46,8 @@ ACTIONS = {
     "meeting.plan": _l("заседание запланировано"), "meeting.agenda.move": _l("повестка: порядок изменён"),
     "meeting.agenda.remove": _l("повестка: пункт снят"), "meeting.agenda.add": _l("повестка: пункт добавлен"),
     "meeting.invite": _l("повестка разослана"), "decision.record": _l("решение записано и применено"),
+    "information_request.ask": _l("запрошена информация об исполнении"),
+    "information_request.answer": _l("дан ответ на запрос информации"),
 }
 FIELDS = {
     "status": _l("статус"), "version": _l("версия"), "note": _l("пояснение"), "reason": _l("причина"),
@@ -68,6 +70,7 @@ FIELDS = {
     "numbering_note": _l("примечание о нумерации"), "parties": _l("стороны"), "is_public": _l("публичный"),
     "file_name": _l("файл"), "name_ru": _l("название"), "name_kk": _l("название (каз.)"),
     "name_en": _l("название (англ.)"), "aliases": _l("другие написания"), "members": _l("члены группы"),
+    "question": _l("вопрос"), "answer": _l("ответ"),
 }
 #: internal bookkeeping a person cannot read (a row id, a hash, the translations' JSON): left out of the trail's
 #: words; what they stand for shows in the readable fields that change with them
@@ -158,7 +161,8 @@ def object_link(object_type: str, object_id: str | None, can_manage_users: bool)
 OBJECT_TYPES = {"report": _l("отчёт"), "checkpoint": _l("контрольная точка"), "obligation": _l("мера"),
                 "instrument": _l("инструмент"), "organization": _l("организация"), "user": _l("учётная запись"),
                 "calendar_feed": _l("календарная подписка"), "outbox_message": _l("письмо"),
-                "catalog": _l("дорожные карты"), "section": _l("раздел")}
+                "catalog": _l("дорожные карты"), "section": _l("раздел"),
+                "information_request": _l("запрос информации")}
 
 
 def object_label(object_type: str) -> str:

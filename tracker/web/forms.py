@@ -244,3 +244,16 @@ class DecisionForm(FlaskForm):
     checkpoint_id = SelectField(_l("Контрольная точка"), choices=[], validate_choice=False)
     due_on = DateField(_l("Срок"), validators=[Optional()])
     owner = StringField(_l("Исполнитель (код организации)"), validators=[Optional(), Length(max=64)])
+
+
+class InformationRequestForm(FlaskForm):
+    """A party's focal point or a secretary asks an owner for information on a measure."""
+
+    organization = SelectField(_l("Кому (исполнитель меры)"), choices=[], coerce=int, validate_choice=False)
+    question = TextAreaField(_l("Вопрос"), validators=[DataRequired(), Length(max=5000)])
+
+
+class InformationAnswerForm(FlaskForm):
+    """The owner's focal point answers a request."""
+
+    answer = TextAreaField(_l("Ответ"), validators=[DataRequired(), Length(max=5000)])

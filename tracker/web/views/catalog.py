@@ -14,8 +14,11 @@ from tracker.catalog.search import search as find_measures
 from tracker.db import get_session
 from tracker.insight.figures import instrument_overview, lead_lateness
 from tracker.meetings import decisions
+from tracker.reporting import information_requests
 from tracker.timeutil import today_almaty
-from tracker.web.forms import OpenEventForm
+from tracker.web.access import current_access
+from tracker.web.forms import InformationAnswerForm, InformationRequestForm, OpenEventForm
+from tracker.web.i18n import localized
 
 bp = Blueprint("catalog", __name__)
 
@@ -55,9 +58,17 @@ def obligation(key: str):
     view = views[0]
     reported = answered_counts(session, [cp.id for cp, _ in view.checkpoints])
     done = {cp.id: cp.due_on for cp, status in view.checkpoints if status == "done"}
+    access = current_access()
+    asking = None
+    if view.obligation.retired_at is None and information_requests.may_ask(session, access, view.instrument):
+        asking = InformationRequestForm(formdata=None)
+        asking.organization.choices = [(o.id, f"{o.code} — {localized(o, 'name')}")
+                                       for o in information_requests.owners_of(session, view.obligation)]
     return render_template("catalog/obligation.html", view=view, ob=view.obligation, reported=reported,
                            today=today, event_form=OpenEventForm(formdata=None), late=lead_lateness(session, done),
-                           decisions=decisions.touching(session, view.obligation.id))
+                           decisions=decisions.touching(session, view.obligation.id),
+                           requests=information_requests.requests_of(session, view.obligation.id),
+                           asking=asking, answering=InformationAnswerForm(formdata=None))
 
 
 

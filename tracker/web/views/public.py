@@ -1,4 +1,5 @@
-"""The public view of instruments marked `public: true`: progress, measures, accepted statuses, public evidence.
+"""The public view of instruments marked `public: true`: progress, measures, accepted statuses, public evidence,
+requests for information and their answers.
 
 Nothing else is shown: no notes, no drafts, no statuses a secretary has not accepted, no people.
 """
