@@ -70,6 +70,7 @@ RULES = {
     "calendar.feed": ("GET", "/calendar/{feed_token}.ics", EVERYONE),
     "calendar.revoke": ("POST", "/account/calendar/{feed_id}/revoke", {"focal_point"}),  # after the feed's rule
     "public.index": ("GET", "/public/", EVERYONE),
+    "public.commission_rating": ("GET", "/public/rating", EVERYONE),
     "public.instrument": ("GET", "/public/decent-work-2024-2025", EVERYONE),
     "public.evidence": ("GET", "/public/evidence/{public_evidence_id}", EVERYONE),
     "reports.checkpoint": ("GET", "/checkpoints/{checkpoint_id}", SIGNED_IN),

@@ -12,6 +12,7 @@ def register_commands(app: Flask) -> None:
     from tracker.cli.evidence import evidence_group
     from tracker.cli.imports import import_docx, import_xlsx
     from tracker.cli.mail import digest_group, mail_group, reminders_group, scheduler_group
+    from tracker.cli.rating import rating_group
     from tracker.cli.serve import serve_command
     from tracker.cli.tokens import token_group
     from tracker.cli.users import demo_group, users_group
@@ -22,6 +23,6 @@ def register_commands(app: Flask) -> None:
 
     for group in (db_group, roadmaps_group, obligations_group, users_group, demo_group, reminders_group,
                   digest_group, mail_group, scheduler_group, backup_command, restore_command,
-                  serve_command, evidence_group):
+                  serve_command, evidence_group, rating_group):
         app.cli.add_command(group)
 

@@ -23,7 +23,7 @@ from tracker.models.history import (
     OutboxMessage,
     StatusUpdate,
 )
-from tracker.models.meetings import AgendaItem, Decision, InformationRequest, Meeting
+from tracker.models.meetings import AgendaItem, CommissionRating, Decision, InformationRequest, Meeting
 from tracker.models.people import (
     ORGANIZATION_ROLES,
     TOKEN_SCOPES,
@@ -41,7 +41,8 @@ from tracker.models.people import (
 
 __all__ = [
     "AgendaItem", "ApiToken", "Decision", "KEPT_IN_APP", "KEPT_LEAD_COUNTS", "Meeting", "TOKEN_SCOPES",
-    "AuditEvent", "CalendarFeed", "ClockBeat", "Checkpoint", "Commission", "CommissionSecretaryship",
+    "AuditEvent", "CalendarFeed", "CommissionRating", "ClockBeat", "Checkpoint", "Commission",
+    "CommissionSecretaryship",
     "DeadlineChange", "Evidence", "GroupMembership", "InformationRequest",
     "Instrument",
     "Notification",

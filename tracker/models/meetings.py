@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from tracker.models.base import optional_timestamp, timestamp
+from tracker.models.base import json_column, optional_timestamp, timestamp
 
 
 class Meeting(SQLModel, table=True):
@@ -90,3 +90,15 @@ class InformationRequest(SQLModel, table=True):
     answer: str | None = Field(default=None, sa_type=Text)
     answered_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     answered_at: datetime | None = optional_timestamp()
+
+
+class CommissionRating(SQLModel, table=True):
+    """A commission's figures for one quarter, frozen at the quarter's end (tracker/insight/rating.py)."""
+
+    __tablename__ = "commission_rating"
+    __table_args__ = (UniqueConstraint("commission_id", "quarter"),)
+    id: int | None = Field(default=None, primary_key=True)
+    commission_id: int = Field(foreign_key="commission.id", index=True)
+    quarter: str = Field(max_length=7)  #: 2026-Q3
+    figures: dict = json_column(dict)
+    frozen_at: datetime = timestamp()

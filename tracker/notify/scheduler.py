@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tracker import metrics
 from tracker.db import get_engine, get_session
+from tracker.insight import rating
 from tracker.models import ClockBeat
 from tracker.notify import outbox
 from tracker.notify.digests import send_digests
@@ -111,6 +112,9 @@ def tick(app, now: datetime | None = None, should_stop: Callable[[], bool] = lam
             if local.date() >= period.send_on(config["HOLIDAYS"]):
                 counts = send_digests(session, period, now, local.date(), app=app, should_stop=should_stop)
                 done[f"digest {period.label}"] = counts.get("queued", 0)
+    # the quarter just over is frozen in the rating of commissions once (a cheap check on every other tick)
+    done["rating"] = rating.freeze(session, Period.containing(local.date(), "quarterly").previous(), local.date(), now)
+    session.commit()
     delivered = outbox.deliver(session, now, config, should_stop=should_stop)
     done.update(sent=delivered.sent, retrying=delivered.retrying, failed=delivered.failed)
     return done

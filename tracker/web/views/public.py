@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, send_file
 
+from tracker.as_of import Moment
 from tracker.db import get_session
-from tracker.insight import public
+from tracker.insight import public, rating
 from tracker.stores import evidence_store
+from tracker.timeutil import today_almaty
+from tracker.web.arguments import asked_quarter
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
@@ -22,6 +25,20 @@ def index():
     instruments = public.public_instruments(session)
     progress = public.progress_of_all(session, instruments)
     return render_template("public/index.html", instruments=instruments, progress=progress)
+
+
+@bp.get("/rating")
+def commission_rating():
+    """The commissions ranked for a quarter (?quarter=2026-Q3; by default the last one over), regions and industries
+    side by side, with the method and each commission's trend."""
+    today = today_almaty()
+    quarter = asked_quarter()
+    if quarter is None or "Q" not in quarter.label:
+        quarter = Moment.today(today).last_complete_quarter()
+    rated = rating.rating(get_session(), quarter, today)
+    return render_template("public/rating.html", quarter=quarter, today=today, rated=rated,
+                           levels={level: [r for r in rated if r.commission.level == level]
+                                   for level in ("regional", "industry", "republican")})
 
 
 @bp.get("/<key>")
