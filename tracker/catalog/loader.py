@@ -92,6 +92,7 @@ class InstrumentPlan:
     obligations: list[ObligationPlan]
     fingerprint: str = ""  #: of its file, the organizations file and the loader's rules (see `fingerprint`)
     commission: str | None = None  #: the key of its commission (the republican one unless the file names one)
+    text: str = ""  #: the file as written: kept as a version of the instrument (tracker/catalog/versions.py)
 
 
 @dataclass
@@ -154,7 +155,7 @@ class _Document:
     """A parsed YAML file with the line of every node, so that errors can point at lines."""
 
     def __init__(self, name: str, text: str):
-        self.name = name
+        self.name, self.text = name, text
         self.data = None
         self.root = None
         self.problems: list[Problem] = []
@@ -436,7 +437,7 @@ def _plan_instrument(doc: _Document, spec: InstrumentFile, owners: OwnerDirector
             if plan is not None:
                 plans.append(plan)
     return InstrumentPlan(doc.name, instrument, list(spec.sections), plans,
-                          commission=instrument.commission or owners.default_commission)
+                          commission=instrument.commission or owners.default_commission, text=doc.text)
 
 
 def _within_validity(doc, spec: InstrumentFile, label: str, deadline, starts_on, path: tuple) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy import delete, insert, update
 from sqlmodel import Session, select
 
 from tracker import audit
-from tracker.catalog import deadlines
+from tracker.catalog import deadlines, versions
 from tracker.catalog.loader import Catalog, InstrumentPlan, ObligationPlan
 from tracker.models import (
     KEPT_IN_APP,
@@ -217,6 +217,8 @@ def _sync_instrument(session: Session, plan: InstrumentPlan, orgs: dict, members
         create=lambda: Instrument(key=plan.spec.key, created_at=now, updated_at=now, **values))
     instrument.fingerprint = plan.fingerprint  # not a change of the instrument: what it was last synced from
     session.flush()
+    if plan.text:
+        versions.record(session, instrument, plan.text, source=f"roadmaps/{plan.file_name}", now=now)
     # an obligation added to an instrument already under way begins on the day it is added, unless it says
     # otherwise (`from:`): it must not be overdue on the day it appears
     today = today_almaty(now)

@@ -233,3 +233,19 @@ class Report(SQLModel, table=True):
 #: the counts a checkpoint keeps of its lead reports, in the order of statuses.LeadCounts
 KEPT_LEAD_COUNTS = (Checkpoint.lead_total, Checkpoint.lead_done, Checkpoint.lead_returned, Checkpoint.lead_answered,
                     Checkpoint.lead_active)
+
+
+class InstrumentVersion(SQLModel, table=True):
+    """One version of an instrument's YAML as it was applied: kept for ever, downloadable and comparable."""
+
+    __tablename__ = "instrument_version"
+    __table_args__ = (UniqueConstraint("instrument_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    instrument_id: int = Field(foreign_key="instrument.id", index=True)
+    number: int  #: 1, 2, … in the order applied
+    text: str = Field(sa_type=Text)
+    sha256: str = Field(max_length=64)
+    #: where it came from: «roadmaps/<file>» for a sync
+    source: str = Field(sa_type=Text)
+    applied_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    applied_at: datetime = timestamp()

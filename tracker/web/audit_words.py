@@ -46,6 +46,7 @@ ACTIONS = {
     "meeting.plan": _l("заседание запланировано"), "meeting.agenda.move": _l("повестка: порядок изменён"),
     "meeting.agenda.remove": _l("повестка: пункт снят"), "meeting.agenda.add": _l("повестка: пункт добавлен"),
     "meeting.invite": _l("повестка разослана"), "decision.record": _l("решение записано и применено"),
+    "instrument.version": _l("записана версия документа"),
     "information_request.ask": _l("запрошена информация об исполнении"),
     "information_request.answer": _l("дан ответ на запрос информации"),
 }

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 
 from tracker.as_of import Moment
+from tracker.catalog import versions
 from tracker.catalog.lookups import live_instrument, live_sections
 from tracker.catalog.obligations import answered_counts, obligation_views
 from tracker.catalog.search import LIMIT
@@ -17,8 +18,10 @@ from tracker.meetings import decisions
 from tracker.reporting import information_requests
 from tracker.timeutil import today_almaty
 from tracker.web.access import current_access
+from tracker.web.arguments import instrument_or_404
 from tracker.web.forms import InformationAnswerForm, InformationRequestForm, OpenEventForm
 from tracker.web.i18n import localized
+from tracker.web.inputs import bounded_int
 
 bp = Blueprint("catalog", __name__)
 
@@ -71,6 +74,38 @@ def obligation(key: str):
                            asking=asking, answering=InformationAnswerForm(formdata=None))
 
 
+
+
+@bp.get("/instruments/<key>/versions")
+def instrument_versions(key: str):
+    """Every version of the instrument's YAML as applied, newest first, and a form to compare two."""
+    inst = instrument_or_404(key)
+    kept = versions.versions_of(get_session(), inst)
+    return render_template("catalog/versions.html", instrument=inst, versions=kept)
+
+
+@bp.get("/instruments/<key>/versions/<int:number>.yaml")
+def version_yaml(key: str, number: int):
+    """One version as the YAML file it was."""
+    found = versions.version(get_session(), instrument_or_404(key), number)
+    if found is None:
+        abort(404)
+    return Response(found.text, content_type="application/yaml; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{key}-v{number}.yaml"'})
+
+
+@bp.get("/instruments/<key>/versions/compare")
+def compare_versions(key: str):
+    """Two versions compared: measures added, retired and changed (field by field), then the lines."""
+    session = get_session()
+    inst = instrument_or_404(key)
+    older = versions.version(session, inst, bounded_int(request.args.get("older")) or 0)
+    newer = versions.version(session, inst, bounded_int(request.args.get("newer")) or 0)
+    if older is None or newer is None:
+        abort(404)
+    changes, lines = versions.compare(older, newer)
+    return render_template("catalog/compare.html", instrument=inst, older=older, newer=newer, changes=changes,
+                           lines=lines, versions=versions.versions_of(session, inst))
 
 
 @bp.get("/search")
