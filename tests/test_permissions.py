@@ -92,6 +92,9 @@ RULES = {
     "account.create_token": ("POST", "/account/tokens", SIGNED_IN),
     "imports.docx": ("GET", "/roadmaps/import", {"secretary", "admin"}),
     "imports.download": ("POST", "/roadmaps/import/draft.yaml", {"secretary", "admin"}),
+    "imports.new_version": ("GET", "/instruments/conflict-prevention-2025-2026/versions/new", {"secretary", "admin"}),
+    "imports.preview_version": ("POST", "/roadmaps/versions/preview", {"secretary", "admin"}),
+    "imports.apply_version": ("POST", "/roadmaps/versions/apply", {"secretary", "admin"}),
     "account.revoke_token": ("POST", "/account/tokens/999999/revoke", set()),  # not one's own token: 404
     "openapi.openapi": ("GET", "/api/v1/", EVERYONE),
     "openapi.doc_url": ("GET", "/api/v1/openapi.json", EVERYONE),

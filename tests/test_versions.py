@@ -11,7 +11,7 @@ from tracker.catalog.loader import load_catalog
 from tracker.catalog.sync import sync_catalog, synced_fingerprints
 from tracker.models import AuditEvent, InstrumentVersion
 
-from .conftest import make_user, signed_in, write_instrument
+from .conftest import csrf_token, make_user, signed_in, write_instrument
 
 KEY = "test-roadmap"
 FIRST = datetime(2025, 3, 1, 5, 0, tzinfo=UTC)
@@ -61,3 +61,58 @@ def test_a_sync_keeps_each_version_once_and_any_two_compare(app, db, roadmaps_di
     assert "мера 2</td><td><strong>исключена" in compared and "мера 3</td><td><strong>добавлена" in compared
     assert client.get(f"/instruments/{KEY}/versions/compare?older=1&newer=9").status_code == 404
     assert client.get(f"/instruments/{KEY}/versions/7.yaml").status_code == 404
+
+
+def _snapshot(db):
+    """The instrument as the database holds it: measures with deadlines and owners, checkpoints with due dates,
+    reports with their organizations and statuses."""
+    from tracker.models import Checkpoint, Obligation, Report
+    rows = db.exec(select(Obligation.key, Obligation.deadline_text, Obligation.owners_text, Obligation.retired_at,
+                          Checkpoint.label, Checkpoint.period, Checkpoint.due_on, Checkpoint.retired_at,
+                          Report.organization_id, Report.status, Report.retired_at)
+                   .join(Checkpoint, Checkpoint.obligation_id == Obligation.id)
+                   .join(Report, Report.checkpoint_id == Checkpoint.id)).all()
+    return sorted(map(tuple, rows), key=str)
+
+
+def test_a_version_applied_from_the_web_equals_the_same_file_synced(app, db, roadmaps_dir):
+    """A secretary amends the current version in the page, checks it (nothing written; the moved deadline, the
+    measure added and the one retired are listed), applies it citing the protocol: version 2, audited as theirs.
+    The same text synced from roadmaps/ afterwards changes nothing; the old file synced again does not undo it."""
+    path = write_instrument(roadmaps_dir, KEY)
+    first_text = path.read_text(encoding="utf-8")
+    _sync(db, roadmaps_dir, FIRST)
+    app.config["ROADMAPS_DIR"] = str(roadmaps_dir)
+    secretary = make_user(db, "sec@example.kz", "secretary", instruments=[KEY])
+    client = signed_in(app, secretary)
+    editor = client.get(f"/instruments/{KEY}/versions/new").get_data(as_text=True)
+    assert "Первая мера" in editor
+    amended = _amended(path)
+    path.write_text(first_text, encoding="utf-8")  # the folder keeps the first version
+    token = csrf_token(client, f"/instruments/{KEY}/versions/new")
+    checked = html.unescape(client.post("/roadmaps/versions/preview",
+                                        data={"csrf_token": token, "text": amended}).get_data(as_text=True))
+    assert "мера 3: добавлена" in checked and "мера 2: исключена" in checked and "2-полугодие 2025 года" in checked
+    assert len(db.exec(select(InstrumentVersion)).all()) == 1  # the check wrote nothing
+    unsourced = client.post("/roadmaps/versions/apply", data={"csrf_token": token, "text": amended})
+    assert unsourced.status_code == 400 and len(db.exec(select(InstrumentVersion)).all()) == 1
+    applied = client.post("/roadmaps/versions/apply", data={"csrf_token": token, "text": amended,
+                                                            "source": "Протокол РТК № 5 от 29.12.2025"})
+    assert applied.status_code == 302 and applied.headers["Location"].endswith(f"/instruments/{KEY}/versions")
+    kept = db.exec(select(InstrumentVersion).order_by(InstrumentVersion.number)).all()
+    assert [(v.number, v.source, v.applied_by_id) for v in kept][1] == (2, "Протокол РТК № 5 от 29.12.2025",
+                                                                        secretary.id)
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "obligation.create",
+                                            AuditEvent.actor_id == secretary.id)).first() is not None
+    after_web = _snapshot(db)
+
+    _sync(db, roadmaps_dir, AMENDED, full=True)  # the old file in roadmaps/: kept in the app, not synced back
+    assert _snapshot(db) == after_web and len(db.exec(select(InstrumentVersion)).all()) == 2
+    path.write_text(amended, encoding="utf-8")
+    _sync(db, roadmaps_dir, AMENDED, full=True)  # the same text from roadmaps/: nothing to change
+    assert _snapshot(db) == after_web and len(db.exec(select(InstrumentVersion)).all()) == 2
+
+    other = signed_in(app, make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"]))
+    assert other.get(f"/instruments/{KEY}/versions/new").status_code == 404
+    assert other.post("/roadmaps/versions/apply", data={"csrf_token": csrf_token(other, "/account"),
+                                                        "text": amended, "source": "x"}).status_code == 404

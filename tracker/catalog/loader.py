@@ -525,3 +525,12 @@ def _plan_obligation(doc, spec: InstrumentFile, section_number: str, obligation:
         source_quote=source.quote if source else None,
         translations={lang: t.model_dump(exclude_none=True) for lang, t in obligation.translations.items()},
     )
+
+
+def catalog_of_one(directory: Path, name: str, text: str) -> Catalog:
+    """The catalog of one instrument file given as text, with `directory`'s organizations.yaml (a version applied
+    from the web: the other instruments are not read)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        shutil.copy(Path(directory) / ORGANIZATIONS_FILE, scratch)
+        (Path(scratch) / name).write_text(text, encoding="utf-8")
+        return load_catalog(Path(scratch))

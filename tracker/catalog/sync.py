@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import NamedTuple
@@ -33,6 +34,12 @@ from tracker.timeutil import today_almaty
 log = logging.getLogger(__name__)
 
 ACTOR = "cli:roadmaps sync"
+#: who the audit rows of a sync name: the command, or the person who applied a version from the web
+_actor: ContextVar[audit.Actor | None] = ContextVar("sync_actor", default=None)
+
+
+def _by() -> audit.Actor:
+    return _actor.get() or audit.Actor(label=ACTOR)
 
 
 class InvalidCatalog(Exception):
@@ -59,7 +66,8 @@ class SyncSummary:
         order = ["organizations", "commissions", "instruments", "sections", "obligations", "checkpoints", "reports"]
         return [
             f"{kind:<14} " + "  ".join(f"{o} {self.counts[kind][o]}" for o in
-                                      ("created", "updated", "retired", "unchanged"))
+                                      ("created", "updated", "retired", "unchanged", "kept in app")
+                                      if o != "kept in app" or self.counts[kind][o])
             for kind in order if kind in self.counts
         ]
 
@@ -70,11 +78,27 @@ def synced_fingerprints(session: Session) -> dict[str, str]:
                              .where(is_live(Instrument), Instrument.fingerprint.is_not(None))).all())
 
 
-def sync_catalog(*, session: Session, catalog: Catalog, now: datetime) -> SyncSummary:
-    """Bring the database in line with the catalog; flushes, never commits. Refuses an invalid catalog."""
+def sync_catalog(*, session: Session, catalog: Catalog, now: datetime, partial: bool = False,
+                 applied_by: audit.Actor | None = None, source: str | None = None) -> SyncSummary:
+    """Bring the database in line with the catalog; flushes, never commits. Refuses an invalid catalog.
+
+    `partial`: the catalog holds only some instruments (a version applied from the web): the others are left as
+    they are instead of retired. A file from roadmaps/ whose text is an older version of an instrument that a
+    person has since applied from the web is not synced back over it (said in the summary as "kept in the app")."""
     if not catalog.is_valid:
         raise InvalidCatalog(f"{len(catalog.problems)} problem(s) in roadmaps; nothing was changed")
     summary = SyncSummary()
+    token = _actor.set(applied_by) if applied_by else None
+    try:
+        _sync_all(session, catalog, now, partial, applied_by, source, summary)
+    finally:
+        if token is not None:
+            _actor.reset(token)
+    return summary
+
+
+def _sync_all(session: Session, catalog: Catalog, now: datetime, partial: bool, applied_by, source,
+              summary: SyncSummary) -> None:
     orgs = _sync_organizations(session, catalog, now, summary)
     commissions = _sync_commissions(session, catalog, orgs, now, summary)
     members = defaultdict(list)  # group id → member ids in order, read once for every instrument
@@ -84,16 +108,19 @@ def sync_catalog(*, session: Session, catalog: Catalog, now: datetime) -> SyncSu
     if catalog.unchanged:
         summary.add("instruments", "unchanged", len(catalog.unchanged))
     for plan in catalog.instruments:
-        _sync_instrument(session, plan, orgs, members, commissions, now, summary)
         seen_keys.add(plan.spec.key)
+        if not partial and versions.superseded_in_app(session, plan.spec.key, plan.text):
+            summary.add("instruments", "kept in app")
+            continue
+        _sync_instrument(session, plan, orgs, members, commissions, now, summary, applied_by=applied_by,
+                         source=source)
     kept_in_roadmaps = (is_live(Instrument), Instrument.kind != KEPT_IN_APP)
-    for instrument in session.exec(select(Instrument).where(*kept_in_roadmaps)):
+    for instrument in session.exec(select(Instrument).where(*kept_in_roadmaps)) if not partial else ():
         if instrument.key not in seen_keys:
             _retire_instrument(session, instrument, now, summary)
     session.flush()
     audit.record(session=session, now=now, action="roadmaps.sync", object_type="catalog",
-                 after={kind: dict(c) for kind, c in summary.counts.items()}, by=audit.Actor(label=ACTOR))
-    return summary
+                 after={kind: dict(c) for kind, c in summary.counts.items()}, by=_by())
 
 
 def _set(obj, values: dict) -> dict:
@@ -115,7 +142,7 @@ def _upsert(session: Session, summary: SyncSummary, now: datetime, *, kind: str,
         session.add(obj)
         summary.add(kind, "created")
         audit.record(session=session, now=now, action=f"{object_type}.create", object_type=object_type,
-                     object_id=object_id, after=values, by=audit.Actor(label=ACTOR))
+                     object_id=object_id, after=values, by=_by())
         return obj
     changes = _set(existing, values)
     if not changes:
@@ -126,7 +153,7 @@ def _upsert(session: Session, summary: SyncSummary, now: datetime, *, kind: str,
     summary.add(kind, "updated")
     audit.record(session=session, now=now, action=f"{object_type}.update", object_type=object_type,
                  object_id=object_id, before={k: v[0] for k, v in changes.items()},
-                 after={k: v[1] for k, v in changes.items()}, by=audit.Actor(label=ACTOR))
+                 after={k: v[1] for k, v in changes.items()}, by=_by())
     return existing
 
 
@@ -192,7 +219,7 @@ def _retire_missing(session: Session, summary: SyncSummary, now: datetime, exist
             row.retired_at = now
             summary.add(kind, "retired")
             audit.record(session=session, now=now, action=f"{object_type}.retire", object_type=object_type,
-                         object_id=key, by=audit.Actor(label=ACTOR))
+                         object_id=key, by=_by())
     session.flush()
 
 
@@ -208,7 +235,8 @@ def _instrument_values(plan: InstrumentPlan, commissions: dict[str, Commission])
 
 
 def _sync_instrument(session: Session, plan: InstrumentPlan, orgs: dict, members: dict, commissions: dict,
-                     now: datetime, summary: SyncSummary) -> None:
+                     now: datetime, summary: SyncSummary, applied_by: audit.Actor | None = None,
+                     source: str | None = None) -> None:
     values = _instrument_values(plan, commissions)
     found = session.exec(select(Instrument).where(Instrument.key == plan.spec.key)).first()
     instrument = _upsert(
@@ -218,7 +246,8 @@ def _sync_instrument(session: Session, plan: InstrumentPlan, orgs: dict, members
     instrument.fingerprint = plan.fingerprint  # not a change of the instrument: what it was last synced from
     session.flush()
     if plan.text:
-        versions.record(session, instrument, plan.text, source=f"roadmaps/{plan.file_name}", now=now)
+        versions.record(session, instrument, plan.text, source=source or f"roadmaps/{plan.file_name}", now=now,
+                        applied_by_id=applied_by.user_id if applied_by else None)
     # an obligation added to an instrument already under way begins on the day it is added, unless it says
     # otherwise (`from:`): it must not be overdue on the day it appears
     today = today_almaty(now)
@@ -245,7 +274,7 @@ def _sync_instrument(session: Session, plan: InstrumentPlan, orgs: dict, members
             obligation.updated_at = now
             summary.add("obligations", "retired")
             audit.record(session=session, now=now, action="obligation.retire", object_type="obligation",
-                         object_id=key, by=audit.Actor(label=ACTOR))
+                         object_id=key, by=_by())
     session.flush()
     if live:
         _sync_owners_checkpoints_reports(session, instrument, live, orgs, members, now, summary)
@@ -485,19 +514,19 @@ def _move_checkpoint(session, cp: Checkpoint, period, by_period: dict, now, summ
     summary.add("checkpoints", "moved")
     audit.record(session=session, now=now, action="checkpoint.move", object_type="checkpoint",
                  object_id=str(cp.id), before={"period": old_label, "due_on": old_due},
-                 after={"period": period.label, "due_on": period.ends_on}, by=audit.Actor(label=ACTOR))
+                 after={"period": period.label, "due_on": period.ends_on}, by=_by())
 
 
 def _audit_checkpoint(session, now, action: str, obligation, **change) -> None:
     audit.record(session=session, now=now, action=action, object_type="obligation", object_id=obligation.key,
-                 by=audit.Actor(label=ACTOR), **change)
+                 by=_by(), **change)
 
 
 def _retire_instrument(session, instrument, now, summary) -> None:
     instrument.retired_at = now
     summary.add("instruments", "retired")
     audit.record(session=session, now=now, action="instrument.retire", object_type="instrument",
-                 object_id=instrument.key, by=audit.Actor(label=ACTOR))
+                 object_id=instrument.key, by=_by())
     for obligation in session.exec(select(Obligation).where(Obligation.instrument_id == instrument.id,
                                                             is_live(Obligation))):
         obligation.retired_at = now

@@ -19,22 +19,42 @@ from tracker import audit
 from tracker.models import Instrument, InstrumentVersion
 
 
+def digest(text: str) -> str:
+    """The SHA-256 a version is known by."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def record(session: Session, instrument: Instrument, text: str, *, source: str, now: datetime,
            applied_by_id: int | None = None) -> InstrumentVersion | None:
     """Add `text` as the instrument's next version unless it is the latest one already; audited."""
-    digest = hashlib.sha256(text.encode()).hexdigest()
+    printed = digest(text)
     latest = session.exec(select(InstrumentVersion).where(InstrumentVersion.instrument_id == instrument.id)
                           .order_by(InstrumentVersion.number.desc())).first()
-    if latest is not None and latest.sha256 == digest:
+    if latest is not None and latest.sha256 == printed:
         return None
     version = InstrumentVersion(instrument_id=instrument.id, number=(latest.number if latest else 0) + 1, text=text,
-                                sha256=digest, source=source, applied_by_id=applied_by_id, applied_at=now)
+                                sha256=printed, source=source, applied_by_id=applied_by_id, applied_at=now)
     session.add(version)
     session.flush()
     audit.record(session=session, now=now, action="instrument.version", object_type="instrument",
                  object_id=instrument.key, after={"number": version.number, "source": source},
                  by=audit.Actor(user_id=applied_by_id, label=None if applied_by_id else "sync"))
     return version
+
+
+#: how a version applied from the web begins its source (a sync's is «roadmaps/<file>»)
+FROM_ROADMAPS = "roadmaps/"
+
+
+def superseded_in_app(session: Session, key: str, text: str) -> bool:
+    """Whether `text` (a file in roadmaps/) is an older version of an instrument whose latest version a person
+    applied from the web: syncing it would undo their change."""
+    instrument = session.exec(select(Instrument).where(Instrument.key == key)).first()
+    if instrument is None or not text:
+        return False
+    kept, printed = versions_of(session, instrument), digest(text)
+    return bool(kept) and not kept[0].source.startswith(FROM_ROADMAPS) and printed != kept[0].sha256 and any(
+        v.sha256 == printed for v in kept[1:])
 
 
 def versions_of(session: Session, instrument: Instrument) -> list[InstrumentVersion]:

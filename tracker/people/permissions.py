@@ -43,6 +43,10 @@ class Access:
         """Judge reports, reschedule, open checkpoints: the instrument's secretaries only."""
         return instrument.id in self.secretary_of
 
+    def can_keep_instrument(self, instrument) -> bool:
+        """Apply a new version of an instrument from the web: its secretaries and administrators."""
+        return self.is_admin or self.can_manage_instrument(instrument)
+
     def can_oversee(self, instrument_id: int) -> bool:
         """Read everything of one instrument (drafts, its audit trail, the execution report): its secretaries and
         administrators."""

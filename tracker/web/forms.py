@@ -257,3 +257,11 @@ class InformationAnswerForm(FlaskForm):
     """The owner's focal point answers a request."""
 
     answer = TextAreaField(_l("Ответ"), validators=[DataRequired(), Length(max=5000)])
+
+
+class VersionForm(FlaskForm):
+    """A version of an instrument to check, then apply, citing what approved it."""
+
+    text = TextAreaField(_l("Документ в формате YAML"), validators=[DataRequired(), Length(max=2_000_000)])
+    source = StringField(_l("Основание (например, протокол РТК № 5 от 29.12.2025)"),
+                         validators=[Optional(), Length(max=500)])
