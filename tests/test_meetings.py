@@ -21,8 +21,10 @@ from tracker.models import (
     DeadlineChange,
     Decision,
     Instrument,
+    InstrumentVersion,
     Meeting,
     Obligation,
+    ObligationOwner,
     Organization,
     Report,
     StatusUpdate,
@@ -324,3 +326,44 @@ def test_a_decision_reaches_only_its_own_commissions_checkpoints(app, db, roadma
     assert offered == {KEY}
     every = decisions.candidates_of(db, agenda.agenda(db, meeting))
     assert every[mtszn.id] == decisions.candidates(db, mtszn)
+
+
+def test_an_owner_reassigned_by_a_decision_is_a_new_version_no_sync_undoes(app, db, commission, roadmaps_dir):
+    """«Сменить головного исполнителя» on the item heard at every meeting (measure 3, led by МТСЗН): МЮ leads it
+    now, through a new version of the roadmap citing the protocol; the roadmap's file synced again does not undo it;
+    an organization that is not in the directory is refused with nothing written."""
+    rtk, people = commission
+    secretary = people["secretary"]
+    meeting = _plan(db, rtk, secretary)
+    heard = next(i for i in agenda.agenda(db, meeting) if i.kind == "heard")
+    store = LocalStore(app.config["EVIDENCE_DIR"])
+    with pytest.raises(MeetingError):
+        decisions.record(session=db, meeting=meeting, item=heard, asked=Asked("owner", "Сменить", owner="НЕТ-ТАКОЙ"),
+                         actor=secretary, access=access_for(db, secretary), store=store, now=NOW,
+                         roadmaps_dir=roadmaps_dir)
+    db.rollback()
+    decision = decisions.record(session=db, meeting=meeting, item=heard, actor=secretary,
+                                asked=Asked("owner", "Поручить заслушивание Минюсту", owner="МЮ"),
+                                access=access_for(db, secretary), store=store, now=NOW, roadmaps_dir=roadmaps_dir)
+    db.commit()
+    measure = db.exec(select(Obligation).where(Obligation.key == f"{KEY}/3")).one()
+    lead = db.exec(select(Organization.code).join(ObligationOwner, ObligationOwner.organization_id == Organization.id)
+                   .where(ObligationOwner.obligation_id == measure.id, ObligationOwner.is_lead)).one()
+    assert lead == "МЮ" and decision.new_owner_id is not None
+    latest = db.exec(select(InstrumentVersion).order_by(InstrumentVersion.number.desc())).first()
+    assert latest.source == f"Протокол РТК № 7 от 10.12.2026, п. {heard.position}"
+    assert 'owners: ["МЮ"]' in latest.text
+    sync_catalog(session=db, catalog=load_catalog(roadmaps_dir), now=NOW)  # the folder's file still says МТСЗН
+    db.commit()
+    db.refresh(measure)
+    assert db.exec(select(Organization.code).join(ObligationOwner, ObligationOwner.organization_id == Organization.id)
+                   .where(ObligationOwner.obligation_id == measure.id, ObligationOwner.is_lead)).one() == "МЮ"
+
+
+def test_owners_replaced_keeps_the_others_and_the_file_as_written():
+    """Only the measure's one-line owners list changes: the new lead first, the old lead gone, co-executors kept."""
+    text = ('sections:\n  - number: "1"\n    obligations:\n      - number: "1"\n        owners: ["МТСЗН", "РОР"]'
+            '  # as in the source\n      - number: "2"\n        owners: ["МТСЗН"]\n')
+    assert decisions.owners_replaced(text, "1", "МЮ") == text.replace('["МТСЗН", "РОР"]', '["МЮ", "РОР"]')
+    assert decisions.owners_replaced(text, "1", "РОР") == text.replace('["МТСЗН", "РОР"]', '["РОР"]')
+    assert decisions.owners_replaced(text, "9", "МЮ") is None

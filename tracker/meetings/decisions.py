@@ -8,15 +8,20 @@ evidence, reminders) of the commission's own instrument of decisions.
 
 from __future__ import annotations
 
+import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from tracker import audit
+from tracker.catalog import apply, versions
+from tracker.catalog.lookups import organization_by_code
 from tracker.catalog.sync import responsible_reports
 from tracker.meetings.agenda import MeetingError, agenda
 from tracker.models import (
@@ -43,7 +48,7 @@ from tracker.reporting.storage import EvidenceStore
 from tracker.reporting.workflow import OPEN
 
 #: the kinds of decision, in the order the form offers them
-KINDS = ("noted", "deadline", "event", "not_applicable", "cancelled", "new")
+KINDS = ("noted", "deadline", "event", "not_applicable", "cancelled", "new", "owner")
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,7 @@ class Asked:
     text: str
     checkpoint_id: int | None = None  #: deadline, not applicable, cancelled: which checkpoint
     due_on: date | None = None  #: deadline: the new date; event: the opened checkpoint's; new: the decision's
-    owner: str | None = None  #: new: the organization that executes it (a code)
+    owner: str | None = None  #: new: the organization that executes it; owner: the measure's new lead (a code)
 
 
 def protocol_source(commission: Commission, meeting: Meeting, item: AgendaItem) -> str:
@@ -105,7 +110,7 @@ def candidates_of(session: Session, items: list[AgendaItem]) -> dict[int, list[C
 
 
 def record(*, session: Session, meeting: Meeting, item: AgendaItem, asked: Asked, actor: User, access: Access,
-           store: EvidenceStore, now: datetime, ip: str | None = None) -> Decision:
+           store: EvidenceStore, now: datetime, ip: str | None = None, roadmaps_dir: Path | None = None) -> Decision:
     """Record the decision on `item` and apply it; audited; the caller commits (or rolls everything back)."""
     commission = session.get(Commission, meeting.commission_id)
     if not access.can_run_commission(commission.id):
@@ -125,11 +130,11 @@ def record(*, session: Session, meeting: Meeting, item: AgendaItem, asked: Asked
     decision = Decision(meeting_id=meeting.id, agenda_item_id=item.id, kind=asked.kind, text=text, source=source,
                         obligation_id=item.obligation_id, checkpoint_id=item.checkpoint_id, recorded_by_id=actor.id,
                         created_at=now)
-    apply = {"deadline": _move_deadline, "event": _open_checkpoint, "not_applicable": _close_checkpoint,
-             "cancelled": _close_checkpoint, "new": _new_decision}.get(asked.kind)
-    if apply is not None:
-        apply(session, decision, item, asked, commission=commission, meeting=meeting, actor=actor, access=access,
-              store=store, now=now, ip=ip)
+    applies = {"deadline": _move_deadline, "event": _open_checkpoint, "not_applicable": _close_checkpoint,
+             "cancelled": _close_checkpoint, "new": _new_decision, "owner": _reassign_owner}.get(asked.kind)
+    if applies is not None:
+        applies(session, decision, item, asked, commission=commission, meeting=meeting, actor=actor, access=access,
+              store=store, now=now, ip=ip, roadmaps_dir=roadmaps_dir)
     session.add(decision)
     meeting.status, meeting.version, meeting.updated_at = "held", meeting.version + 1, now
     session.add(meeting)
@@ -139,7 +144,8 @@ def record(*, session: Session, meeting: Meeting, item: AgendaItem, asked: Asked
                  after={"item": item.position, "kind": asked.kind, "text": text, "source": source,
                         "checkpoint": decision.checkpoint_id, "new_due_on": decision.new_due_on,
                         "opened_checkpoint": decision.opened_checkpoint_id,
-                        "decision_obligation": decision.decision_obligation_id},
+                        "decision_obligation": decision.decision_obligation_id,
+                        "new_owner": asked.owner if asked.kind == "owner" else None},
                  by=audit.Actor(user_id=actor.id, ip=ip))
     return decision
 
@@ -179,6 +185,53 @@ def _open_checkpoint(session, decision, item, asked, *, actor, access, now, ip, 
                                        access=access, label=decision.source, due_on=asked.due_on,
                                        source=decision.source, now=now, ip=ip)
     decision.opened_checkpoint_id, decision.new_due_on = checkpoint.id, asked.due_on
+
+
+def _reassign_owner(session, decision, item, asked, *, actor, access, now, ip, roadmaps_dir, **_context) -> None:
+    """The measure's lead becomes `asked.owner`: a new version of its instrument with the owners changed, applied
+    through the same path as a version from the web and citing the protocol, so that no later sync undoes it."""
+    obligation = session.get(Obligation, item.obligation_id) if item.obligation_id else None
+    if obligation is None:
+        obligation = session.get(Obligation, _chosen_checkpoint(session, item, asked).obligation_id)
+    owner = organization_by_code(session, (asked.owner or "").strip())
+    if owner is None:
+        raise MeetingError(_("Укажите нового исполнителя: код организации из справочника."))
+    _obligation, instrument = _instrument_of(session, obligation)
+    kept = versions.versions_of(session, instrument)
+    text = owners_replaced(kept[0].text, obligation.number, owner.code) if kept and roadmaps_dir else None
+    if text is None:
+        raise MeetingError(_("Исполнителей этой меры нельзя сменить решением: измените их новой версией документа."))
+    try:
+        apply.apply(session=session, roadmaps_dir=roadmaps_dir, text=text, source=decision.source, actor=actor,
+                    access=access, now=now, ip=ip)
+    except apply.ApplyError as exc:
+        raise MeetingError(str(exc)) from exc
+    decision.obligation_id, decision.new_owner_id = obligation.id, owner.id
+
+
+#: an obligation's first line and its owners as the roadmaps write them: `- number: "3"` … `owners: [A, B]`
+_NUMBER = re.compile(r'^(\s*)- number:\s*"?([^"\s#]+)"?')
+_OWNERS = re.compile(r"^(\s*owners:\s*)\[(.*)\](\s*(#.*)?)$")
+
+
+def owners_replaced(text: str, number: str, lead: str) -> str | None:
+    """The YAML with measure `number`'s lead owner replaced by `lead` (who leaves the co-executors if there), the
+    other owners kept; None when the measure or a one-line owners list is not found."""
+    lines, inside, indent = text.split("\n"), False, None
+    for index, line in enumerate(lines):
+        if match := _NUMBER.match(line):
+            if inside and len(match.group(1)) <= indent:
+                return None
+            inside, indent = match.group(2) == number, len(match.group(1))
+            continue
+        owners = _OWNERS.match(line) if inside else None
+        if owners:
+            listed = [o.strip() for o in owners.group(2).split(",") if o.strip()]
+            rest = [o for o in listed[1:] if o.strip('"').split(" (")[0] != lead]
+            lines[index] = f'{owners.group(1)}[{", ".join([json.dumps(lead, ensure_ascii=False), *rest])}]' \
+                           f"{owners.group(3)}"
+            return "\n".join(lines)
+    return None
 
 
 def _close_checkpoint(session, decision, item, asked, *, actor, access, store, now, ip, **_context) -> None:

@@ -48,6 +48,8 @@ def applied(decision: Decision) -> str:
         return _("Отчёты отмечены как неприменимые")
     if decision.kind == "cancelled":
         return _("Отчёты отменены")
+    if decision.kind == "owner":
+        return _("Головной исполнитель меры сменён: применена новая версия документа")
     if decision.kind == "new":
         return _("Поставлено на контроль: срок %(day)s", day=format_day(decision.new_due_on))
     return _("Принято к сведению")

@@ -55,7 +55,7 @@ class Decision(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
     agenda_item_id: int = Field(foreign_key="agenda_item.id")
-    #: noted | deadline | event | not_applicable | cancelled | new
+    #: noted | deadline | event | not_applicable | cancelled | new | owner
     kind: str = Field(max_length=16)
     text: str = Field(sa_type=Text)
     #: «Протокол РТК № 5 от 29.12.2025, п. 3»: the source every change it made cites
@@ -67,6 +67,8 @@ class Decision(SQLModel, table=True):
     opened_checkpoint_id: int | None = Field(default=None, foreign_key="checkpoint.id")
     #: a new commission decision, tracked as an obligation of the commission's instrument of decisions
     decision_obligation_id: int | None = Field(default=None, foreign_key="obligation.id")
+    #: an owner reassigned: the organization that leads the measure from now on (applied as a new version)
+    new_owner_id: int | None = Field(default=None, foreign_key="organization.id")
     recorded_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = timestamp()
 

@@ -4,8 +4,9 @@ decisions, the agenda and protocol as Word documents, the invitations."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -125,7 +126,7 @@ def _kinds() -> list[tuple[str, str]]:
     words = {"noted": _("Принять к сведению"), "deadline": _("Перенести срок"),
              "event": _("Открыть контрольную точку (мера по событию)"),
              "not_applicable": _("Признать неприменимым"), "cancelled": _("Отменить"),
-             "new": _("Новое решение комиссии (на контроль)")}
+             "new": _("Новое решение комиссии (на контроль)"), "owner": _("Сменить головного исполнителя меры")}
     return [(kind, words[kind]) for kind in decisions.KINDS]
 
 
@@ -203,7 +204,8 @@ def decide(meeting_id: int, item_id: int):
                   due_on=form.due_on.data, owner=form.owner.data)
     try:
         decisions.record(session=session, meeting=found, item=item, asked=asked, actor=current_user,
-                         access=current_access(), store=evidence_store(), now=now_utc(), ip=request.remote_addr)
+                         access=current_access(), store=evidence_store(), now=now_utc(), ip=request.remote_addr,
+                         roadmaps_dir=Path(current_app.config["ROADMAPS_DIR"]))
         session.commit()
         flash(_("Решение по пункту %(n)d записано и применено.", n=item.position), "info")
     except MeetingError as exc:
