@@ -75,6 +75,7 @@ RULES = {
     "calendar.revoke": ("POST", "/account/calendar/{feed_id}/revoke", {"focal_point"}),  # after the feed's rule
     "public.index": ("GET", "/public/", EVERYONE),
     "public.commission_rating": ("GET", "/public/rating", EVERYONE),
+    "public.annual_report": ("GET", "/public/decent-work-2024-2025/report-2025.docx", EVERYONE),
     "public.instrument": ("GET", "/public/decent-work-2024-2025", EVERYONE),
     "public.evidence": ("GET", "/public/evidence/{public_evidence_id}", EVERYONE),
     "reports.checkpoint": ("GET", "/checkpoints/{checkpoint_id}", SIGNED_IN),

@@ -95,3 +95,31 @@ def test_the_public_page_ranks_regions_and_industries_with_the_method(app, db, s
     shown = runner.invoke(args=["rating", "show", "--quarter", "2025-Q4"])
     assert shown.exit_code == 0 and "rtk" in shown.output and "(not frozen)" not in shown.output
     assert runner.invoke(args=["rating", "freeze", "--quarter", "2099-Q1"]).exit_code != 0
+
+
+def test_a_public_instruments_annual_report_is_published_with_public_content_only(app, db, world):
+    """/public/world/report-2025.docx without signing in: the report of the year with the note of an accepted
+    report and never the note of one still under review; a year outside the instrument's validity is a 404."""
+    import io
+
+    import docx
+
+    from .conftest import make_user as person
+    from .reporting_helpers import report_of as report
+
+    fp = person(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"])
+    secretary = person(db, "sec@example.kz", "secretary", instruments=["world"])
+    accepted = report(db, "world/1.1", "2025", "МТСЗН")
+    in_2025 = NOW - timedelta(days=340)  # written during the year the report is about
+    post(app, db, accepted.id, fp, "submitted", note="Проведено 40 семинаров", no_evidence_reason="—", now=in_2025)
+    post(app, db, accepted.id, secretary, "accepted", now=in_2025)
+    pending = report(db, "world/1.4", "2025-Q1", "МТСЗН")
+    post(app, db, pending.id, fp, "submitted", note="Черновой текст на проверке", no_evidence_reason="—", now=in_2025)
+    client = app.test_client()
+    assert "/public/world/report-2025.docx" in client.get("/public/world").get_data(as_text=True)
+    answer = client.get("/public/world/report-2025.docx")
+    assert answer.status_code == 200
+    text = "\n".join(cell.text for table in docx.Document(io.BytesIO(answer.data)).tables
+                     for row in table.rows for cell in row.cells)
+    assert "Проведено 40 семинаров" in text and "Черновой текст" not in text
+    assert client.get("/public/world/report-2031.docx").status_code == 404

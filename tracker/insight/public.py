@@ -6,10 +6,14 @@ One rule decides what is published (`published`): the pages, the download and th
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
+from datetime import date
 
 from sqlalchemy import and_, func
 from sqlmodel import Session, select
 
+from tracker.as_of import Moment
+from tracker.insight.execution_report import LateReport, build
 from tracker.models import (
     Checkpoint,
     Evidence,
@@ -22,6 +26,7 @@ from tracker.models import (
     StatusUpdate,
     is_live,
 )
+from tracker.periods import Period
 
 
 def shared():
@@ -141,3 +146,24 @@ def instrument_page(session: Session, instrument: Instrument) -> dict:
             "accepted": {cp for _o, cp, _r in accepted},
             "notes": {cp: notes[report] for _o, cp, report in accepted if report in notes},
             "evidence": evidence, "progress": progress(session, instrument, accepted)}
+
+
+def annual_report(session: Session, instrument: Instrument, year: int, today: date):
+    """The execution report of a public instrument for a year, as published (seed 001: «такие отчеты должны
+    опубликовываться на интернет-ресурсах»): as it stood at the year's end (or today, for the year under way), with
+    what the public view shows only — notes of accepted lead reports, published evidence, no reasons of overdue
+    reports."""
+    end = date(year, 12, 31)
+    when = Moment.end_of(end) if end < today else Moment.today(today)
+    report = build(session, instrument, Period.parse(f"{year}-Q4"), when)
+    accepted = set(session.exec(select(Report.id).where(Report.status == "accepted", Report.is_lead,
+                                                        is_live(Report))))
+    shown = set(session.exec(_evidence_with_context(Evidence.id).where(Instrument.id == instrument.id,
+                                                                       published())))
+    for _section, measures in report.sections:
+        for measure in measures:
+            measure.notes = [(code, update) for code, update in measure.notes if update.report_id in accepted]
+            measure.more_notes = 0
+            measure.evidence = [item for item in measure.evidence if item.id in shown]
+    late = [(organization, [LateReport(item.row, None) for item in items]) for organization, items in report.late]
+    return replace(report, late=late)

@@ -12,6 +12,7 @@ from tracker.models import CommissionSecretaryship, GroupMembership, Instrument,
 #: endpoints anyone may open without signing in
 PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.invite", "auth.reset_request", "auth.reset", "health",
                     "calendar.feed", "public.index", "public.instrument", "public.evidence", "public.commission_rating",
+                    "public.annual_report",
                     "metrics",
                     "auth.second_factor"}
 

@@ -6,11 +6,14 @@ Nothing else is shown: no notes, no drafts, no statuses a secretary has not acce
 
 from __future__ import annotations
 
+import io
+
 from flask import Blueprint, abort, render_template, send_file
 
 from tracker.as_of import Moment
 from tracker.db import get_session
 from tracker.insight import public, rating
+from tracker.insight.report_docx import write_docx
 from tracker.stores import evidence_store
 from tracker.timeutil import today_almaty
 from tracker.web.arguments import asked_quarter
@@ -48,7 +51,24 @@ def instrument(key: str):
     inst = public.public_instrument(session, key)
     if inst is None:
         abort(404)
-    return render_template("public/instrument.html", instrument=inst, **public.instrument_page(session, inst))
+    years = range(inst.valid_from.year, min(inst.valid_to.year, today_almaty().year) + 1)
+    return render_template("public/instrument.html", instrument=inst, years=years,
+                           **public.instrument_page(session, inst))
+
+
+@bp.get("/<key>/report-<int:year>.docx")
+def annual_report(key: str, year: int):
+    """A public instrument's execution report for a year, as a Word document (what the public view shows only)."""
+    session = get_session()
+    inst = public.public_instrument(session, key)
+    today = today_almaty()
+    if inst is None or not inst.valid_from.year <= year <= min(inst.valid_to.year, today.year):
+        abort(404)
+    buffer = io.BytesIO()
+    write_docx(public.annual_report(session, inst, year, today), buffer)
+    buffer.seek(0)
+    return send_file(buffer, as_attachment=True, download_name=f"{inst.key}-{year}.docx", max_age=0,
+                     mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
 
 @bp.get("/evidence/<int:evidence_id>")
