@@ -116,3 +116,15 @@ def test_a_version_applied_from_the_web_equals_the_same_file_synced(app, db, roa
     assert other.get(f"/instruments/{KEY}/versions/new").status_code == 404
     assert other.post("/roadmaps/versions/apply", data={"csrf_token": csrf_token(other, "/account"),
                                                         "text": amended, "source": "x"}).status_code == 404
+
+
+def test_a_key_that_is_no_file_name_is_refused_before_anything_reaches_the_disk(app, db, roadmaps_dir):
+    """A forged YAML whose key climbs out of the scratch folder is refused as unreadable: nothing is written."""
+    app.config["ROADMAPS_DIR"] = str(roadmaps_dir)
+    client = signed_in(app, make_user(db, "admin@example.kz", "admin"))
+    forged = 'instrument:\n  key: "../../escaped"\n'
+    token = csrf_token(client, "/account")
+    page = client.post("/roadmaps/versions/preview", data={"csrf_token": token, "text": forged})
+    assert "не удалось прочитать ключ документа" in page.get_data(as_text=True)
+    applied = client.post("/roadmaps/versions/apply", data={"csrf_token": token, "text": forged, "source": "x"})
+    assert applied.status_code == 400 and not (roadmaps_dir.parent.parent / "escaped.yaml").exists()

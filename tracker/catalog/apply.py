@@ -8,6 +8,7 @@ database: both go through the one sync.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -45,14 +46,19 @@ class Preview:
             n for kind in self.counts.values() for outcome, n in kind.items() if outcome != "unchanged"))
 
 
+#: what an instrument key may be (format.py's rule): it names a file, so nothing else may reach the disk
+KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,98}[a-z0-9]$")
+
+
 def key_of(text: str) -> str | None:
-    """The instrument key the YAML names, if it can be read at all."""
+    """The instrument key the YAML names, if it can be read and is a valid key."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError:
         return None
-    key = ((data or {}).get("instrument") or {}).get("key") if isinstance(data, dict) else None
-    return key if isinstance(key, str) else None
+    instrument = data.get("instrument") if isinstance(data, dict) else None
+    key = instrument.get("key") if isinstance(instrument, dict) else None
+    return key if isinstance(key, str) and KEY.match(key) else None
 
 
 def may_apply(access: Access, instrument: Instrument | None) -> bool:
@@ -64,7 +70,8 @@ def preview(session: Session, roadmaps_dir: Path, text: str, now: datetime) -> P
     """Check the text and run the sync it would make in a savepoint that is rolled back: nothing is written."""
     key = key_of(text)
     if key is None:
-        return Preview("", [Problem("YAML", _("не удалось прочитать ключ документа (instrument: key:)"))])
+        return Preview("", [Problem("YAML", _("не удалось прочитать ключ документа (instrument: key:) — латиница, "
+                                              "цифры и дефисы"))])
     catalog = catalog_of_one(roadmaps_dir, f"{key}.yaml", text)
     instrument = session.exec(select(Instrument).where(Instrument.key == key)).first()
     result = Preview(key, list(catalog.problems), is_new=instrument is None)
@@ -93,7 +100,9 @@ def apply(*, session: Session, roadmaps_dir: Path, text: str, source: str, actor
     """Apply the text as the instrument's next version (the caller commits): the sync of that one instrument, its
     audit rows naming the person, the version citing `source`."""
     key = key_of(text)
-    instrument = session.exec(select(Instrument).where(Instrument.key == key)).first() if key else None
+    if key is None:
+        raise ApplyError(_("не удалось прочитать ключ документа (instrument: key:) — латиница, цифры и дефисы"))
+    instrument = session.exec(select(Instrument).where(Instrument.key == key)).first()
     if not may_apply(access, instrument):
         raise ApplyError(_("Применить версию может секретарь этого документа или администратор."))
     source = (source or "").strip()
