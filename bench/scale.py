@@ -20,6 +20,8 @@ from sqlmodel import Session, SQLModel
 
 from tracker.models import (
     Checkpoint,
+    Commission,
+    CommissionSecretaryship,
     Evidence,
     GroupMembership,
     Instrument,
@@ -61,8 +63,8 @@ class Scale:
 
 
 #: the tables in the order their rows can be inserted (parents first)
-ORDER = (Organization, GroupMembership, User, Membership, Instrument, Secretaryship, Section, Obligation,
-         ObligationOwner, Checkpoint, Report, StatusUpdate, Evidence)
+ORDER = (Organization, GroupMembership, User, Membership, Commission, CommissionSecretaryship, Instrument,
+         Secretaryship, Section, Obligation, ObligationOwner, Checkpoint, Report, StatusUpdate, Evidence)
 
 
 class _Rows:
@@ -124,7 +126,8 @@ def seed(session: Session, scale: Scale, *, today: date, seed_value: int = 1,
     progress("organizations", len(org_ids))
     users, secretaries, focal = _people(tables, scale, org_ids, rng, now)
     progress("users", tables[User].next_id - 1)
-    world = _World(tables, scale, org_ids, groups, secretaries, focal, rng, now, today)
+    commissions = _commissions(tables, secretaries, now)
+    world = _World(tables, scale, org_ids, groups, secretaries, focal, rng, now, today, commissions)
     for index in range(scale.instruments):
         _instrument(world, index)
         progress("instruments", index + 1)
@@ -202,6 +205,34 @@ class _World:
     rng: random.Random
     now: datetime
     today: date
+    commissions: dict[str, list[int]]  #: level → commission ids
+
+
+def _commission_of(commissions: dict[str, list[int]], kind: str, index: int) -> int:
+    """Regional and industry agreements to their level's commissions in turn; the rest to the republican one."""
+    level = kind if kind in ("regional", "industry") else "republican"
+    return commissions[level][(index // 4) % len(commissions[level])]
+
+
+#: the commissions of a national deployment (the sources count 20 regional and about 16 industry agreements)
+REGIONS, INDUSTRIES = 20, 16
+
+
+def _commissions(tables, secretaries: list[int], now: datetime) -> dict[str, list[int]]:
+    """The republican commission, one per region and one per industry, each with a secretary of its own."""
+    levels = {"republican": 1, "regional": REGIONS, "industry": INDUSTRIES}
+    found: dict[str, list[int]] = {}
+    for level, count in levels.items():
+        for index in range(count):
+            commission = tables[Commission].add(
+                key=f"bench-{level}-{index + 1:02d}", level=level, short_ru=f"{level[:3].upper()}-{index + 1}",
+                name_ru=f"Трёхсторонняя комиссия ({level}, {index + 1})", parties={},
+                region=f"Регион {index + 1}" if level == "regional" else None,
+                industry=f"Отрасль {index + 1}" if level == "industry" else None, created_at=now, updated_at=now)
+            found.setdefault(level, []).append(commission)
+            secretary = secretaries[(len(found[level]) + 7 * len(found)) % len(secretaries)]
+            tables[CommissionSecretaryship].add(user_id=secretary, commission_id=commission, created_at=now)
+    return found
 
 
 def _instrument(world: _World, index: int) -> None:
@@ -211,7 +242,8 @@ def _instrument(world: _World, index: int) -> None:
     instrument = tables[Instrument].add(
         key=f"bench-{kind}-{index + 1:03d}", kind=kind, title_ru=f"Соглашение {index + 1} ({kind})",
         valid_from=date(2024, 1, 1), valid_to=date(2027, 12, 31), completeness="complete", language="ru",
-        parties=[], is_public=index % 5 == 0, file_name=f"bench-{index + 1}.yaml", created_at=now, updated_at=now)
+        parties=[], is_public=index % 5 == 0, file_name=f"bench-{index + 1}.yaml", created_at=now, updated_at=now,
+        commission_id=_commission_of(world.commissions, kind, index))
     for secretary in {secretaries[index % len(secretaries)], secretaries[0]}:
         tables[Secretaryship].add(user_id=secretary, instrument_id=instrument, created_at=now)
     sections = [tables[Section].add(instrument_id=instrument, number=str(s + 1), position=s,

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from bench import scale
 from bench.scale_roadmaps import write
 from tracker.catalog.loader import load_catalog
-from tracker.models import Instrument, Report, StatusUpdate
+from tracker.models import Commission, Instrument, Report, StatusUpdate
 
 from .conftest import NOW
 
@@ -32,6 +32,12 @@ def test_generated_data_is_consistent_and_deterministic(app, db, database_url):
     db.commit()
     assert _fingerprint(db) == before
     assert counts["instrument"] == 3 and counts["obligation"] == 36 and counts["status_update"] > counts["report"]
+    levels = dict(db.execute(select(Commission.level, func.count()).where(Commission.key.startswith("bench-"))
+                             .group_by(Commission.level)).all())
+    assert levels == {"republican": 1, "regional": scale.REGIONS, "industry": scale.INDUSTRIES}  # all three levels
+    assert db.execute(select(func.count()).select_from(Instrument).where(Instrument.commission_id.is_(None),
+                                                                         Instrument.key.startswith("bench-"))
+                      ).scalar_one() == 0
     latest = (select(StatusUpdate.report_id, func.max(StatusUpdate.report_version).label("version"))
               .group_by(StatusUpdate.report_id).subquery())
     rows = db.execute(select(Report.status, Report.version, StatusUpdate.status).join(
