@@ -95,6 +95,7 @@ RULES = {
     "imports.download": ("POST", "/roadmaps/import/draft.yaml", {"secretary", "admin"}),
     "imports.new_version": ("GET", "/instruments/conflict-prevention-2025-2026/versions/new", {"secretary", "admin"}),
     "imports.preview_version": ("POST", "/roadmaps/versions/preview", {"secretary", "admin"}),
+    "imports.new_document": ("GET", "/roadmaps/versions/new", {"secretary", "admin"}),
     "imports.apply_version": ("POST", "/roadmaps/versions/apply", {"secretary", "admin"}),
     "account.revoke_token": ("POST", "/account/tokens/999999/revoke", set()),  # not one's own token: 404
     "openapi.openapi": ("GET", "/api/v1/", EVERYONE),

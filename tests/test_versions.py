@@ -3,6 +3,7 @@ it changed, the versions page lists them, each downloads as the YAML it was, and
 measure."""
 
 import html
+import io
 from datetime import UTC, datetime
 
 from sqlmodel import select
@@ -128,3 +129,22 @@ def test_a_key_that_is_no_file_name_is_refused_before_anything_reaches_the_disk(
     assert "не удалось прочитать ключ документа" in page.get_data(as_text=True)
     applied = client.post("/roadmaps/versions/apply", data={"csrf_token": token, "text": forged, "source": "x"})
     assert applied.status_code == 400 and not (roadmaps_dir.parent.parent / "escaped.yaml").exists()
+
+
+def test_a_yaml_file_uploaded_is_checked_and_continues_in_the_editor(app, db, roadmaps_dir):
+    """The blank editor takes a YAML file: its check lists what a new instrument would add; a file that is not
+    UTF-8 text is refused with what to do."""
+    app.config["ROADMAPS_DIR"] = str(roadmaps_dir)
+    text = write_instrument(roadmaps_dir, "uploaded-roadmap").read_text(encoding="utf-8")
+    (roadmaps_dir / "uploaded-roadmap.yaml").unlink()  # known to nobody yet: a new instrument
+    write_instrument(roadmaps_dir, KEY)
+    _sync(db, roadmaps_dir, FIRST)
+    client = signed_in(app, make_user(db, "sec@example.kz", "secretary", instruments=[KEY]))
+    assert client.get("/roadmaps/versions/new").status_code == 200
+    token = csrf_token(client, "/roadmaps/versions/new")
+    page = client.post("/roadmaps/versions/preview", content_type="multipart/form-data", data={
+        "csrf_token": token, "document": (io.BytesIO(text.encode()), "карта.yaml")}).get_data(as_text=True)
+    assert "новый документ" in page and "Первая мера" in html.unescape(page)  # the file's text is in the editor
+    refused = client.post("/roadmaps/versions/preview", content_type="multipart/form-data", data={
+        "csrf_token": token, "document": (io.BytesIO(b"\xff\xfe\x00binary"), "x.yaml")})
+    assert refused.status_code == 400 and "UTF-8" in refused.get_data(as_text=True)

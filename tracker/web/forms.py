@@ -262,6 +262,7 @@ class InformationAnswerForm(FlaskForm):
 class VersionForm(FlaskForm):
     """A version of an instrument to check, then apply, citing what approved it."""
 
-    text = TextAreaField(_l("Документ в формате YAML"), validators=[DataRequired(), Length(max=2_000_000)])
+    document = FileField(_l("Или загрузите файл YAML"))
+    text = TextAreaField(_l("Документ в формате YAML"), validators=[Optional(), Length(max=2_000_000)])
     source = StringField(_l("Основание (например, протокол РТК № 5 от 29.12.2025)"),
                          validators=[Optional(), Length(max=500)])

@@ -64,6 +64,27 @@ def download():
                     headers={"Content-Disposition": f'attachment; filename="{form.key.data}.yaml"'})
 
 
+def _posted_text(form: VersionForm) -> str | None:
+    """The YAML of the form: an uploaded file (UTF-8, at most 2 MB) or the editor's text; None, with the field's
+    error set, when there is neither or the file is not text."""
+    upload = form.document.data
+    if upload and getattr(upload, "filename", ""):
+        raw = upload.stream.read(2_000_001)
+        try:
+            text = raw.decode("utf-8-sig") if len(raw) <= 2_000_000 else None
+        except UnicodeDecodeError:
+            text = None
+        if text is None:
+            form.document.errors = [_("Нужен текстовый файл YAML в кодировке UTF-8, не больше 2 МБ.")]
+            return None
+    else:
+        text = form.text.data or ""
+    if not text.strip():
+        form.text.errors = [_("Вставьте документ или загрузите файл YAML.")]
+        return None
+    return text.replace("\r\n", "\n")
+
+
 def _version_page(form: VersionForm, found=None, status: int = 200):
     return render_template("imports/version.html", form=form, preview=found), status
 
@@ -77,14 +98,22 @@ def new_version(key: str):
     return _version_page(VersionForm(formdata=None, text=kept[0].text if kept else ""))
 
 
+@bp.get("/roadmaps/versions/new")
+def new_document():
+    """An empty editor: a new instrument's YAML, pasted or uploaded, checked and applied like any version."""
+    _require_secretary()
+    return _version_page(VersionForm(formdata=None))
+
+
 @bp.post("/roadmaps/versions/preview")
 def preview_version():
     """What applying the posted YAML would change (nothing is written), with the button to apply it."""
     _require_secretary()
     form = VersionForm()
-    if not form.validate_on_submit():
+    text = _posted_text(form) if form.validate_on_submit() else None
+    if text is None:
         return _version_page(form, status=400)
-    text = form.text.data.replace("\r\n", "\n")
+    form.text.data = text  # an uploaded file continues in the editor
     found = apply.preview(get_session(), Path(current_app.config["ROADMAPS_DIR"]), text, now_utc())
     inst = live_instrument(get_session(), found.key) if found.key else None
     require(apply.may_apply(current_access(), inst))
@@ -99,7 +128,7 @@ def apply_version():
     if not form.validate_on_submit():
         return _version_page(form, status=400)
     session = get_session()
-    text = form.text.data.replace("\r\n", "\n")
+    text = (form.text.data or "").replace("\r\n", "\n")
     try:
         version, counts = apply.apply(session=session, roadmaps_dir=Path(current_app.config["ROADMAPS_DIR"]),
                                       text=text, source=form.source.data, actor=current_user,
