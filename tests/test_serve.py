@@ -71,3 +71,38 @@ def test_ctrl_c_stops_web_and_clock_cleanly(app, world, tmp_path, stop):
     assert "Mindet stopped." in text and "Traceback" not in text and "Error" not in text
     log = (instance / "clock.log").read_text()
     assert "clock started" in log and "clock stopped" in log
+
+
+@pytest.mark.deep  # the demo's history and two servers: the deep tier
+@pytest.mark.real_clock
+def test_ctrl_c_on_the_demo_stops_within_seconds(app, runner, synced, tmp_path):
+    """`make run`'s data (the roadmaps and `demo seed`): Ctrl-C right after the clock's first beat stops web and
+    clock within 5 s (issue 22: the demo's first tick had 1,133 reminders for the secretary and the clock ran on for
+    20 s after the web server stopped)."""
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    port = free_port()
+    # reminders at any hour (on a working day in Almaty), so that the first tick has the demo's reminders to work on
+    environment = {**os.environ, "TRACKER_DATABASE_URL": app.config["DATABASE_URL"], "TRACKER_SEND_HOUR": "0",
+                   "TRACKER_INSTANCE_PATH": str(tmp_path / "instance"), "TRACKER_SECRET_KEY": "test",
+                   "TRACKER_MAIL_BACKEND": "console"}
+    mindet = os.path.join(os.path.dirname(os.sys.executable), "mindet")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(mindet, [mindet, "serve", "--port", str(port), "--workers", "1"], environment)
+    output = b""
+    for _ in range(150):
+        output += _read(fd, 0.2)
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)  # noqa: S310 — loopback
+            break
+        except OSError:
+            continue
+    else:
+        raise AssertionError(output.decode(errors="replace"))
+    time.sleep(2)  # the clock's first tick is under way
+    stopped_at = time.monotonic()
+    _stop_by_ctrl_c(fd, pid)
+    output += _read(fd, 30)
+    _, status = os.waitpid(pid, 0)
+    assert time.monotonic() - stopped_at < 5, output.decode(errors="replace")[-2000:]
+    assert os.waitstatus_to_exitcode(status) == 0
