@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.catalog.lookups import obligation_with_instrument
 from tracker.db import get_session
+from tracker.languages import format_day
 from tracker.models import InformationRequest, Obligation
-from tracker.reporting import information_requests as requests
+from tracker.reporting import information_requests
 from tracker.timeutil import now_utc
 from tracker.web.access import current_access, require
 from tracker.web.arguments import flash_errors, this_app
@@ -27,22 +28,24 @@ def ask(key: str):
     """Ask one of the measure's owners; its focal points are told by email."""
     session = get_session()
     found = obligation_with_instrument(session, key)
-    require(found is not None and found[0].retired_at is None and requests.may_ask(session, current_access(), found[1]))
+    require(found is not None and found[0].retired_at is None
+            and information_requests.may_ask(session, current_access(), found[1]))
     obligation = found[0]
     form = InformationRequestForm()
     if not form.validate_on_submit():
         flash_errors(form)
         return _back(obligation)
     try:
-        made = requests.ask(session=session, app=this_app(), obligation=obligation,
-                            organization_id=form.organization.data, question=form.question.data,
-                            actor=current_user, access=current_access(), now=now_utc())
-    except requests.RequestError as exc:
+        made = information_requests.ask(session=session, app=this_app(), obligation=obligation,
+                                        organization_id=form.organization.data, question=form.question.data,
+                                        actor=current_user, access=current_access(), now=now_utc(),
+                                        ip=request.remote_addr)
+    except information_requests.RequestError as exc:
         session.rollback()
         flash(str(exc), "error")
         return _back(obligation)
     session.commit()
-    flash(_("Запрос направлен; ответ ожидается до %(day)s.", day=made.due_on.strftime("%d.%m.%Y")), "success")
+    flash(_("Запрос направлен; ответ ожидается до %(day)s.", day=format_day(made.due_on)), "success")
     return _back(obligation)
 
 
@@ -58,9 +61,9 @@ def answer(request_id: int):
         flash_errors(form)
         return _back(obligation)
     try:
-        requests.answer(session=session, app=this_app(), request=found, text=form.answer.data, actor=current_user,
-                        access=current_access(), now=now_utc())
-    except requests.RequestError as exc:
+        information_requests.answer(session=session, app=this_app(), request=found, text=form.answer.data,
+                                    actor=current_user, access=current_access(), now=now_utc(), ip=request.remote_addr)
+    except information_requests.RequestError as exc:
         session.rollback()
         flash(str(exc), "error")
         return _back(obligation)
