@@ -43,10 +43,10 @@ def test_plan_a_meeting_record_decisions_see_them_and_download_the_papers(app, d
     shot(page, "meeting-agenda")
     items = page.locator("ol.agenda > li")
     overdue = items.filter(has_text="О просроченных отчётах")
-    assert overdue.count() >= 2 and items.filter(has_text="Заслушивание по мере").count() == 1
+    assert overdue.count() >= 2 and items.filter(has_text="Заслушивание: мера").count() == 1
 
     _decide(page, overdue.nth(0), "deadline", "Перенести срок отчёта", "2027-03-31")
-    _decide(page, page.locator("ol.agenda > li").filter(has_text="Заслушивание по мере"), "event",
+    _decide(page, page.locator("ol.agenda > li").filter(has_text="Заслушивание: мера"), "event",
             "Заслушать руководителей предприятий с высокими рисками", "2027-02-15")
     _decide(page, page.locator("ol.agenda > li").filter(has_text="О просроченных отчётах").nth(1), "new",
             "Представить в РТК план устранения просрочек", "2027-01-31", owner="МТСЗН")
