@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlmodel import Session, select
 
 from tracker import audit
@@ -48,6 +49,7 @@ class Preview:
 
 #: what an instrument key may be (format.py's rule): it names a file, so nothing else may reach the disk
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,98}[a-z0-9]$")
+UNREADABLE_KEY = lazy_gettext("не удалось прочитать ключ документа (instrument: key:) — латиница, цифры и дефисы")
 
 
 def key_of(text: str) -> str | None:
@@ -70,16 +72,15 @@ def preview(session: Session, roadmaps_dir: Path, text: str, now: datetime) -> P
     """Check the text and run the sync it would make in a savepoint that is rolled back: nothing is written."""
     key = key_of(text)
     if key is None:
-        return Preview("", [Problem("YAML", _("не удалось прочитать ключ документа (instrument: key:) — латиница, "
-                                              "цифры и дефисы"))])
+        return Preview("", [Problem("YAML", str(UNREADABLE_KEY))])
     catalog = catalog_of_one(roadmaps_dir, f"{key}.yaml", text)
     instrument = session.exec(select(Instrument).where(Instrument.key == key)).first()
     result = Preview(key, list(catalog.problems), is_new=instrument is None)
     if result.problems:
         return result
-    latest = versions.versions_of(session, instrument)[0] if instrument is not None and versions.count(
-        session, instrument) else None
-    if latest is not None:
+    kept = versions.versions_of(session, instrument) if instrument is not None else []
+    if kept:
+        latest = kept[0]
         result.changes, _lines = versions.compare(latest, InstrumentVersion(number=latest.number + 1, text=text,
                                                                             instrument_id=instrument.id, sha256="",
                                                                             source=""))
@@ -101,7 +102,7 @@ def apply(*, session: Session, roadmaps_dir: Path, text: str, source: str, actor
     audit rows naming the person, the version citing `source`."""
     key = key_of(text)
     if key is None:
-        raise ApplyError(_("не удалось прочитать ключ документа (instrument: key:) — латиница, цифры и дефисы"))
+        raise ApplyError(str(UNREADABLE_KEY))
     instrument = session.exec(select(Instrument).where(Instrument.key == key)).first()
     if not may_apply(access, instrument):
         raise ApplyError(_("Применить версию может секретарь этого документа или администратор."))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import yaml
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from tracker import audit
 from tracker.models import Instrument, InstrumentVersion
@@ -52,9 +52,12 @@ def superseded_in_app(session: Session, key: str, text: str) -> bool:
     instrument = session.exec(select(Instrument).where(Instrument.key == key)).first()
     if instrument is None or not text:
         return False
-    kept, printed = versions_of(session, instrument), digest(text)
+    kept = session.exec(select(InstrumentVersion.sha256, InstrumentVersion.source)  # not the texts: every sync asks
+                        .where(InstrumentVersion.instrument_id == instrument.id)
+                        .order_by(InstrumentVersion.number.desc())).all()
+    printed = digest(text)
     return bool(kept) and not kept[0].source.startswith(FROM_ROADMAPS) and printed != kept[0].sha256 and any(
-        v.sha256 == printed for v in kept[1:])
+        sha256 == printed for sha256, _source in kept[1:])
 
 
 def versions_of(session: Session, instrument: Instrument) -> list[InstrumentVersion]:
@@ -67,11 +70,6 @@ def version(session: Session, instrument: Instrument, number: int) -> Instrument
     """One version by its number."""
     return session.exec(select(InstrumentVersion).where(InstrumentVersion.instrument_id == instrument.id,
                                                         InstrumentVersion.number == number)).first()
-
-
-def count(session: Session, instrument: Instrument) -> int:
-    """How many versions are kept."""
-    return session.exec(select(func.count()).where(InstrumentVersion.instrument_id == instrument.id)).one()
 
 
 @dataclass(frozen=True)
