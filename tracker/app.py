@@ -36,7 +36,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from tracker import api, db, logs, metrics, text
     from tracker.cli import register_commands
-    from tracker.web import access, audit_words, auth, i18n, inputs, security
+    from tracker.web import access, audit_words, auth, i18n, indicator_pages, inputs, security
     from tracker.web.views import (
         account,
         admin,
@@ -47,7 +47,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         dashboards,
         errors,
         imports,
+        indicators,
         meeting,
+        open_data,
         people,
         public,
         reports,
@@ -65,8 +67,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     i18n.init_app(app)
     text.init_app(app)
     audit_words.init_app(app)
+    indicator_pages.init_app(app)
     for blueprint in (catalog.bp, people.bp, audit.bp, account.bp, admin.bp, reports.bp, review.bp, dashboards.bp,
-                      meeting.bp, commissions.bp, calendar.bp, public.bp, imports.bp, requests.bp):
+                      meeting.bp, commissions.bp, calendar.bp, public.bp, imports.bp, requests.bp,
+                      indicators.bp, open_data.bp):
         app.register_blueprint(blueprint)
     api.init_app(app)
     errors.init_app(app)

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     #: working days an owner has to answer a request for information on a measure
     information_request_days: int = Field(10, gt=0, le=90)
     evidence_dir: Path | None = None  #: default: evidence/ in the instance folder
+    #: where the open data package is built daily (served at /public/open-data); default: open-data/ in the instance
+    open_data_dir: Path | None = None
     #: s3://bucket[/prefix]: evidence in an S3-compatible object store instead of the evidence folder
     evidence_store: str | None = Field(None, pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?$")
     s3_endpoint_url: str | None = Field(None, pattern=r"^https?://\S+$")  #: default: AWS itself
@@ -128,6 +130,7 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     config = {name.upper(): value for name, value in settings.model_dump().items()}
     config["DATABASE_URL"] = settings.database_url or f"sqlite:///{instance_path / 'mindet.sqlite3'}"
     config["EVIDENCE_DIR"] = settings.evidence_dir or instance_path / "evidence"
+    config["OPEN_DATA_DIR"] = settings.open_data_dir or instance_path / "open-data"
     config["RATELIMIT_STORAGE_URI"] = config.pop("RATELIMIT_STORAGE")
     # Redis down: count in memory meanwhile rather than refuse every sign-in
     config.update(RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True, RATELIMIT_SWALLOW_ERRORS=True)

@@ -64,6 +64,15 @@ class Period:
         raise ValueError(f"{label!r} is not a period: write 2026-Q1 or 2026-01")
 
     @classmethod
+    def from_label(cls, label: str) -> Period:
+        """Any single period by its label: "2025", "2025-H1", "2025-Q3" or "2025-03"; ValueError otherwise."""
+        if re.fullmatch(r"\d{4}", label):
+            return cls.year(int(label))
+        if match := re.fullmatch(r"(\d{4})-H([12])", label):
+            return cls.half(int(match[1]), int(match[2]))
+        return cls.parse(label)
+
+    @classmethod
     @lru_cache(maxsize=8192)  # figures ask it for every report they count; a period is immutable
     def containing(cls, day: date, kind: str) -> Period:
         """The month ("monthly"), quarter ("quarterly"), half ("half") or year ("yearly") that contains `day`."""

@@ -116,6 +116,84 @@ class Translation(Strict):
     text: Text | None = None
 
 
+#: the units an indicator can be measured in (names shown to people: tracker/insight/indicators.py UNIT_NAMES)
+UNITS = ("percent", "count", "people", "enterprises", "agreements", "conflicts", "days", "tenge",
+         "thousand_tenge", "million_tenge", "billion_tenge", "index")
+
+
+def _number(value):
+    """A number as YAML writes it (4.5, 165924); refuse booleans and quoted numbers with a hint."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{value!r} is not a number: write it without quotes, with a dot for decimals (4.5)")
+    return float(value)
+
+
+Value = Annotated[float, BeforeValidator(_number)]
+
+
+class BaselineSpec(Strict):
+    """Where an indicator starts: the value, the day it was measured, the document that says so."""
+
+    value: Value
+    date: date
+    source: Text
+
+
+class TargetSpec(Strict):
+    """A value to reach by the end of a period ("2025", "2026-H1", "2025-Q4"), with the document that sets it."""
+
+    period: Text
+    value: Value
+    source: Text
+    final: bool = False  #: the indicator's final target (default: the last one listed)
+
+
+class BandSpec(Strict):
+    """The band a "keep within" indicator must stay in."""
+
+    low: Value
+    high: Value
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.high < self.low:
+            raise ValueError("band: high is below low")
+        return self
+
+
+class IndicatorSpec(Strict):
+    """A target indicator of an instrument or a measure: what is measured, from where to where, who reports it."""
+
+    key: Key
+    name: Names
+    unit: Literal[UNITS]
+    direction: Literal["up", "down", "band"]  #: up: more is better; down: less is better; band: stay within
+    band: BandSpec | None = None
+    #: how far behind the straight line from baseline to target still counts as "at risk", in percent of the planned
+    #: change (of the band's width for a band)
+    tolerance: Value = 10.0
+    baseline: BaselineSpec
+    targets: list[TargetSpec] = []
+    target_note: Text | None = None  #: say why there is no target, or how it was inferred
+    reporter: Code  #: the organization (code or alias) whose focal points report the values
+    frequency: Literal["quarterly", "half", "yearly"] = "yearly"
+    public: bool = False
+    source: Text | None = None  #: the document that defines the indicator
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self):
+        if self.direction == "band" and self.band is None:
+            raise ValueError("an indicator with direction: band needs `band: {low: …, high: …}`")
+        if self.direction != "band" and self.band is not None:
+            raise ValueError("`band` is only for direction: band")
+        if not 0 <= self.tolerance <= 100:
+            raise ValueError("tolerance is a percentage between 0 and 100")
+        if sum(t.final for t in self.targets) > 1:
+            raise ValueError("only one target can be final")
+        return self
+
+
 class ObligationSpec(Strict):
     """One measure: number, verbatim text, result, deadline as written, owners in order, source."""
 
@@ -136,6 +214,7 @@ class ObligationSpec(Strict):
     translations: dict[Literal["kk", "en"], Translation] = {}
     #: the measure is heard at the commission's meetings: each meeting's agenda draft proposes it
     heard_at_meetings: bool = False
+    indicators: list[IndicatorSpec] = []  #: target indicators of this measure
 
     @field_validator("text")
     @classmethod
@@ -196,6 +275,7 @@ class InstrumentFile(Strict):
     instrument: InstrumentSpec
     defaults: Defaults = Defaults()
     sections: list[SectionSpec] = Field(min_length=1)
+    indicators: list[IndicatorSpec] = []  #: target indicators of the instrument as a whole
 
 
 BY_AGREEMENT = re.compile(r"\s*\(\s*по\s+согласованию\s*\)\s*$", re.IGNORECASE)

@@ -16,11 +16,12 @@ from pydantic import ValidationError
 
 from tracker.catalog import deadlines
 from tracker.catalog.format import InstrumentFile, InstrumentSpec, ObligationSpec, OrganizationsFile, split_owner
+from tracker.periods import Period
 
 ORGANIZATIONS_FILE = "organizations.yaml"
 #: change it whenever what the loader makes of a file changes (a rule, a default, a deadline phrase): every
 #: instrument's fingerprint then differs and the next sync applies every file again
-RULES_VERSION = "2026-12-06"
+RULES_VERSION = "2026-12-07"
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,38 @@ class ObligationPlan:
 
 
 @dataclass
+class IndicatorPlan:
+    """A target indicator as the database should hold it after sync."""
+
+    key: str  #: "<instrument key>/<indicator key>"
+    obligation_key: str | None  #: the measure it belongs to; None for the instrument as a whole
+    position: int
+    names: dict
+    unit: str
+    direction: str
+    band_low: float | None
+    band_high: float | None
+    tolerance: float
+    baseline_value: float
+    baseline_on: date
+    baseline_source: str
+    #: [{"period", "due_on" (ISO day), "value", "source", "final"}] in period order; the final one is marked
+    targets: list[dict]
+    target_note: str | None
+    reporter: str  #: canonical organization code
+    frequency: str
+    public: bool
+    source: str | None
+    note: str | None
+
+    @property
+    def content_hash(self) -> str:
+        """A digest of everything the YAML says of this indicator."""
+        payload = dict(self.__dict__, baseline_on=self.baseline_on.isoformat())
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+@dataclass
 class InstrumentPlan:
     """A validated instrument file."""
 
@@ -93,6 +126,7 @@ class InstrumentPlan:
     fingerprint: str = ""  #: of its file, the organizations file and the loader's rules (see `fingerprint`)
     commission: str | None = None  #: the key of its commission (the republican one unless the file names one)
     text: str = ""  #: the file as written: kept as a version of the instrument (tracker/catalog/versions.py)
+    indicators: list[IndicatorPlan] = field(default_factory=list)
 
 
 @dataclass
@@ -437,7 +471,85 @@ def _plan_instrument(doc: _Document, spec: InstrumentFile, owners: OwnerDirector
             if plan is not None:
                 plans.append(plan)
     return InstrumentPlan(doc.name, instrument, list(spec.sections), plans,
-                          commission=instrument.commission or owners.default_commission, text=doc.text)
+                          commission=instrument.commission or owners.default_commission, text=doc.text,
+                          indicators=_plan_indicators(doc, spec, owners))
+
+
+def _plan_indicators(doc, spec: InstrumentFile, owners: OwnerDirectory) -> list[IndicatorPlan]:
+    """The instrument's indicators and its measures', each checked: a known reporter, a unique key, targets after
+    the baseline and within the instrument's validity."""
+    placed = [(None, indicator, ("indicators", index)) for index, indicator in enumerate(spec.indicators)]
+    for s_index, section in enumerate(spec.sections):
+        for o_index, obligation in enumerate(section.obligations):
+            placed += [(f"{spec.instrument.key}/{obligation.number}", indicator,
+                        ("sections", s_index, "obligations", o_index, "indicators", index))
+                       for index, indicator in enumerate(obligation.indicators)]
+    plans, seen = [], {}
+    for position, (obligation_key, indicator, path) in enumerate(placed):
+        label = f"indicator {indicator.key}"
+        if indicator.key in seen:
+            doc.problems.append(doc.problem(f"{label}: the key is used twice (first at line {seen[indicator.key]})",
+                                            (*path, "key")))
+            continue
+        seen[indicator.key] = doc.line_of((*path, "key"))
+        reporter = owners.resolve(indicator.reporter)
+        if reporter is None:
+            doc.problems.append(doc.problem(
+                f"{label}: unknown reporter {indicator.reporter!r}; add it (or an alias) to {ORGANIZATIONS_FILE}",
+                (*path, "reporter")))
+        targets = _planned_targets(doc, spec, indicator, path, label)
+        if indicator.baseline.date > spec.instrument.valid_to:
+            doc.problems.append(doc.problem(
+                f"{label}: the baseline ({indicator.baseline.date.isoformat()}) is after the instrument's end "
+                f"({spec.instrument.valid_to.isoformat()})", (*path, "baseline", "date")))
+        if reporter is None or targets is None:
+            continue
+        plans.append(IndicatorPlan(
+            key=f"{spec.instrument.key}/{indicator.key}", obligation_key=obligation_key, position=position,
+            names=indicator.name.model_dump(exclude_none=True), unit=indicator.unit, direction=indicator.direction,
+            band_low=indicator.band.low if indicator.band else None,
+            band_high=indicator.band.high if indicator.band else None, tolerance=indicator.tolerance,
+            baseline_value=indicator.baseline.value, baseline_on=indicator.baseline.date,
+            baseline_source=indicator.baseline.source, targets=targets, target_note=indicator.target_note,
+            reporter=reporter, frequency=indicator.frequency, public=indicator.public, source=indicator.source,
+            note=indicator.note))
+    return plans
+
+
+def _planned_targets(doc, spec: InstrumentFile, indicator, path: tuple, label: str) -> list[dict] | None:
+    """The targets in period order, the final one marked; None (with the problems recorded) when one is wrong."""
+    valid_from, valid_to = spec.instrument.valid_from, spec.instrument.valid_to
+    targets, ok = [], True
+    for index, target in enumerate(indicator.targets):
+        where = (*path, "targets", index, "period")
+        try:
+            period = Period.from_label(target.period)
+        except ValueError:
+            doc.problems.append(doc.problem(
+                f"{label}: target period «{target.period}» is not a period: write 2026, 2026-H1 or 2026-Q3", where))
+            ok = False
+            continue
+        if period.ends_on > valid_to or period.ends_on < valid_from:
+            doc.problems.append(doc.problem(
+                f"{label}: target for {period.label} lies outside the instrument's validity "
+                f"({valid_from.isoformat()} – {valid_to.isoformat()})", where))
+            ok = False
+        elif period.ends_on <= indicator.baseline.date:
+            doc.problems.append(doc.problem(
+                f"{label}: target for {period.label} is not after the baseline "
+                f"({indicator.baseline.date.isoformat()})", where))
+            ok = False
+        targets.append(dict(period=period.label, due_on=period.ends_on.isoformat(), value=target.value,
+                            source=target.source, final=target.final))
+    if not ok:
+        return None
+    targets.sort(key=lambda t: t["due_on"])
+    if len({t["due_on"] for t in targets}) != len(targets):
+        doc.problems.append(doc.problem(f"{label}: two targets end on the same day", (*path, "targets")))
+        return None
+    if targets and not any(t["final"] for t in targets):
+        targets[-1]["final"] = True
+    return targets
 
 
 def _within_validity(doc, spec: InstrumentFile, label: str, deadline, starts_on, path: tuple) -> bool:

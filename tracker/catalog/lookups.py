@@ -11,6 +11,7 @@ from tracker.models import (
     Checkpoint,
     Commission,
     GroupMembership,
+    Indicator,
     Instrument,
     Obligation,
     Organization,
@@ -55,6 +56,11 @@ def section_numbers(session: Session, instrument_key: str) -> list[str]:
 def obligation_by_key(session: Session, key: str) -> Obligation | None:
     """The obligation with this key, retired or not (its history stays readable)."""
     return session.exec(select(Obligation).where(Obligation.key == key)).first()
+
+
+def indicator_by_key(session: Session, key: str) -> Indicator | None:
+    """An indicator by its key ("<instrument>/<key>"), retired or not."""
+    return session.exec(select(Indicator).where(Indicator.key == key)).first()
 
 
 def obligation_with_instrument(session: Session, key: str) -> tuple[Obligation, Instrument] | None:

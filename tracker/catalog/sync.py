@@ -14,13 +14,14 @@ from sqlmodel import Session, select
 
 from tracker import audit
 from tracker.catalog import deadlines, versions
-from tracker.catalog.loader import Catalog, InstrumentPlan, ObligationPlan
+from tracker.catalog.loader import Catalog, IndicatorPlan, InstrumentPlan, ObligationPlan
 from tracker.models import (
     KEPT_IN_APP,
     Checkpoint,
     Commission,
     DeadlineChange,
     GroupMembership,
+    Indicator,
     Instrument,
     Obligation,
     ObligationOwner,
@@ -63,7 +64,8 @@ class SyncSummary:
 
     def lines(self) -> list[str]:
         """One human-readable line per kind of object."""
-        order = ["organizations", "commissions", "instruments", "sections", "obligations", "checkpoints", "reports"]
+        order = ["organizations", "commissions", "instruments", "sections", "obligations", "checkpoints", "reports",
+                 "indicators"]
         return [
             f"{kind:<14} " + "  ".join(f"{o} {self.counts[kind][o]}" for o in
                                       ("created", "updated", "retired", "unchanged", "kept in app")
@@ -278,6 +280,42 @@ def _sync_instrument(session: Session, plan: InstrumentPlan, orgs: dict, members
     session.flush()
     if live:
         _sync_owners_checkpoints_reports(session, instrument, live, orgs, members, now, summary)
+    _sync_indicators(session, instrument, plan, {o.key: o.id for o, _ in live}, orgs, now, summary)
+
+
+def _indicator_values(plan: IndicatorPlan, obligation_ids: dict[str, int], orgs: dict) -> dict:
+    return dict(
+        obligation_id=obligation_ids[plan.obligation_key] if plan.obligation_key else None, position=plan.position,
+        name_ru=plan.names["ru"], name_kk=plan.names.get("kk"), name_en=plan.names.get("en"), unit=plan.unit,
+        direction=plan.direction, band_low=plan.band_low, band_high=plan.band_high, tolerance=plan.tolerance,
+        baseline_value=plan.baseline_value, baseline_on=plan.baseline_on, baseline_source=plan.baseline_source,
+        targets=plan.targets, target_note=plan.target_note, reporter_id=orgs[plan.reporter].id,
+        frequency=plan.frequency, is_public=plan.public, source=plan.source, note=plan.note,
+        content_hash=plan.content_hash, retired_at=None)
+
+
+def _sync_indicators(session, instrument, plan: InstrumentPlan, obligation_ids: dict[str, int], orgs: dict, now,
+                     summary) -> None:
+    """Create, update and retire the instrument's indicators; their reported values are never touched."""
+    existing = {i.key: i for i in session.exec(select(Indicator).where(Indicator.instrument_id == instrument.id))}
+    for indicator_plan in plan.indicators:
+        found = existing.get(indicator_plan.key)
+        if found is not None and found.content_hash == indicator_plan.content_hash and found.retired_at is None:
+            summary.add("indicators", "unchanged")
+            continue
+        values = _indicator_values(indicator_plan, obligation_ids, orgs)
+        _upsert(session, summary, now, kind="indicators", object_type="indicator", object_id=indicator_plan.key,
+                existing=found, values=values,
+                create=lambda key=indicator_plan.key, values=values: Indicator(
+                    key=key, instrument_id=instrument.id, created_at=now, updated_at=now, **values))
+    wanted = {p.key for p in plan.indicators}
+    for key, indicator in existing.items():
+        if key not in wanted and indicator.retired_at is None:
+            indicator.retired_at = indicator.updated_at = now
+            summary.add("indicators", "retired")
+            audit.record(session=session, now=now, action="indicator.retire", object_type="indicator",
+                         object_id=key, by=_by())
+    session.flush()
 
 
 def _sync_sections(session, instrument, plan, now, summary) -> dict[str, Section]:

@@ -79,7 +79,8 @@ def roadmaps_check(directory):
         fail(f"{len(catalog.problems)} problem(s); fix them and run `mindet roadmaps check` again.")
     total = sum(len(p.obligations) for p in catalog.instruments)
     for plan in catalog.instruments:
-        click.echo(f"{plan.file_name}: {len(plan.obligations)} obligations, {len(plan.sections)} sections")
+        click.echo(f"{plan.file_name}: {len(plan.obligations)} obligations, {len(plan.sections)} sections"
+                   + (f", {len(plan.indicators)} indicators" if plan.indicators else ""))
     click.echo(f"OK: {len(catalog.organizations.organizations)} organizations, "
                f"{len(catalog.organizations.groups)} groups, {len(catalog.organizations.commissions)} commissions, "
                f"{len(catalog.instruments)} instruments, "

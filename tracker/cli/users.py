@@ -19,7 +19,12 @@ from tracker.people import accounts, passwords, throttle, two_factor
 from tracker.people.invitations import queue_link
 from tracker.people.roles import ROLES
 from tracker.reporting import evidence as uploads
-from tracker.reporting.demo import STATUSES_FILE, load_demo_statuses
+from tracker.reporting.demo import (
+    INDICATOR_VALUES_FILE,
+    STATUSES_FILE,
+    load_demo_indicator_values,
+    load_demo_statuses,
+)
 from tracker.reporting.demo_history import write_history
 from tracker.statuses import label as status_label
 from tracker.stores import evidence_store
@@ -154,9 +159,12 @@ def demo_seed():
         rows.append((email, password, role, ", ".join(keys or instruments if role == "secretary" else orgs)))
     session.flush()
     applied, skipped = load_demo_statuses(session)
+    values, values_skipped = load_demo_indicator_values(session)
     session.commit()
     click.echo(f"Demo statuses from the sources: {applied} loaded, {skipped} already there "
                f"(see {STATUSES_FILE.name}).")
+    click.echo(f"Demo indicator values: {values} loaded, {values_skipped} already there "
+               f"(see {INDICATOR_VALUES_FILE.name}).")
     secretaries = [accounts.find_user(session, email) for email, _n, role, _o, _c in DEMO_PEOPLE if role == "secretary"]
     with click.progressbar(length=1, label="Demo history up to today", file=sys.stderr) as bar:
         def advance(done, total):

@@ -94,6 +94,29 @@ def _accepted_leads(session: Session, instrument: Instrument):
                                is_live(Report), is_live(Checkpoint), is_live(Obligation))).all()
 
 
+def accepted_lead_reports(session: Session, instrument: Instrument) -> list[tuple]:
+    """(obligation id, checkpoint id, report id, period or label, organization code) of the accepted lead reports of
+    a public instrument, in due order (the open data's reports)."""
+    return list(session.exec(
+        select(Checkpoint.obligation_id, Checkpoint.id, Report.id, func.coalesce(Checkpoint.label, Checkpoint.period),
+               Organization.code).select_from(Report)
+        .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
+        .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+        .join(Organization, Organization.id == Report.organization_id)
+        .where(Obligation.instrument_id == instrument.id, Report.is_lead, Report.status == "accepted",
+               is_live(Report), is_live(Checkpoint), is_live(Obligation))
+        .order_by(Checkpoint.due_on, Checkpoint.id, Organization.code)).all())
+
+
+def published_by_report(session: Session, instrument: Instrument) -> dict[int, list[Evidence]]:
+    """Report id → its published evidence, for one instrument."""
+    found = defaultdict(list)
+    for item in session.exec(_evidence_with_context(Evidence).where(Instrument.id == instrument.id, published())
+                             .order_by(Evidence.id)):
+        found[item.report_id].append(item)
+    return found
+
+
 def progress(session: Session, instrument: Instrument, accepted=None) -> tuple[int, int]:
     """(checkpoints with an accepted lead report, all live checkpoints) of live obligations of the instrument."""
     accepted = _accepted_leads(session, instrument) if accepted is None else accepted

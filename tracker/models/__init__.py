@@ -24,6 +24,7 @@ from tracker.models.history import (
     OutboxMessage,
     StatusUpdate,
 )
+from tracker.models.indicators import Indicator, IndicatorValue
 from tracker.models.meetings import AgendaItem, CommissionRating, Decision, InformationRequest, Meeting
 from tracker.models.people import (
     ORGANIZATION_ROLES,
@@ -44,7 +45,7 @@ __all__ = [
     "AgendaItem", "ApiToken", "Decision", "KEPT_IN_APP", "KEPT_LEAD_COUNTS", "Meeting", "TOKEN_SCOPES",
     "AuditEvent", "CalendarFeed", "CommissionRating", "ClockBeat", "Checkpoint", "Commission",
     "CommissionSecretaryship",
-    "DeadlineChange", "Evidence", "GroupMembership", "InformationRequest",
+    "DeadlineChange", "Evidence", "GroupMembership", "Indicator", "IndicatorValue", "InformationRequest",
     "Instrument", "InstrumentVersion",
     "Notification",
     "Obligation", "ObligationOwner", "Organization", "Report", "Section", "StatusUpdate", "User", "UTCDateTime",

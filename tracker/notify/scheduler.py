@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tracker import metrics
 from tracker.db import get_engine, get_session
-from tracker.insight import rating
+from tracker.insight import open_data, rating
 from tracker.models import ClockBeat
 from tracker.notify import outbox
 from tracker.notify.digests import send_digests
@@ -115,6 +115,13 @@ def tick(app, now: datetime | None = None, should_stop: Callable[[], bool] = lam
     # the quarter just over is frozen in the rating of commissions once (a cheap check on every other tick)
     done["rating"] = rating.freeze(session, Period.containing(local.date(), "quarterly").previous(), local.date(), now)
     session.commit()
+    # the open data package is rebuilt once a day (a folder swapped whole: readers never see half of it)
+    try:
+        done["open data"] = sum(open_data.refresh(session, config["OPEN_DATA_DIR"], base_url=config["BASE_URL"],
+                                                  now=now, today=local.date()).values())
+    except OSError:  # a full or read-only disk must not stop reminders and delivery
+        log.exception("building the open data package failed")
+    session.rollback()
     delivered = outbox.deliver(session, now, config, should_stop=should_stop)
     done.update(sent=delivered.sent, retrying=delivered.retrying, failed=delivered.failed)
     return done

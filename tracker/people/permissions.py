@@ -12,7 +12,7 @@ from tracker.models import CommissionSecretaryship, GroupMembership, Instrument,
 #: endpoints anyone may open without signing in
 PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.invite", "auth.reset_request", "auth.reset", "health",
                     "calendar.feed", "public.index", "public.instrument", "public.evidence", "public.commission_rating",
-                    "public.annual_report",
+                    "public.annual_report", "public.indicator", "open_data.index", "open_data.download",
                     "metrics",
                     "auth.second_factor"}
 
@@ -78,6 +78,11 @@ class Access:
     def can_report(self) -> bool:
         """Acts for at least one organization: "my work"."""
         return bool(self.organization_ids)
+
+    def can_judge_values(self, instrument, organization_id: int) -> bool:
+        """Accept or return what an organization reported on an instrument: its secretaries, unless they act for
+        that organization themselves."""
+        return self.can_manage_instrument(instrument) and not self.can_report_for(organization_id)
 
     def can_report_for(self, organization_id: int) -> bool:
         """Write to a report of this organization."""

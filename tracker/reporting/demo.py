@@ -8,13 +8,25 @@ from pathlib import Path
 import yaml
 from sqlmodel import Session, select
 
-from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, StatusUpdate
+from tracker import audit
+from tracker.models import (
+    Checkpoint,
+    Indicator,
+    IndicatorValue,
+    Instrument,
+    Obligation,
+    Organization,
+    Report,
+    StatusUpdate,
+)
+from tracker.periods import Period
 from tracker.people import accounts
 from tracker.people.permissions import access_for
 from tracker.reporting import workflow
 from tracker.reporting.checkpoints import open_event_checkpoint
 
 STATUSES_FILE = Path(__file__).resolve().parent.parent / "demo" / "statuses.yaml"
+INDICATOR_VALUES_FILE = STATUSES_FILE.with_name("indicator_values.yaml")
 
 
 class _NoFiles:
@@ -79,3 +91,39 @@ def _open_event(session: Session, entry: dict) -> Report:
                           access=access_for(session, secretary), label=entry["label"], due_on=due_on,
                           source=entry["source"], now=_moment(entry["opened_at"]))
     return _report(session, entry["event"], entry["organization"], label=entry["label"])
+
+
+def load_demo_indicator_values(session: Session, path: Path = INDICATOR_VALUES_FILE) -> tuple[int, int]:
+    """Record the documented indicator values once (an indicator that already has values is skipped), submitted and
+    judged at the times the file gives, each audited. Returns (values loaded, skipped); the caller commits."""
+    loaded = skipped = 0
+    for entry in yaml.safe_load(path.read_text(encoding="utf-8")):
+        indicator = session.exec(select(Indicator).where(Indicator.key == entry["indicator"])).first()
+        if indicator is None:  # the example file was deleted, as its header says to do in a real deployment
+            skipped += 1
+            continue
+        if session.exec(select(IndicatorValue.id).where(IndicatorValue.indicator_id == indicator.id,
+                                                        IndicatorValue.period == entry["period"])).first():
+            skipped += 1
+            continue
+        submitted, verdict = entry["submitted"], entry.get("verdict")
+        reporter = accounts.find_user(session, submitted["by"]) if submitted.get("by") else None
+        row = IndicatorValue(indicator_id=indicator.id, period=entry["period"],
+                             period_end=Period.from_label(entry["period"]).ends_on, value=float(entry["value"]),
+                             source=entry["source"], organization_id=indicator.reporter_id,
+                             submitted_by_id=reporter.id if reporter else None, submitted_at=_moment(submitted["at"]))
+        session.add(row)
+        session.flush()
+        audit.record(session=session, now=row.submitted_at, action="indicator_value.submit", object_type="indicator",
+                     object_id=indicator.key, organization_id=indicator.reporter_id,
+                     after={"period": row.period, "value": row.value, "source": row.source},
+                     by=audit.Actor(user_id=row.submitted_by_id, label="cli:demo seed"))
+        if verdict:
+            secretary = accounts.find_user(session, verdict["by"])
+            row.state, row.decided_by_id, row.decided_at = verdict["state"], secretary.id, _moment(verdict["at"])
+            audit.record(session=session, now=row.decided_at, action="indicator_value.accept",
+                         object_type="indicator", object_id=indicator.key, organization_id=indicator.reporter_id,
+                         after={"period": row.period, "value": row.value, "state": row.state},
+                         by=audit.Actor(user_id=secretary.id, label="cli:demo seed"))
+        loaded += 1
+    return loaded, skipped

@@ -266,3 +266,22 @@ class VersionForm(FlaskForm):
     text = TextAreaField(_l("Документ в формате YAML"), validators=[Optional(), Length(max=2_000_000)])
     source = StringField(_l("Основание (например, протокол РТК № 5 от 29.12.2025)"),
                          validators=[Optional(), Length(max=500)])
+
+
+class IndicatorValueForm(FlaskForm):
+    """The reporter's focal point gives an indicator's value for a period, with its source."""
+
+    period = SelectField(_l("Период"), choices=[], validate_choice=False)
+    value = StringField(_l("Значение (число; десятичная часть — через запятую или точку)"),
+                        validators=[DataRequired(), Length(max=40)])
+    source = TextAreaField(_l("Источник значения (документ, письмо, публикация)"),
+                           validators=[DataRequired(), Length(max=5000)])
+    evidence_url = StringField(_l("Ссылка на публикацию или документ"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Комментарий"), validators=[Optional(), Length(max=5000)])
+
+
+class IndicatorVerdictForm(FlaskForm):
+    """The secretary accepts or returns a submitted value."""
+
+    verdict = SelectField(choices=options([("accepted", _l("Принять")), ("returned", _l("Вернуть на доработку"))]))
+    note = TextAreaField(_l("Комментарий (обязателен при возврате)"), validators=[Optional(), Length(max=5000)])

@@ -14,6 +14,7 @@ from tracker.catalog.search import LIMIT
 from tracker.catalog.search import search as find_measures
 from tracker.db import get_session
 from tracker.insight.figures import instrument_overview, lead_lateness
+from tracker.insight.indicators import indicator_views, rolled_up, tally, worst_first
 from tracker.meetings import decisions
 from tracker.reporting import information_requests
 from tracker.timeutil import today_almaty
@@ -21,6 +22,7 @@ from tracker.web.access import current_access
 from tracker.web.arguments import instrument_or_404
 from tracker.web.forms import InformationAnswerForm, InformationRequestForm, OpenEventForm
 from tracker.web.i18n import localized
+from tracker.web.indicator_pages import charts_of
 from tracker.web.inputs import bounded_int
 
 bp = Blueprint("catalog", __name__)
@@ -46,8 +48,10 @@ def instrument(key: str):
     by_section = defaultdict(list)
     for view in obligation_views(session=session, when=Moment.today(today), instrument=inst):
         by_section[view.section.id].append(view)
+    measured = worst_first(indicator_views(session, Moment.today(today), instrument_ids=[inst.id]))
     return render_template("catalog/instrument.html", instrument=inst, sections=sections, by_section=by_section,
-                           today=today)
+                           today=today, indicators=measured, indicator_tally_counts=tally(measured),
+                           section_tallies=rolled_up(measured, lambda v: v.section_id))
 
 
 @bp.get("/obligations/<path:key>")
@@ -67,7 +71,9 @@ def obligation(key: str):
         asking = InformationRequestForm(formdata=None)
         asking.organization.choices = [(o.id, f"{o.code} — {localized(o, 'name')}")
                                        for o in information_requests.owners_of(session, view.obligation)]
+    measured = indicator_views(session, Moment.today(today), obligation_id=view.obligation.id)
     return render_template("catalog/obligation.html", view=view, ob=view.obligation, reported=reported,
+                           indicators=measured, charts=charts_of(measured),
                            today=today, event_form=OpenEventForm(formdata=None), late=lead_lateness(session, done),
                            decisions=decisions.touching(session, view.obligation.id),
                            requests=information_requests.requests_of(session, view.obligation.id),

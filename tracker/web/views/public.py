@@ -12,11 +12,12 @@ from flask import Blueprint, abort, render_template, send_file
 
 from tracker.as_of import Moment
 from tracker.db import get_session
-from tracker.insight import public, rating
+from tracker.insight import indicators, public, rating
 from tracker.insight.report_docx import write_docx
 from tracker.stores import evidence_store
 from tracker.timeutil import today_almaty
 from tracker.web.arguments import asked_quarter
+from tracker.web.indicator_pages import chart_of
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
@@ -27,7 +28,19 @@ def index():
     session = get_session()
     instruments = public.public_instruments(session)
     progress = public.progress_of_all(session, instruments)
-    return render_template("public/index.html", instruments=instruments, progress=progress)
+    measured = indicators.worst_first(indicators.indicator_views(session, Moment.today(today_almaty()),
+                                                                 public_only=True))
+    return render_template("public/index.html", instruments=instruments, progress=progress, indicators=measured,
+                           indicator_tally_counts=indicators.tally(measured))
+
+
+@bp.get("/indicators/<path:key>")
+def indicator(key: str):
+    """A public indicator: its baseline, targets, chart and accepted values (nothing awaiting a verdict)."""
+    found = indicators.indicator_views(get_session(), Moment.today(today_almaty()), keys=[key], public_only=True)
+    if not found:
+        abort(404)
+    return render_template("public/indicator.html", view=found[0], ind=found[0].indicator, chart=chart_of(found[0]))
 
 
 @bp.get("/rating")
@@ -52,7 +65,9 @@ def instrument(key: str):
     if inst is None:
         abort(404)
     years = range(inst.valid_from.year, min(inst.valid_to.year, today_almaty().year) + 1)
-    return render_template("public/instrument.html", instrument=inst, years=years,
+    measured = indicators.indicator_views(session, Moment.today(today_almaty()), instrument_ids=[inst.id],
+                                          public_only=True)
+    return render_template("public/instrument.html", instrument=inst, years=years, indicators=measured,
                            **public.instrument_page(session, inst))
 
 
