@@ -175,11 +175,12 @@ def built_app(tmp_path_factory):
 @pytest.fixture
 def app(built_app, database_url, tmp_path):
     """The app on this test's database, reading the real roadmaps/, storing evidence under the test's folder:
-    its configuration reset to the pristine copy, a fresh engine, no sent mail, no evidence store of an earlier
+    its configuration reset to the pristine copy (open data under the test's folder too), a fresh engine, no sent mail, no evidence store of an earlier
     test, no rate-limit counts."""
     app, pristine = built_app
     app.config.clear()
-    app.config.update(pristine, DATABASE_URL=database_url, EVIDENCE_DIR=tmp_path / "evidence")
+    app.config.update(pristine, DATABASE_URL=database_url, EVIDENCE_DIR=tmp_path / "evidence",
+                      OPEN_DATA_DIR=tmp_path / "open-data")
     app.extensions["engine"] = make_engine(database_url)
     app.config["MAIL_MEMORY"] = []  # what the memory backend sent, this test only
     for per_test in ("evidence_store",):  # what the app keeps between requests

@@ -220,7 +220,8 @@ def test_every_post_route_refuses_a_missing_csrf_token(app, db, world):
     assert len(posts) >= 8
     values = {"user_id": str(admin.id), "code": "МТСЗН", "checkpoint_id": "1", "report_id": "1", "message_id": "1",
               "feed_id": "1", "token_id": "1", "id": "1",
-              "key": "world/1.1", "meeting_id": "1", "item_id": "1", "commission_key": "rtk", "request_id": "1"}
+              "key": "world/1.1", "meeting_id": "1", "item_id": "1", "commission_key": "rtk", "request_id": "1",
+              "value_id": "1"}
     for rule in posts:
         url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: values.get(m.group(1), "x"), rule.rule)
         response = client.post(url, data={})

@@ -6,12 +6,14 @@ A route without a rule here fails test_every_route_has_a_rule: new routes must s
 import pytest
 from sqlmodel import select
 
+from tracker.catalog.lookups import indicator_by_key
+from tracker.insight import open_data
 from tracker.meetings import agenda
 from tracker.meetings.agenda import Planned
 from tracker.models import Commission, Evidence, Obligation, OutboxMessage
 from tracker.people.calendar_feeds import create_feed
 from tracker.people.permissions import access_for
-from tracker.reporting import information_requests
+from tracker.reporting import indicator_values, information_requests
 
 from .conftest import NOW, csrf_token, login, make_user, signed_in_to
 from .reporting_helpers import PDF, post, report_of
@@ -26,6 +28,7 @@ EVERYONE = set(ROLES)
 #: is tests/test_api.py's matrix
 TOKEN = frozenset({"token"})
 
+WAGES = "general-agreement-2024-2026/wage-arrears"
 #: endpoint → (method, URL, roles allowed). URLs use real objects: МТСЗН is the focal point's organization.
 RULES = {
     "static": ("GET", "/static/style.css", EVERYONE),
@@ -124,6 +127,17 @@ RULES = {
     # of the conflict roadmap, МЮ is not); the owner asked (МТСЗН) answers
     "requests.ask": ("POST", "/obligations/conflict-prevention-2025-2026/3/requests", {"focal_point", "secretary"}),
     "requests.answer": ("POST", "/information-requests/{request_id}/answer", {"focal_point"}),
+    # indicators: anyone signed in reads them; the reporter's focal point (МТСЗН) reports, the instrument's
+    # secretaries (the General Agreement belongs to the РТК) judge; the public ones and the open data are public
+    "indicators.indicator": ("GET", f"/indicators/{WAGES}", SIGNED_IN),
+    "indicators.submit": ("POST", f"/indicators/{WAGES}/values", {"focal_point"}),
+    "indicators.verdict": ("POST", "/indicator-values/{value_id}/verdict", {"commission_secretary"}),
+    "dashboards.indicators_export": ("GET", "/dashboard/indicators.csv", SIGNED_IN),
+    "public.indicator": ("GET", f"/public/indicators/{WAGES}", EVERYONE),
+    "open_data.index": ("GET", "/public/open-data", EVERYONE),
+    "open_data.download": ("GET", "/public/open-data/datapackage.json", EVERYONE),
+    "api.indicators_list": ("GET", "/api/v1/indicators", TOKEN),
+    "api.indicator": ("GET", f"/api/v1/indicators/{WAGES}", TOKEN),
     "api.checkpoint": ("GET", "/api/v1/checkpoints/{checkpoint_id}", TOKEN),
     "api.report": ("GET", "/api/v1/reports/{report_id}", TOKEN),
     "api.evidence_file": ("GET", "/api/v1/evidence/{evidence_id}", TOKEN),
@@ -194,7 +208,12 @@ def ids(app, db, people):
         Obligation.key == "conflict-prevention-2025-2026/3")).one(), organization_id=report.organization_id,
         question="Что сделано?", actor=people["secretary"], access=access_for(db, people["secretary"]), now=NOW)
     db.commit()
-    return dict(meeting_id=meeting.id, request_id=asked.id, item_id=agenda.agenda(db, meeting)[0].id,
+    value = indicator_values.submit(session=db, indicator=indicator_by_key(db, WAGES), actor=people["focal_point"],
+                                    access=access_for(db, people["focal_point"]), now=NOW,
+                                    submission=indicator_values.Submission("2025", 2.6, "Отчёт"))
+    db.commit()
+    open_data.build(db, app.config["OPEN_DATA_DIR"], base_url="http://localhost", now=NOW, today=NOW.date())
+    return dict(meeting_id=meeting.id, request_id=asked.id, value_id=value.id, item_id=agenda.agenda(db, meeting)[0].id,
                 admin_id=people["admin"].id,
                 checkpoint_id=report.checkpoint_id, report_id=report.id,
                 evidence_id=evidence.id, message_id=failed.id, feed_id=feed.id, feed_token=token,
@@ -203,7 +222,9 @@ def ids(app, db, people):
 
 def _request(client, method, url, role):
     if method == "GET":
-        return client.get(url)
+        response = client.get(url)
+        response.get_data()  # a streamed body holds its request's context until it is read, as a server reads it
+        return response
     token = csrf_token(client, "/account" if role != "anonymous" else "/login")
     return client.post(url, data={"csrf_token": token})
 

@@ -21,6 +21,7 @@ from tracker.catalog.obligations import obligation_views
 from tracker.db import get_session
 from tracker.insight.bundles import checkpoint_bundle, dashboard_bundle
 from tracker.insight.figures import instrument_overview
+from tracker.insight.indicators import indicator_views
 from tracker.insight.overdue import Filters, overdue_page
 from tracker.models import Evidence
 from tracker.pagination import Page
@@ -224,6 +225,45 @@ def dashboard(query: s.DashboardQuery):
         on_time=[s.Timeliness(code=r.code, on_time=r.on_time, total=r.total, percent=r.percent)
                  for r in figures.league],
         overdue=dict(figures.overdue)).model_dump(mode="json")
+
+
+def _indicator(view) -> dict:
+    ind = view.indicator
+    return s.Indicator(
+        key=ind.key, instrument=view.instrument.key, obligation=view.obligation.key if view.obligation else None,
+        name=localized(ind, "name"), unit=ind.unit, direction=ind.direction,
+        band=[ind.band_low, ind.band_high] if ind.direction == "band" else None, tolerance=ind.tolerance,
+        baseline=ind.baseline_value, baseline_on=ind.baseline_on, baseline_source=ind.baseline_source,
+        targets=[s.Target(**target) for target in ind.targets], reporter=_organization(view.reporter),
+        frequency=ind.frequency, public=ind.is_public, judgement=view.judgement,
+        values=[s.IndicatorValue(period=p.period, period_end=p.period_end, value=p.value, expected=p.expected,
+                                 judgement=p.judgement, source=p.row.source, evidence_url=p.row.evidence_url,
+                                 accepted_at=p.row.decided_at) for p in view.points]).model_dump(mode="json")
+
+
+@api.get("/indicators", tags=[FIGURES], responses={200: s.IndicatorList})
+def indicators_list(query: s.IndicatorQuery):
+    """Target indicators (of ?instrument=key, or all) in document order, each with its accepted values and
+    judgement, as they stood at the end of ?as_of=YYYY-MM-DD if given."""
+    session = get_session()
+    ids = None
+    if query.instrument:
+        inst = live_instrument(session, query.instrument)
+        if inst is None:
+            raise Problem(404, _("Документа «%(key)s» нет.", key=query.instrument))
+        ids = [inst.id]
+    when = Moment.for_asked(query.as_of, today_almaty())
+    views, page = _page_of(indicator_views(session, when, instrument_ids=ids), query)
+    return {**page, "as_of": when.past, "items": [_indicator(view) for view in views]}
+
+
+@api.get("/indicators/<path:key>", tags=[FIGURES], responses={200: s.Indicator})
+def indicator(path: s.IndicatorPath, query: s.IndicatorAsOf):
+    """One indicator with its accepted values as of today or the end of ?as_of=YYYY-MM-DD."""
+    views = indicator_views(get_session(), Moment.for_asked(query.as_of, today_almaty()), keys=[path.key])
+    if not views:
+        raise Problem(404, _("Индикатора «%(key)s» нет.", key=path.key))
+    return _indicator(views[0])
 
 
 def _write(ctx, submission: Submission, files=()) -> dict:

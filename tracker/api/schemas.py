@@ -249,6 +249,69 @@ class Dashboard(BaseModel):
     overdue: dict[str, int]
 
 
+class IndicatorQuery(Paging):
+    """Indicators of one instrument (or all), as they stood at the end of a past day if asked."""
+
+    instrument: str | None = Field(None, max_length=120)
+    as_of: date | None = Field(None, description="values accepted by the end of this past day")
+
+
+class IndicatorAsOf(BaseModel):
+    as_of: date | None = Field(None, description="values accepted by the end of this past day")
+
+
+class IndicatorPath(BaseModel):
+    """An indicator's key: <instrument key>/<indicator key>."""
+
+    key: str = Field(max_length=200)
+
+
+class Target(BaseModel):
+    period: str
+    due_on: date
+    value: float
+    final: bool
+    source: str
+
+
+class IndicatorValue(BaseModel):
+    period: str
+    period_end: date
+    value: float
+    expected: float | None = Field(description="the planned line at the period's end (none for a band)")
+    judgement: str = Field(description="on_track, at_risk or off_track")
+    source: str
+    evidence_url: str | None
+    accepted_at: datetime | None
+
+
+class Indicator(BaseModel):
+    """A target indicator with its accepted values and the judgement of the latest (see the README's rule)."""
+
+    key: str
+    instrument: str
+    obligation: str | None
+    name: str
+    unit: str
+    direction: str = Field(description="up, down or band")
+    band: list[float] | None
+    tolerance: float = Field(description="percent of the planned change (of the band's width)")
+    baseline: float
+    baseline_on: date
+    baseline_source: str
+    targets: list[Target]
+    reporter: Organization
+    frequency: str
+    public: bool
+    judgement: str = Field(description="on_track, at_risk, off_track or no_data")
+    values: list[IndicatorValue]
+
+
+class IndicatorList(Page):
+    as_of: date | None = None
+    items: list[Indicator]
+
+
 class UpdateForm(BaseModel):
     """A status update, as multipart/form-data (files repeat the `files` field)."""
 

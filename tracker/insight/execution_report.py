@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from tracker.as_of import Moment, not_retired, then
 from tracker.catalog.obligations import ObligationView, obligation_views
 from tracker.insight.figures import checkpoint_states, checkpoint_tally, on_time_rates
+from tracker.insight.indicators import IndicatorView, indicator_views, worst_first
 from tracker.insight.overdue import Filters as OverdueFilters
 from tracker.insight.overdue import OverdueRow, overdue_page
 from tracker.models import (
@@ -94,6 +95,9 @@ class ExecutionReport:
     summary: Summary
     sections: list[tuple[Section, list[Measure]]]
     late: list[tuple[Organization, list[LateReport]]]
+    #: the instrument's indicators off track or at risk `when`, worst first; and how many it has in all
+    lagging: list[IndicatorView] = field(default_factory=list)
+    indicator_count: int = 0
 
 
 def build(session: Session, instrument: Instrument, quarter: Period, when: Moment) -> ExecutionReport:
@@ -101,8 +105,11 @@ def build(session: Session, instrument: Instrument, quarter: Period, when: Momen
     measures that existed, statuses, notes, evidence and deadline changes written by then, nothing later)."""
     late = overdue_by_organization(session, instrument, when)
     measures = _measures(session, instrument, quarter, when)
+    measured = indicator_views(session, when, instrument_ids=[instrument.id])
     return ExecutionReport(instrument, quarter, when, _summary(session, instrument, quarter, when, late),
-                           _by_section(session, instrument, measures), late)
+                           _by_section(session, instrument, measures), late,
+                           lagging=[v for v in worst_first(measured) if v.judgement in ("off_track", "at_risk")],
+                           indicator_count=len(measured))
 
 
 def _measures(session: Session, instrument: Instrument, quarter: Period, when: Moment) -> dict[int, Measure]:

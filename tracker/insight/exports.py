@@ -23,6 +23,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 
 from tracker.catalog.deadlines import kind_label
+from tracker.insight.indicators import JUDGEMENT_NAMES, UNIT_NAMES
 from tracker.statuses import Derived, Status
 from tracker.statuses import label as status_label
 
@@ -37,8 +38,13 @@ HEADERS = {
     "next_due_on": _l("Ближайший срок"), "status": _l("Статус"), "source": _l("Источник"), "retired": _l("Исключена"),
     "obligation": _l("Мера (ключ)"), "organization": _l("Организация"), "role": _l("Роль"), "period": _l("Период"),
     "due_on": _l("Срок"), "original_due_on": _l("Первоначальный срок"), "days_overdue": _l("Дней просрочки"),
+    "measure": _l("Мера (ключ)"), "indicator": _l("Индикатор (ключ)"), "name": _l("Индикатор"),
+    "unit": _l("Единица"), "direction": _l("Направление"), "baseline": _l("Базовое значение"),
+    "baseline_on": _l("Дата базового значения"), "final_target": _l("Цель"), "final_target_period": _l("Период цели"),
+    "latest_period": _l("Последний период"), "latest_value": _l("Последнее значение"), "expected": _l("По плану"),
+    "judgement": _l("Оценка"), "reporter": _l("Сообщает"),
 }
-DATE_COLUMNS = {"next_due_on", "due_on", "original_due_on"}
+DATE_COLUMNS = {"next_due_on", "due_on", "original_due_on", "baseline_on"}
 
 
 #: a separator inside a cell followed by what would start a formula if a spreadsheet split the cell there (a comma
@@ -88,6 +94,10 @@ def for_people(record: dict) -> dict:
         row["status"] = words.get(record["status"], record["status"])
     if record.get("role"):
         row["role"] = words["lead" if record["role"] == "lead" else "co-executor"]
+    if record.get("judgement"):
+        row["judgement"] = words[record["judgement"]]
+    if record.get("unit") in UNIT_NAMES:
+        row["unit"] = words[f"unit:{record['unit']}"]
     if record.get("deadline_kind"):
         row["deadline_kind"] = kind_label(record["deadline_kind"])
     for column in DATE_COLUMNS & row.keys():
@@ -102,7 +112,9 @@ def _words(language: str) -> dict[str, str]:
     with force_locale(language):
         return {"lead": str(_l("головной")), "by agreement": str(_l("по согласованию")),
                 "co-executor": str(_l("соисполнитель")), "yes": str(_l("да")), "no": str(_l("нет")),
-                **{status: status_label(status) for status in (*Status, *Derived)}}
+                **{status: status_label(status) for status in (*Status, *Derived)},
+                **{judgement: str(name) for judgement, name in JUDGEMENT_NAMES.items()},
+                **{f"unit:{unit}": str(name) for unit, name in UNIT_NAMES.items()}}
 
 
 def headers(columns: list[str]) -> list[str]:

@@ -196,3 +196,25 @@ def periods_due(indicator: Indicator, today: date) -> list[Period]:
         found.append(period)
         period = Period.containing(period.starts_on - timedelta(days=1), indicator.frequency)
     return found
+
+
+#: the columns of the indicators' export (tracker/insight/exports.py names them for people)
+COLUMNS = ["instrument", "measure", "indicator", "name", "unit", "direction", "baseline", "baseline_on",
+           "final_target", "final_target_period", "latest_period", "latest_value", "expected", "judgement",
+           "reporter"]
+
+
+def records(views: list[IndicatorView]) -> list[dict]:
+    """One plain record per indicator, in the order given (the export)."""
+    found = []
+    for view in views:
+        ind, latest, final = view.indicator, view.latest, final_target(view.indicator)
+        found.append(dict(
+            instrument=view.instrument.key, measure=view.obligation.key if view.obligation else "",
+            indicator=ind.key, name=ind.name_ru, unit=ind.unit, direction=ind.direction, baseline=ind.baseline_value,
+            baseline_on=ind.baseline_on.isoformat(), final_target=final["value"] if final else None,
+            final_target_period=final["period"] if final else "", latest_period=latest.period if latest else "",
+            latest_value=latest.value if latest else None,
+            expected=round(latest.expected, 4) if latest and latest.expected is not None else None,
+            judgement=view.judgement, reporter=view.reporter.code))
+    return found

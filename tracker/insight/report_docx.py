@@ -12,14 +12,17 @@ from flask_babel import format_percent
 from flask_babel import gettext as _
 
 from tracker.insight import docx_layout as layout
+from tracker.insight.charts import number
 from tracker.insight.docx_text import add_markdown
 from tracker.insight.execution_report import Answers, ExecutionReport, Measure
+from tracker.insight.indicators import JUDGEMENT_NAMES, UNIT_NAMES
 from tracker.languages import format_day
 from tracker.statuses import label as status_label
 
 # column widths in cm: each table's add up to A4 landscape less two margins of 1.5 cm (26.7)
 _MEASURE_COLUMNS = [1.3, 8.4, 4.2, 4.4, 8.4]  # №, measure, status, who answered, what was done
 _LATE_COLUMNS = [6.0, 2.2, 18.5]  # organization, reports, measures with periods and days
+_INDICATOR_COLUMNS = [11.0, 6.0, 5.2, 4.5]  # indicator, latest value, planned, judgement
 _SUMMARY_COLUMNS = [9.0, 3.0]
 _WORST_COLUMNS = [14.0, 4.0, 4.0]
 _DECISION_COLUMNS = [18.0, 4.0]
@@ -55,6 +58,17 @@ def write_docx(report: ExecutionReport, stream: BinaryIO) -> None:
         for organization, items in report.late:
             layout.row(grid, [f"{organization.code} — {organization.name_ru}", str(len(items)),
                          "; ".join(_late(item.row) for item in items)], _LATE_COLUMNS)
+    if report.lagging:
+        document.add_heading(_("Целевые индикаторы: отстают и под угрозой"), level=2)
+        grid = layout.table(document, [_("Индикатор"), _("Последнее значение"), _("По плану"), _("Оценка")],
+                            _INDICATOR_COLUMNS)
+        for view in report.lagging:
+            unit = str(UNIT_NAMES[view.indicator.unit])
+            expected = view.latest.expected
+            layout.row(grid, [view.indicator.name_ru, f"{number(view.latest.value)} {unit} ({view.latest.period})",
+                              f"{number(round(expected, 2))} {unit}" if expected is not None else
+                              f"{number(view.indicator.band_low)}–{number(view.indicator.band_high)} {unit}",
+                              str(JUDGEMENT_NAMES[view.judgement])], _INDICATOR_COLUMNS)
     document.save(stream)
 
 

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from tracker.as_of import Moment, moment
 from tracker.catalog.obligations import ROW_COLUMNS, ReportRow, live_reports
 from tracker.insight.figures import SectionProgress, first_submitted_at, on_time_rates, progress
+from tracker.insight.indicators import IndicatorView, indicator_views, worst_first
 from tracker.insight.overdue import Filters, OverdueRow, overdue_page
 from tracker.models import (
     Checkpoint,
@@ -65,6 +66,8 @@ class SecretaryPart:
     since: datetime | None = None
     #: organization code → its most overdue reports (at most MOST_OVERDUE), for the lines of the overdue list
     worst: dict[str, list[OverdueRow]] = field(default_factory=dict)
+    #: the instrument's target indicators off track or at risk, worst first
+    lagging: list[IndicatorView] = field(default_factory=list)
 
     @property
     def shown_overdue(self) -> list[tuple[str, int]]:
@@ -134,8 +137,10 @@ def _secretary_part(session: Session, instrument: Instrument, period: Period, si
         .where(Obligation.instrument_id == instrument.id, is_live(Obligation),
                is_live(Checkpoint), Checkpoint.due_on >= period.starts_on,
                Checkpoint.due_on <= period.ends_on)).one()
+    lagging = [view for view in worst_first(indicator_views(session, now, instrument_ids=[instrument.id]))
+               if view.judgement in ("off_track", "at_risk")]
     return SecretaryPart(instrument, sections, list(overdue), [(r.code, r.on_time, r.total) for r in rates],
-                         sorted(changes.items()), upcoming, since=since, worst=dict(worst))
+                         sorted(changes.items()), upcoming, since=since, worst=dict(worst), lagging=lagging)
 
 
 def _previous_digest_at(session: Session, user: User, period: Period) -> datetime | None:

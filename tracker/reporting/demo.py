@@ -19,9 +19,9 @@ from tracker.models import (
     Report,
     StatusUpdate,
 )
-from tracker.periods import Period
 from tracker.people import accounts
 from tracker.people.permissions import access_for
+from tracker.periods import Period
 from tracker.reporting import workflow
 from tracker.reporting.checkpoints import open_event_checkpoint
 

@@ -10,14 +10,16 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tracker.as_of import Moment
 from tracker.catalog.lookups import live_commissions, live_organizations, organizations_by
 from tracker.db import get_session
+from tracker.insight import indicators
 from tracker.meetings import agenda, decisions, documents, invitations
 from tracker.meetings.agenda import MeetingError, Planned
 from tracker.meetings.decisions import Asked
 from tracker.models import Commission, Meeting, Organization
 from tracker.stores import evidence_store
-from tracker.timeutil import now_utc
+from tracker.timeutil import now_utc, today_almaty
 from tracker.web.access import current_access, require
 from tracker.web.arguments import flash_errors, this_app
 from tracker.web.forms import AgendaForm, AgendaItemForm, DecisionForm, MeetingForm
@@ -67,9 +69,12 @@ def commission(commission_key: str):
     codes = [code for side in found.parties.values() for code in side]
     names = {o.code: o for o in organizations_by(session, codes=codes)}
     secretariat = session.get(Organization, found.secretariat_id) if found.secretariat_id else None
+    measured = indicators.indicator_views(session, Moment.today(today_almaty()),
+                                          instrument_ids=[i.id for i in instruments])
     return render_template("commissions/commission.html", commission=found, instruments=instruments,
                            meetings=meetings, follows=follows, names=names, form=MeetingForm(formdata=None),
-                           secretariat=secretariat)
+                           secretariat=secretariat, indicator_tally_counts=indicators.tally(measured),
+                           indicator_tallies=indicators.rolled_up(measured, lambda view: view.instrument.id))
 
 
 @bp.post("/commissions/<commission_key>/meetings")

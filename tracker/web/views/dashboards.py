@@ -21,7 +21,7 @@ from tracker.catalog.lookups import (
 from tracker.catalog.obligations import export_record as obligation_record
 from tracker.catalog.obligations import obligation_views
 from tracker.db import get_session
-from tracker.insight import exports
+from tracker.insight import exports, indicators
 from tracker.insight.bundles import dashboard_bundle
 from tracker.insight.charts import bar_chart, line_chart
 from tracker.insight.overdue import COLUMNS as OVERDUE_COLUMNS
@@ -144,7 +144,32 @@ def _dashboard(instrument: Instrument | None):
                            sections=figures.sections, league=league, league_more=len(figures.league) - len(league),
                            names=names, quarter=figures.quarter, charts=charts, points=figures.trend,
                            overdue_totals=figures.overdue, overdue_more=max(len(figures.overdue) - TOP, 0),
-                           today=today, as_of=when.past)
+                           today=today, as_of=when.past, **_indicators_shown(session, when, instrument))
+
+
+def _indicators_shown(session, when, instrument: Instrument | None) -> dict:
+    """The dashboard's indicators: the top of the list worst first, the tally overall and per instrument."""
+    measured = indicators.worst_first(indicators.indicator_views(
+        session, when, instrument_ids=[instrument.id] if instrument else None))
+    instruments = {view.instrument.id: view.instrument for view in measured}
+    per_instrument = indicators.rolled_up(measured, lambda view: view.instrument.id)
+    return {"indicators": measured[:TOP], "indicators_more": max(len(measured) - TOP, 0),
+            "indicator_tallies": {"all": indicators.tally(measured),
+                                  "instruments": sorted(((instruments[i], counts) for i, counts in
+                                                         per_instrument.items()), key=lambda pair: pair[0].key)}}
+
+
+@bp.get("/dashboard/indicators.<fmt>")
+def indicators_export(fmt: str):
+    """Every indicator (of one instrument with ?instrument=) with its latest accepted value and judgement, worst
+    first, as of a day, as CSV, XLSX or JSON."""
+    session = get_session()
+    key = request.args.get("instrument")
+    instrument = instrument_or_404(key) if key else None
+    when = moment_arg(today_almaty())
+    views = indicators.worst_first(indicators.indicator_views(
+        session, when, instrument_ids=[instrument.id] if instrument else None))
+    return _download(indicators.records(views), fmt, "indicators", columns=indicators.COLUMNS)
 
 
 def _league(instrument: Instrument | None):

@@ -9,7 +9,7 @@ from flask_login import current_user
 from tracker.catalog.lookups import indicator_by_key
 from tracker.db import get_session
 from tracker.insight import indicators
-from tracker.models import Indicator, IndicatorValue
+from tracker.models import Indicator, IndicatorValue, Instrument
 from tracker.reporting import indicator_values
 from tracker.timeutil import now_utc, today_almaty
 from tracker.web.access import current_access, require
@@ -81,7 +81,8 @@ def verdict(value_id: int):
     session = get_session()
     row = session.get(IndicatorValue, value_id)
     found = session.get(Indicator, row.indicator_id) if row else None
-    require(found is not None and current_access().can_oversee(found.instrument_id))
+    require(found is not None and current_access().can_judge_values(session.get(Instrument, found.instrument_id),
+                                                                    row.organization_id))
     back = request.form.get("next") == "review"
     form = IndicatorVerdictForm()
     target = url_for("review.queue", _anchor="indicator-values") if back else \

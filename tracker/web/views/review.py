@@ -9,13 +9,13 @@ from flask_login import current_user
 from tracker.catalog.lookups import live_instrument, live_instruments, live_organizations
 from tracker.catalog.pickers import match_organizations
 from tracker.db import get_session
-from tracker.reporting import review
+from tracker.reporting import indicator_values, review
 from tracker.reporting.workflow import ReportingError
 from tracker.stores import evidence_store
 from tracker.timeutil import now_utc, today_almaty
 from tracker.web.access import current_access, require
 from tracker.web.arguments import page_arg
-from tracker.web.forms import BulkAcceptForm
+from tracker.web.forms import BulkAcceptForm, IndicatorVerdictForm
 
 bp = Blueprint("review", __name__)
 
@@ -49,7 +49,9 @@ def queue():
     instruments = [i for i in live_instruments(session) if access.can_manage_instrument(i)]
     return render_template("review/queue.html", page=page, form=form, instruments=instruments,
                            instrument=instrument, match=match, organizations=live_organizations(session),
-                           organization=request.args.get("organization", ""), today=today_almaty())
+                           organization=request.args.get("organization", ""), today=today_almaty(),
+                           values=indicator_values.awaiting_verdict(session, access),
+                           verdict=IndicatorVerdictForm(formdata=None))
 
 
 @bp.post("/review/accept")
