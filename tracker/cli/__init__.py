@@ -12,6 +12,7 @@ def register_commands(app: Flask) -> None:
     from tracker.cli.evidence import evidence_group
     from tracker.cli.imports import import_docx, import_xlsx
     from tracker.cli.mail import digest_group, mail_group, reminders_group, scheduler_group
+    from tracker.cli.open_data import open_data_group
     from tracker.cli.rating import rating_group
     from tracker.cli.serve import serve_command
     from tracker.cli.tokens import token_group
@@ -23,6 +24,6 @@ def register_commands(app: Flask) -> None:
 
     for group in (db_group, roadmaps_group, obligations_group, users_group, demo_group, reminders_group,
                   digest_group, mail_group, scheduler_group, backup_command, restore_command,
-                  serve_command, evidence_group, rating_group):
+                  serve_command, evidence_group, rating_group, open_data_group):
         app.cli.add_command(group)
 
