@@ -24,6 +24,8 @@ from tracker.models import (
     CommissionSecretaryship,
     Evidence,
     GroupMembership,
+    Indicator,
+    IndicatorValue,
     Instrument,
     Membership,
     Obligation,
@@ -64,7 +66,8 @@ class Scale:
 
 #: the tables in the order their rows can be inserted (parents first)
 ORDER = (Organization, GroupMembership, User, Membership, Commission, CommissionSecretaryship, Instrument,
-         Secretaryship, Section, Obligation, ObligationOwner, Checkpoint, Report, StatusUpdate, Evidence)
+         Secretaryship, Section, Obligation, ObligationOwner, Checkpoint, Report, StatusUpdate, Evidence, Indicator,
+         IndicatorValue)
 
 
 class _Rows:
@@ -249,6 +252,7 @@ def _instrument(world: _World, index: int) -> None:
     sections = [tables[Section].add(instrument_id=instrument, number=str(s + 1), position=s,
                                     title_ru=f"Раздел {s + 1}") for s in range(5)]
     lead_pool = org_ids[: len(org_ids) - 4]
+    first_measures = []
     for position in range(scale.obligations_per_instrument):
         section = sections[position * len(sections) // scale.obligations_per_instrument]
         number = f"{sections.index(section) + 1}.{position + 1}"
@@ -259,6 +263,8 @@ def _instrument(world: _World, index: int) -> None:
             number=number, position=position, text=text_ru, deadline_text="ежеквартально",
             deadline_kind="recurring", owners_text="", translations={}, content_hash="0" * 64,
             created_at=now, updated_at=now)
+        if position < 2:
+            first_measures.append((obligation, number))
         owners = [(rng.choice(lead_pool), True)] + [(org, False) for org in rng.sample(lead_pool, rng.randint(0, 2))]
         if rng.random() < 0.05:
             owners.append((rng.choice(list(groups)), False))
@@ -286,6 +292,35 @@ def _instrument(world: _World, index: int) -> None:
                 done.add(org)
                 _report(world, checkpoint, period.ends_on, (org, is_lead, via), focal.get(org),
                         secretaries[index % len(secretaries)])
+    _indicators(world, instrument, f"bench-{kind}-{index + 1:03d}", first_measures, lead_pool)
+
+
+def _indicators(world: _World, instrument: int, key: str, measures: list[tuple[int, str]], reporters: list[int]):
+    """Three indicators of an instrument (one of the whole, one on each of its first two measures): a baseline at
+    the end of 2023, a target at the end of 2027, quarterly values accepted up to the last quarter over, drifting
+    around the planned line so that some are on track, some at risk, some off track."""
+    rng, now, tables = world.rng, world.now, world.tables
+    for n, (obligation, number) in enumerate([(None, None), *measures]):
+        baseline, target = rng.uniform(50, 150), rng.uniform(10, 200)
+        indicator = tables[Indicator].add(
+            key=f"{key}/indicator-{n + 1}", instrument_id=instrument, obligation_id=obligation, position=n,
+            name_ru=f"Показатель {n + 1}" + (f" меры {number}" if number else ""), unit="percent",
+            direction="up" if target > baseline else "down", tolerance=10.0, baseline_value=round(baseline, 1),
+            baseline_on=date(2023, 12, 31), baseline_source="bench",
+            targets=[{"period": "2027", "due_on": "2027-12-31", "value": round(target, 1), "source": "bench",
+                      "final": True}],
+            reporter_id=rng.choice(reporters), frequency="quarterly", is_public=n == 0, content_hash="0" * 64,
+            created_at=now, updated_at=now)
+        quarter = Period.quarter(2024, 1)
+        while quarter.ends_on < world.today:
+            share = (quarter.ends_on - date(2023, 12, 31)).days / (date(2027, 12, 31) - date(2023, 12, 31)).days
+            value = baseline + (target - baseline) * share + rng.gauss(0, abs(target - baseline) * 0.1)
+            accepted = _moment(quarter.ends_on + timedelta(days=rng.randint(5, 30)), rng)
+            tables[IndicatorValue].add(indicator_id=indicator, period=quarter.label, period_end=quarter.ends_on,
+                                       value=round(value, 2), source="bench", state="accepted",
+                                       organization_id=rng.choice(reporters), submitted_at=accepted,
+                                       decided_at=accepted)
+            quarter = quarter.next()
 
 
 def _report(world: _World, checkpoint: int, due_on: date, owner: tuple, author: int | None, secretary: int) -> None:

@@ -1,5 +1,6 @@
 """A generated roadmaps/ folder at national size, for timing `mindet roadmaps sync`: the real instruments'
-measures (texts, results, deadlines, owners, defaults) repeated into many instruments with fresh keys and numbers.
+measures (texts, results, deadlines, owners, defaults, indicators) repeated into many instruments with fresh keys
+and numbers.
 
 Every file passes `mindet roadmaps check`; the same arguments always write the same files.
 """
@@ -34,10 +35,14 @@ def _instrument(source: dict, index: int, obligations: int, per_section: int) ->
         items = []
         for position in range(start, min(start + per_section, obligations)):
             _, measure = measures[position % len(measures)]
-            items.append(dict(measure, number=f"{len(sections) + 1}.{len(items) + 1}"))
+            number = f"{len(sections) + 1}.{len(items) + 1}"
+            # a measure's indicators repeat with it: their keys take the measure's new number to stay unique
+            indicators = [dict(i, key=f"{i['key']}-{number.replace('.', '-')}") for i in measure.get("indicators", [])]
+            items.append(dict(measure, number=number, **({"indicators": indicators} if indicators else {})))
         sections.append({**section, "number": str(len(sections) + 1), "obligations": items})
     defaults = {"defaults": source["defaults"]} if "defaults" in source else {}
-    return {"instrument": header, **defaults, "sections": sections}
+    indicators = {"indicators": source["indicators"]} if "indicators" in source else {}
+    return {"instrument": header, **defaults, "sections": sections, **indicators}
 
 
 def write(folder: Path, *, obligations: int = 15_000, per_instrument: int = 150, per_section: int = 25,

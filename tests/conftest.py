@@ -175,8 +175,8 @@ def built_app(tmp_path_factory):
 @pytest.fixture
 def app(built_app, database_url, tmp_path):
     """The app on this test's database, reading the real roadmaps/, storing evidence under the test's folder:
-    its configuration reset to the pristine copy (open data under the test's folder too), a fresh engine, no sent mail, no evidence store of an earlier
-    test, no rate-limit counts."""
+    its configuration reset to the pristine copy (open data under the test's folder too), a fresh engine, no sent
+    mail, no evidence store of an earlier test, no rate-limit counts."""
     app, pristine = built_app
     app.config.clear()
     app.config.update(pristine, DATABASE_URL=database_url, EVIDENCE_DIR=tmp_path / "evidence",

@@ -32,6 +32,7 @@ def test_generated_data_is_consistent_and_deterministic(app, db, database_url):
     db.commit()
     assert _fingerprint(db) == before
     assert counts["instrument"] == 3 and counts["obligation"] == 36 and counts["status_update"] > counts["report"]
+    assert counts["indicator"] == 9 and counts["indicator_value"] > counts["indicator"]  # indicators too
     levels = dict(db.execute(select(Commission.level, func.count()).where(Commission.key.startswith("bench-"))
                              .group_by(Commission.level)).all())
     assert levels == {"republican": 1, "regional": scale.REGIONS, "industry": scale.INDUSTRIES}  # all three levels
@@ -61,7 +62,7 @@ def test_the_overdue_view_and_dashboard_serve_generated_data(app, db):
     token = csrf_token(client, "/login")
     client.post("/login", data={"email": "secretary1@bench.mindet.kz", "password": scale.PASSWORD,
                                 "csrf_token": token})
-    for url in ("/", "/overdue", "/dashboard", "/review", "/overdue.xlsx"):
+    for url in ("/", "/overdue", "/dashboard", "/review", "/overdue.xlsx", "/public/", "/dashboard/indicators.csv"):
         assert client.get(url).status_code == 200, url
 
 
