@@ -248,3 +248,42 @@ def test_the_measure_page_draws_the_chart_with_the_table_beneath(app, db, synced
     assert chart.count('class="value off_track"') == 1 and chart.count('class="value at_risk"') == 1
     table = page[page.index("</svg>"):page.index("Контрольные точки")]
     assert "2026-Q1" in table and "2026-Q3" in table and "отстаёт" in table and "под угрозой" in table
+
+
+def test_dashboard_report_digest_and_api_show_the_indicators_off_track_first(app, db, synced):
+    """The regional example's wage arrears off track (760 at Q1 against a line at ~711) shows first on the
+    dashboard, in the execution report of its instrument, in the secretary's digest and in the API with its values;
+    the export names it «отстаёт»; as of a day before it was accepted, the API has no value for it."""
+    from tracker import audit
+    from tracker.notify.digests import render_digest
+    from tracker.people import tokens
+    from tracker.periods import Period
+
+    _record(db, REGIONAL, "2026-Q1", 760, datetime(2026, 4, 15, tzinfo=UTC))
+    secretary = make_user(db, "region@example.kz", "secretary", commissions=["almaty-region-example"])
+    client = signed_in(app, secretary)
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    listed = dashboard[dashboard.index('id="indicators"'):]
+    assert listed.index("Задолженность по заработной плате на предприятиях области") < listed.index(
+        "Доля предприятий, выплачивающих")
+    assert "отстаёт" in listed[:listed.index("</tr>", listed.index("на предприятиях области"))]
+    report = client.get("/instruments/example-almaty-region-2026/execution-report").get_data(as_text=True)
+    assert "Целевые индикаторы: отстают и под угрозой" in report and "на предприятиях области" in report
+    export = client.get("/dashboard/indicators.csv?instrument=example-almaty-region-2026").get_data(as_text=True)
+    assert "отстаёт" in export.splitlines()[1]
+    with app.test_request_context():
+        _subject, text, _html = render_digest(db, secretary, Period.quarter(2026, 4), date(2026, 10, 1), app=app)
+    assert "Целевые индикаторы: отстают и под угрозой" in text and "760" in text
+    token = tokens.create_token(session=db, user=secretary, name="ИС", scope="read", days=30, now=NOW,
+                                by=audit.Actor(label="test")).secret
+    db.commit()
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    found = api.get(f"/api/v1/indicators/{REGIONAL}", headers=headers).get_json()
+    assert (found["judgement"], found["values"][0]["value"], found["values"][0]["judgement"]) == (
+        "off_track", 760, "off_track")
+    earlier = api.get(f"/api/v1/indicators/{REGIONAL}?as_of=2026-04-01", headers=headers).get_json()
+    assert (earlier["judgement"], earlier["values"]) == ("no_data", [])
+    listed = api.get("/api/v1/indicators?instrument=example-almaty-region-2026", headers=headers).get_json()
+    assert [i["key"].split("/")[1] for i in listed["items"]] == [
+        "regional-wage-arrears", "wages-paid-on-time", "trained-safety-representatives"]
