@@ -82,7 +82,7 @@ def indicator_chart(*, title: str, unit: str, baseline: tuple[date, float], plan
     (a hollow ring) and the accepted values (dots coloured by judgement, joined). `labels` names the legend's
     entries: "plan", "band", "baseline", "values"; `fmt` writes a number in the reader's language."""
     fmt = fmt or number
-    width, height, left, right, top, bottom = _WIDTH, 240, 70, 20, 14, 46
+    width, height, left, right, top, bottom = _WIDTH, 250, 70, 20, 24, 46
     days = [baseline[0], *(d for d, _ in planned), *(d for d, _, _ in values)]
     numbers = [baseline[1], *(v for _, v in planned), *(v for _, v, _ in values), *(band or ())]
     first, last = min(days), max(days)
@@ -103,7 +103,9 @@ def indicator_chart(*, title: str, unit: str, baseline: tuple[date, float], plan
     for mark in (low + pad, (low + high) / 2, high - pad):
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y_of(mark):.1f}" y2="{y_of(mark):.1f}" '
                      f'stroke="#d0d7de"/><text x="{left - 4}" y="{y_of(mark) + 4:.1f}" font-size="11" '
-                     f'text-anchor="end">{escape(fmt(mark))}{escape(unit)}</text>')
+                     f'text-anchor="end">{escape(fmt(mark))}</text>')
+    # the unit once, above the axis: beside every tick («820 млн тенге») it ran off the chart's left edge
+    parts.append(f'<text x="{left - 4}" y="{top - 6}" font-size="11" text-anchor="end">{escape(unit.strip())}</text>')
     for year in range(first.year + 1, last.year + 1):
         x = x_of(date(year, 1, 1))
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{height - bottom}" stroke="#eef1f4"/>'
