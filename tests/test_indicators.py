@@ -287,3 +287,16 @@ def test_dashboard_report_digest_and_api_show_the_indicators_off_track_first(app
     listed = api.get("/api/v1/indicators?instrument=example-almaty-region-2026", headers=headers).get_json()
     assert [i["key"].split("/")[1] for i in listed["items"]] == [
         "regional-wage-arrears", "wages-paid-on-time", "trained-safety-representatives"]
+
+
+def test_the_api_writes_the_day_asked_as_a_date(app, db, synced):
+    """?as_of=0 is read as 1 January 1970 (a past day): the list says so as an ISO date, as its schema promises."""
+    from tracker import audit
+    from tracker.people import tokens
+
+    user = make_user(db, "observer@example.kz", "observer")
+    token = tokens.create_token(session=db, user=user, name="ИС", scope="read", days=30, now=NOW,
+                                by=audit.Actor(label="test")).secret
+    db.commit()
+    listed = app.test_client().get("/api/v1/indicators?as_of=0", headers={"Authorization": f"Bearer {token}"})
+    assert listed.get_json()["as_of"] == "1970-01-01"
