@@ -254,7 +254,8 @@ def indicators_list(query: s.IndicatorQuery):
         ids = [inst.id]
     when = Moment.for_asked(query.as_of, today_almaty())
     views, page = _page_of(indicator_views(session, when, instrument_ids=ids), query)
-    return {**page, "as_of": when.past.isoformat() if when.past else None, "items": [_indicator(view) for view in views]}
+    return {**page, "as_of": when.past.isoformat() if when.past else None,
+            "items": [_indicator(view) for view in views]}
 
 
 @api.get("/indicators/<path:key>", tags=[FIGURES], responses={200: s.Indicator})
