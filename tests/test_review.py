@@ -57,6 +57,26 @@ def test_the_menu_counts_a_long_queue_up_to_its_limit(app, db, world, monkeypatc
     assert page.count('type="checkbox" name="reports"') == 2
 
 
+def test_the_queue_pages_by_key_oldest_first_forward_and_back(app, db, world, monkeypatch):
+    """With a page of one, "дальше" leads from the oldest submission to the next by key and stops there; "назад"
+    leads back; a forged key shows the first page."""
+    import html
+
+    from tracker.reporting import review
+
+    _focal, secretary, reports = _setup(app, db)
+    monkeypatch.setattr(review, "PAGE_SIZE", 1)
+    client = signed_in(app, secretary)
+    first = client.get("/review").get_data(as_text=True)
+    assert f"/reports/{reports[0].id}" in first and "Страница 1 из 2" in first and "назад" not in first
+    second = client.get(html.unescape(re.search(r'href="([^"]+)">дальше', first).group(1))).get_data(as_text=True)
+    assert f"/reports/{reports[1].id}" in second and f"/reports/{reports[0].id}\"" not in second
+    assert "Страница 2 из 2" in second and "дальше" not in second
+    back = client.get(html.unescape(re.search(r'href="([^"]+)">← назад', second).group(1))).get_data(as_text=True)
+    assert f"/reports/{reports[0].id}" in back and "Страница 1 из 2" in back
+    assert "Страница 1 из 2" in client.get("/review?after=%%%&page=7").get_data(as_text=True)
+
+
 def test_bulk_accept_asks_for_confirmation_then_accepts_all(app, db, world):
     """Ticking two reports shows them for confirmation (nothing changes yet); confirming accepts both, audited."""
     _focal, secretary, reports = _setup(app, db)

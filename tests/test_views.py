@@ -1,6 +1,7 @@
 """Secretaries' and focal points' views: overdue (filters, pages, totals), my work, dashboards, public view, and
 queries that do not grow with the rows shown or stored."""
 
+import html
 import re
 from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
@@ -53,8 +54,17 @@ def test_overdue_view_lists_filters_pages_and_totals(app, db, people):
     days = [int(d) for d in re.findall(r'<td class="late num"><strong>(\d+)</strong>', page)]
     assert len(days) == 50 and days == sorted(days, reverse=True)
     assert "АКИМАТ-ШЫМКЕНТ" in page and f"Страница 1 из {(total + 49) // 50}" in page
-    last = client.get(f"/overdue?page={(total + 49) // 50}").get_data(as_text=True)
-    assert len(re.findall(r'<td class="late num">', last)) == total - 50 * ((total - 1) // 50)
+    seen, pages, current = days, [page], page  # "дальше" leads by key through every page to the last
+    while (link := re.search(r'href="([^"]+)">дальше', current)) is not None:
+        current = client.get(html.unescape(link.group(1))).get_data(as_text=True)
+        pages.append(current)
+        seen += [int(d) for d in re.findall(r'<td class="late num"><strong>(\d+)</strong>', current)]
+    assert len(seen) == total and seen == sorted(seen, reverse=True) and len(pages) == (total + 49) // 50
+    assert f"Страница {len(pages)} из {len(pages)}" in current
+    back = re.search(r'href="([^"]+)">← назад', current).group(1)  # and "назад" to the page before it
+    before = client.get(html.unescape(back)).get_data(as_text=True)
+    assert before.split("<tbody>")[1] == pages[-2].split("<tbody>")[1]
+    assert client.get("/overdue?after=forged").status_code == 200  # a forged key starts from the beginning
     only = client.get("/overdue?organization=МТСЗН&status=not_started&period=2025-Q4").get_data(as_text=True)
     rows = only.split("<tbody>")[1].split("</tbody>")[0]
     assert "АКИМАТ" not in rows and rows.count("<tr>") > 0 and "2025-Q4" in rows

@@ -14,7 +14,7 @@ from tracker.as_of import Moment, checkpoint_existed, not_retired, then
 from tracker.catalog.obligations import ROW_COLUMNS, ReportRow, joined_reports, live_reports
 from tracker.catalog.pickers import OrganizationMatch, match_organizations, parse_period
 from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section
-from tracker.pagination import Page
+from tracker.pagination import KeysetPage, Page, keyset_rows
 from tracker.statuses import AWAITING, days_overdue
 
 PAGE_SIZE = 50
@@ -124,7 +124,21 @@ def _query(filters: Filters, when: Moment, instrument_ids):
         query = query.where(due_on >= filters.due_from)
     if filters.due_to:
         query = query.where(due_on <= filters.due_to)
-    return query.order_by(due_on, Instrument.key, Obligation.position, Organization.code)
+    return query.order_by(*_order(due_on))
+
+
+def _order(due_on) -> list:
+    """Most overdue first, then in document order; the report's id makes each row's place unique (the keyset)."""
+    return [due_on, Instrument.key, Obligation.position, Organization.code, Report.id]
+
+
+#: how a page's key is read back from a link: the columns of `_order`
+KEY_TYPES = (date.fromisoformat, str, int, str, int)
+
+
+def _key(row: OverdueRow) -> tuple:
+    """A row's values of `_order`."""
+    return row.due_on, row.instrument.key, row.obligation.position, row.organization.code, row.report.id
 
 
 def overdue_page(session: Session, filters: Filters, when: Moment, *, instrument_ids=None, page: int = 1,
@@ -138,6 +152,22 @@ def overdue_page(session: Session, filters: Filters, when: Moment, *, instrument
     rows = [OverdueRow(*row, today=when.day) for row in session.exec(ordered)]
     totals = overdue_totals(session, filters, when, instrument_ids=instrument_ids)
     return Page(rows=rows, number=page, size=page_size or max(len(rows), 1), total=sum(n for _, n in totals)), totals
+
+
+def overdue_keyset_page(session: Session, filters: Filters, when: Moment, *, instrument_ids=None, number: int = 1,
+                        after: tuple | None = None, before: tuple | None = None,
+                        page_size: int = PAGE_SIZE) -> tuple[KeysetPage, list[tuple[str, int]]]:
+    """Like `overdue_page`, the page after (or before) a row's key instead of a page number: what the overdue view
+    pages by, so that page 600 of a national list costs what page 1 does."""
+    query = _query(filters, when, instrument_ids)
+    due_on = list(query.selected_columns)[-1]
+    found, next_key, previous_key = keyset_rows(
+        session, query, _order(due_on), size=page_size, after=after, before=before,
+        key_of=lambda row: _key(OverdueRow(*row)))
+    rows = [OverdueRow(*row, today=when.day) for row in found]
+    totals = overdue_totals(session, filters, when, instrument_ids=instrument_ids)
+    return KeysetPage(rows=rows, number=number if previous_key else 1, size=page_size,
+                      total=sum(n for _, n in totals), next_key=next_key, previous_key=previous_key), totals
 
 
 def overdue_totals(session: Session, filters: Filters, when: Moment, *,

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from tracker.catalog.obligations import ROW_COLUMNS, ReportRow, live_reports
 from tracker.insight.figures import first_submitted_at
 from tracker.models import Instrument, Organization, Report, StatusUpdate
-from tracker.pagination import Page
+from tracker.pagination import KeysetPage, keyset_rows
 from tracker.people.permissions import Access
 from tracker.reporting.storage import EvidenceStore
 from tracker.reporting.workflow import Submission, post_to_each
@@ -87,15 +87,23 @@ def _items(session: Session, rows: list[ReportRow]) -> list[QueueItem]:
     return [QueueItem(row, latest.get(row.report.id), first.get(row.report.id)) for row in rows]
 
 
-def awaiting_verdict(session: Session, access: Access, filters: Filters, number: int) -> Page:
-    """A page of the queue, oldest submission first; each item carries the submission's note."""
+#: how a queue page's key is read back from a link: (submitted at, report id)
+KEY_TYPES = (datetime.fromisoformat, int)
+
+
+def awaiting_verdict(session: Session, access: Access, filters: Filters, number: int = 1, *,
+                     after: tuple | None = None, before: tuple | None = None) -> KeysetPage:
+    """A page of the queue, oldest submission first, after (or before) a row's key; each item carries the
+    submission's note."""
     if not access.secretary_of:
-        return Page(rows=[], number=1, size=PAGE_SIZE, total=0)
+        return KeysetPage(rows=[], number=1, size=PAGE_SIZE, total=0)
     total = session.exec(_awaiting(access, filters, func.count(Report.id))).one()
-    rows = [ReportRow(*row) for row in session.exec(
-        _awaiting(access, filters, *ROW_COLUMNS).order_by(Report.submitted_at, Report.id)
-        .offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE))]
-    return Page(rows=_items(session, rows), number=number, size=PAGE_SIZE, total=total)
+    found, next_key, previous_key = keyset_rows(
+        session, _awaiting(access, filters, *ROW_COLUMNS), [Report.submitted_at, Report.id], size=PAGE_SIZE,
+        after=after, before=before, key_of=lambda row: (row[0].submitted_at, row[0].id))
+    rows = [ReportRow(*row) for row in found]
+    return KeysetPage(rows=_items(session, rows), number=number if previous_key else 1, size=PAGE_SIZE, total=total,
+                      next_key=next_key, previous_key=previous_key)
 
 
 def awaiting_items(session: Session, access: Access, report_ids: list[int]) -> list[QueueItem]:

@@ -10,7 +10,7 @@ from tracker.as_of import Moment
 from tracker.catalog.lookups import live_instrument
 from tracker.db import get_session
 from tracker.models import Instrument
-from tracker.pagination import page_number
+from tracker.pagination import decode_key, page_number
 from tracker.periods import Period
 
 
@@ -63,3 +63,11 @@ def flash_errors(form) -> None:
     """Say each field's problems on the next page (a form posted from a page that is not shown again)."""
     for field, errors in form.errors.items():
         flash(f"{getattr(form, field).label.text}: {'; '.join(map(str, errors))}", "error")
+
+
+def keyset_args(types: tuple) -> dict:
+    """The page asked for by key (?after= or ?before=, the links a keyset page gives, read with `types`) and its
+    number as the person counted it (?page=); without a key, the first page."""
+    after = decode_key(request.args.get("after"), types)
+    before = decode_key(request.args.get("before"), types) if after is None else None
+    return {"after": after, "before": before, "number": page_arg() if after or before else 1}

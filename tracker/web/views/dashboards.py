@@ -25,13 +25,14 @@ from tracker.insight import exports, indicators
 from tracker.insight.bundles import dashboard_bundle
 from tracker.insight.charts import bar_chart, line_chart
 from tracker.insight.overdue import COLUMNS as OVERDUE_COLUMNS
-from tracker.insight.overdue import Filters, overdue_page
+from tracker.insight.overdue import KEY_TYPES as OVERDUE_KEY
+from tracker.insight.overdue import Filters, overdue_keyset_page
 from tracker.insight.overdue import export_records as overdue_records
 from tracker.models import Instrument
 from tracker.statuses import AWAITING
 from tracker.timeutil import today_almaty
 from tracker.web.access import current_access
-from tracker.web.arguments import asked_quarter, instrument_or_404, moment_arg, page_arg
+from tracker.web.arguments import asked_quarter, instrument_or_404, keyset_args, moment_arg, page_arg
 from tracker.web.i18n import localized
 
 bp = Blueprint("dashboards", __name__)
@@ -85,15 +86,15 @@ def overdue():
     scope = _overdue_scope()
     typed = Filters.from_args(request.args)
     understood = typed.understood(session)
-    page = page_arg()
     today = today_almaty()
     when = moment_arg(today)
-    found, totals = overdue_page(session, understood.filters, when, instrument_ids=scope, page=page)
+    found, totals = overdue_keyset_page(session, understood.filters, when, instrument_ids=scope,
+                                        **keyset_args(OVERDUE_KEY))
     instruments = [i for i in live_instruments(session) if scope is None or i.id in scope]
     sections = section_numbers(session, typed.instrument) if typed.instrument else []
     asked_status = request.args.get("status")
     return render_template("dashboards/overdue.html", rows=found.rows, total=found.total, totals=totals,
-                           filters=typed, understood=understood, page=page, pages=found.pages,
+                           filters=typed, understood=understood, page=found, pages=found.pages,
                            instruments=instruments, sections=sections, organizations=live_organizations(session),
                            today=today, as_of=when.past, statuses=AWAITING,
                            unshown_status=asked_status if asked_status and asked_status not in AWAITING else None)

@@ -14,7 +14,7 @@ from tracker.reporting.workflow import ReportingError
 from tracker.stores import evidence_store
 from tracker.timeutil import now_utc, today_almaty
 from tracker.web.access import current_access, require
-from tracker.web.arguments import page_arg
+from tracker.web.arguments import keyset_args
 from tracker.web.forms import BulkAcceptForm, IndicatorVerdictForm
 
 bp = Blueprint("review", __name__)
@@ -44,7 +44,7 @@ def queue():
     access = current_access()
     require(access.can_review())
     filters, instrument, match = _filters(session, access)
-    page = review.awaiting_verdict(session, access, filters, page_arg())
+    page = review.awaiting_verdict(session, access, filters, **keyset_args(review.KEY_TYPES))
     form = BulkAcceptForm(formdata=None)
     instruments = [i for i in live_instruments(session) if access.can_manage_instrument(i)]
     return render_template("review/queue.html", page=page, form=form, instruments=instruments,
