@@ -12,7 +12,7 @@ from tracker.as_of import Moment
 from tracker.catalog.loader import load_catalog
 from tracker.catalog.lookups import indicator_by_key
 from tracker.insight import indicators
-from tracker.models import AuditEvent, Indicator, IndicatorValue
+from tracker.models import AuditEvent, Indicator, IndicatorValue, OutboxMessage
 from tracker.people.permissions import access_for
 from tracker.reporting import indicator_values
 
@@ -145,8 +145,9 @@ def _verdict(client, value_id, key, verdict, note=""):
 
 def test_report_return_accept_and_correct_keep_every_value_in_the_history(app, db, synced):
     """МТСЗН's focal point reports 2025's wage arrears («2,6» with a comma); the РТК secretary returns it without a
-    note (refused), then with one; the corrected value is accepted and judged; a later correction replaces it once
-    accepted, and the page's history, the audit trail and the judgement follow every step."""
+    note (refused), then with one, and the reporter is emailed why; the corrected value is accepted and judged; a
+    later correction replaces it once accepted, and the page's history, the audit trail and the judgement follow
+    every step."""
     ministry = signed_in(app, make_user(db, "mtszn@example.kz", "focal_point", orgs=["МТСЗН"]))
     secretary = signed_in(app, make_user(db, "secretary@example.kz", "secretary", commissions=["rtk"]))
     form = dict(period="2025", value="2,9", source="Письмо МТСЗН № 1", evidence_url="https://enbek.kz/ru/news/1")
@@ -158,6 +159,9 @@ def test_report_return_accept_and_correct_keep_every_value_in_the_history(app, d
     refused = _verdict(secretary, first.id, WAGES, "returned")
     assert "без комментария" in secretary.get(refused.headers["Location"]).get_data(as_text=True)
     assert _verdict(secretary, first.id, WAGES, "returned", "Уточните по данным статистики").status_code == 302
+    told = db.exec(select(OutboxMessage).where(OutboxMessage.kind == "indicator_returned")).one()
+    assert told.to_email == "mtszn@example.kz" and "Уточните по данным статистики" in told.body_text
+    assert f"/indicators/{WAGES}#report" in told.body_text
     _post_value(ministry, WAGES, **form | {"value": "2,6"})
     second = db.exec(select(IndicatorValue).where(IndicatorValue.value == 2.6)).one()
     _verdict(secretary, second.id, WAGES, "accepted")

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from flask import Flask
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
 from tracker import audit
 from tracker.insight.indicators import periods_due
 from tracker.models import Indicator, IndicatorValue, Instrument, Organization, User
+from tracker.notify import outbox
 from tracker.people.permissions import Access
 from tracker.timeutil import today_almaty
 
@@ -102,9 +104,9 @@ def submit(*, session: Session, indicator: Indicator, submission: Submission, ac
 
 
 def decide(*, session: Session, row: IndicatorValue, verdict: str, note: str | None, actor: User, access: Access,
-           now: datetime, ip: str | None = None) -> IndicatorValue:
+           now: datetime, ip: str | None = None, app: Flask | None = None) -> IndicatorValue:
     """Accept or return a submitted value, audited; the caller commits. A value already judged is refused (the
-    secretary saw a stale page)."""
+    secretary saw a stale page). A returned value is emailed to the person who reported it (with `app`)."""
     indicator = session.get(Indicator, row.indicator_id)
     instrument = session.get(Instrument, indicator.instrument_id)
     if not access.can_judge_values(instrument, row.organization_id):
@@ -124,6 +126,13 @@ def decide(*, session: Session, row: IndicatorValue, verdict: str, note: str | N
                  before={"state": "submitted"}, after={"period": row.period, "value": row.value, "state": verdict,
                                                        "note": note},
                  by=audit.Actor(user_id=actor.id, ip=ip))
+    reporter = session.get(User, row.submitted_by_id) if row.submitted_by_id else None
+    if verdict == "returned" and app is not None and reporter is not None and reporter.active:
+        link = f"{app.config['BASE_URL']}/indicators/{indicator.key}#report"
+        subject, text, html = outbox.render_email(app, "indicator_returned", reporter, row=row, indicator=indicator,
+                                                  instrument=instrument, link=link)
+        outbox.enqueue(session, kind="indicator_returned", user=reporter, subject=subject, text=text, html=html,
+                       sender=app.config["MAIL_SENDER"], now=now)
     return row
 
 

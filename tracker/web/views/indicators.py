@@ -13,7 +13,7 @@ from tracker.models import Indicator, IndicatorValue, Instrument
 from tracker.reporting import indicator_values
 from tracker.timeutil import now_utc, today_almaty
 from tracker.web.access import current_access, require
-from tracker.web.arguments import flash_errors, moment_arg
+from tracker.web.arguments import flash_errors, moment_arg, this_app
 from tracker.web.forms import IndicatorValueForm, IndicatorVerdictForm, options
 from tracker.web.indicator_pages import chart_of
 
@@ -92,7 +92,8 @@ def verdict(value_id: int):
         return redirect(target)
     try:
         indicator_values.decide(session=session, row=row, verdict=form.verdict.data, note=form.note.data,
-                                actor=current_user, access=current_access(), now=now_utc(), ip=request.remote_addr)
+                                actor=current_user, access=current_access(), now=now_utc(), ip=request.remote_addr,
+                                app=this_app())
     except indicator_values.IndicatorError as exc:
         session.rollback()
         flash(str(exc), "error")
