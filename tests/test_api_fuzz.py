@@ -30,8 +30,10 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(app, db, syn
                "not_a_server_error,response_schema_conformance,content_type_conformance",
                "--max-examples", os.environ.get("SCHEMATHESIS_EXAMPLES", "50"), "--max-time", "240",
                "--generation-deterministic", "--workers", "1", "--request-timeout", "60",
-               # a loaded CI machine may be slow: speed is the benchmark's business, not this test's
-               "--suppress-health-check", "too_slow"]
+               # a loaded CI machine may be slow: speed is the benchmark's business, not this test's; and a path
+               # parameter that takes a slash (/indicators/{key}) has many generated values dropped before they are
+               # sent, which Hypothesis reports as a failed health check of the generator, not of the API
+               "--suppress-health-check", "too_slow,filter_too_much"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path,
                           env={**os.environ, "NO_COLOR": "1"})
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
