@@ -182,7 +182,7 @@ def render_digest(session: Session, user: User, period: Period, today: date, *, 
     content = build_digest(session, user, period, today, parts)
     if content is None:
         return None
-    return outbox.render_email(app, "digest", user, status_label=status_label, **content)
+    return outbox.render_html_email(app, "digest", user, status_label=status_label, **content)
 
 
 def send_digests(session: Session, period: Period, now: datetime, today: date, *, app, dry_run: bool = False,

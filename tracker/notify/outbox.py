@@ -13,6 +13,7 @@ Message-ID (kept in the outbox row), which mail clients and archives use to reco
 from __future__ import annotations
 
 import html
+import re
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -53,6 +54,10 @@ def render_email(app: Flask, template: str, user: User, **context) -> tuple[str,
     return subject.strip(), html_to_text(str(rendered)), html
 
 
+#: more than one blank line in a row, left where a template's optional parts were empty
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
 def render_html_email(app: Flask, template: str, user: User, prepare: Callable[[], dict] | None = None,
                       **context) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of templates/email/<template>.html and .txt, written directly (Jinja escapes
@@ -67,7 +72,7 @@ def render_html_email(app: Flask, template: str, user: User, prepare: Callable[[
         subject = html.unescape(subject.strip())
         page = render_template("email/layout.html", body=Markup(body), subject=subject, user=user)  # noqa: S704
         text = render_template(f"email/{template}.txt", user=user, **context).strip() + "\n"
-    return subject, text, page
+    return subject, _BLANK_LINES.sub("\n\n", text), page
 
 
 @dataclass(frozen=True)
