@@ -13,8 +13,8 @@ Message-ID (kept in the outbox row), which mail clients and archives use to reco
 from __future__ import annotations
 
 import html
-import re
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
