@@ -257,5 +257,6 @@ def test_an_idle_connection_the_server_dropped_is_opened_again(app, db, world, s
     with mail.Connection(app.config) as connection:
         connection.send(outbox.to_email_message(rows[0], NOW, app.config), accepted=lambda: None)
         connection.client.sock.shutdown(socket.SHUT_RDWR)  # as if the server had hung up meanwhile
+        connection.last_used -= mail.IDLE_CHECK_AFTER + 1  # … after the connection had rested that long
         connection.send(outbox.to_email_message(rows[1], NOW, app.config), accepted=lambda: None)
     assert len(smtp_server.messages) == 2 and len(smtp_server.connections) == 2

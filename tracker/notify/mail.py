@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+import time
 from collections.abc import Callable, Mapping
 from email.message import EmailMessage
 from email.utils import make_msgid, parseaddr
@@ -27,6 +28,11 @@ class MaybeDelivered(MailError):
     delivered. A retry sends it again with the same Message-ID, so that the copy can be recognised."""
 
 
+#: seconds a connection may rest between two messages before it is asked whether it is still open (servers keep an
+#: idle connection for minutes: RFC 5321 asks for five)
+IDLE_CHECK_AFTER = 10.0
+
+
 class Connection:
     """One conversation with the mail server for a batch of messages: opened at the first message, reused for the
     next ones (one TCP and TLS handshake and one login per batch, not per message), reopened once when the server
@@ -36,6 +42,7 @@ class Connection:
         self.settings = settings
         self.client: smtplib.SMTP | None = None
         self.sent = 0  #: messages this connection has delivered
+        self.last_used = 0.0  #: time.monotonic() of its last exchange
 
     def __enter__(self) -> Connection:
         return self
@@ -59,12 +66,15 @@ class Connection:
 
     def _send_smtp(self, message: EmailMessage) -> None:
         where = self._where()
-        if self.client is not None and not self._alive():
+        # a connection idle for a while may have been closed by the server: asked (NOOP) before it is used again;
+        # messages of a batch follow each other at once, so they spare that round trip
+        if self.client is not None and time.monotonic() - self.last_used > IDLE_CHECK_AFTER and not self._alive():
             self._drop()  # the server closed the idle connection: a fresh one
         if self.client is None:
             self.client = self._open()
         try:
             self.client.send_message(message)  # from here on, a lost connection may mean the server has it
+            self.last_used = time.monotonic()
         except smtplib.SMTPRecipientsRefused as exc:
             raise MailError(f"{where} refused the recipient ({exc}); check the address") from exc
         except smtplib.SMTPServerDisconnected as exc:
