@@ -304,3 +304,19 @@ def test_the_api_writes_the_day_asked_as_a_date(app, db, synced):
     db.commit()
     listed = app.test_client().get("/api/v1/indicators?as_of=0", headers={"Authorization": f"Bearer {token}"})
     assert listed.get_json()["as_of"] == "1970-01-01"
+
+
+def test_the_public_view_lists_public_indicators_only_the_worst_first_and_links_the_rest(app, db, synced, client,
+                                                                                       monkeypatch):
+    """Anyone sees the General Agreement's five public indicators (none of the regional example's, which are not
+    public); the public index shows the first of them worst first and links the whole list."""
+    from tracker.web.views import public
+
+    monkeypatch.setattr(public, "SHOWN_INDICATORS", 2)
+    index = client.get("/public/").get_data(as_text=True)
+    assert index.count('href="/public/indicators/general-agreement-2024-2026/') == 2
+    assert "и ещё 3 индикаторов" in index and "regional-wage-arrears" not in index
+    everything = client.get("/public/indicators").get_data(as_text=True)
+    assert everything.count('href="/public/indicators/general-agreement-2024-2026/') == 5
+    assert client.get(f"/public/indicators/{REGIONAL}").status_code == 404
+    assert "Задолженность по заработной плате" in client.get(f"/public/indicators/{WAGES}").get_data(as_text=True)

@@ -134,6 +134,7 @@ RULES = {
     "indicators.verdict": ("POST", "/indicator-values/{value_id}/verdict", {"commission_secretary"}),
     "dashboards.indicators_export": ("GET", "/dashboard/indicators.csv", SIGNED_IN),
     "public.indicator": ("GET", f"/public/indicators/{WAGES}", EVERYONE),
+    "public.indicator_list": ("GET", "/public/indicators", EVERYONE),
     "open_data.index": ("GET", "/public/open-data", EVERYONE),
     "open_data.download": ("GET", "/public/open-data/datapackage.json", EVERYONE),
     "api.indicators_list": ("GET", "/api/v1/indicators", TOKEN),

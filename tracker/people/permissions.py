@@ -12,7 +12,8 @@ from tracker.models import CommissionSecretaryship, GroupMembership, Instrument,
 #: endpoints anyone may open without signing in
 PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.invite", "auth.reset_request", "auth.reset", "health",
                     "calendar.feed", "public.index", "public.instrument", "public.evidence", "public.commission_rating",
-                    "public.annual_report", "public.indicator", "open_data.index", "open_data.download",
+                    "public.annual_report", "public.indicator", "public.indicator_list",
+                    "open_data.index", "open_data.download",
                     "metrics",
                     "auth.second_factor"}
 

@@ -30,7 +30,21 @@ def index():
     progress = public.progress_of_all(session, instruments)
     measured = indicators.worst_first(indicators.indicator_views(session, Moment.today(today_almaty()),
                                                                  public_only=True))
-    return render_template("public/index.html", instruments=instruments, progress=progress, indicators=measured,
+    return render_template("public/index.html", instruments=instruments, progress=progress,
+                           indicators=measured[:SHOWN_INDICATORS], indicators_more=len(measured) - SHOWN_INDICATORS,
+                           indicator_tally_counts=indicators.tally(measured))
+
+
+#: the public index lists the indicators worst first up to here; the rest are a link away
+SHOWN_INDICATORS = 20
+
+
+@bp.get("/indicators")
+def indicator_list():
+    """Every public indicator, worst first, with its latest accepted value and judgement."""
+    measured = indicators.worst_first(indicators.indicator_views(get_session(), Moment.today(today_almaty()),
+                                                                 public_only=True))
+    return render_template("public/indicators.html", indicators=measured,
                            indicator_tally_counts=indicators.tally(measured))
 
 
