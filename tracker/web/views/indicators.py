@@ -47,7 +47,7 @@ def indicator(key: str):
     judging = access.can_judge_values(view.instrument, ind.reporter_id)
     return render_template("indicators/indicator.html", view=view, ind=ind, chart=chart_of(view), history=history,
                            reporting=reporting, judging=judging, verdict=IndicatorVerdictForm(formdata=None),
-                           as_of=when.past, today=today, final=indicators.final_target(ind))
+                           as_of=when.past, today=today)
 
 
 @bp.post("/indicators/<path:key>/values")
