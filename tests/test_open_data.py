@@ -75,3 +75,24 @@ def test_served_without_sign_in_linked_from_the_public_view_and_rebuilt_once_a_d
     assert open_data.refresh(db, folder, base_url="x", now=NOW, today=NOW.date()) == {}
     later = NOW + timedelta(days=1)
     assert open_data.refresh(db, folder, base_url="x", now=later, today=later.date())["measures"] == 22
+
+
+def test_two_builds_started_together_make_one_package(app, db, synced, tmp_path):
+    """The clock and the first visitor ask at the same moment: one builds, the other waits and finds it built."""
+    import threading
+
+    from sqlmodel import Session
+
+    folder, results = tmp_path / "package", []
+
+    def ask():
+        with Session(app.extensions["engine"]) as session:
+            results.append(open_data.refresh(session, folder, base_url="x", now=NOW, today=NOW.date()))
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(bool(counts) for counts in results) == [False, True]
+    assert frictionless.validate(folder / "datapackage.json").valid

@@ -30,4 +30,4 @@ def build(directory):
     for name, count in built.counts.items():
         click.echo(f"{name + '.csv':<24} {count} rows")
     click.echo(f"Built in {target}: datapackage.json, {open_data.JSON_NAME}, {open_data.ZIP_NAME}. "
-               f"Check it with `frictionless validate {target / 'datapackage.json'}`.")
+               f"Check it with `.venv/bin/frictionless validate {target / 'datapackage.json'}`.")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from filelock import FileLock
 from sqlmodel import Session
 
 from tracker.as_of import Moment
@@ -130,12 +131,10 @@ def _rows(session: Session, base_url: str, today: date) -> dict[str, list[dict]]
                                                   due_on=cp.due_on, original_due_on=cp.original_due_on,
                                                   accepted=cp.id in page["accepted"]))
         evidence = public.published_by_report(session, instrument)
-        leads = public.accepted_lead_reports(session, instrument)
-        notes = public.accepted_notes(session, [report_id for _o, _cp, report_id, _p, _c in leads])
-        for obligation_id, _cp, report_id, period, code in leads:
+        for obligation_id, _checkpoint, report_id, period, code in page["leads"]:
             links = [e.url if e.kind == "link" else f"{base_url}/public/evidence/{e.id}"
                      for e in evidence.get(report_id, [])]
-            note = notes.get(report_id)
+            note = page["report_notes"].get(report_id)
             tables["reports"].append(dict(measure=keys.get(obligation_id, ""), period=period, organization=code,
                                           what_was_done=(note.note or "") if note else "", evidence=" ".join(links)))
     for view in indicators.indicator_views(session, Moment.today(today), public_only=True):
@@ -197,12 +196,36 @@ class Built:
 
 def build(session: Session, directory: Path, *, base_url: str, now: datetime, today: date) -> Built:
     """Write the package into a fresh folder beside `directory`, then put it in its place (readers never see half a
-    package)."""
+    package); one build at a time (the clock, a command and the first visitor may start one together)."""
     directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    with _lock(directory):
+        tables = _rows(session, base_url.rstrip("/"), today)
+        _write(directory, tables, now)
+    return Built(directory, {name: len(rows) for name, rows in tables.items()}, now)
+
+
+def refresh(session: Session, directory: Path, *, base_url: str, now: datetime, today: date) -> dict[str, int]:
+    """Build the package unless it was already built today (Almaty): the clock asks on every tick, the package's
+    page before it is first shown. Rows per table of a build, {} when none was needed."""
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    with _lock(directory):  # asked again under the lock: whoever waited for a build does not repeat it
+        built = built_at(directory)
+        if built is not None and built.astimezone(ALMATY).date() >= today:
+            return {}
+        return build(session, directory, base_url=base_url, now=now, today=today).counts
+
+
+def _lock(directory: Path) -> FileLock:
+    """The lock of one package folder (re-entrant in a thread: `refresh` holds it while `build` takes it)."""
+    return FileLock(f"{directory}.lock", is_singleton=True)
+
+
+def _write(directory: Path, tables: dict[str, list[dict]], now: datetime) -> None:
     fresh = directory.with_name(directory.name + ".new")
     shutil.rmtree(fresh, ignore_errors=True)
-    fresh.mkdir(parents=True)
-    tables = _rows(session, base_url.rstrip("/"), today)
+    fresh.mkdir()
     for name, (_ru, _en, columns) in TABLES.items():
         with (fresh / f"{name}.csv").open("w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out)
@@ -223,15 +246,6 @@ def build(session: Session, directory: Path, *, base_url: str, now: datetime, to
         directory.rename(old)
     fresh.rename(directory)
     shutil.rmtree(old, ignore_errors=True)
-    return Built(directory, {name: len(rows) for name, rows in tables.items()}, now)
-
-
-def refresh(session: Session, directory: Path, *, base_url: str, now: datetime, today: date) -> dict[str, int]:
-    """Build the package unless it was already built today (Almaty); the clock asks on every tick."""
-    built = built_at(directory)
-    if built is not None and built.astimezone(ALMATY).date() >= today:
-        return {}
-    return build(session, directory, base_url=base_url, now=now, today=today).counts
 
 
 def _json(value):

@@ -85,18 +85,9 @@ def public_instrument(session: Session, key: str) -> Instrument | None:
                                                  is_live(Instrument))).first()
 
 
-def _accepted_leads(session: Session, instrument: Instrument):
-    """(obligation id, checkpoint id, report id) of accepted lead reports on live checkpoints of live obligations."""
-    return session.exec(select(Checkpoint.obligation_id, Checkpoint.id, Report.id).select_from(Report)
-                        .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
-                        .join(Obligation, Obligation.id == Checkpoint.obligation_id)
-                        .where(Obligation.instrument_id == instrument.id, Report.is_lead, Report.status == "accepted",
-                               is_live(Report), is_live(Checkpoint), is_live(Obligation))).all()
-
-
 def accepted_lead_reports(session: Session, instrument: Instrument) -> list[tuple]:
-    """(obligation id, checkpoint id, report id, period or label, organization code) of the accepted lead reports of
-    a public instrument, in due order (the open data's reports)."""
+    """(obligation id, checkpoint id, report id, period or label, organization code) of the accepted lead reports on
+    live checkpoints of live obligations of an instrument, in due order."""
     return list(session.exec(
         select(Checkpoint.obligation_id, Checkpoint.id, Report.id, func.coalesce(Checkpoint.label, Checkpoint.period),
                Organization.code).select_from(Report)
@@ -119,10 +110,10 @@ def published_by_report(session: Session, instrument: Instrument) -> dict[int, l
 
 def progress(session: Session, instrument: Instrument, accepted=None) -> tuple[int, int]:
     """(checkpoints with an accepted lead report, all live checkpoints) of live obligations of the instrument."""
-    accepted = _accepted_leads(session, instrument) if accepted is None else accepted
+    accepted = accepted_lead_reports(session, instrument) if accepted is None else accepted
     total = session.exec(select(func.count()).select_from(Checkpoint).join(Obligation).where(
         Obligation.instrument_id == instrument.id, is_live(Obligation), is_live(Checkpoint))).one()
-    return len({cp for _ob, cp, _r in accepted}), total
+    return len({cp for _ob, cp, *_rest in accepted}), total
 
 
 def progress_of_all(session: Session, instruments: list[Instrument]) -> dict[int, tuple[int, int]]:
@@ -150,13 +141,13 @@ def instrument_page(session: Session, instrument: Instrument) -> dict:
                                                                      is_live(Checkpoint))
                            .order_by(Checkpoint.due_on)):
         checkpoints[cp.obligation_id].append(cp)
-    accepted = _accepted_leads(session, instrument)
+    accepted = accepted_lead_reports(session, instrument)
     evidence = defaultdict(list)
     for item, obligation_id in session.exec(_evidence_with_context(Evidence, Obligation.id)
                                             .where(Instrument.id == instrument.id, published())
                                             .order_by(Evidence.id)):
         evidence[obligation_id].append(item)
-    notes = accepted_notes(session, (report for _o, _cp, report in accepted))
+    notes = accepted_notes(session, (report for _o, _cp, report, *_rest in accepted))
     requests = defaultdict(list)  # requests for information and their answers are public with the instrument
     for request, code in session.exec(
             select(InformationRequest, Organization.code)
@@ -165,9 +156,11 @@ def instrument_page(session: Session, instrument: Instrument) -> dict:
             .where(Obligation.instrument_id == instrument.id)
             .order_by(InformationRequest.asked_at, InformationRequest.id)):
         requests[request.obligation_id].append((request, code))
-    return {"obligations": obligations, "requests": requests, "checkpoints": checkpoints,
-            "accepted": {cp for _o, cp, _r in accepted},
-            "notes": {cp: notes[report] for _o, cp, report in accepted if report in notes},
+    # `leads` and `report_notes` per report (a group lead fans out: several lead reports to a checkpoint)
+    return {"obligations": obligations, "requests": requests, "checkpoints": checkpoints, "leads": accepted,
+            "report_notes": notes,
+            "accepted": {cp for _o, cp, *_rest in accepted},
+            "notes": {cp: notes[report] for _o, cp, report, *_rest in accepted if report in notes},
             "evidence": evidence, "progress": progress(session, instrument, accepted)}
 
 

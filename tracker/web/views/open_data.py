@@ -20,9 +20,9 @@ def _directory():
 def index():
     """What the package holds and when it was built; built on the spot the first time (the clock keeps it daily)."""
     directory = _directory()
-    if open_data.built_at(directory) is None:
-        config = this_app().config
-        open_data.build(get_session(), directory, base_url=config["BASE_URL"], now=now_utc(), today=today_almaty())
+    if open_data.built_at(directory) is None:  # once; the clock rebuilds it daily
+        open_data.refresh(get_session(), directory, base_url=this_app().config["BASE_URL"], now=now_utc(),
+                          today=today_almaty())
     return render_template("public/open_data.html", files=open_data.files(directory),
                            built_at=open_data.built_at(directory), tables=open_data.TABLES,
                            zip_name=open_data.ZIP_NAME)

@@ -28,8 +28,7 @@ def index():
     session = get_session()
     instruments = public.public_instruments(session)
     progress = public.progress_of_all(session, instruments)
-    measured = indicators.worst_first(indicators.indicator_views(session, Moment.today(today_almaty()),
-                                                                 public_only=True))
+    measured = _public_indicators()
     return render_template("public/index.html", instruments=instruments, progress=progress,
                            indicators=measured[:SHOWN_INDICATORS], indicators_more=len(measured) - SHOWN_INDICATORS,
                            indicator_tally_counts=indicators.tally(measured))
@@ -39,11 +38,15 @@ def index():
 SHOWN_INDICATORS = 20
 
 
+def _public_indicators() -> list:
+    return indicators.worst_first(indicators.indicator_views(get_session(), Moment.today(today_almaty()),
+                                                             public_only=True))
+
+
 @bp.get("/indicators")
 def indicator_list():
     """Every public indicator, worst first, with its latest accepted value and judgement."""
-    measured = indicators.worst_first(indicators.indicator_views(get_session(), Moment.today(today_almaty()),
-                                                                 public_only=True))
+    measured = _public_indicators()
     return render_template("public/indicators.html", indicators=measured,
                            indicator_tally_counts=indicators.tally(measured))
 
