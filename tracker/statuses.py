@@ -82,6 +82,13 @@ class LeadCounts:
                    sum(s in DONE or s == Status.SUBMITTED for s in statuses),
                    sum(s in (Status.IN_PROGRESS, Status.SUBMITTED) for s in statuses))
 
+    @classmethod
+    def of_class(cls, lead_class: int) -> LeadCounts:
+        """Counts that the rule judges like any checkpoint of this lead class, the four facts it reads (all done 1,
+        any returned 2, all answered 4, any active 8) as the database's section tally keeps them (migration
+        0023): one lead report standing for all of them."""
+        return cls(1, lead_class & 1, (lead_class >> 1) & 1, (lead_class >> 2) & 1, (lead_class >> 3) & 1)
+
 
 def status_from_counts(counts: LeadCounts, *, past_due: bool) -> str:
     """shown_status's rule on counted lead reports."""

@@ -11,6 +11,7 @@ from sqlalchemy import Date, case, column, func, values
 from sqlmodel import Session, select
 
 from tracker.as_of import Moment, checkpoint_existed, judged_on, not_retired, obligation_existed, then
+from tracker.insight.stored_quarters import quarter_counts
 from tracker.models import (
     KEPT_LEAD_COUNTS,
     Checkpoint,
@@ -19,6 +20,7 @@ from tracker.models import (
     Organization,
     Report,
     Section,
+    SectionTally,
     is_live,
 )
 from tracker.models.base import UTCDateTime
@@ -82,15 +84,30 @@ def on_time_rates(session: Session, when: Moment, *, instrument_ids: list[int] |
                   end: date) -> list[Rate]:
     """Per organization: reports due in [start, end] (not applicable / cancelled left out) and how many were first
     submitted by the end of their due day in Almaty. Best rate first. At a past day's end, as the table stood then:
-    due dates, statuses and submissions of then (a report submitted later was not yet on time)."""
-    rates = [Rate(code, on_time, total) for code, on_time, total in
-             _on_time_counts(session, when, instrument_ids, start, end, by="organization")]
+    due dates, statuses and submissions of then (a report submitted later was not yet on time). Today, a complete
+    quarter's figures are read as stored (tracker/insight/stored_quarters.py)."""
+    quarter = Period.containing(start, "quarterly")
+    if not when.is_past and (quarter.starts_on, quarter.ends_on) == (start, end) and end < when.day:
+        counted = [(code, on_time, total) for _start, code, on_time, total in
+                   quarter_counts(session, [quarter], instrument_ids, _counted_per_organization(when))]
+    else:
+        counted = _on_time_counts(session, when, instrument_ids, start, end, by="organization")
+    rates = [Rate(code, on_time, total) for code, on_time, total in counted]
     return sorted(rates, key=lambda r: (-r.percent, -r.total, r.code))
+
+
+def _counted_per_organization(when: Moment):
+    """How stored_quarters computes a quarter it does not hold: on-time counts per instrument and organization."""
+    def compute(session: Session, start: date, end: date, instrument_ids: list[int]):
+        return _on_time_counts(session, when, instrument_ids, start, end, by="instrument, organization and due day")
+    return compute
 
 
 def _on_time_counts(session: Session, when: Moment, instrument_ids: list[int] | None, start: date, end: date, *,
                     by: str):
-    """(organization code or due day, as `by` says; on time; total) over the reports due in [start, end] that
+    """(organization code, due day, or instrument id, organization id and code and due day, as `by` says; on time;
+    total) over
+    the reports due in [start, end] that
     count, grouped in the database: each due day is joined to the end of that day in Almaty (statuses.end_of_day,
     computed here for every day of the span), so one GROUP BY returns a row per organization or per due day, not
     one per report."""
@@ -107,8 +124,10 @@ def _on_time_counts(session: Session, when: Moment, instrument_ids: list[int] | 
     cutoffs = values(column("due", Date), column("cutoff", UTCDateTime), name="cutoffs").data(
         [(day, end_of_day(day)) for day in days]).cte()  # a CTE: SQLite names no columns of a VALUES in FROM
     on_time = func.coalesce(func.sum(case((submitted_at < cutoffs.c.cutoff, 1), else_=0)), 0)
-    key = Organization.code if by == "organization" else due_on
-    query = (select(key, on_time, func.count()).select_from(Report)
+    keys = {"organization": [Organization.code], "due day": [due_on],
+            "instrument, organization and due day": [Obligation.instrument_id, Organization.id, Organization.code,
+                                                     due_on]}[by]
+    query = (select(*keys, on_time, func.count()).select_from(Report)
              .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
              .join(Obligation, Obligation.id == Checkpoint.obligation_id)
              .join(Instrument, Instrument.id == Obligation.instrument_id)
@@ -118,7 +137,7 @@ def _on_time_counts(session: Session, when: Moment, instrument_ids: list[int] | 
     query = query.join(cutoffs, cutoffs.c.due == due_on).where(*alive, status.not_in(EXEMPT))
     if instrument_ids is not None:
         query = query.where(Obligation.instrument_id.in_(instrument_ids))
-    return session.exec(query.group_by(key)).all()
+    return session.exec(query.group_by(*keys)).all()
 
 
 @dataclass(frozen=True)
@@ -201,7 +220,8 @@ class Tally:
 def checkpoint_tally(session: Session, when: Moment, instrument_ids: list[int] | None = None, *,
                      due_before: date | None = None) -> list[Tally]:
     """checkpoint_states counted per section and state; `due_before` keeps only the checkpoints due before that
-    day. Today's tally is grouped in the database over the counts checkpoints keep."""
+    day. Today's tally reads the rows the database keeps per section, due day and lead class (migration 0023): a
+    few tens of thousands at national scale, not one per checkpoint."""
     if when.is_past:
         tallies: dict[tuple, list[int]] = {}
         for state in checkpoint_states(session, when, instrument_ids):
@@ -211,20 +231,21 @@ def checkpoint_tally(session: Session, when: Moment, instrument_ids: list[int] |
                 row[1] += state.co_answered
                 row[2] += state.co_total
         return [Tally(*key, *counts) for key, counts in tallies.items()]
-    past_due = Checkpoint.due_on < when.day
-    query = (select(Obligation.instrument_id, Obligation.section_id, past_due, *KEPT_LEAD_COUNTS, func.count(),
-                    func.sum(Checkpoint.co_answered), func.sum(Checkpoint.co_total))
-             .select_from(Checkpoint).join(Obligation, Obligation.id == Checkpoint.obligation_id)
-             .join(Instrument, Instrument.id == Obligation.instrument_id)
-             .where(is_live(Checkpoint), is_live(Obligation), is_live(Instrument))
-             .group_by(Obligation.instrument_id, Obligation.section_id, past_due, *KEPT_LEAD_COUNTS))
+    past_due = SectionTally.due_on < when.day
+    query = (select(Section.instrument_id, SectionTally.section_id, past_due, SectionTally.lead_class,
+                    func.sum(SectionTally.checkpoints), func.sum(SectionTally.co_answered),
+                    func.sum(SectionTally.co_total))
+             .join(Section, Section.id == SectionTally.section_id)
+             .join(Instrument, Instrument.id == Section.instrument_id)
+             .where(is_live(Instrument), SectionTally.checkpoints > 0)
+             .group_by(Section.instrument_id, SectionTally.section_id, past_due, SectionTally.lead_class))
     if instrument_ids is not None:
-        query = query.where(Obligation.instrument_id.in_(instrument_ids))
+        query = query.where(Section.instrument_id.in_(instrument_ids))
     if due_before is not None:
-        query = query.where(Checkpoint.due_on < due_before)
+        query = query.where(SectionTally.due_on < due_before)
     tallies = {}
-    for instrument_id, section_id, overdue, *leads, checkpoints, co_answered, co_total in session.exec(query):
-        key = (instrument_id, section_id, status_from_counts(LeadCounts(*leads), past_due=bool(overdue)))
+    for instrument_id, section_id, overdue, lead_class, checkpoints, co_answered, co_total in session.exec(query):
+        key = (instrument_id, section_id, status_from_counts(LeadCounts.of_class(lead_class), past_due=bool(overdue)))
         row = tallies.setdefault(key, [0, 0, 0])
         row[0] += checkpoints
         row[1] += co_answered
@@ -265,6 +286,35 @@ def progress(session: Session, when: Moment, instrument_id: int | None = None, *
                           for section, instrument in sections]
 
 
+@dataclass(frozen=True)
+class InstrumentProgress:
+    """An instrument's checkpoints done, of how many, and its co-executors' reports answered, of how many."""
+
+    instrument: Instrument
+    done: int
+    total: int
+    co_answered: int
+    co_total: int
+
+    @property
+    def share(self) -> float:
+        """Share of checkpoints done (0 when there are none)."""
+        return self.done / self.total if self.total else 0.0
+
+
+def per_instrument(sections: list[SectionProgress]) -> list[InstrumentProgress]:
+    """Sections' progress added up per instrument, the least advanced first (the overall dashboard's view: one
+    bar per instrument, each instrument's own dashboard shows its sections)."""
+    rows: dict[int, list] = {}
+    for p in sections:
+        row = rows.setdefault(p.instrument.id, [p.instrument, 0, 0, 0, 0])
+        row[1] += p.done
+        row[2] += p.total
+        row[3] += p.co_answered
+        row[4] += p.co_total
+    return sorted((InstrumentProgress(*row) for row in rows.values()), key=lambda p: (p.share, p.instrument.key))
+
+
 def instrument_overview(session: Session, when: Moment) -> list[dict]:
     """Every live instrument with its live obligations, checkpoints and overdue checkpoints `when` (at a past day's
     end, counting only what existed then)."""
@@ -286,7 +336,7 @@ def trend(session: Session, when: Moment, *, instrument_ids: list[int] | None,
           first: date) -> list[tuple[str, float | None]]:
     """The on-time rate of all organizations together, per quarter from `first` to the last quarter complete on
     `when`, with what was known then (one grouped pass over the reports due in that span, counted per quarter: the
-    rule of `on_time_rates`)."""
+    rule of `on_time_rates`); today's complete quarters are read as stored."""
     quarters = []
     period = Period.containing(first, "quarterly")
     while period.ends_on < when.day:
@@ -295,9 +345,15 @@ def trend(session: Session, when: Moment, *, instrument_ids: list[int] | None,
     if not quarters:
         return []
     counts = {q.label: [0, 0] for q in quarters}
-    for due, on_time, total in _on_time_counts(session, when, instrument_ids, quarters[0].starts_on,
-                                               quarters[-1].ends_on, by="due day"):
-        row = counts[Period.containing(due, "quarterly").label]
+    if when.is_past:
+        counted = [(Period.containing(due, "quarterly"), on_time, total) for due, on_time, total in _on_time_counts(
+            session, when, instrument_ids, quarters[0].starts_on, quarters[-1].ends_on, by="due day")]
+    else:
+        counted = [(Period.containing(starts_on, "quarterly"), on_time, total) for starts_on, _code, on_time, total
+                   in quarter_counts(session, quarters, instrument_ids, _counted_per_organization(when),
+                                          per_organization=False)]
+    for quarter, on_time, total in counted:
+        row = counts[quarter.label]
         row[0] += on_time
         row[1] += total
     return [(label, 100 * on_time / total if total else None) for label, (on_time, total) in counts.items()]

@@ -43,9 +43,10 @@ def planned_points(indicator: Indicator) -> list[tuple[date, float]]:
         (date.fromisoformat(t["due_on"]), t["value"]) for t in indicator.targets]
 
 
-def expected_at(indicator: Indicator, day: date) -> float:
-    """The planned line's value on `day`: straight between corners, level before the first and after the last."""
-    points = planned_points(indicator)
+def expected_at(indicator: Indicator, day: date, points: list[tuple[date, float]] | None = None) -> float:
+    """The planned line's value on `day`: straight between corners, level before the first and after the last
+    (`points`: its corners, when the caller has them already)."""
+    points = points or planned_points(indicator)
     if day <= points[0][0]:
         return points[0][1]
     for (start, low), (end, high) in zip(points, points[1:], strict=False):
@@ -59,8 +60,9 @@ def final_target(indicator: Indicator) -> dict | None:
     return next((t for t in indicator.targets if t.get("final")), None)
 
 
-def judge(indicator: Indicator, value: float, day: date) -> str:
-    """The judgement of `value` measured at the end of `day` (see the module's rule)."""
+def judge(indicator: Indicator, value: float, day: date, points: list[tuple[date, float]] | None = None) -> str:
+    """The judgement of `value` measured at the end of `day` (see the module's rule; `points` as for
+    `expected_at`)."""
     scale = indicator.tolerance / 100
     if indicator.direction == "band":
         low, high = indicator.band_low, indicator.band_high
@@ -68,7 +70,7 @@ def judge(indicator: Indicator, value: float, day: date) -> str:
         if outside == 0:
             return "on_track"
         return "at_risk" if outside <= scale * (high - low) else "off_track"
-    expected = expected_at(indicator, day)
+    expected = expected_at(indicator, day, points)
     shortfall = expected - value if indicator.direction == "up" else value - expected
     if shortfall <= 0:
         return "on_track"
@@ -161,10 +163,11 @@ def indicator_views(session: Session, when: Moment, *, instrument_ids=None, obli
     views = []
     for indicator, instrument, obligation, reporter in rows:
         view = IndicatorView(indicator, instrument, obligation, reporter)
+        line = planned_points(indicator)  # once per indicator, not per value judged
         for value in values.get(indicator.id, []):
-            expected = None if indicator.direction == "band" else expected_at(indicator, value.period_end)
+            expected = None if indicator.direction == "band" else expected_at(indicator, value.period_end, line)
             view.points.append(Point(value.period, value.period_end, value.value, expected,
-                                     judge(indicator, value.value, value.period_end), value))
+                                     judge(indicator, value.value, value.period_end, line), value))
         views.append(view)
     return views
 

@@ -24,6 +24,7 @@ from tracker.db import get_session
 from tracker.insight import exports, indicators
 from tracker.insight.bundles import dashboard_bundle
 from tracker.insight.charts import bar_chart, line_chart
+from tracker.insight.figures import per_instrument
 from tracker.insight.overdue import COLUMNS as OVERDUE_COLUMNS
 from tracker.insight.overdue import KEY_TYPES as OVERDUE_KEY
 from tracker.insight.overdue import Filters, overdue_keyset_page
@@ -128,21 +129,24 @@ def _dashboard(instrument: Instrument | None):
     figures = dashboard_bundle(session, when, instrument=instrument, quarter=asked_quarter())
     league = figures.league[:TOP]
     names = {o.code: o for o in organizations_by(session, codes=[r.code for r in league])}
-    by_instrument = {}  # one chart per instrument: sections numbered 1… in each would read «1.–6., 1.–5.» together
-    for p in figures.sections:
-        by_instrument.setdefault(p.instrument.id, (p.instrument, []))[1].append(p)
+    if instrument:
+        progress = bar_chart([(f"{p.section.number}. {localized(p.section, 'title')}",
+                               p.done / p.total if p.total else 0, f"{p.done} / {p.total}") for p in figures.sections],
+                             title=_("Исполнение по разделам"), max_value=1)
+        instruments = []
+    else:  # one bar per instrument, the least advanced first; each instrument's dashboard shows its sections
+        instruments = per_instrument(figures.sections)
+        progress = bar_chart([(localized(p.instrument, 'title'), p.share, f"{p.done} / {p.total}")
+                              for p in instruments[:TOP]], title=_("Исполнение по инструментам"), max_value=1)
     charts = {
-        "sections": [(None if instrument else shown, bar_chart(
-            [(f"{p.section.number}. {localized(p.section, 'title')}", p.done / p.total if p.total else 0,
-              f"{p.done} / {p.total}") for p in parts],
-            title=_("Исполнение по разделам") + f": {localized(shown, 'title')}", max_value=1))
-            for shown, parts in by_instrument.values()],
+        "progress": progress,
         "overdue": bar_chart([(code, n, str(n)) for code, n in figures.overdue[:TOP]],
                              title=_("Просрочено по организациям")),
         "trend": line_chart(figures.trend, title=_("Своевременность отчётов по кварталам")),
     }
     return render_template("dashboards/dashboard.html", instrument=instrument, counts=figures.counts,
-                           sections=figures.sections, league=league, league_more=len(figures.league) - len(league),
+                           sections=figures.sections, instruments=instruments, progress_more=len(instruments[TOP:]),
+                           league=league, league_more=len(figures.league) - len(league),
                            names=names, quarter=figures.quarter, charts=charts, points=figures.trend,
                            overdue_totals=figures.overdue, overdue_more=max(len(figures.overdue) - TOP, 0),
                            today=today, as_of=when.past, **_indicators_shown(session, when, instrument))

@@ -1,0 +1,48 @@
+"""Figures the database keeps so that pages read a few thousand rows, not every report: checkpoints counted per
+section, due day and state (kept by triggers, migration 0023), and the on-time figures of complete quarters,
+stored once computed and dropped by any write that could change them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+from tracker.models.base import timestamp
+
+
+class SectionTally(SQLModel, table=True):
+    """The live checkpoints of live obligations of one section due on one day whose lead reports fall in one class
+    (statuses.LeadCounts.of_class), counted, with their co-executors' reports answered and in all. Never written by
+    the application: a trigger on checkpoint and obligation recounts the (section, due day) of every change."""
+
+    __tablename__ = "section_tally"
+    section_id: int = Field(foreign_key="section.id", primary_key=True)
+    due_on: date = Field(primary_key=True)
+    lead_class: int = Field(primary_key=True)
+    checkpoints: int = 0
+    co_answered: int = 0
+    co_total: int = 0
+
+
+class StoredQuarter(SQLModel, table=True):
+    """An instrument's on-time figures of one complete quarter are stored (in quarter_rate, one row per
+    organization): a trigger deletes both when a report, checkpoint or obligation of that quarter changes."""
+
+    __tablename__ = "stored_quarter"
+    instrument_id: int = Field(foreign_key="instrument.id", primary_key=True)
+    starts_on: date = Field(primary_key=True)
+    ends_on: date
+    stored_at: datetime = timestamp()
+
+
+class QuarterRate(SQLModel, table=True):
+    """One organization's reports of an instrument due in a stored quarter, and how many were on time."""
+
+    __tablename__ = "quarter_rate"
+    instrument_id: int = Field(foreign_key="instrument.id", primary_key=True)
+    starts_on: date = Field(primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", primary_key=True)
+    ends_on: date
+    on_time: int = 0
+    total: int = 0
