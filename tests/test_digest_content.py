@@ -5,9 +5,13 @@ listed with its most overdue items and their days (or counted and linked), a tex
 import re
 from html.parser import HTMLParser
 
+from sqlmodel import Session, select
+
+from bench import scale
 from tracker.as_of import Moment
 from tracker.insight.overdue import Filters, overdue_totals
-from tracker.notify.digests import OVERDUE_ORGANIZATIONS, render_digest
+from tracker.models import OutboxMessage, User
+from tracker.notify.digests import OVERDUE_ORGANIZATIONS, render_digest, send_digests
 from tracker.periods import Period
 
 from .conftest import NOW, make_user
@@ -58,3 +62,23 @@ def test_the_digest_lists_every_overdue_organization_with_items_and_reads_as_tex
     assert any(re.search(r"мера \S+ · \S+ \(\d+ дн\.\)", item) for item in items)
     assert "Изменения с 01.07.2026: на проверке 1" in text  # the first digest counts from the quarter it reviews
     assert "##" not in text and "**" not in text and re.search(r"\n=+\n", text) and "• " in text
+
+
+def test_a_whole_run_sends_each_person_the_digest_they_would_get_alone(app):
+    """A run reads every organization's reports in one pass and shares parts between people: each email it queues
+    is word for word the digest that person's preview renders alone (generated data: 24 organizations, 40 people,
+    the 24 with something to say)."""
+    with Session(app.extensions["engine"], expire_on_commit=False) as session:
+        scale.seed(session, scale.Scale(instruments=3, obligations_per_instrument=8, organizations=24, users=40),
+                   today=NOW.date(), seed_value=7)
+        session.commit()
+        today, period = NOW.date(), Period.containing(NOW.date(), "quarterly")
+        with app.test_request_context():
+            counts = send_digests(session, period, NOW, today, app=app)
+            queued = {m.recipient_id: m for m in
+                      session.exec(select(OutboxMessage).where(OutboxMessage.kind == "digest"))}
+            assert counts["queued"] == len(queued) >= 20
+            for user in session.exec(select(User).where(User.id.in_(queued))):
+                subject, text, html = render_digest(session, user, period, today, app=app)
+                message = queued[user.id]
+                assert (message.subject, message.body_text, message.body_html) == (subject, text, html), user.email

@@ -8,7 +8,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from tracker.as_of import Moment, checkpoint_existed, not_retired, then
 from tracker.catalog.obligations import ROW_COLUMNS, ReportRow, joined_reports, live_reports
@@ -176,6 +176,22 @@ def overdue_totals(session: Session, filters: Filters, when: Moment, *,
     counted = (_query(filters, when, instrument_ids).order_by(None)
                .with_only_columns(Organization.code, func.count()))
     return sorted(session.exec(counted.group_by(Organization.code)).all(), key=lambda t: (-t[1], t[0]))
+
+
+def most_overdue(session: Session, filters: Filters, when: Moment, *, per_organization: int
+                 ) -> dict[str, list[OverdueRow]]:
+    """Organization code → its `per_organization` most overdue reports, in the view's order: what a digest names
+    beside each organization's total, read in two queries without loading every overdue row."""
+    query = _query(filters, when, None)
+    due_on = list(query.selected_columns)[-1]
+    rank = func.row_number().over(partition_by=Report.organization_id, order_by=_order(due_on))
+    ranked = query.with_only_columns(Report.id, rank.label("rank")).order_by(None).subquery()
+    first = select(ranked.c.id).where(ranked.c.rank <= per_organization)
+    found: dict[str, list[OverdueRow]] = {}
+    for row in session.exec(query.where(Report.id.in_(first))):
+        line = OverdueRow(*row, today=when.day)
+        found.setdefault(line.organization.code, []).append(line)
+    return found
 
 
 def export_records(session: Session, filters: Filters, when: Moment, *, instrument_ids=None) -> Iterator[dict]:

@@ -10,15 +10,16 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from tracker.as_of import Moment, moment
-from tracker.catalog.obligations import ROW_COLUMNS, ReportRow, live_reports
-from tracker.insight.figures import SectionProgress, first_submitted_at, on_time_rates, progress
+from tracker.catalog.obligations import live_reports
+from tracker.insight.figures import SectionProgress, on_time_rates, progress
 from tracker.insight.indicators import IndicatorView, indicator_views, worst_first
-from tracker.insight.overdue import Filters, OverdueRow, overdue_page
+from tracker.insight.overdue import Filters, OverdueRow, most_overdue, overdue_totals
 from tracker.models import (
     Checkpoint,
     Instrument,
@@ -38,15 +39,30 @@ from tracker.statuses import DONE, EXEMPT, is_on_time
 from tracker.statuses import label as status_label
 
 
+class DigestLine(NamedTuple):
+    """One report as a focal point's digest lists it: plain values (a national run lists 200,000 of them)."""
+
+    report_id: int
+    status: str
+    first_submitted_at: datetime | None
+    period: str
+    due_on: date
+    number: str
+    instrument_title: str
+    organization: str
+    obligation_key: str
+    organization_id: int
+
+
 @dataclass
 class FocalPart:
     """A focal point's organizations: the previous period and this one."""
 
     organizations: list[str]
     accepted: int = 0
-    late: list[ReportRow] = field(default_factory=list)
-    returned: list[ReportRow] = field(default_factory=list)
-    upcoming: list[ReportRow] = field(default_factory=list)
+    late: list[DigestLine] = field(default_factory=list)
+    returned: list[DigestLine] = field(default_factory=list)
+    upcoming: list[DigestLine] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.accepted or self.late or self.returned or self.upcoming)
@@ -86,32 +102,58 @@ OVERDUE_ORGANIZATIONS = 40
 MOST_OVERDUE = 3
 
 
-def _lines(session: Session, org_ids, start: date, end: date) -> list[ReportRow]:
-    return [ReportRow(*row) for row in session.exec(
-        live_reports(*ROW_COLUMNS)
+_LINE_COLUMNS = (Report.id, Report.status, Report.first_submitted_at, Checkpoint.period, Checkpoint.due_on,
+                 Obligation.number, Instrument.title_ru, Organization.code, Obligation.key, Report.organization_id)
+
+
+def _lines(session: Session, org_ids, start: date, end: date) -> list[DigestLine]:
+    return [DigestLine(*row) for row in session.exec(
+        live_reports(*_LINE_COLUMNS)
         .where(Report.organization_id.in_(org_ids), Checkpoint.due_on >= start, Checkpoint.due_on <= end)
         .order_by(Checkpoint.due_on, Obligation.key))]
 
 
-def _focal_part(session: Session, org_ids, period: Period) -> FocalPart | None:
+class FocalLines:
+    """Every organization's live reports due in a period, read in one query the first time a digest of the run asks
+    (a national run has 600 organizations: one query, not one per focal point's set of organizations)."""
+
+    def __init__(self, period: Period):
+        self.period = period
+        self.by_organization: dict[int, list[DigestLine]] | None = None
+
+    def of(self, session: Session, org_ids) -> list[DigestLine]:
+        """The lines of these organizations, in due date and document order."""
+        if self.by_organization is None:
+            self.by_organization = defaultdict(list)
+            for line in _lines_of_everyone(session, self.period):
+                self.by_organization[line.organization_id].append(line)
+        found = [line for org_id in org_ids for line in self.by_organization.get(org_id, [])]
+        return sorted(found, key=lambda line: (line.due_on, line.obligation_key))
+
+
+def _lines_of_everyone(session: Session, period: Period):
+    return (DigestLine(*row) for row in session.exec(
+        live_reports(*_LINE_COLUMNS).where(Checkpoint.due_on >= period.starts_on, Checkpoint.due_on <= period.ends_on)))
+
+
+def _focal_part(session: Session, org_ids, period: Period, parts: dict) -> FocalPart | None:
     if not org_ids:
         return None
     own = session.exec(select(Organization.code).where(Organization.id.in_(org_ids))
                        .order_by(Organization.code)).all()
     part = FocalPart(organizations=list(own)[:10])
-    previous = period.previous()
-    lines = _lines(session, org_ids, previous.starts_on, previous.ends_on)
-    first = first_submitted_at(session, [line.report.id for line in lines])
-    for line in lines:
-        status = line.report.status
-        if status == "returned":
+
+    def lines(of: Period) -> list[DigestLine]:
+        run = parts.get(("lines", of.label))  # a whole run reads everyone's at once; one digest, its own
+        return run.of(session, org_ids) if run else _lines(session, org_ids, of.starts_on, of.ends_on)
+    for line in lines(period.previous()):
+        if line.status == "returned":
             part.returned.append(line)
-        elif status == "accepted" and is_on_time(first.get(line.report.id), line.checkpoint.due_on):
+        elif line.status == "accepted" and is_on_time(line.first_submitted_at, line.due_on):
             part.accepted += 1
-        elif status not in EXEMPT:
+        elif line.status not in EXEMPT:
             part.late.append(line)  # still open, or accepted after a late first submission
-    part.upcoming = [x for x in _lines(session, org_ids, period.starts_on, period.ends_on)
-                     if x.report.status not in DONE]
+    part.upcoming = [x for x in lines(period) if x.status not in DONE]
     return part if part else None
 
 
@@ -119,11 +161,9 @@ def _secretary_part(session: Session, instrument: Instrument, period: Period, si
                     today: date) -> SecretaryPart:
     now = Moment.today(today)
     _counts, sections = progress(session, now, instrument.id, due_before=period.starts_on)
-    found, overdue = overdue_page(session, Filters(instrument=instrument.key), now, page_size=None)
-    worst: dict[str, list[OverdueRow]] = defaultdict(list)
-    for row in found.rows:  # already most overdue first
-        if len(worst[row.organization.code]) < MOST_OVERDUE:
-            worst[row.organization.code].append(row)
+    scope = Filters(instrument=instrument.key)
+    overdue = overdue_totals(session, scope, now)
+    worst = most_overdue(session, scope, now, per_organization=MOST_OVERDUE)
     previous = period.previous()
     rates = on_time_rates(session, now, instrument_ids=[instrument.id], start=previous.starts_on, end=previous.ends_on)
     since = since or moment(previous.starts_on - timedelta(days=1))  # the first digest: since the period began
@@ -159,7 +199,7 @@ def build_digest(session: Session, user: User, period: Period, today: date, part
     access = access_for(session, user)
     own = ("focal", tuple(sorted(access.organization_ids)))
     if own not in parts:
-        parts[own] = _focal_part(session, access.organization_ids, period)
+        parts[own] = _focal_part(session, access.organization_ids, period, parts)
     focal = parts[own]
     secretary = []
     if access.secretary_of:
@@ -194,7 +234,7 @@ def send_digests(session: Session, period: Period, now: datetime, today: date, *
     # the clock asks every few minutes: people who already have this period's digest are not rendered again
     sent = set(session.exec(select(Notification.recipient_id).where(Notification.kind == "digest",
                                                                     Notification.period == period.label)))
-    parts = {}
+    parts = {("lines", p.label): FocalLines(p) for p in (period.previous(), period)}
     for done, user in enumerate(users, 1):
         if should_stop():  # once a digest is claimed, it is never sent twice: the rest wait for the next tick
             break
@@ -203,6 +243,8 @@ def send_digests(session: Session, period: Period, now: datetime, today: date, *
             counts["already sent"] += 1
         elif rendered is None:  # never an empty email
             counts["nothing to say"] += 1
+        elif dry_run:  # nothing written: a rollback per person would expire every part built so far
+            counts["queued"] += 1
         elif (claimed := claim(session, kind="digest", key=f"digest:{period.label}:user-{user.id}", user=user,
                                now=now, period=period.label)) is None:
             counts["already sent"] += 1
@@ -211,9 +253,7 @@ def send_digests(session: Session, period: Period, now: datetime, today: date, *
             claimed.outbox_id = outbox.enqueue(session, kind="digest", user=user, subject=subject, text=text,
                                                html=html, sender=app.config["MAIL_SENDER"], now=now).id
             counts["queued"] += 1
-        if dry_run:
-            session.rollback()
-        else:
+        if not dry_run:
             session.commit()
         if progress:
             progress(done, len(users))
