@@ -81,8 +81,8 @@ def main() -> None:
              "changed to reach them and which targets are missed: bench/ANALYSIS.md.", ""]
     for (database, scale), run in sorted(runs.items(), key=lambda item: (item[0][0], item[0][1] != "small")):
         lines += [f"## {database}, {scale}", "",
-                  f"{run['date']}, commit {run['commit']}, {run['machine']}; gunicorn 2 workers, concurrency "
-                  f"{run['concurrency']}; {run['reports']:,} reports; data generated in "
+                  f"{run['date']}, commit {run['commit']}, {run['machine']}; gunicorn {run.get('workers', 2)} "
+                  f"workers, concurrency {run['concurrency']}; {run['reports']:,} reports; data generated in "
                   f"{run['seed_seconds']:.0f} s; peak RSS of a web worker {run['worker_peak_rss_mb']} MB." if
                   run.get("seed_seconds") is not None else
                   f"{run['date']}, commit {run['commit']}, {run['machine']}; {run['reports']:,} reports; "

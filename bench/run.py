@@ -193,8 +193,11 @@ def main() -> None:
     picked = _prepare(environment, options.scale)
     port = _free_port()
     server_log = instance / "gunicorn.log"
-    web = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout",
-                            "300", "tracker:create_app()"], env=environment, stdout=subprocess.DEVNULL,
+    # gunicorn as Mindet ships it (tracker/deploy/gunicorn.conf.py: 2 synchronous workers per core plus one), on
+    # loopback: with fewer workers than clients, a download would wait for another to end before its first byte
+    web = subprocess.Popen([str(BIN / "gunicorn"), "--config", str(ROOT / "tracker" / "deploy" / "gunicorn.conf.py"),
+                            "--timeout", "300", "tracker:create_app()"],
+                           env={**environment, "MINDET_BIND": f"127.0.0.1:{port}"}, stdout=subprocess.DEVNULL,
                            stderr=server_log.open("w"))
     print(f"server log: {server_log}", flush=True)  # noqa: T201
     base = f"http://127.0.0.1:{port}"
@@ -253,7 +256,8 @@ def main() -> None:
         "database": database, "scale": options.scale, "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": commit,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "concurrency": options.concurrency, "seed_seconds": picked["seed_seconds"], "reports": picked["reports"],
+        "concurrency": options.concurrency, "workers": len(workers), "seed_seconds": picked["seed_seconds"],
+        "reports": picked["reports"],
         "worker_peak_rss_mb": max(workers.values()) if workers else None, "pages": results}, indent=1,
         ensure_ascii=False))
     print(f"written {output}", flush=True)  # noqa: T201
