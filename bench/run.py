@@ -107,8 +107,9 @@ class Client:
             body = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": PASSWORD}).encode()
             self.opener.open(f"{base}/login", data=body).read()
 
-    def get(self, path: str, headers: dict | None = None) -> tuple[float, int, float]:
-        """(seconds, bytes, seconds to the first byte) of one GET (a 304 counts, with no body)."""
+    def get(self, path: str, headers: dict | None = None) -> tuple[float, int, float, int | None]:
+        """(seconds, bytes, seconds to the first byte, SQL statements the server ran) of one GET (a 304 counts,
+        with no body; the statements are read from the Server-Timing header)."""
         started = time.perf_counter()
         request = urllib.request.Request(f"{self.base}{path}", headers=headers or {})
         try:
@@ -116,11 +117,13 @@ class Client:
                 first = response.read(1)
                 first_at = time.perf_counter() - started
                 size = len(first) + len(response.read())
+                timing = response.headers.get("Server-Timing", "")
         except urllib.error.HTTPError as error:
             if error.code != 304:
                 raise
-            first_at, size = time.perf_counter() - started, 0
-        return time.perf_counter() - started, size, first_at
+            first_at, size, timing = time.perf_counter() - started, 0, error.headers.get("Server-Timing", "")
+        queries = re.search(r'desc="(\d+) queries"', timing)
+        return time.perf_counter() - started, size, first_at, int(queries.group(1)) if queries else None
 
     def followed(self, path: str, link: str, times: int) -> str:
         """The address reached from `path` by following the link whose words end with `link` `times` times (a
@@ -141,14 +144,15 @@ class Client:
 def _measure(clients: list[Client], path: str, requests: int, budget: float, headers: dict | None = None) -> dict:
     """`requests` GETs of `path` spread over the clients (one thread each), stopping early past `budget` s."""
     started = time.perf_counter()
-    timings, sizes, firsts = [], [], []
+    timings, sizes, firsts, queries = [], [], [], []
 
     def worker(client: Client):
         while len(timings) < requests and time.perf_counter() - started < budget:
-            took, size, first = client.get(path, headers)
+            took, size, first, statements = client.get(path, headers)
             timings.append(took)
             sizes.append(size)
             firsts.append(first)
+            queries.append(statements)
 
     with ThreadPoolExecutor(len(clients)) as pool:
         list(pool.map(worker, clients))
@@ -159,7 +163,8 @@ def _measure(clients: list[Client], path: str, requests: int, budget: float, hea
         return round(1000 * ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))], 1)
     return {"path": path, "requests": len(timings), "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99),
             "rps": round(len(timings) / elapsed, 1), "bytes": int(statistics.median(sizes)),
-            "first_byte_ms": round(1000 * statistics.median(firsts), 1)}
+            "first_byte_ms": round(1000 * statistics.median(firsts), 1),
+            "queries": max((q for q in queries if q is not None), default=None)}
 
 
 def _rss_mb(pid: int) -> float:

@@ -34,7 +34,7 @@ def create_app(overrides: dict | None = None) -> Flask:
                             validation_error_callback=validation_problem)
     app.config.update(config_module.load_config(Path(app.instance_path), overrides))
 
-    from tracker import api, db, logs, metrics, text
+    from tracker import api, db, logs, metrics, server_timing, text
     from tracker.cli import register_commands
     from tracker.web import access, audit_words, auth, i18n, indicator_pages, inputs, security
     from tracker.web.views import (
@@ -60,6 +60,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     logs.init_app(app)
     metrics.init_app(app)
     db.init_app(app)
+    server_timing.init_app(app)
     inputs.init_app(app)  # before the blueprints: their <int:…> rules use its converter
     security.init_app(app)
     auth.init_app(app)
