@@ -91,19 +91,17 @@ _COUNTS = ("lead_total", "lead_done", "lead_returned", "lead_answered", "lead_ac
 _TALLIED = (*_COUNTS, "due_on", "retired_at", "obligation_id")
 
 
-def _drop_quarters_of(checkpoint: str) -> list[str]:
-    """Delete the stored quarter (and its rates) that holds the due day of the checkpoint whose id is given."""
-    instrument = (f"(SELECT obligation.instrument_id FROM checkpoint JOIN obligation "
-                  f"ON obligation.id = checkpoint.obligation_id WHERE checkpoint.id = {checkpoint})")
-    due = f"(SELECT due_on FROM checkpoint WHERE id = {checkpoint})"
-    return [f"DELETE FROM {table} WHERE instrument_id = {instrument} AND starts_on <= {due} AND ends_on >= {due}"
-            for table in ("quarter_rate", "stored_quarter")]
-
-
 def _drop_quarters_at(instrument: str, due: str) -> list[str]:
-    """Delete the stored quarter of an instrument that holds a due day."""
+    """Delete the stored quarter (and its rates) of an instrument that holds a due day."""
     return [f"DELETE FROM {table} WHERE instrument_id = {instrument} AND starts_on <= {due} AND ends_on >= {due}"
             for table in ("quarter_rate", "stored_quarter")]
+
+
+def _drop_quarters_of(checkpoint: str) -> list[str]:
+    """Delete the stored quarter that holds the due day of the checkpoint whose id is given."""
+    return _drop_quarters_at(f"(SELECT obligation.instrument_id FROM checkpoint JOIN obligation "
+                             f"ON obligation.id = checkpoint.obligation_id WHERE checkpoint.id = {checkpoint})",
+                             f"(SELECT due_on FROM checkpoint WHERE id = {checkpoint})")
 
 
 def _drop_instrument_quarters(obligation: str) -> list[str]:
