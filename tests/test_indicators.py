@@ -238,6 +238,15 @@ def test_values_as_of_a_past_day_are_the_ones_accepted_by_then(app, db, synced):
     client = signed_in(app, make_user(db, "observer@example.kz", "observer"))
     page = client.get(f"/indicators/{REGIONAL}?as_of=2026-05-31").get_data(as_text=True)
     assert "760" in page and "640" not in page
+    # lists read the latest period alone (latest_only): the same latest value, corrected or not, on every day
+    _record(db, REGIONAL, "2026-Q2", 600, at((9, 1)))
+    for when in (Moment.end_of(date(2026, 5, 31)), Moment.end_of(date(2026, 8, 20)), Moment.today(date(2026, 11, 21))):
+        full, latest = (indicators.indicator_views(db, when, keys=[REGIONAL], latest_only=only)[0]
+                        for only in (False, True))
+        assert (latest.latest.period, latest.latest.value, latest.judgement) == (
+            full.latest.period, full.latest.value, full.judgement)
+    assert indicators.indicator_views(db, Moment.today(date(2026, 11, 21)), keys=[REGIONAL],
+                                      latest_only=True)[0].latest.value == 600
 
 
 def test_the_measure_page_draws_the_chart_with_the_table_beneath(app, db, synced):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from tracker.as_of import Moment, not_retired
@@ -118,15 +118,22 @@ class IndicatorView:
         return self.obligation.section_id if self.obligation else None
 
 
-def accepted_as_of(session: Session, indicator_ids: list[int], when: Moment) -> dict[int, list[IndicatorValue]]:
-    """Indicator id → the value of each period accepted last by the moment, in period order. A correction accepted
-    later replaces the earlier value from its own acceptance on; the earlier row stays in the history."""
+def accepted_as_of(session: Session, indicator_ids: list[int], when: Moment, *,
+                   latest_only: bool = False) -> dict[int, list[IndicatorValue]]:
+    """Indicator id → the value of each period accepted last by the moment, in period order (`latest_only`: of its
+    latest period alone). A correction accepted later replaces the earlier value from its own acceptance on; the
+    earlier row stays in the history."""
     if not indicator_ids:
         return {}
-    query = select(IndicatorValue).where(IndicatorValue.indicator_id.in_(indicator_ids),
-                                         IndicatorValue.state == "accepted")
+    accepted = [IndicatorValue.indicator_id.in_(indicator_ids), IndicatorValue.state == "accepted"]
     if when.is_past:
-        query = query.where(IndicatorValue.decided_at <= when.at)
+        accepted.append(IndicatorValue.decided_at <= when.at)
+    query = select(IndicatorValue).where(*accepted)
+    if latest_only:  # lists and tallies judge the latest period: 300 rows at national scale, not 3,300
+        last = (select(IndicatorValue.indicator_id, func.max(IndicatorValue.period_end).label("period_end"))
+                .where(*accepted).group_by(IndicatorValue.indicator_id).subquery())
+        query = query.join(last, (last.c.indicator_id == IndicatorValue.indicator_id)
+                           & (last.c.period_end == IndicatorValue.period_end))
     latest: dict[tuple[int, str], IndicatorValue] = {}
     for row in session.exec(query.order_by(IndicatorValue.decided_at, IndicatorValue.id)):
         latest[(row.indicator_id, row.period)] = row
@@ -137,9 +144,9 @@ def accepted_as_of(session: Session, indicator_ids: list[int], when: Moment) -> 
 
 
 def indicator_views(session: Session, when: Moment, *, instrument_ids=None, obligation_id: int | None = None,
-                    keys=None, public_only: bool = False) -> list[IndicatorView]:
+                    keys=None, public_only: bool = False, latest_only: bool = False) -> list[IndicatorView]:
     """The indicators live at the moment (narrowed as asked), with their values accepted by then judged, in document
-    order."""
+    order (`latest_only`: the latest period's value alone, for lists, tallies and exports that show no more)."""
     query = (select(Indicator, Instrument, Obligation, Organization)
              .join(Instrument, Instrument.id == Indicator.instrument_id)
              .join(Organization, Organization.id == Indicator.reporter_id)
@@ -159,7 +166,7 @@ def indicator_views(session: Session, when: Moment, *, instrument_ids=None, obli
     if public_only:
         query = query.where(Indicator.is_public)
     rows = session.exec(query.order_by(Instrument.key, Indicator.position)).all()
-    values = accepted_as_of(session, [row[0].id for row in rows], when)
+    values = accepted_as_of(session, [row[0].id for row in rows], when, latest_only=latest_only)
     views = []
     for indicator, instrument, obligation, reporter in rows:
         view = IndicatorView(indicator, instrument, obligation, reporter)

@@ -177,7 +177,8 @@ def _secretary_part(session: Session, instrument: Instrument, period: Period, si
         .where(Obligation.instrument_id == instrument.id, is_live(Obligation),
                is_live(Checkpoint), Checkpoint.due_on >= period.starts_on,
                Checkpoint.due_on <= period.ends_on)).one()
-    lagging = [view for view in worst_first(indicator_views(session, now, instrument_ids=[instrument.id]))
+    lagging = [view for view in worst_first(indicator_views(session, now, instrument_ids=[instrument.id],
+                                                            latest_only=True))
                if view.judgement in ("off_track", "at_risk")]
     return SecretaryPart(instrument, sections, list(overdue), [(r.code, r.on_time, r.total) for r in rates],
                          sorted(changes.items()), upcoming, since=since, worst=dict(worst), lagging=lagging)

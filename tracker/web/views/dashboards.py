@@ -155,7 +155,7 @@ def _dashboard(instrument: Instrument | None):
 def _indicators_shown(session, when, instrument: Instrument | None) -> dict:
     """The dashboard's indicators: the top of the list worst first, the tally overall and per instrument."""
     measured = indicators.worst_first(indicators.indicator_views(
-        session, when, instrument_ids=[instrument.id] if instrument else None))
+        session, when, instrument_ids=[instrument.id] if instrument else None, latest_only=True))
     instruments = {view.instrument.id: view.instrument for view in measured}
     per_instrument = indicators.rolled_up(measured, lambda view: view.instrument.id)
     return {"indicators": measured[:TOP], "indicators_more": max(len(measured) - TOP, 0),
@@ -173,7 +173,7 @@ def indicators_export(fmt: str):
     instrument = instrument_or_404(key) if key else None
     when = moment_arg(today_almaty())
     views = indicators.worst_first(indicators.indicator_views(
-        session, when, instrument_ids=[instrument.id] if instrument else None))
+        session, when, instrument_ids=[instrument.id] if instrument else None, latest_only=True))
     return _download(indicators.records(views), fmt, "indicators", columns=indicators.COLUMNS)
 
 
