@@ -106,11 +106,9 @@ def _counted_per_organization(when: Moment):
 def _on_time_counts(session: Session, when: Moment, instrument_ids: list[int] | None, start: date, end: date, *,
                     by: str):
     """(organization code, due day, or instrument id, organization id and code and due day, as `by` says; on time;
-    total) over
-    the reports due in [start, end] that
-    count, grouped in the database: each due day is joined to the end of that day in Almaty (statuses.end_of_day,
-    computed here for every day of the span), so one GROUP BY returns a row per organization or per due day, not
-    one per report."""
+    total) over the reports due in [start, end] that count, grouped in the database: each due day is joined to the
+    end of that day in Almaty (statuses.end_of_day, computed here for every day of the span), so one GROUP BY
+    returns a row per key, not one per report."""
     submitted_at = Report.first_submitted_at
     if not when.is_past:
         due_on, status = Checkpoint.due_on, Report.status
