@@ -106,11 +106,14 @@ _LINE_COLUMNS = (Report.id, Report.status, Report.first_submitted_at, Checkpoint
                  Obligation.number, Instrument.title_ru, Organization.code, Obligation.key, Report.organization_id)
 
 
-def _lines(session: Session, org_ids, start: date, end: date) -> list[DigestLine]:
-    return [DigestLine(*row) for row in session.exec(
-        live_reports(*_LINE_COLUMNS)
-        .where(Report.organization_id.in_(org_ids), Checkpoint.due_on >= start, Checkpoint.due_on <= end)
-        .order_by(Checkpoint.due_on, Obligation.key))]
+def _lines(session: Session, period: Period, org_ids=None) -> list[DigestLine]:
+    """The live reports due in `period` of these organizations (None: of every organization), in due date and
+    document order."""
+    query = live_reports(*_LINE_COLUMNS).where(Checkpoint.due_on >= period.starts_on,
+                                               Checkpoint.due_on <= period.ends_on)
+    if org_ids is not None:
+        query = query.where(Report.organization_id.in_(org_ids))
+    return [DigestLine(*row) for row in session.exec(query.order_by(Checkpoint.due_on, Obligation.key))]
 
 
 class FocalLines:
@@ -125,15 +128,10 @@ class FocalLines:
         """The lines of these organizations, in due date and document order."""
         if self.by_organization is None:
             self.by_organization = defaultdict(list)
-            for line in _lines_of_everyone(session, self.period):
+            for line in _lines(session, self.period):
                 self.by_organization[line.organization_id].append(line)
         found = [line for org_id in org_ids for line in self.by_organization.get(org_id, [])]
         return sorted(found, key=lambda line: (line.due_on, line.obligation_key))
-
-
-def _lines_of_everyone(session: Session, period: Period):
-    return (DigestLine(*row) for row in session.exec(
-        live_reports(*_LINE_COLUMNS).where(Checkpoint.due_on >= period.starts_on, Checkpoint.due_on <= period.ends_on)))
 
 
 def _focal_part(session: Session, org_ids, period: Period, parts: dict) -> FocalPart | None:
@@ -145,7 +143,7 @@ def _focal_part(session: Session, org_ids, period: Period, parts: dict) -> Focal
 
     def lines(of: Period) -> list[DigestLine]:
         run = parts.get(("lines", of.label))  # a whole run reads everyone's at once; one digest, its own
-        return run.of(session, org_ids) if run else _lines(session, org_ids, of.starts_on, of.ends_on)
+        return run.of(session, org_ids) if run else _lines(session, of, org_ids)
     for line in lines(period.previous()):
         if line.status == "returned":
             part.returned.append(line)
