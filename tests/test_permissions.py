@@ -291,3 +291,16 @@ def test_focal_point_of_a_group_reports_for_its_members(db, synced):
     single = access_for(db, make_user(db, "fp@example.kz", "focal_point", orgs=["МТСЗН"]))
     assert single.can_report_for(ids["МТСЗН"]) and not single.can_report_for(ids["МЮ"])
     assert not single.can_report_for(ids["АКИМАТ-ШЫМКЕНТ"])
+
+
+def test_everyones_access_read_at_once_equals_each_read_alone(db, people):
+    """A digest run reads every person's reach in a few queries; each equals the one read for that person alone
+    (groups, named instruments and a commission's instruments included)."""
+    from tracker.people.permissions import accesses_for
+
+    group = make_user(db, "mio@example.kz", "focal_point", orgs=["МИО", "МТСЗН"])
+    everyone = [*people.values(), group]
+    together = accesses_for(db, everyone)
+    assert together == {user.id: access_for(db, user) for user in everyone}
+    assert together[people["commission_secretary"].id].secretary_of  # the commission's instruments
+    assert len(together[group.id].organization_ids) == 22

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import func
@@ -178,19 +179,38 @@ def overdue_totals(session: Session, filters: Filters, when: Moment, *,
     return sorted(session.exec(counted.group_by(Organization.code)).all(), key=lambda t: (-t[1], t[0]))
 
 
+class Mention(NamedTuple):
+    """An overdue report as a digest names it beside its organization's total: plain values."""
+
+    number: str
+    period: str
+    due_on: date
+    today: date
+
+    @property
+    def days(self) -> int:
+        """Days past the due date."""
+        return days_overdue(self.due_on, self.today)
+
+
 def most_overdue(session: Session, filters: Filters, when: Moment, *, per_organization: int
-                 ) -> dict[str, list[OverdueRow]]:
-    """Organization code → its `per_organization` most overdue reports, in the view's order: what a digest names
-    beside each organization's total, read in two queries without loading every overdue row."""
+                 ) -> dict[tuple[str, str], list[Mention]]:
+    """(instrument key, organization code) → that organization's `per_organization` most overdue reports of that
+    instrument, in the view's order: what a digest names beside each organization's total, for every instrument
+    at once (a national digest run: one pass over the overdue reports, not one per instrument), in one query of
+    plain values."""
     query = _query(filters, when, None)
     due_on = list(query.selected_columns)[-1]
-    rank = func.row_number().over(partition_by=Report.organization_id, order_by=_order(due_on))
-    ranked = query.with_only_columns(Report.id, rank.label("rank")).order_by(None).subquery()
-    first = select(ranked.c.id).where(ranked.c.rank <= per_organization)
-    found: dict[str, list[OverdueRow]] = {}
-    for row in session.exec(query.where(Report.id.in_(first))):
-        line = OverdueRow(*row, today=when.day)
-        found.setdefault(line.organization.code, []).append(line)
+    rank = func.row_number().over(partition_by=(Obligation.instrument_id, Report.organization_id),
+                                  order_by=_order(due_on))
+    ranked = query.with_only_columns(
+        Instrument.key.label("instrument"), Organization.code.label("organization"), Obligation.number,
+        func.coalesce(Checkpoint.label, Checkpoint.period), due_on, rank.label("rank")).order_by(None).subquery()
+    found: dict[tuple[str, str], list[Mention]] = {}
+    for instrument, organization, number, period, due, _rank in session.execute(
+            select(ranked).where(ranked.c.rank <= per_organization)
+            .order_by(ranked.c.instrument, ranked.c.organization, ranked.c.rank)):
+        found.setdefault((instrument, organization), []).append(Mention(number, period, due, when.day))
     return found
 
 

@@ -19,7 +19,7 @@ from tracker.as_of import Moment, moment
 from tracker.catalog.obligations import live_reports
 from tracker.insight.figures import SectionProgress, on_time_rates, progress
 from tracker.insight.indicators import IndicatorView, indicator_views, worst_first
-from tracker.insight.overdue import Filters, OverdueRow, most_overdue, overdue_totals
+from tracker.insight.overdue import Filters, Mention, most_overdue, overdue_totals
 from tracker.models import (
     Checkpoint,
     Instrument,
@@ -33,7 +33,7 @@ from tracker.models import (
 )
 from tracker.notify import outbox
 from tracker.notify.reminders import claim
-from tracker.people.permissions import access_for
+from tracker.people.permissions import Access, access_for, accesses_for
 from tracker.periods import Period
 from tracker.statuses import DONE, EXEMPT, is_on_time
 from tracker.statuses import label as status_label
@@ -81,7 +81,7 @@ class SecretaryPart:
     #: the changes counted since this moment: the previous digest, or the start of the period it reviews
     since: datetime | None = None
     #: organization code → its most overdue reports (at most MOST_OVERDUE), for the lines of the overdue list
-    worst: dict[str, list[OverdueRow]] = field(default_factory=dict)
+    worst: dict[str, list[Mention]] = field(default_factory=dict)
     #: the instrument's target indicators off track or at risk, worst first
     lagging: list[IndicatorView] = field(default_factory=list)
 
@@ -134,6 +134,20 @@ class FocalLines:
         return sorted(found, key=lambda line: (line.due_on, line.obligation_key))
 
 
+class MostOverdue:
+    """Every instrument's most overdue reports per organization, read in one pass the first time a secretary's
+    digest of the run asks (not once per instrument)."""
+
+    def __init__(self):
+        self.found: dict[tuple[str, str], list[Mention]] | None = None
+
+    def of(self, session: Session, now: Moment) -> dict[tuple[str, str], list[Mention]]:
+        """(instrument key, organization code) → its most overdue reports."""
+        if self.found is None:
+            self.found = most_overdue(session, Filters(), now, per_organization=MOST_OVERDUE)
+        return self.found
+
+
 def _focal_part(session: Session, org_ids, period: Period, parts: dict) -> FocalPart | None:
     if not org_ids:
         return None
@@ -156,12 +170,14 @@ def _focal_part(session: Session, org_ids, period: Period, parts: dict) -> Focal
 
 
 def _secretary_part(session: Session, instrument: Instrument, period: Period, since: datetime | None,
-                    today: date) -> SecretaryPart:
+                    today: date, parts: dict) -> SecretaryPart:
     now = Moment.today(today)
     _counts, sections = progress(session, now, instrument.id, due_before=period.starts_on)
     scope = Filters(instrument=instrument.key)
     overdue = overdue_totals(session, scope, now)
-    worst = most_overdue(session, scope, now, per_organization=MOST_OVERDUE)
+    run = parts.get("worst")  # a whole run reads every instrument's at once; one digest, its own
+    found = run.of(session, now) if run else most_overdue(session, scope, now, per_organization=MOST_OVERDUE)
+    worst = {code: found.get((instrument.key, code), []) for code, _n in overdue}
     previous = period.previous()
     rates = on_time_rates(session, now, instrument_ids=[instrument.id], start=previous.starts_on, end=previous.ends_on)
     since = since or moment(previous.starts_on - timedelta(days=1))  # the first digest: since the period began
@@ -179,7 +195,7 @@ def _secretary_part(session: Session, instrument: Instrument, period: Period, si
                                                             latest_only=True))
                if view.judgement in ("off_track", "at_risk")]
     return SecretaryPart(instrument, sections, list(overdue), [(r.code, r.on_time, r.total) for r in rates],
-                         sorted(changes.items()), upcoming, since=since, worst=dict(worst), lagging=lagging)
+                         sorted(changes.items()), upcoming, since=since, worst=worst, lagging=lagging)
 
 
 def _previous_digest_at(session: Session, user: User, period: Period) -> datetime | None:
@@ -188,14 +204,15 @@ def _previous_digest_at(session: Session, user: User, period: Period) -> datetim
         Notification.period != period.label)).one()
 
 
-def build_digest(session: Session, user: User, period: Period, today: date, parts: dict | None = None) -> dict | None:
+def build_digest(session: Session, user: User, period: Period, today: date, parts: dict | None = None,
+                 access: Access | None = None) -> dict | None:
     """The digest's content for one person, or None when there is nothing to tell them.
 
     `parts` keeps the parts already built in this run: people of the same organizations get the same focal part,
     secretaries of an instrument the same part for it (read once, so every email of the run gives the same
-    figures)."""
+    figures). `access`, the person's reach, when the run has read everyone's at once."""
     parts = {} if parts is None else parts
-    access = access_for(session, user)
+    access = access or access_for(session, user)
     own = ("focal", tuple(sorted(access.organization_ids)))
     if own not in parts:
         parts[own] = _focal_part(session, access.organization_ids, period, parts)
@@ -208,17 +225,17 @@ def build_digest(session: Session, user: User, period: Period, today: date, part
                                        .order_by(Instrument.key)):
             key = ("secretary", instrument.id, since)
             if key not in parts:
-                parts[key] = _secretary_part(session, instrument, period, since, today)
+                parts[key] = _secretary_part(session, instrument, period, since, today, parts)
             secretary.append(parts[key])
     if not focal and not secretary:
         return None
     return dict(period=period, focal=focal, secretary=secretary)
 
 
-def render_digest(session: Session, user: User, period: Period, today: date, *, app,
-                  parts: dict | None = None) -> tuple[str, str, str] | None:
+def render_digest(session: Session, user: User, period: Period, today: date, *, app, parts: dict | None = None,
+                  access: Access | None = None) -> tuple[str, str, str] | None:
     """(subject, text, HTML) of a person's digest with the app's templates, or None."""
-    content = build_digest(session, user, period, today, parts)
+    content = build_digest(session, user, period, today, parts, access)
     if content is None:
         return None
     return outbox.render_html_email(app, "digest", user, status_label=status_label, **content)
@@ -233,25 +250,29 @@ def send_digests(session: Session, period: Period, now: datetime, today: date, *
     # the clock asks every few minutes: people who already have this period's digest are not rendered again
     sent = set(session.exec(select(Notification.recipient_id).where(Notification.kind == "digest",
                                                                     Notification.period == period.label)))
-    parts = {("lines", p.label): FocalLines(p) for p in (period.previous(), period)}
+    parts = {("lines", p.label): FocalLines(p) for p in (period.previous(), period)} | {"worst": MostOverdue()}
+    accesses = accesses_for(session, users)
     for done, user in enumerate(users, 1):
         if should_stop():  # once a digest is claimed, it is never sent twice: the rest wait for the next tick
             break
-        rendered = None if user.id in sent else render_digest(session, user, period, today, app=app, parts=parts)
+        rendered = None if user.id in sent else render_digest(session, user, period, today, app=app, parts=parts,
+                                                                access=accesses[user.id])
         if user.id in sent:
             counts["already sent"] += 1
         elif rendered is None:  # never an empty email
             counts["nothing to say"] += 1
         elif dry_run:  # nothing written: a rollback per person would expire every part built so far
             counts["queued"] += 1
-        elif (claimed := claim(session, kind="digest", key=f"digest:{period.label}:user-{user.id}", user=user,
-                               now=now, period=period.label)) is None:
-            counts["already sent"] += 1
         else:
             subject, text, html = rendered
-            claimed.outbox_id = outbox.enqueue(session, kind="digest", user=user, subject=subject, text=text,
-                                               html=html, sender=app.config["MAIL_SENDER"], now=now).id
-            counts["queued"] += 1
+            message = outbox.enqueue(session, kind="digest", user=user, subject=subject, text=text, html=html,
+                                     sender=app.config["MAIL_SENDER"], now=now)
+            if claim(session, kind="digest", key=f"digest:{period.label}:user-{user.id}", user=user, now=now,
+                     outbox_id=message.id, period=period.label):
+                counts["queued"] += 1
+            else:  # another run claimed it since we looked: its email is theirs, this one is never sent
+                session.rollback()
+                counts["already sent"] += 1
         if not dry_run:
             session.commit()
         if progress:

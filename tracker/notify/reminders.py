@@ -213,20 +213,20 @@ def dedupe_key(item: Item, user: User) -> str:
     return f"{item.kind}:{item.stage}:report-{item.report_id}:user-{user.id}"
 
 
-def claim(session: Session, *, kind: str, key: str, user: User, now: datetime, checkpoint_id=None,
-          report_id=None, period=None) -> Notification | None:
-    """Insert the claim under its unique key; None when it was already claimed (by this or another clock).
+def claim(session: Session, *, kind: str, key: str, user: User, now: datetime, outbox_id: int | None = None,
+          period=None) -> bool:
+    """Insert the claim under its unique key, telling of it in the message `outbox_id`; False when it was already
+    claimed (by this or another clock).
 
     INSERT … ON CONFLICT DO NOTHING, not a savepoint: with SQLite's Python driver a savepoint opened first in a
     transaction commits on release, which would let a claim outlive a rolled-back email (or a dry run).
     """
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     table = Notification.__table__
-    statement = (insert(table).values(kind=kind, dedupe_key=key, recipient_id=user.id, checkpoint_id=checkpoint_id,
-                                      report_id=report_id, period=period, claimed_at=now)
+    statement = (insert(table).values(kind=kind, dedupe_key=key, recipient_id=user.id, period=period,
+                                      claimed_at=now, outbox_id=outbox_id)
                  .on_conflict_do_nothing(index_elements=[table.c.dedupe_key]).returning(table.c.id))
-    new_id = session.execute(statement).scalar()
-    return None if new_id is None else session.get(Notification, new_id)
+    return session.execute(statement).scalar() is not None
 
 
 def claim_many(session: Session, *, user: User, items: dict[str, Item], now: datetime, outbox_id: int) -> int:
