@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from icalendar import Calendar, Event
 from sqlalchemy import func
@@ -82,8 +84,23 @@ def find_feed(session: Session, token: str) -> tuple[CalendarFeed, User] | None:
     return row
 
 
-def _checkpoints(session: Session, feed: CalendarFeed, access: Access):
-    query = live_reports(Checkpoint, Obligation, Instrument, Organization.code)
+class FeedEntry(NamedTuple):
+    """One checkpoint as a calendar shows it: plain values (a secretary's national feed has thousands)."""
+
+    checkpoint_id: int
+    due_on: date
+    period: str
+    number: str
+    text: str
+    instrument_title: str
+    organizations: list[str]
+
+
+def _checkpoints(session: Session, feed: CalendarFeed, access: Access) -> Iterable[FeedEntry]:
+    """The feed's live checkpoints in due order, each with the organizations reporting on it: one query of plain
+    columns, no rows loaded as objects."""
+    query = live_reports(Checkpoint.id, Checkpoint.due_on, func.coalesce(Checkpoint.label, Checkpoint.period),
+                         Obligation.number, Obligation.text, Instrument.title_ru, Organization.code)
     if feed.scope == "user":
         query = query.where(Report.organization_id.in_(access.organization_ids)
                             | Instrument.id.in_(access.secretary_of))
@@ -91,10 +108,11 @@ def _checkpoints(session: Session, feed: CalendarFeed, access: Access):
         query = query.where(Organization.code == feed.scope_key)
     else:
         query = query.where(Instrument.key == feed.scope_key)
-    grouped: dict[int, tuple] = {}
-    for checkpoint, obligation, instrument, code in session.exec(query.order_by(Checkpoint.due_on)):
-        entry = grouped.setdefault(checkpoint.id, (checkpoint, obligation, instrument, []))
-        entry[3].append(code)
+    grouped: dict[int, FeedEntry] = {}
+    for checkpoint_id, due_on, period, number, text, title, code in session.exec(
+            query.order_by(Checkpoint.due_on, Checkpoint.id)):
+        entry = grouped.setdefault(checkpoint_id, FeedEntry(checkpoint_id, due_on, period, number, text, title, []))
+        entry.organizations.append(code)
     return grouped.values()
 
 
@@ -122,17 +140,16 @@ def render_feed(session: Session, feed: CalendarFeed, access: Access, base_url: 
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", f"Mindet · {_scope_name(session, feed)}")
     calendar.add("x-wr-timezone", "Asia/Almaty")
-    for checkpoint, obligation, instrument, codes in _checkpoints(session, feed, access):
+    for entry in _checkpoints(session, feed, access):
         event = Event()
-        event.add("uid", f"checkpoint-{checkpoint.id}@mindet")
+        event.add("uid", f"checkpoint-{entry.checkpoint_id}@mindet")
         event.add("dtstamp", now)
-        event.add("dtstart", checkpoint.due_on)
-        event.add("dtend", checkpoint.due_on + timedelta(days=1))
+        event.add("dtstart", entry.due_on)
+        event.add("dtend", entry.due_on + timedelta(days=1))
         # what a person reads in a calendar: the measure, its period and the document's title, never its key
-        event.add("summary", f"Мера {obligation.number} · {checkpoint.label or checkpoint.period} · "
-                             f"{instrument.title_ru}")
-        link = f"{base_url}/checkpoints/{checkpoint.id}"
-        event.add("description", f"{obligation.text}\n\nИсполнители: {', '.join(sorted(set(codes)))}\n{link}")
+        event.add("summary", f"Мера {entry.number} · {entry.period} · {entry.instrument_title}")
+        link = f"{base_url}/checkpoints/{entry.checkpoint_id}"
+        event.add("description", f"{entry.text}\n\nИсполнители: {', '.join(sorted(set(entry.organizations)))}\n{link}")
         event.add("url", link)
         event.add("transp", "TRANSPARENT")
         calendar.add_component(event)
