@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import select
 
 from tracker.catalog.lookups import indicator_by_key
-from tracker.insight import open_data
+from tracker.insight import open_data, prepared
 from tracker.meetings import agenda
 from tracker.meetings.agenda import Planned
 from tracker.models import Commission, Evidence, Obligation, OutboxMessage
@@ -64,6 +64,9 @@ RULES = {
     "admin.retry_delivery": ("POST", "/admin/deliveries/{message_id}/retry", {"admin"}),
     "dashboards.overdue": ("GET", "/overdue", {"secretary", "admin"}),
     "dashboards.overdue_export": ("GET", "/overdue.csv", {"secretary", "admin"}),
+    # a file prepared in the background: the person who asked for it only (an administrator, here)
+    "prepared.show": ("GET", "/files/{file_token}", {"admin"}),
+    "prepared.download": ("GET", "/files/{file_token}/download", {"admin"}),
     "dashboards.obligations_export": ("GET", "/instruments/conflict-prevention-2025-2026/obligations.xlsx",
                                       SIGNED_IN),
     "dashboards.overall": ("GET", "/dashboard", SIGNED_IN),
@@ -214,7 +217,13 @@ def ids(app, db, people):
                                     submission=indicator_values.Submission("2025", 2.6, "Отчёт"))
     db.commit()
     open_data.build(db, app.config["OPEN_DATA_DIR"], base_url="http://localhost", now=NOW, today=NOW.date())
-    return dict(meeting_id=meeting.id, request_id=asked.id, value_id=value.id, item_id=agenda.agenda(db, meeting)[0].id,
+    with app.test_request_context():
+        export = prepared.ask(db, user=people["admin"], kind="overdue", rows=1, name="overdue", now=NOW,
+                              arguments={"filters": {}, "as_of": None, "today": NOW.date().isoformat()})
+        db.commit()
+        prepared.prepare_waiting(db, NOW)
+    return dict(file_token=export.token,
+                meeting_id=meeting.id, request_id=asked.id, value_id=value.id, item_id=agenda.agenda(db, meeting)[0].id,
                 admin_id=people["admin"].id,
                 checkpoint_id=report.checkpoint_id, report_id=report.id,
                 evidence_id=evidence.id, message_id=failed.id, feed_id=feed.id, feed_token=token,

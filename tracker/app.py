@@ -51,6 +51,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         meeting,
         open_data,
         people,
+        prepared,
         public,
         reports,
         requests,
@@ -71,7 +72,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     indicator_pages.init_app(app)
     for blueprint in (catalog.bp, people.bp, audit.bp, account.bp, admin.bp, reports.bp, review.bp, dashboards.bp,
                       meeting.bp, commissions.bp, calendar.bp, public.bp, imports.bp, requests.bp,
-                      indicators.bp, open_data.bp):
+                      indicators.bp, open_data.bp, prepared.bp):
         app.register_blueprint(blueprint)
     api.init_app(app)
     errors.init_app(app)

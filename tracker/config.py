@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     evidence_zip_max_entries: int = Field(10_000, gt=0)
     evidence_zip_max_mb: int = Field(250, gt=0)
     evidence_zip_allow_executables: bool = False
+    #: an overdue workbook of more rows than this is prepared by the clock, with its progress shown, not built
+    #: while the web worker waits
+    xlsx_background_rows: int = Field(5_000, ge=0)
     #: json: one JSON object per line (for a log collector); text: one readable line
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

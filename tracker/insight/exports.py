@@ -221,12 +221,12 @@ def row_height(values: list, widths: list[int]) -> float:
 
 
 def write_xlsx(records: Iterable[dict], stream: BinaryIO, columns: list[str] = COLUMNS, flat: Callable = flatten,
-               title: str = "Mindet", header: list[str] | None = None) -> None:
+               title: str = "Mindet", header: list[str] | None = None) -> int:
     """An Excel workbook with one sheet: a bold, frozen header with a filter, dates as dates, column widths by
     content and rows tall enough for their wrapped text; printed on A4 landscape with the header on every page,
     fitted to the page width while the text stays readable (≥ 70 %), else across pages with the first column
     repeated. XlsxWriter's constant-memory mode writes each row to disk as it comes; strings are never read as
-    formulas, numbers or links."""
+    formulas, numbers or links. Returns how many rows it wrote."""
     workbook = xlsxwriter.Workbook(stream, {"constant_memory": True, "strings_to_formulas": False,
                                             "strings_to_numbers": False, "strings_to_urls": False})
     sheet = workbook.add_worksheet(title[:31])
@@ -263,6 +263,7 @@ def write_xlsx(records: Iterable[dict], stream: BinaryIO, columns: list[str] = C
                 sheet.write(count, index, value, wrap)
     sheet.autofilter(0, 0, count, len(columns) - 1)
     workbook.close()
+    return count
 
 
 def _cells(row: dict, columns: list[str]) -> list:

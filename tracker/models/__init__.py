@@ -15,6 +15,7 @@ from tracker.models.catalog import (
     Report,
     Section,
 )
+from tracker.models.files import PreparedFile
 from tracker.models.history import (
     AuditEvent,
     ClockBeat,
@@ -48,7 +49,7 @@ __all__ = [
     "CommissionSecretaryship",
     "DeadlineChange", "Evidence", "GroupMembership", "Indicator", "IndicatorValue", "InformationRequest",
     "Instrument", "InstrumentVersion",
-    "Notification", "QuarterRate", "SectionTally", "StoredQuarter",
+    "Notification", "PreparedFile", "QuarterRate", "SectionTally", "StoredQuarter",
     "Obligation", "ObligationOwner", "Organization", "Report", "Section", "StatusUpdate", "User", "UTCDateTime",
     "ORGANIZATION_ROLES", "LoginSession", "LoginThrottle", "is_live", "Membership", "OneTimeToken", "OutboxMessage",
     "RecoveryCode", "Secretaryship",

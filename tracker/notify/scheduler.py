@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tracker import metrics
 from tracker.db import get_engine, get_session
-from tracker.insight import open_data, rating
+from tracker.insight import open_data, prepared, rating
 from tracker.models import ClockBeat
 from tracker.notify import outbox
 from tracker.notify.digests import send_digests
@@ -127,20 +127,22 @@ def tick(app, now: datetime | None = None, should_stop: Callable[[], bool] = lam
     return done
 
 
-def _guarded(job, leadership: Leadership, scheduler):
+def _guarded(job, leadership: Leadership, scheduler, *, beat: bool = True):
     """Run `job` only while this clock still holds the lock; when it is lost, stop the clock (a supervisor
-    restarts it, and it then waits as the standby)."""
+    restarts it, and it then waits as the standby). `beat`: write the heartbeat first (the jobs of every minute
+    do; the one of every two seconds does not)."""
     def run(app, stop: threading.Event):
         if not leadership.still_held():
             log.error("the clock lock was lost (database restarted or connection cut): this clock stands by")
             scheduler.shutdown(wait=False)
             return
-        with app.app_context():
-            try:
-                record_beat(get_session(), now_utc())
-            except DBAPIError as exc:  # the database is down: skip this run, the next one tries again
-                log.error("database unavailable, the clock waits for its next run: %s", exc.orig)
-                return
+        if beat:
+            with app.app_context():
+                try:
+                    record_beat(get_session(), now_utc())
+                except DBAPIError as exc:  # the database is down: skip this run, the next one tries again
+                    log.error("database unavailable, the clock waits for its next run: %s", exc.orig)
+                    return
         job(app, stop)
     return run
 
@@ -196,16 +198,37 @@ def _job_done(job: str, started: float, counts: dict) -> None:
     metrics.clock_job_done(job, seconds, counts)
 
 
+def _files_job(app, stop: threading.Event) -> None:
+    """Build the exports people asked for (tracker/insight/prepared.py), one after another."""
+    started = time.perf_counter()
+    with app.app_context(), app.test_request_context(base_url=app.config["BASE_URL"]):
+        try:
+            built = prepared.prepare_waiting(get_session(), now_utc(), should_stop=stop.is_set)
+        except Exception:
+            log.exception("preparing files failed", extra={"job": "files"})
+            return
+    if built:
+        _job_done("files", started, {"built": built})
+
+
 def _sweep_job(app) -> None:
-    """Temporary files of uploads a killed worker left (reporting.debris), at start and every hour."""
+    """Temporary files of uploads a killed worker left (reporting.debris), and prepared files older than a day, at
+    start and every hour."""
     try:
         debris.sweep_temporary(evidence_folder(app.config), now_utc())
     except OSError:
         log.exception("sweeping temporary upload files failed")
+    with app.app_context():
+        try:
+            prepared.sweep(get_session(), now_utc())
+        except DBAPIError as exc:
+            log.error("deleting old prepared files failed: %s", exc.orig)
 
 
 #: how often the outbox is delivered (and the lock checked): invitations and reset links should arrive quickly
 DELIVERY_EVERY = {"minutes": 1}
+#: how often the clock looks for files to prepare: a person waits on the page for them
+FILES_EVERY = {"seconds": 2}
 
 
 def build_scheduler(app, leadership: Leadership, stop: threading.Event) -> BackgroundScheduler:
@@ -218,6 +241,9 @@ def build_scheduler(app, leadership: Leadership, stop: threading.Event) -> Backg
                       next_run_time=datetime.now(ALMATY))
     scheduler.add_job(_guarded(_delivery_job, leadership, scheduler), "interval", **DELIVERY_EVERY, args=[app, stop],
                       id="deliver", replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=300)
+    scheduler.add_job(_guarded(_files_job, leadership, scheduler, beat=False), "interval", **FILES_EVERY,
+                      args=[app, stop], id="files", replace_existing=True, coalesce=True, max_instances=1,
+                      misfire_grace_time=60)
     scheduler.add_job(_sweep_job, "interval", hours=1, args=[app], id="sweep", replace_existing=True, coalesce=True,
                       max_instances=1)
     return scheduler

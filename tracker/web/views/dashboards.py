@@ -7,9 +7,21 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from itertools import chain
 
-from flask import Blueprint, Response, abort, render_template, request, send_file, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from tracker.as_of import Moment
 from tracker.catalog.lookups import (
@@ -27,11 +39,12 @@ from tracker.insight.charts import bar_chart, line_chart
 from tracker.insight.figures import per_instrument
 from tracker.insight.overdue import COLUMNS as OVERDUE_COLUMNS
 from tracker.insight.overdue import KEY_TYPES as OVERDUE_KEY
-from tracker.insight.overdue import Filters, overdue_keyset_page
+from tracker.insight.overdue import Filters, overdue_keyset_page, overdue_totals
 from tracker.insight.overdue import export_records as overdue_records
+from tracker.insight.prepared import ask as ask_prepared
 from tracker.models import Instrument
 from tracker.statuses import AWAITING
-from tracker.timeutil import today_almaty
+from tracker.timeutil import now_utc, today_almaty
 from tracker.web.access import current_access
 from tracker.web.arguments import asked_quarter, instrument_or_404, keyset_args, moment_arg, page_arg
 from tracker.web.i18n import localized
@@ -103,9 +116,22 @@ def overdue():
 
 @bp.get("/overdue.<fmt>")
 def overdue_export(fmt: str):
-    """The overdue view, with its filters, as CSV, XLSX or JSON (all rows, not one page)."""
-    filters = Filters.from_args(request.args).understood(get_session()).filters
-    records = overdue_records(get_session(), filters, moment_arg(today_almaty()), instrument_ids=_overdue_scope())
+    """The overdue view, with its filters, as CSV, XLSX or JSON (all rows, not one page). A workbook of more than
+    TRACKER_XLSX_BACKGROUND_ROWS rows is prepared by the clock: the person is sent to its page, which counts its
+    rows as they are written and gives the file when it is whole."""
+    session, today = get_session(), today_almaty()
+    filters = Filters.from_args(request.args).understood(session).filters
+    when, scope = moment_arg(today), _overdue_scope()
+    if fmt == "xlsx":
+        rows = sum(n for _code, n in overdue_totals(session, filters, when, instrument_ids=scope))
+        if rows > current_app.config["XLSX_BACKGROUND_ROWS"]:
+            arguments = {"filters": filters.as_args(), "as_of": when.past and when.past.isoformat(),
+                         "today": today.isoformat(), "language": str(get_locale() or "ru")}
+            prepared = ask_prepared(session, user=current_user, kind="overdue", arguments=arguments, rows=rows,
+                                    name="overdue", now=now_utc(), ip=request.remote_addr)
+            session.commit()
+            return redirect(url_for("prepared.show", token=prepared.token), 303)
+    records = overdue_records(session, filters, when, instrument_ids=scope)
     return _download(records, fmt, "overdue", columns=OVERDUE_COLUMNS)
 
 
