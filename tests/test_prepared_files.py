@@ -125,3 +125,13 @@ def test_a_file_left_running_by_a_stopped_clock_is_failed_and_files_go_after_a_d
     assert prepared.sweep(db, NOW + timedelta(hours=23)) == 0
     assert prepared.sweep(db, NOW + timedelta(hours=25)) == 1
     assert db.exec(select(PreparedFile)).first() is None
+
+
+def test_the_command_builds_what_is_waiting_and_says_how_each_ended(app, db, secretary, runner):
+    app.config["XLSX_BACKGROUND_ROWS"] = 3
+    signed_in(app, secretary).get("/overdue.xlsx")
+    result = runner.invoke(args=["exports", "prepare"])
+    rows = db.exec(select(PreparedFile.rows_done)).one()
+    assert result.exit_code == 0 and rows > 3
+    assert f"overdue.xlsx: ready, {rows} rows" in result.output and "Prepared 1 file(s)." in result.output
+    assert "No export was waiting." in runner.invoke(args=["exports", "prepare"]).output

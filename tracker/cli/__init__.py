@@ -10,6 +10,7 @@ def register_commands(app: Flask) -> None:
     from tracker.cli.backup import backup_command, restore_command
     from tracker.cli.catalog import db_group, obligations_group, roadmaps_group
     from tracker.cli.evidence import evidence_group
+    from tracker.cli.exports import exports_group
     from tracker.cli.imports import import_docx, import_xlsx
     from tracker.cli.mail import digest_group, mail_group, reminders_group, scheduler_group
     from tracker.cli.open_data import open_data_group
@@ -24,6 +25,6 @@ def register_commands(app: Flask) -> None:
 
     for group in (db_group, roadmaps_group, obligations_group, users_group, demo_group, reminders_group,
                   digest_group, mail_group, scheduler_group, backup_command, restore_command,
-                  serve_command, evidence_group, rating_group, open_data_group):
+                  serve_command, evidence_group, rating_group, open_data_group, exports_group):
         app.cli.add_command(group)
 
