@@ -42,6 +42,15 @@ def _table(run: dict, small: dict | None) -> list[str]:
     return lines
 
 
+def _workbooks(made: dict) -> list[str]:
+    rows = made["rows_each"]
+    return [f"**Overdue workbooks prepared in the background** (above `TRACKER_XLSX_BACKGROUND_ROWS`): {made['files']} "
+            f"people asked at once (the slowest answer, the file's page: {made['ask_ms_max']} ms); "
+            f"`mindet exports prepare` built {len(rows)} files of {rows[0]:,} rows one after another in "
+            f"{made['build_seconds']} s, **{made['rows_per_second']:,} rows/s**; the last file downloaded "
+            f"{made['last_downloaded_seconds']} s after asking ({made['bytes_each'][0]:,} bytes each).", ""]
+
+
 #: the batch jobs' targets (issue 14): seconds at most, or messages per second at least
 JOB_TARGETS = {"first sync": "≤ 60 s", "no-op re-sync": "≤ 10 s", "clock tick: reminders": "≤ 30 s, RSS ≤ 300 MB",
                "digests": "≥ 100 messages/s", "outbox delivery": "—"}
@@ -91,6 +100,8 @@ def main() -> None:
                   f"peak RSS of a web worker {run['worker_peak_rss_mb']} MB.", ""]
         lines += _table(run, runs.get((database, "small")) if scale != "small" else None)
         lines.append("")
+        if run.get("prepared_workbooks"):
+            lines += _workbooks(run["prepared_workbooks"])
         before = previous.get((database, scale))
         if before:
             old = _p95(before)
