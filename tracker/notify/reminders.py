@@ -279,6 +279,10 @@ def already_claimed(session: Session, keys: list[str]) -> set[str]:
     return found
 
 
+#: people whose earlier claims are looked up in one query (2,000 queries of a national tick become 20; a daily tick
+#: finds 300,000 claimed items: read in parts, they never all sit in memory)
+LOOKED_UP_TOGETHER = 100
+
 #: where each kind of item is listed in full, for an email that shows only the first MAX_ITEMS_PER_EMAIL
 _LISTS = {"reminder": ("reports.mine", _l("мои отчёты")), "returned": ("reports.mine", _l("мои отчёты")),
           "escalation_head": ("reports.mine", _l("мои отчёты")),
@@ -315,14 +319,17 @@ def run_reminders(session: Session, now: datetime, today: date, *, app, dry_run:
     Each person's claims and email are committed together; a dry run computes everything and rolls it all back.
     """
     summary = RunSummary()
-    recipients = due_items(session, today, ReminderRules.from_settings(app.config))
+    people = list(due_items(session, today, ReminderRules.from_settings(app.config)).values())
     instruments = {instrument.id: instrument for instrument in session.exec(select(Instrument))}
-    for done, (user, items) in enumerate(recipients.values(), 1):
+    told: set[str] = set()
+    for done, (user, items) in enumerate(people, 1):
         if should_stop():  # each person's claims are committed with their email: the rest wait for the next tick
             break
+        if done % LOOKED_UP_TOGETHER == 1:  # the next people's earlier claims, in one query
+            told = already_claimed(session, [dedupe_key(item, someone) for someone, their in
+                                             people[done - 1:done - 1 + LOOKED_UP_TOGETHER] for item in their])
         keyed = {dedupe_key(item, user): item for item in items}
-        told = already_claimed(session, list(keyed))
-        summary.already_sent += len(items) - len(keyed) + len(told)
+        summary.already_sent += len(items) - len(keyed) + len(told & keyed.keys())
         fresh = {key: item for key, item in keyed.items() if key not in told}
         if fresh:
             listed = list(fresh.values())
@@ -345,7 +352,7 @@ def run_reminders(session: Session, now: datetime, today: date, *, app, dry_run:
         if not dry_run:
             session.commit()
         if progress:
-            progress(done, len(recipients))
+            progress(done, len(people))
     if dry_run:  # once at the end: a rollback per person would expire every row loaded for the others
         session.rollback()
     return summary
