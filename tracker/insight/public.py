@@ -23,6 +23,7 @@ from tracker.models import (
     Organization,
     Report,
     Section,
+    SectionTally,
     StatusUpdate,
     is_live,
 )
@@ -117,11 +118,13 @@ def progress(session: Session, instrument: Instrument, accepted=None) -> tuple[i
 
 
 def progress_of_all(session: Session, instruments: list[Instrument]) -> dict[int, tuple[int, int]]:
-    """`progress` of every instrument given, in two grouped queries whatever their number (the public index)."""
+    """`progress` of every instrument given, in two grouped queries whatever their number (the public index); the
+    live checkpoints are read from the kept tally (a few hundred rows per instrument, not every checkpoint)."""
     ids = [instrument.id for instrument in instruments]
     live = (Obligation.instrument_id.in_(ids), is_live(Obligation), is_live(Checkpoint))
-    totals = dict(session.exec(select(Obligation.instrument_id, func.count()).select_from(Checkpoint)
-                               .join(Obligation).where(*live).group_by(Obligation.instrument_id)).all())
+    totals = dict(session.exec(select(Section.instrument_id, func.sum(SectionTally.checkpoints))
+                               .join(Section, Section.id == SectionTally.section_id)
+                               .where(Section.instrument_id.in_(ids)).group_by(Section.instrument_id)).all())
     accepted = dict(session.exec(
         select(Obligation.instrument_id, func.count(func.distinct(Checkpoint.id))).select_from(Report)
         .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
