@@ -25,10 +25,9 @@ def prepare():
     """Build every waiting export now, oldest first, and say how each ended."""
     session = get_session()
     with database_errors(), current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        started = now_utc()
-        built = prepared.prepare_waiting(session, started)
+        built = prepared.prepare_waiting(session, now_utc())
         for name, status, rows, error in session.exec(
                 select(PreparedFile.name, PreparedFile.status, PreparedFile.rows_done, PreparedFile.error)
-                .where(PreparedFile.started_at == started).order_by(PreparedFile.id)):
+                .where(PreparedFile.id.in_(built)).order_by(PreparedFile.id)):
             click.echo(f"{name}.xlsx: {status}, {rows} rows" + (f" ({error})" if error else ""))
-    click.echo(f"Prepared {built} file(s)." if built else "No export was waiting.")
+    click.echo(f"Prepared {len(built)} file(s)." if built else "No export was waiting.")

@@ -27,6 +27,7 @@ from tracker.insight.overdue import COLUMNS as OVERDUE_COLUMNS
 from tracker.insight.overdue import Filters, export_records
 from tracker.models import PreparedFile, User
 from tracker.people.permissions import NotPermitted, access_for
+from tracker.timeutil import now_utc
 
 log = logging.getLogger(__name__)
 
@@ -79,30 +80,32 @@ def find(session: Session, token: str, user: User) -> PreparedFile | None:
                                                    PreparedFile.user_id == user.id)).first()
 
 
-def prepare_waiting(session: Session, now: datetime, *, should_stop: Callable[[], bool] = lambda: False) -> int:
-    """Build every queued file, oldest first, each claimed before it is built (a second clock skips it); how many
-    were built. Files left running by a stopped clock are marked failed first."""
+def prepare_waiting(session: Session, now: datetime, *, should_stop: Callable[[], bool] = lambda: False,
+                    clock: Callable[[], datetime] = now_utc) -> list[int]:
+    """Build every queued file, oldest first, each claimed before it is built (a second clock skips it); the ids
+    of those built. Files still running ABANDONED_AFTER after `now` was their start were left by a stopped clock:
+    they are marked failed first. `clock` stamps when each build starts and ends."""
     session.execute(update(PreparedFile).where(PreparedFile.status == "running",
                                                PreparedFile.started_at < now - ABANDONED_AFTER)
                     .values(status="failed", error="interrupted", finished_at=now))
     session.commit()
-    built = 0
+    built = []
     while not should_stop():
         waiting = session.exec(select(PreparedFile.id).where(PreparedFile.status == "queued")
                                .order_by(PreparedFile.id).limit(1)).first()
         if waiting is None:
-            return built
+            break
         claimed = session.execute(update(PreparedFile).where(PreparedFile.id == waiting,
                                                              PreparedFile.status == "queued")
-                                  .values(status="running", started_at=now)).rowcount
+                                  .values(status="running", started_at=clock())).rowcount
         session.commit()
         if claimed:
-            build(session, session.get(PreparedFile, waiting), now)
-            built += 1
+            build(session, session.get(PreparedFile, waiting), clock)
+            built.append(waiting)
     return built
 
 
-def build(session: Session, prepared: PreparedFile, now: datetime) -> None:
+def build(session: Session, prepared: PreparedFile, clock: Callable[[], datetime] = now_utc) -> None:
     """Write one file: its rows read as they are written, the count of rows done written every PROGRESS_EVERY
     rows in a transaction of its own (the page asking reads it), the workbook stored when whole; what went wrong
     is kept for the page to say."""
@@ -115,13 +118,13 @@ def build(session: Session, prepared: PreparedFile, now: datetime) -> None:
             rows = exports.write_xlsx(_counted(records, file_id), stream, columns=columns, flat=exports.for_people,
                                       title=prepared.name, header=exports.headers(columns))
     except NotPermitted:
-        _finish(session, file_id, now, status="failed", error="not permitted")
+        _finish(session, file_id, clock(), status="failed", error="not permitted")
         return
     except Exception as exc:  # the file fails, the clock goes on; the page says so and the log says why
         log.exception("preparing %s %s failed", prepared.kind, file_id)
-        _finish(session, file_id, now, status="failed", error=type(exc).__name__)
+        _finish(session, file_id, clock(), status="failed", error=type(exc).__name__)
         return
-    _finish(session, file_id, now, status="ready", content=stream.getvalue(), rows_done=rows, rows_total=rows)
+    _finish(session, file_id, clock(), status="ready", content=stream.getvalue(), rows_done=rows, rows_total=rows)
 
 
 def _counted(records: Iterable[dict], file_id: int) -> Iterator[dict]:

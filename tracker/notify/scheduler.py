@@ -208,7 +208,7 @@ def _files_job(app, stop: threading.Event) -> None:
             log.exception("preparing files failed", extra={"job": "files"})
             return
     if built:
-        _job_done("files", started, {"built": built})
+        _job_done("files", started, {"built": len(built)})
 
 
 def _sweep_job(app) -> None:
