@@ -135,3 +135,16 @@ def test_the_command_builds_what_is_waiting_and_says_how_each_ended(app, db, sec
     assert result.exit_code == 0 and rows > 3
     assert f"overdue.xlsx: ready, {rows} rows" in result.output and "Prepared 1 file(s)." in result.output
     assert "No export was waiting." in runner.invoke(args=["exports", "prepare"]).output
+
+
+def test_a_waiting_file_says_so_when_no_clock_runs(app, db, secretary):
+    """Queued while the clock is silent: the page says that nothing will happen until it runs, and what to do."""
+    from tracker.notify.scheduler import record_beat
+    from tracker.timeutil import now_utc
+
+    app.config["XLSX_BACKGROUND_ROWS"] = 3
+    client = signed_in(app, secretary)
+    page_url = client.get("/overdue.xlsx").headers["Location"]
+    assert "Планировщик сейчас не работает" in client.get(page_url).get_data(as_text=True)
+    record_beat(db, now_utc())
+    assert "Планировщик сейчас не работает" not in client.get(page_url).get_data(as_text=True)

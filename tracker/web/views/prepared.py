@@ -12,6 +12,8 @@ from flask_login import current_user
 from tracker.db import get_session
 from tracker.insight import prepared as files
 from tracker.models import PreparedFile
+from tracker.notify.scheduler import clock_health
+from tracker.timeutil import now_utc
 
 bp = Blueprint("prepared", __name__)
 
@@ -34,8 +36,10 @@ def show(token: str):
     asked = prepared.arguments
     as_of = date.fromisoformat(asked["as_of"]) if asked.get("as_of") else None
     back = url_for("dashboards.overdue", as_of=asked.get("as_of"), **asked["filters"])
+    # a file waits for the clock: when no clock runs, the person should hear it rather than wait for nothing
+    no_clock = prepared.status == "queued" and clock_health(get_session(), now_utc())["status"] == "silent"
     return render_template("prepared.html", prepared=prepared, kept_for=files.KEPT_FOR, back=back, as_of=as_of,
-                           today=date.fromisoformat(asked["today"]),
+                           today=date.fromisoformat(asked["today"]), no_clock=no_clock,
                            size=len(prepared.content) if prepared.content else 0)
 
 
