@@ -66,7 +66,7 @@ def test_progress_is_written_while_the_rows_are_still_being_read(app, db, secret
         db.commit()
         seen = []
         records = iter([{"n": n} for n in range(5)])
-        for _record in prepared._counted(records, asked.id):
+        for _record in prepared._counted(records, asked.id, db):
             with Session(db.get_bind()) as other:  # what the page reads meanwhile
                 seen.append(other.get(PreparedFile, asked.id).rows_done)
     assert seen == [0, 0, 2, 2, 4]

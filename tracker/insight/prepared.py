@@ -21,7 +21,6 @@ from werkzeug.datastructures import MultiDict
 
 from tracker import audit
 from tracker.as_of import Moment
-from tracker.db import get_engine
 from tracker.insight import exports
 from tracker.insight.overdue import COLUMNS as OVERDUE_COLUMNS
 from tracker.insight.overdue import Filters, export_records
@@ -115,8 +114,8 @@ def build(session: Session, prepared: PreparedFile, clock: Callable[[], datetime
     try:
         with force_locale(arguments.get("language") or "ru"):
             records, columns = KINDS[prepared.kind](session, user, arguments)
-            rows = exports.write_xlsx(_counted(records, file_id), stream, columns=columns, flat=exports.for_people,
-                                      title=prepared.name, header=exports.headers(columns))
+            rows = exports.write_xlsx(_counted(records, file_id, session), stream, columns=columns,
+                                      flat=exports.for_people, title=prepared.name, header=exports.headers(columns))
     except NotPermitted:
         _finish(session, file_id, clock(), status="failed", error="not permitted")
         return
@@ -127,10 +126,10 @@ def build(session: Session, prepared: PreparedFile, clock: Callable[[], datetime
     _finish(session, file_id, clock(), status="ready", content=stream.getvalue(), rows_done=rows, rows_total=rows)
 
 
-def _counted(records: Iterable[dict], file_id: int) -> Iterator[dict]:
+def _counted(records: Iterable[dict], file_id: int, session: Session) -> Iterator[dict]:
     """The records, with the count written to the file's row every PROGRESS_EVERY of them, by a connection of its
-    own (the records are still being read over the session's)."""
-    with Session(get_engine()) as progress:
+    own to the session's database (the records are still being read over the session's)."""
+    with Session(session.get_bind()) as progress:
         for done, record in enumerate(records, 1):
             yield record
             if done % PROGRESS_EVERY == 0:

@@ -325,7 +325,7 @@ def run_reminders(session: Session, now: datetime, today: date, *, app, dry_run:
     for done, (user, items) in enumerate(people, 1):
         if should_stop():  # each person's claims are committed with their email: the rest wait for the next tick
             break
-        if done % LOOKED_UP_TOGETHER == 1:  # the next people's earlier claims, in one query
+        if (done - 1) % LOOKED_UP_TOGETHER == 0:  # the next people's earlier claims, in one query
             told = already_claimed(session, [dedupe_key(item, someone) for someone, their in
                                              people[done - 1:done - 1 + LOOKED_UP_TOGETHER] for item in their])
         keyed = {dedupe_key(item, user): item for item in items}
