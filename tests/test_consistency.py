@@ -109,7 +109,7 @@ def _figures(session, day: date, readers: Readers | None = None, as_of: date | N
             assert sum(int(re.sub(r"\D", "", n)) for n in re.findall(r"<strong>([^<]+)</strong>", own)) == checkpoints
         mine = readers.focal.get("/reports").get_data(as_text=True)  # МТСЗН's focal point: "my work"
         owed = [r for r in found.rows if r.organization.code == "МТСЗН" and r.status != "returned"]
-        assert re.search(r'href="#overdue">[^<]*</a> <strong[^>]*>(\d+)</strong>', mine).group(1) == str(len(owed))
+        assert re.search(r'show=overdue">[^<]*</a> <strong[^>]*>(\d+)</strong>', mine).group(1) == str(len(owed))
         public = client.get("/public/").get_data(as_text=True)
         assert f"из {overview['test-roadmap'][0]}</div>" in public  # the public roadmap: accepted of all checkpoints
         with client.application.test_request_context():  # the digest names statuses in a language

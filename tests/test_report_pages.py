@@ -7,7 +7,9 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from tracker.models import AuditEvent, Checkpoint, DeadlineChange, Obligation, Report
+from tracker.models import AuditEvent, Checkpoint, DeadlineChange, Obligation, Organization, Report
+from tracker.timeutil import today_almaty
+from tracker.web.views import reports as reports_view
 
 from .conftest import csrf_token, make_user, redirect_target, signed_in
 from .reporting_helpers import PDF, report_of
@@ -121,6 +123,58 @@ def test_bulk_update_is_all_or_nothing(app, db, people):
     assert "обновите страницу" in response.get_data(as_text=True)  # b's version 0 is stale: refused as a whole
     db.refresh(a), db.refresh(b)
     assert (a.status, b.status) == ("in_progress", "in_progress")
+
+
+def _owed_overdue(db) -> list[int]:
+    """МТСЗН's overdue reports still waiting for it (returned ones are a group of their own), due date first."""
+    rows = db.exec(select(Report.id, Checkpoint.due_on, Obligation.key)
+                   .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
+                   .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+                   .join(Organization, Organization.id == Report.organization_id)
+                   .where(Organization.code == "МТСЗН", Report.status.in_(("not_started", "in_progress")),
+                          Report.retired_at.is_(None), Checkpoint.due_on < today_almaty())).all()
+    return [report_id for report_id, *_ in sorted(rows, key=lambda row: (row[1], row[2], row[0]))]
+
+
+def test_my_work_counts_whole_groups_and_lists_them_page_by_page(app, db, people, monkeypatch):
+    """"My work" counts each group whole though it lists only its first rows; "and N more" leads to the whole group,
+    page by page in due order; a report on a later page can be updated with the others."""
+    monkeypatch.setattr(reports_view, "MY_WORK_SHOWN", 1)
+    monkeypatch.setattr(reports_view, "MY_WORK_PAGE", 2)
+    fp = signed_in(app, people["fp"])
+    owed = _owed_overdue(db)
+    assert len(owed) >= 3  # МТСЗН owes the world roadmap several overdue reports
+    page = fp.get("/reports").get_data(as_text=True)
+    assert re.search(r'show=overdue">[^<]*</a> <strong[^>]*>(\d+)</strong>', page).group(1) == str(len(owed))
+    overdue = page.split('id="overdue"')[1].split("</table>")[0]
+    assert re.findall(r'name="reports" value="(\d+):', overdue) == [str(owed[0])]
+    assert f"и ещё {len(owed) - 1} — весь список" in page
+    listed = []
+    for number in range(1, (len(owed) + 1) // 2 + 1):
+        shown = fp.get(f"/reports?show=overdue&page={number}").get_data(as_text=True)
+        listed += [int(found) for found in re.findall(r'name="reports" value="(\d+):', shown)]
+    assert listed == owed  # every overdue report once, in due order
+    last = db.get(Report, owed[-1])
+    response = fp.post("/reports/bulk", data={"csrf_token": csrf_token(fp, "/reports"), "status": "in_progress",
+                                              "reports": [f"{last.id}:{last.version}"], "note": "Начали"})
+    assert redirect_target(response) == "/reports"
+    db.refresh(last)
+    assert last.status == "in_progress"
+
+
+def test_bulk_update_refuses_another_organizations_report(app, db, people):
+    """A forged bulk form naming a report МТСЗН does not owe changes nothing."""
+    fp = signed_in(app, people["fp"])
+    theirs = db.exec(select(Report).join(Organization, Organization.id == Report.organization_id)
+                     .where(Organization.code != "МТСЗН", Report.status == "not_started")).first()
+    mine = report_of(db, "world/1.1", "2025", "МТСЗН")
+    response = fp.post("/reports/bulk", data={"csrf_token": csrf_token(fp, "/reports"), "status": "in_progress",
+                                              "reports": [f"{mine.id}:{mine.version}",
+                                                          f"{theirs.id}:{theirs.version}"]},
+                       follow_redirects=True)
+    assert "обновите страницу" in response.get_data(as_text=True)
+    db.refresh(mine), db.refresh(theirs)
+    assert (mine.status, theirs.status) == ("not_started", "not_started")
 
 
 def test_secretary_reschedules_with_reason_and_source(app, db, people):

@@ -202,26 +202,76 @@ def checkpoint_reports(session: Session, checkpoint_id: int) -> list[tuple[Repor
                              .order_by(Report.is_lead.desc(), Organization.code)))
 
 
-#: at most this many open reports are listed at once on "my work"
-MY_WORK_LIMIT = 500
+#: the groups of "my work", in the order the page shows them: returned to the organization, overdue, due this
+#: quarter, due later, and accepted
+MY_WORK_GROUPS = ("returned", "overdue", "quarter", "next", "done")
 
 
-def open_reports_of(session: Session, organization_ids) -> list[ReportRow]:
-    """The reports these organizations still owe: returned ones first (never cut by the limit), then by due date."""
+@dataclass(frozen=True)
+class MyWorkDay:
+    """What decides a report's group on "my work": today and the last day of this quarter."""
+
+    today: date
+    quarter_ends_on: date
+
+    def condition(self, group: str):
+        """The SQL condition of one group (joined to the checkpoint)."""
+        waiting = Report.status.in_([s for s in AWAITING if s != "returned"])
+        return {"returned": Report.status == "returned",
+                "overdue": waiting & (Checkpoint.due_on < self.today),
+                "quarter": waiting & (Checkpoint.due_on >= self.today) & (Checkpoint.due_on <= self.quarter_ends_on),
+                "next": waiting & (Checkpoint.due_on > self.quarter_ends_on),
+                "done": Report.status == "accepted"}[group]
+
+
+@dataclass(frozen=True)
+class MyWork:
+    """Each group of "my work" counted whole, and the slice of it that a page lists."""
+
+    counts: dict[str, int]
+    rows: dict[str, list[ReportRow]]
+
+
+def my_work(session: Session, organization_ids, day: MyWorkDay, *, shown: str | None = None, offset: int = 0,
+            limit: int) -> MyWork:
+    """These organizations' live reports in the groups of "my work": every group counted, and of each (of `shown`
+    alone, when given) the `limit` rows after `offset` — open reports by due date then measure, accepted ones
+    most recently accepted first. Two queries whatever the size."""
+    counts: dict[str, int] = dict.fromkeys(MY_WORK_GROUPS, 0)
+    rows: dict[str, list[ReportRow]] = {group: [] for group in MY_WORK_GROUPS if shown in (None, group)}
     if not organization_ids:
-        return []
-    return [ReportRow(*row) for row in session.exec(
-        live_reports(*ROW_COLUMNS)
-        .where(Report.organization_id.in_(organization_ids), Report.status.in_(AWAITING))
-        .order_by(case((Report.status == "returned", 0), else_=1), Checkpoint.due_on, Obligation.key)
-        .limit(MY_WORK_LIMIT))]
+        return MyWork(counts, rows)
+    # picked over narrow rows of the organizations' own reports (their index), then only the slice is read whole:
+    # left to itself, PostgreSQL walks every checkpoint in due order looking for the first 20 of one organization
+    group = case(*((day.condition(name), name) for name in MY_WORK_GROUPS))
+    theirs = (live_reports(Report.id, group.label("name"), Report.updated_at, Checkpoint.due_on, Obligation.key)
+              .where(Report.organization_id.in_(organization_ids), Report.status.in_((*AWAITING, "accepted")))
+              .cte("theirs").prefix_with("MATERIALIZED", dialect="postgresql"))
+    accepted_first = case((theirs.c.name == "done", theirs.c.updated_at)).desc()  # NULL for every open group
+    ranked = select(theirs.c.id, theirs.c.name, func.count().over(partition_by=theirs.c.name).label("total"),
+                    func.row_number().over(partition_by=theirs.c.name, order_by=(
+                        accepted_first, theirs.c.due_on, theirs.c.key, theirs.c.id)).label("place")).subquery()
+    in_slice = (ranked.c.place > offset) & (ranked.c.place <= offset + limit)
+    if shown:
+        in_slice &= ranked.c.name == shown
+    picked = {}
+    # each group's first row too, for its count
+    for report_id, name, total, place in session.exec(
+            select(ranked.c.id, ranked.c.name, ranked.c.total, ranked.c.place).where(in_slice | (ranked.c.place == 1))):
+        counts[name] = total
+        if name in rows and offset < place <= offset + limit:
+            picked[report_id] = (name, place)
+    found = session.exec(joined_reports(*ROW_COLUMNS).where(Report.id.in_(list(picked)))) if picked else []
+    for row in sorted((ReportRow(*columns) for columns in found), key=lambda row: picked[row.report.id][1]):
+        rows[picked[row.report.id][0]].append(row)
+    return MyWork(counts, rows)
 
 
-def done_reports_of(session: Session, organization_ids, limit: int = 100) -> list[ReportRow]:
-    """These organizations' accepted reports, most recently accepted first (the "done" list of my work)."""
-    if not organization_ids:
+def owed_reports(session: Session, organization_ids, report_ids: list[int]) -> list[Report]:
+    """Those of `report_ids` that these organizations still owe (live, awaiting their answer): what a bulk update
+    may touch."""
+    if not organization_ids or not report_ids:
         return []
-    return [ReportRow(*row) for row in session.exec(
-        live_reports(*ROW_COLUMNS)
-        .where(Report.organization_id.in_(organization_ids), Report.status == "accepted")
-        .order_by(Report.updated_at.desc(), Report.id.desc()).limit(limit))]
+    return list(session.exec(live_reports(Report).where(Report.id.in_(report_ids),
+                                                        Report.organization_id.in_(organization_ids),
+                                                        Report.status.in_(AWAITING))))

@@ -7,13 +7,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.catalog.lookups import checkpoint_with_context, obligation_with_instrument
-from tracker.catalog.obligations import checkpoint_reports, done_reports_of, open_reports_of
+from tracker.catalog.obligations import (
+    MY_WORK_GROUPS,
+    MyWorkDay,
+    checkpoint_reports,
+    my_work,
+    owed_reports,
+)
 from tracker.db import get_session
 from tracker.insight import public
 from tracker.insight.bundles import checkpoint_bundle
 from tracker.insight.figures import late_by
 from tracker.languages import format_day
 from tracker.meetings import decisions
+from tracker.pagination import Page, page_number
 from tracker.periods import Period
 from tracker.reporting import evidence as uploads_
 from tracker.reporting import review
@@ -270,30 +277,38 @@ def evidence(evidence_id: int):
                      download_name=item.file_name, max_age=0)
 
 
+#: rows of each group "my work" lists at first; the whole group is one link away, in pages of MY_WORK_PAGE
+MY_WORK_SHOWN = 20
+MY_WORK_PAGE = 100
+
+
 @bp.get("/reports")
 def mine():
-    """My work: my organizations' returned reports, overdue ones, this quarter's, the next deadlines; one click to
-    report, or several at once."""
+    """My work: my organizations' returned reports, overdue ones, this quarter's, the next deadlines and the accepted
+    ones, each group counted whole and its first rows listed (?show=<group>&page=N: the whole group, page by page);
+    one click to report, or several at once."""
     session = get_session()
-    access = current_access()
-    rows = open_reports_of(session, access.organization_ids)
+    organizations = current_access().organization_ids
     today = today_almaty()
     quarter = Period.containing(today, "quarterly")
-    groups = {"returned": [], "overdue": [], "quarter": [], "next": []}
-    for row in rows:
-        report, cp = row.report, row.checkpoint
-        if report.status == "returned":
-            groups["returned"].append(row)
-        elif cp.due_on < today:
-            groups["overdue"].append(row)
-        elif cp.due_on <= quarter.ends_on:
-            groups["quarter"].append(row)
-        elif len(groups["next"]) < 15:
-            groups["next"].append(row)
-    done = done_reports_of(session, access.organization_ids)
+    day = MyWorkDay(today, quarter.ends_on)
+    shown = request.args.get("show")
+    if shown in MY_WORK_GROUPS:
+        number = page_number(request.args.get("page"))
+        found = my_work(session, organizations, day, shown=shown, offset=(number - 1) * MY_WORK_PAGE,
+                        limit=MY_WORK_PAGE)
+        page = Page(rows=[], number=number, size=MY_WORK_PAGE, total=found.counts[shown])
+    else:
+        found, page, shown = my_work(session, organizations, day, limit=MY_WORK_SHOWN), None, None
+    counts, groups = found.counts, found.rows
+    done = groups.pop("done", [])
     late = late_by(session, {row.report.id: row.checkpoint.due_on for row in done})
-    return render_template("reports/mine.html", groups=groups, rows=rows, quarter=quarter, done=done, late=late,
-                           form=BulkUpdateForm(formdata=None), today=today)
+    return render_template("reports/mine.html", groups=groups, counts=counts, shown=shown, page=page,
+                           quarter=quarter, done=done, late=late, form=BulkUpdateForm(formdata=None), today=today)
+
+
+#: at most this many reports are updated by one bulk action (a page of the whole group)
+BULK_LIMIT = MY_WORK_PAGE
 
 
 @bp.post("/reports/bulk")
@@ -302,8 +317,10 @@ def bulk():
     session = get_session()
     access = current_access()
     form = BulkUpdateForm()
-    owed = open_reports_of(session, access.organization_ids)
-    form.reports.choices = options([(f"{r.id}:{r.version}", str(r.id)) for r in (row.report for row in owed)])
+    # the choices are the reports asked for that the person's organizations owe: anything else fails validation
+    asked = [bounded_int(value.split(":")[0]) for value in request.form.getlist("reports")[:BULK_LIMIT]]
+    owed = owed_reports(session, access.organization_ids, [report_id for report_id in asked if report_id])
+    form.reports.choices = options([(f"{r.id}:{r.version}", str(r.id)) for r in owed])
     if not form.validate() or not form.reports.data:
         flash(_("Отметьте отчёты и выберите статус (отчёт могли изменить — обновите страницу)."), "error")
         return redirect(url_for("reports.mine"))
