@@ -34,6 +34,13 @@ loglevel = os.environ.get("TRACKER_LOG_LEVEL", "info").lower()
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
+def post_worker_init(_worker):
+    """A worker with its app loaded keeps what it loaded out of the garbage collector's full collections."""
+    from tracker.runtime import freeze_what_started
+
+    freeze_what_started()
+
+
 def child_exit(_server, worker):
     """A worker that ended no longer counts in the gauges summed over live processes."""
     from prometheus_client import multiprocess
