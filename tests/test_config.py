@@ -19,6 +19,15 @@ def test_defaults_and_comma_lists(monkeypatch):
     assert settings.base_url == "https://mindet.enbek.kz" and settings.mail_port == 25
 
 
+def test_the_log_level_is_read_in_either_case(monkeypatch):
+    """One variable sets gunicorn's level (lower case in its documentation) and Mindet's: both spellings start."""
+    monkeypatch.setenv("TRACKER_LOG_LEVEL", "warning")
+    assert read_settings().log_level == "WARNING"
+    monkeypatch.setenv("TRACKER_LOG_LEVEL", "loud")
+    with pytest.raises(ConfigError, match="TRACKER_LOG_LEVEL"):
+        read_settings()
+
+
 @pytest.mark.parametrize(("name", "value"), [("TRACKER_MAIL_PORT", "twenty-five"), ("TRACKER_SEND_HOUR", "25"),
                                              ("TRACKER_MAIL_BACKEND", "pigeon")])
 def test_a_wrong_variable_is_named(monkeypatch, name, value):

@@ -95,6 +95,12 @@ class Settings(BaseSettings):
             value = [part for part in value.replace(" ", "").split(",") if part]
         return tuple(sorted({int(part) for part in value}, reverse=True))
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value):
+        # gunicorn's own --log-level is lower case, and the same variable sets both (tracker/deploy/gunicorn.conf.py)
+        return value.upper() if isinstance(value, str) else value
+
     @field_validator("base_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
