@@ -34,7 +34,8 @@ def _recounted(session) -> dict[int, tuple]:
         leads, cos = statuses.get(checkpoint_id, ([], []))
         lead = LeadCounts.of(leads)
         recounted[checkpoint_id] = (lead.total, lead.done, lead.returned, lead.answered, lead.active,
-                                    sum(s in ANSWERED for s in cos), len(cos))
+                                    sum(s in ANSWERED for s in cos), len(cos), leads.count(Status.ACCEPTED),
+                                    (leads + cos).count(Status.SUBMITTED))
     return recounted
 
 
@@ -43,7 +44,8 @@ def _kept(session) -> dict[int, tuple]:
     session.expire_all()
     return {row[0]: tuple(row[1:]) for row in session.exec(select(
         Checkpoint.id, Checkpoint.lead_total, Checkpoint.lead_done, Checkpoint.lead_returned,
-        Checkpoint.lead_answered, Checkpoint.lead_active, Checkpoint.co_answered, Checkpoint.co_total))}
+        Checkpoint.lead_answered, Checkpoint.lead_active, Checkpoint.co_answered, Checkpoint.co_total,
+        Checkpoint.lead_accepted, Checkpoint.submitted))}
 
 
 def test_a_sync_counts_every_checkpoint_it_creates(db, world):

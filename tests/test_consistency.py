@@ -112,6 +112,10 @@ def _figures(session, day: date, readers: Readers | None = None, as_of: date | N
         assert re.search(r'show=overdue">[^<]*</a> <strong[^>]*>(\d+)</strong>', mine).group(1) == str(len(owed))
         public = client.get("/public/").get_data(as_text=True)
         assert f"из {overview['test-roadmap'][0]}</div>" in public  # the public roadmap: accepted of all checkpoints
+        # the index reads the kept tally, the roadmap's own page its accepted reports: one figure
+        accepted = re.search(r"Принято контрольных точек: (\d+) из", public).group(1)
+        own_page = client.get("/public/test-roadmap").get_data(as_text=True)
+        assert f"Принято контрольных точек: <strong>{accepted}</strong> из {overview['test-roadmap'][0]}" in own_page
         with client.application.test_request_context():  # the digest names statuses in a language
             digest = build_digest(session, readers.secretary, Period.containing(day, "quarterly"), day)
         for block in digest["secretary"]:

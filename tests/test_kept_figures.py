@@ -41,7 +41,8 @@ def _python_class(leads: list[str]) -> int:
 
 
 def _recounted_tally(session) -> dict[tuple, tuple]:
-    """(section, due day, lead class) → (checkpoints, co answered, co total), rebuilt in Python from the reports."""
+    """(section, due day, lead class) → (checkpoints, co answered, co total, with an accepted lead report, reports
+    submitted), rebuilt in Python from the reports."""
     leads: dict[int, list[str]] = {}
     cos: dict[int, list[str]] = {}
     for checkpoint_id, is_lead, status in session.exec(
@@ -52,17 +53,21 @@ def _recounted_tally(session) -> dict[tuple, tuple]:
             select(Checkpoint.id, Obligation.section_id, Checkpoint.due_on)
             .join(Obligation, Obligation.id == Checkpoint.obligation_id)
             .where(Checkpoint.retired_at.is_(None), Obligation.retired_at.is_(None))):
-        row = tally.setdefault((section_id, due_on, _python_class(leads.get(checkpoint_id, []))), [0, 0, 0])
+        lead = leads.get(checkpoint_id, [])
+        row = tally.setdefault((section_id, due_on, _python_class(lead)), [0, 0, 0, 0, 0])
         co = cos.get(checkpoint_id, [])
         row[0] += 1
         row[1] += sum(s in (Status.SUBMITTED, Status.ACCEPTED, *EXEMPT) for s in co)
         row[2] += len(co)
+        row[3] += Status.ACCEPTED in lead
+        row[4] += (lead + co).count(Status.SUBMITTED)
     return {key: tuple(counts) for key, counts in tally.items()}
 
 
 def _kept_tally(session) -> dict[tuple, tuple]:
     session.expire_all()
-    return {(row.section_id, row.due_on, row.lead_class): (row.checkpoints, row.co_answered, row.co_total)
+    return {(row.section_id, row.due_on, row.lead_class): (row.checkpoints, row.co_answered, row.co_total,
+                                                           row.accepted, row.submitted)
             for row in session.exec(select(SectionTally).where(SectionTally.checkpoints > 0))}
 
 

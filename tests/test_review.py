@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from tracker.models import AuditEvent, Report
+from tracker.models import AuditEvent, Checkpoint, Membership, Report
 
 from .conftest import NOW, csrf_token, login, make_user, redirect_target, signed_in
 from .reporting_helpers import PDF, post, report_of
@@ -55,6 +55,31 @@ def test_the_menu_counts_a_long_queue_up_to_its_limit(app, db, world, monkeypatc
     page = signed_in(app, secretary).get("/review").get_data(as_text=True)
     assert re.search(r'class="count">\s*1\+\s*<', page)
     assert page.count('type="checkbox" name="reports"') == 2
+
+
+def _queue(client) -> tuple[int, int]:
+    """(the total the queue's title says, the reports it lists)."""
+    page = client.get("/review").get_data(as_text=True)
+    total = re.search(r'Ждут вашего решения <small class="muted">(\d+)</small>', page)
+    return int(total.group(1)), page.count('type="checkbox" name="reports"')
+
+
+def test_the_queue_total_is_what_awaits_this_secretary_after_verdicts_and_retirements(app, db, world):
+    """The queue's total (read from the kept tally) is the number of reports it lists: less those of the secretary's
+    own organization, after a verdict, after a checkpoint is retired."""
+    focal, secretary, reports = _setup(app, db)
+    reports += _submitted(app, db, focal, [("1.4", "2025-Q1")])
+    also_focal = make_user(db, "sec2@example.kz", "secretary", instruments=[INSTRUMENT])
+    db.add(Membership(user_id=also_focal.id, organization_id=reports[0].organization_id))
+    db.commit()
+    client, own = signed_in(app, secretary), signed_in(app, also_focal)
+    assert _queue(client) == (3, 3) and _queue(own) == (0, 0)  # a secretary never judges their own organization
+    post(app, db, reports[0].id, secretary, "accepted")
+    assert _queue(client) == (2, 2)
+    checkpoint = db.get(Checkpoint, reports[1].checkpoint_id)
+    checkpoint.retired_at = NOW
+    db.commit()
+    assert _queue(client) == (1, 1)
 
 
 def test_the_queue_pages_by_key_oldest_first_forward_and_back(app, db, world, monkeypatch):

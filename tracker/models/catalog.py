@@ -202,6 +202,9 @@ class Checkpoint(SQLModel, table=True):
     lead_active: int = counter()
     co_answered: int = counter()
     co_total: int = counter()
+    # (migration 0025) its lead reports accepted, and its reports (lead or not) awaiting a verdict
+    lead_accepted: int = counter()
+    submitted: int = counter()
 
 
 class Report(SQLModel, table=True):

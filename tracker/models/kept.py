@@ -23,6 +23,10 @@ class SectionTally(SQLModel, table=True):
     checkpoints: int = 0
     co_answered: int = 0
     co_total: int = 0
+    #: of them, those with an accepted lead report (the public progress), and their reports awaiting a verdict
+    #: (the review queue), migration 0025
+    accepted: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    submitted: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class StoredQuarter(SQLModel, table=True):
