@@ -8,10 +8,11 @@ import zipfile
 
 from sqlmodel import select
 
-from tracker.models import Checkpoint, Obligation, Organization, Report
+from tracker.models import Checkpoint, Obligation, Organization, OverdueTally, Report
 from tracker.people.permissions import access_for
 from tracker.reporting import evidence, workflow
 from tracker.reporting.storage import LocalStore
+from tracker.statuses import AWAITING
 
 from .conftest import NOW, csrf_token
 
@@ -78,3 +79,24 @@ def upload(client, report_id: int, files, **fields):
     data = {"csrf_token": token, "version": version, "status": "in_progress", "note": "", **fields,
             "files": [(io.BytesIO(content), name) for name, content in files]}
     return client.post(f"/reports/{report_id}", data=data, content_type="multipart/form-data")
+
+
+def recounted_overdue(session) -> dict[tuple, int]:
+    """(organization, instrument, due day) → live reports awaiting their organization on live checkpoints of live
+    measures, counted afresh from the reports."""
+    counted: dict[tuple, int] = {}
+    for key in session.exec(select(Report.organization_id, Obligation.instrument_id, Checkpoint.due_on)
+                            .join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
+                            .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+                            .where(Report.retired_at.is_(None), Report.status.in_(AWAITING),
+                                   Checkpoint.retired_at.is_(None), Obligation.retired_at.is_(None))):
+        counted[tuple(key)] = counted.get(tuple(key), 0) + 1
+    return counted
+
+
+def kept_overdue(session) -> dict[tuple, int]:
+    """The same, as the triggers kept it (migration 0026)."""
+    session.expire_all()
+    return {(row.organization_id, row.instrument_id, row.due_on): row.reports
+            for row in session.exec(select(OverdueTally).where(OverdueTally.reports != 0))}
+

@@ -18,7 +18,7 @@ from tracker.statuses import ANSWERED, LeadCounts, Status
 from .conftest import NOW, make_user
 from .depth import by_depth
 from .factories import YAML, measure
-from .reporting_helpers import post, report_of
+from .reporting_helpers import kept_overdue, post, recounted_overdue, report_of
 
 TODAY = NOW.date()
 
@@ -125,4 +125,5 @@ def test_any_write_in_any_order_keeps_the_counts(db, world, writes):
             db.execute(update(Report).where(Report.id % 3 == pick % 3).values(status=status))
         db.flush()
         assert _kept(db) == _recounted(db), (kind, status)
+        assert kept_overdue(db) == recounted_overdue(db), (kind, status)
     db.rollback()

@@ -7,8 +7,8 @@ from sqlmodel import select
 
 from tracker.as_of import Moment
 from tracker.insight.figures import checkpoint_states, instrument_overview, on_time_rates, progress
-from tracker.insight.overdue import Filters, overdue_totals
-from tracker.models import Instrument
+from tracker.insight.overdue import Filters, overdue_page, overdue_totals
+from tracker.models import Instrument, Organization
 from tracker.notify.digests import build_digest
 from tracker.periods import Period
 from tracker.statuses import days_late, is_on_time
@@ -116,3 +116,21 @@ def test_the_dashboard_shows_the_top_of_long_lists_and_links_to_the_rest(app, db
         assert "по состоянию на конец дня" in body
         number += 1
     assert shown == [rate.code for rate in league]  # every organization once, in the dashboard's order
+
+
+def test_todays_overdue_totals_from_the_kept_counts_equal_the_reports_listed(db, synced):
+    """Today's totals per organization add up the kept counts (migration 0026); narrowed by instrument, a
+    secretary's instruments, an organization, a group's members or due dates, they equal the overdue reports the
+    view lists, organization by organization."""
+    today = Moment.today(TODAY)
+    instrument = db.exec(select(Instrument).where(Instrument.key == KEY)).one()
+    members = frozenset(db.exec(select(Organization.id).where(Organization.code.in_(("МТСЗН", "МНЭ")))))
+    for filters, instrument_ids in ((Filters(), None), (Filters(instrument=KEY), None), (Filters(), [instrument.id]),
+                                    (Filters(organization="МТСЗН"), None), (Filters(organization_ids=members), None),
+                                    (Filters(due_from=date(2025, 7, 1), due_to=date(2025, 12, 31)), None)):
+        page, totals = overdue_page(db, filters, today, instrument_ids=instrument_ids, page_size=None)
+        listed: dict[str, int] = {}
+        for row in page.rows:
+            listed[row.organization.code] = listed.get(row.organization.code, 0) + 1
+        assert dict(totals) == listed and listed, filters
+        assert [n for _code, n in totals] == sorted((n for _code, n in totals), reverse=True)

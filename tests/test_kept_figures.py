@@ -1,6 +1,6 @@
-"""The figures the database keeps (migration 0023) equal the figures recomputed from the reports: the section tally
-after every kind of write, in any order (hypothesis draws them), and the stored on-time figures of complete quarters
-on a dozen dates, before and after amendments that change the past."""
+"""The figures the database keeps (migrations 0023, 0025, 0026) equal the figures recomputed from the reports: the
+section tally and the overdue counts after every kind of write, in any order (hypothesis draws them), and the
+stored on-time figures of complete quarters on a dozen dates, before and after amendments that change the past."""
 
 from collections import Counter
 from datetime import date, timedelta
@@ -29,6 +29,7 @@ from tracker.statuses import EXEMPT, LeadCounts, Status, is_on_time
 
 from .conftest import NOW
 from .depth import by_depth
+from .reporting_helpers import kept_overdue, recounted_overdue
 
 TODAY = NOW.date()
 
@@ -98,6 +99,7 @@ def test_the_section_tally_follows_every_write(seeded, writes):
     states judged checkpoint by checkpoint."""
     session = seeded
     assert _kept_tally(session) == _recounted_tally(session)
+    assert kept_overdue(session) == recounted_overdue(session)
     sections = list(session.exec(select(Section.id)))
     for kind, pick, status in writes:
         subject, change = kind.split(" ", 1)
@@ -125,6 +127,7 @@ def test_the_section_tally_follows_every_write(seeded, writes):
             row.section_id = sections[pick % len(sections)]
         session.flush()
         assert _kept_tally(session) == _recounted_tally(session), kind
+        assert kept_overdue(session) == recounted_overdue(session), kind
     for day in (TODAY, TODAY - timedelta(days=400), TODAY + timedelta(days=400)):
         kept = Counter()
         for tally in checkpoint_tally(session, Moment.today(day)):

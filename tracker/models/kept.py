@@ -1,6 +1,7 @@
 """Figures the database keeps so that pages read a few thousand rows, not every report: checkpoints counted per
-section, due day and state (kept by triggers, migration 0023), and the on-time figures of complete quarters,
-stored once computed and dropped by any write that could change them."""
+section, due day and state (kept by triggers, migrations 0023 and 0025), open reports counted per organization,
+instrument and due day (0026), and the on-time figures of complete quarters, stored once computed and dropped by
+any write that could change them."""
 
 from __future__ import annotations
 
@@ -27,6 +28,18 @@ class SectionTally(SQLModel, table=True):
     #: (the review queue), migration 0025
     accepted: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     submitted: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class OverdueTally(SQLModel, table=True):
+    """The live reports awaiting one organization on live checkpoints of live measures of one instrument due on one
+    day, counted: today's overdue totals add up the rows due before today. Never written by the application:
+    triggers on report, checkpoint and obligation move the counts of every change (migration 0026)."""
+
+    __tablename__ = "overdue_tally"
+    organization_id: int = Field(foreign_key="organization.id", primary_key=True)
+    instrument_id: int = Field(foreign_key="instrument.id", primary_key=True)
+    due_on: date = Field(primary_key=True, index=True)
+    reports: int = 0
 
 
 class StoredQuarter(SQLModel, table=True):
