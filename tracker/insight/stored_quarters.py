@@ -38,13 +38,18 @@ def quarter_counts(session: Session, quarters: list[Period], instrument_ids: lis
     scope = instrument_ids if instrument_ids is not None else list(session.exec(select(Instrument.id)))
     missing = _missing(session, quarters, scope)
     unstored = _store(session, missing, compute) if missing else []
-    keys = (QuarterRate.starts_on, Organization.code) if per_organization else (QuarterRate.starts_on,)
-    stored = (select(*keys, func.sum(QuarterRate.on_time), func.sum(QuarterRate.total))
-              .where(QuarterRate.starts_on.in_(starts)).group_by(*keys))
     if per_organization:
-        stored = stored.join(Organization, Organization.id == QuarterRate.organization_id)
-    if instrument_ids is not None:
-        stored = stored.where(QuarterRate.instrument_id.in_(instrument_ids))
+        stored = (select(QuarterRate.starts_on, Organization.code, func.sum(QuarterRate.on_time),
+                         func.sum(QuarterRate.total))
+                  .join(Organization, Organization.id == QuarterRate.organization_id)
+                  .where(QuarterRate.starts_on.in_(starts)).group_by(QuarterRate.starts_on, Organization.code))
+        if instrument_ids is not None:
+            stored = stored.where(QuarterRate.instrument_id.in_(instrument_ids))
+    else:  # each instrument's totals, kept beside its rates: a row per instrument, not per organization
+        stored = (select(StoredQuarter.starts_on, func.sum(StoredQuarter.on_time), func.sum(StoredQuarter.total))
+                  .where(StoredQuarter.starts_on.in_(starts)).group_by(StoredQuarter.starts_on))
+        if instrument_ids is not None:
+            stored = stored.where(StoredQuarter.instrument_id.in_(instrument_ids))
     counts: dict[tuple[date, str], list[int]] = {}
     read = session.exec(stored) if per_organization else ((start, None, *sums) for start, *sums in session.exec(stored))
     for starts_on, code, on_time, total in [*read, *unstored]:
@@ -79,9 +84,16 @@ def _store(session: Session, missing: dict[Period, list[int]], compute: Computed
                  in _computed(writer, missing, compute).items()]
         if rates:  # one statement executed over every row (compiled once), not a VALUES list per call
             writer.execute(insert(QuarterRate).on_conflict_do_nothing(), rates)
+        sums: dict[tuple[int, date], list[int]] = {}
+        for rate in rates:
+            row = sums.setdefault((rate["instrument_id"], rate["starts_on"]), [0, 0])
+            row[0] += rate["on_time"]
+            row[1] += rate["total"]
         now = now_utc()
         writer.execute(insert(StoredQuarter).on_conflict_do_nothing(),
-                       [dict(instrument_id=i, starts_on=quarter.starts_on, ends_on=quarter.ends_on, stored_at=now)
+                       [dict(instrument_id=i, starts_on=quarter.starts_on, ends_on=quarter.ends_on, stored_at=now,
+                             on_time=sums.get((i, quarter.starts_on), [0, 0])[0],
+                             total=sums.get((i, quarter.starts_on), [0, 0])[1])
                         for quarter, ids in missing.items() for i in ids])
         return []
 

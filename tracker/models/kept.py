@@ -51,6 +51,9 @@ class StoredQuarter(SQLModel, table=True):
     starts_on: date = Field(primary_key=True)
     ends_on: date
     stored_at: datetime = timestamp()
+    #: the sums of its rates: the trend of all organizations together reads these (migration 0028)
+    on_time: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    total: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class QuarterRate(SQLModel, table=True):
