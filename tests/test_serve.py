@@ -7,6 +7,7 @@ import select
 import signal
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -37,7 +38,8 @@ def _stop_by_sigterm(_fd: int, pid: int) -> None:
 
 
 def _serve_then_stop(environment: dict, stop, settle: float) -> tuple[float, int, str]:
-    """`mindet serve` in a terminal of its own until /health answers, `settle` seconds more, then `stop`: (seconds
+    """`mindet serve` in a terminal of its own until /health answers and the clock has started, `settle` seconds
+    more, then `stop`: (seconds
     it took to stop, exit status, what the terminal showed)."""
     port = free_port()
     mindet = os.path.join(os.path.dirname(os.sys.executable), "mindet")
@@ -54,6 +56,12 @@ def _serve_then_stop(environment: dict, stop, settle: float) -> tuple[float, int
             continue
     else:
         raise AssertionError(output.decode(errors="replace"))
+    # the clock starts beside the web, its app loaded on its own: on a busy machine it is up a while after /health
+    clock_log = Path(environment["TRACKER_INSTANCE_PATH"]) / "clock.log"
+    for _ in range(300):
+        if clock_log.exists() and "clock started" in clock_log.read_text():
+            break
+        output += _read(fd, 0.1)
     time.sleep(settle)
     stopped_at = time.monotonic()
     stop(fd, pid)
