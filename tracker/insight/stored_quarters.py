@@ -84,16 +84,15 @@ def _store(session: Session, missing: dict[Period, list[int]], compute: Computed
                  in _computed(writer, missing, compute).items()]
         if rates:  # one statement executed over every row (compiled once), not a VALUES list per call
             writer.execute(insert(QuarterRate).on_conflict_do_nothing(), rates)
-        sums: dict[tuple[int, date], list[int]] = {}
+        sums: dict[tuple[int, date], dict[str, int]] = {}  # each instrument's quarter: its rates added up
         for rate in rates:
-            row = sums.setdefault((rate["instrument_id"], rate["starts_on"]), [0, 0])
-            row[0] += rate["on_time"]
-            row[1] += rate["total"]
+            row = sums.setdefault((rate["instrument_id"], rate["starts_on"]), {"on_time": 0, "total": 0})
+            row["on_time"] += rate["on_time"]
+            row["total"] += rate["total"]
         now = now_utc()
         writer.execute(insert(StoredQuarter).on_conflict_do_nothing(),
                        [dict(instrument_id=i, starts_on=quarter.starts_on, ends_on=quarter.ends_on, stored_at=now,
-                             on_time=sums.get((i, quarter.starts_on), [0, 0])[0],
-                             total=sums.get((i, quarter.starts_on), [0, 0])[1])
+                             **sums.get((i, quarter.starts_on), {"on_time": 0, "total": 0}))
                         for quarter, ids in missing.items() for i in ids])
         return []
 

@@ -50,6 +50,11 @@ def optional_timestamp(**kwargs) -> Field:
     return Field(default=None, sa_type=UTCDateTime, **kwargs)
 
 
+def counter() -> Field:
+    """A count the database keeps (never written by the application)."""
+    return Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
 def json_column(default) -> Field:
     return Field(default_factory=default, sa_column=Column(JSON, nullable=False))
 

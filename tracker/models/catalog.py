@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from tracker.models.base import json_column, optional_timestamp, timestamp
+from tracker.models.base import counter, json_column, optional_timestamp, timestamp
 
 
 class Organization(SQLModel, table=True):
@@ -169,11 +169,6 @@ class ObligationOwner(SQLModel, table=True):
     is_lead: bool = False
     #: "(по согласованию)": takes part by agreement
     is_by_agreement: bool = False
-
-
-def counter() -> Field:
-    """A count the database keeps (never written by the application)."""
-    return Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Checkpoint(SQLModel, table=True):

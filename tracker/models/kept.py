@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
-from tracker.models.base import timestamp
+from tracker.models.base import counter, timestamp
 
 
 class SectionTally(SQLModel, table=True):
@@ -26,8 +26,8 @@ class SectionTally(SQLModel, table=True):
     co_total: int = 0
     #: of them, those with an accepted lead report (the public progress), and their reports awaiting a verdict
     #: (the review queue), migration 0025
-    accepted: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    submitted: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    accepted: int = counter()
+    submitted: int = counter()
 
 
 class OverdueTally(SQLModel, table=True):
@@ -38,7 +38,7 @@ class OverdueTally(SQLModel, table=True):
     __tablename__ = "overdue_tally"
     organization_id: int = Field(foreign_key="organization.id", primary_key=True)
     instrument_id: int = Field(foreign_key="instrument.id", primary_key=True)
-    due_on: date = Field(primary_key=True, index=True)
+    due_on: date = Field(primary_key=True)
     reports: int = 0
 
 
@@ -52,8 +52,8 @@ class StoredQuarter(SQLModel, table=True):
     ends_on: date
     stored_at: datetime = timestamp()
     #: the sums of its rates: the trend of all organizations together reads these (migration 0028)
-    on_time: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    total: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    on_time: int = counter()
+    total: int = counter()
 
 
 class QuarterRate(SQLModel, table=True):

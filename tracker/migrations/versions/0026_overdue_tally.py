@@ -105,7 +105,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['organization_id'], ['organization.id'], name=op.f('fk_overdue_tally_organization_id_organization')),
     sa.PrimaryKeyConstraint('organization_id', 'instrument_id', 'due_on', name=op.f('pk_overdue_tally'))
     )
-    op.create_index('ix_overdue_tally_due_on', 'overdue_tally', ['due_on'])
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"""
             CREATE FUNCTION report_overdue_retally() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -170,5 +169,4 @@ def downgrade() -> None:
         for trigger in ("report_inserted_overdue", "report_deleted_overdue", "report_changed_overdue",
                         "checkpoint_changed_overdue", "obligation_changed_overdue"):
             op.execute(f"DROP TRIGGER {trigger}")
-    op.drop_index('ix_overdue_tally_due_on', table_name='overdue_tally')
     op.drop_table('overdue_tally')
