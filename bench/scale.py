@@ -371,11 +371,18 @@ def analyze(session: Session) -> None:
     on-time figures as nested loops over every status update (39 s instead of 0.13 s on the small data). On
     PostgreSQL also VACUUM: the triggers that keep the counts leave a dead row version per count they move (218,000
     in section_tally, 30 MB for 2 MB of rows), which autovacuum clears on a server with its defaults; a server with
-    autovacuum off (this machine's) would otherwise measure every page over the dead rows."""
+    autovacuum off (this machine's) would otherwise measure every page over the dead rows.
+
+    Only the tables that hold rows, as autovacuum would: an empty table analyzed is planned as one that stays
+    empty, so the first quarter-end tick checked each claim's outbox message by reading the whole growing outbox
+    (22 s of its 47), where a table never analyzed is looked up by its index."""
     session.commit()
     if session.get_bind().dialect.name == "postgresql":
+        filled = [table.name for table in SQLModel.metadata.sorted_tables
+                  if session.execute(text(f"SELECT EXISTS (SELECT 1 FROM {table.name})")).scalar()]
+        session.commit()
         with session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE"))
+            connection.execute(text(f"VACUUM ANALYZE {', '.join(filled)}"))
     else:
         session.execute(text("ANALYZE"))
         session.commit()
