@@ -98,16 +98,10 @@ def main() -> None:
             # the job renders and queues every email, and delivers the first batch of the outbox (500)
             results[name]["messages"] = _queued(results[name]["output"])
             results[name]["messages_per_second"] = round(results[name]["messages"] / results[name]["seconds"], 1)
-        before, started, rounds = sink.messages, time.perf_counter(), 0
-        while True:  # what the clock does every minute, until the outbox is empty
-            rounds += 1
-            delivered = _timed(mail, "mail", "deliver")
-            if "Delivery: 0 sent" in " ".join(delivered["output"]):
-                break
-        seconds = time.perf_counter() - started
-        results["outbox delivery"] = {**delivered, "command": f"mail deliver (×{rounds})", "seconds": round(seconds, 2),
-                                      "messages": sink.messages - before,
-                                      "messages_per_second": round((sink.messages - before) / seconds, 1)}
+        before = sink.messages
+        delivered = _timed(mail, "mail", "deliver")  # everything the two jobs left in the outbox, 500 a pass
+        results["outbox delivery"] = {**delivered, "messages": sink.messages - before,
+                                      "messages_per_second": round((sink.messages - before) / delivered["seconds"], 1)}
     finally:
         controller.stop()
 

@@ -260,3 +260,18 @@ def test_an_idle_connection_the_server_dropped_is_opened_again(app, db, world, s
         connection.last_used -= mail.IDLE_CHECK_AFTER + 1  # … after the connection had rested that long
         connection.send(outbox.to_email_message(rows[1], NOW, app.config), accepted=lambda: None)
     assert len(smtp_server.messages) == 2 and len(smtp_server.connections) == 2
+
+
+def test_mail_deliver_sends_everything_due_pass_after_pass(app, db, world, runner, smtp_server, monkeypatch):
+    """`mindet mail deliver` says it sends every message that is due: seven with passes of three go out in one run
+    (a run of `reminders run` sends one pass and says the clock sends the rest)."""
+    from tracker.cli import mail
+
+    monkeypatch.setattr(mail, "PASS", 3)
+    _queue(app, db, 7)
+    result = runner.invoke(args=["mail", "deliver"])
+    assert result.exit_code == 0, result.output
+    assert "Delivery: 7 sent, 0 to retry, 0 failed" in result.output
+    assert len(smtp_server.messages) == 7
+    again = runner.invoke(args=["mail", "deliver"])
+    assert "Delivery: 0 sent" in again.output and len(smtp_server.messages) == 7

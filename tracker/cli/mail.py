@@ -47,7 +47,8 @@ def reminders_group():
 @click.option("--now", "now_text", metavar="ISO", help="Pretend it is this moment (Almaty time if no offset).")
 @with_appcontext
 def reminders_run(dry_run: bool, now_text: str | None):
-    """Queue today's reminders (one email per person, claimed once per stage) and deliver the outbox."""
+    """Queue today's reminders (one email per person, claimed once per stage) and deliver the first 500 of the
+    outbox (the clock, or `mindet mail deliver`, sends the rest)."""
     now = _moment(now_text)
     session = get_session()
     with database_errors():
@@ -61,13 +62,31 @@ def reminders_run(dry_run: bool, now_text: str | None):
             _deliver(now)
 
 
-def _deliver(now: datetime) -> None:
-    result = outbox.deliver(get_session(), now, current_app.config)
+#: messages one delivery pass sends: what the clock sends a minute, and what `reminders run` and `digest send`
+#: deliver before they end (a national quarter end queues thousands: `mail deliver` or the clock sends the rest)
+PASS = 500
+
+
+def _deliver(now: datetime, *, everything: bool = False) -> None:
+    """Deliver one pass of the outbox (PASS messages), or `everything` due, pass after pass, showing progress."""
+    result = outbox.DeliverySummary()
+    while True:
+        done = outbox.deliver(get_session(), now, current_app.config, limit=PASS)
+        result.sent, result.retrying, result.failed = (result.sent + done.sent, result.retrying + done.retrying,
+                                                       result.failed + done.failed)
+        # a pass that found fewer than it may take has emptied what is due (a retried message is due later)
+        if not everything or done.sent + done.retrying + done.failed < PASS:
+            break
+        click.echo(f"  delivery: {result.sent} sent so far", err=True)
     click.echo(f"Delivery: {result.sent} sent, {result.retrying} to retry, {result.failed} failed "
                f"(backend {current_app.config['MAIL_BACKEND']}).")
     if result.retrying or result.failed:
         click.echo("The mail server refused or was unreachable: check TRACKER_MAIL_*; the clock retries, and "
                    "failures are listed at /admin/deliveries.", err=True)
+    elif not everything and result.sent == PASS:
+        click.echo(f"The first {PASS} were sent; the clock sends the rest, a pass a minute "
+                   "(or `mindet mail deliver` sends them all now).", err=True)
+
 
 
 def _period(text: str | None, now: datetime) -> Period:
@@ -109,7 +128,8 @@ def digest_preview(email: str, quarter: str | None):
 @click.option("--dry-run", is_flag=True, help="Count what would be queued; claim and send nothing.")
 @with_appcontext
 def digest_send(quarter: str, dry_run: bool):
-    """Queue the period's digest for everyone subscribed to it (once each, ever) and deliver the outbox."""
+    """Queue the period's digest for everyone subscribed to it (once each, ever) and deliver the first 500 of the
+    outbox (the clock, or `mindet mail deliver`, sends the rest)."""
     now = now_utc()
     period = _period(quarter, now)
     with database_errors():
@@ -130,9 +150,9 @@ def mail_group():
 @mail_group.command("deliver")
 @with_appcontext
 def mail_deliver():
-    """Send every outbox message that is due (new ones and retries)."""
+    """Send every outbox message that is due (new ones and retries), 500 at a time, until none is due."""
     with database_errors():
-        _deliver(now_utc())
+        _deliver(now_utc(), everything=True)
 
 
 @mail_group.command("test")
