@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, insert, select, text
 from sqlmodel import Session, SQLModel
 
+from tracker.db import compact_kept_counts
 from tracker.models import (
     Checkpoint,
     Commission,
@@ -381,6 +382,7 @@ def analyze(session: Session) -> None:
         filled = [table.name for table in SQLModel.metadata.sorted_tables
                   if session.execute(text(f"SELECT EXISTS (SELECT 1 FROM {table.name})")).scalar()]
         session.commit()
+        compact_kept_counts(session.get_bind())  # as `mindet roadmaps sync` does after a bulk load
         with session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text(f"VACUUM ANALYZE {', '.join(filled)}"))
     else:

@@ -69,3 +69,19 @@ def close_session(_exc: BaseException | None = None) -> None:
     if session is not None:
         session.rollback()
         session.close()
+
+
+#: the tables whose rows the kept counts' triggers rewrite on every report, checkpoint and obligation change
+KEPT_COUNT_TABLES = ("checkpoint", "section_tally", "overdue_tally")
+
+
+def compact_kept_counts(engine: Engine) -> bool:
+    """Rewrite the kept counts' tables compact after a bulk load (PostgreSQL; False elsewhere). Loading a national
+    catalogue rewrites each tally row hundreds of times in one transaction: section_tally held 38,908 rows in 33 MB
+    (2 MB compact) and checkpoint 37 MB (10 MB), and every page that sums them read the dead space. A rewrite locks
+    each table for a fraction of a second; autovacuum would only make the space reusable, not give it back."""
+    if engine.dialect.name != "postgresql":
+        return False
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql(f"VACUUM (FULL, ANALYZE) {', '.join(KEPT_COUNT_TABLES)}")
+    return True

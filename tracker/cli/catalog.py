@@ -13,7 +13,7 @@ from tracker import migrate
 from tracker.as_of import Moment
 from tracker.catalog import loader, obligations, sync
 from tracker.cli.common import database_errors, fail
-from tracker.db import get_session
+from tracker.db import KEPT_COUNT_TABLES, compact_kept_counts, get_session
 from tracker.insight import exports
 from tracker.models import Instrument
 from tracker.timeutil import now_utc, today_almaty
@@ -113,6 +113,14 @@ def roadmaps_sync(directory, full):
     for line in summary.lines():
         click.echo(line)
     click.echo("Synced." if summary.changed else "Already in sync: nothing changed.")
+    if summary.counts["reports"]["created"] >= BULK_LOAD:
+        with database_errors():
+            if compact_kept_counts(session.get_bind()):
+                click.echo(f"Compacted the kept counts ({', '.join(KEPT_COUNT_TABLES)}) after the bulk load.")
+
+
+#: reports created by one sync from which the kept counts' tables are rewritten compact afterwards
+BULK_LOAD = 10_000
 
 
 @click.group("obligations")
