@@ -1,0 +1,26 @@
+"""The live obligations of each instrument as an index: home and the overall dashboard count them from it instead
+of reading every obligation's row with its texts (15,000 at national scale: 12 → 4 ms).
+
+Revision ID: 0029
+Revises: 0028
+Create Date: 2026-12-07 10:45:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0029'
+down_revision: str | None = '0028'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index('ix_obligation_live_instrument', 'obligation', ['instrument_id'],
+                    postgresql_where=sa.text("retired_at IS NULL"), sqlite_where=sa.text("retired_at IS NULL"))
+
+
+def downgrade() -> None:
+    op.drop_index('ix_obligation_live_instrument', table_name='obligation')
