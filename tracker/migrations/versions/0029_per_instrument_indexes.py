@@ -1,5 +1,6 @@
-"""The live obligations of each instrument as an index: home and the overall dashboard count them from it instead
-of reading every obligation's row with its texts (15,000 at national scale: 12 → 4 ms).
+"""Two indexes for what one instrument's figures read: its live obligations, counted from the index instead of
+every obligation's row with its texts (home and the overall dashboard, 15,000 at national scale: 12 → 4 ms), and
+its kept overdue counts, without reading every instrument's (its dashboard's overdue by organization: 59,532 rows).
 
 Revision ID: 0029
 Revises: 0028
@@ -20,7 +21,9 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_index('ix_obligation_live_instrument', 'obligation', ['instrument_id'],
                     postgresql_where=sa.text("retired_at IS NULL"), sqlite_where=sa.text("retired_at IS NULL"))
+    op.create_index('ix_overdue_tally_instrument', 'overdue_tally', ['instrument_id', 'due_on'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_overdue_tally_instrument', table_name='overdue_tally')
     op.drop_index('ix_obligation_live_instrument', table_name='obligation')
