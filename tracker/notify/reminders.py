@@ -261,10 +261,10 @@ def claim_many(session: Session, *, user: User, items: dict[str, Item], now: dat
         return 0
     if session.get_bind().dialect.name == "postgresql":
         return session.execute(_CLAIM_ARRAYS, dict(
-            kinds=_lines_of(item.kind for item in items.values()), keys=_lines_of(items),
-            checkpoints=_lines_of(item.checkpoint_id for item in items.values()),
-            reports=_lines_of(item.report_id for item in items.values()),
-            stages=_lines_of(item.stage for item in items.values()),
+            kinds=_one_per_line(item.kind for item in items.values()), keys=_one_per_line(items),
+            checkpoints=_one_per_line(item.checkpoint_id for item in items.values()),
+            reports=_one_per_line(item.report_id for item in items.values()),
+            stages=_one_per_line(item.stage for item in items.values()),
             recipient=user.id, claimed_at=now, outbox=outbox_id)).scalar_one()
     table = Notification.__table__
     rows = [dict(kind=item.kind, dedupe_key=key, recipient_id=user.id, checkpoint_id=item.checkpoint_id,
@@ -274,7 +274,7 @@ def claim_many(session: Session, *, user: User, items: dict[str, Item], now: dat
     return session.exec(select(func.count()).select_from(Notification).where(Notification.outbox_id == outbox_id)).one()
 
 
-def _lines_of(values) -> str:
+def _one_per_line(values) -> str:
     """Values as one text, a line each, for PostgreSQL to split (none of a claim's values holds a line break): as
     an array the driver quoted each of a national tick's 1.5 million values on its own (1.5 s)."""
     return "\n".join(map(str, values))
@@ -301,7 +301,7 @@ def already_claimed(session: Session, keys: list[str]) -> set[str]:
     (= ANY): as an IN list of 10,000 values each statement cost more to build and parse than to run; SQLite is
     asked in slices (a statement carries at most 32,766 values there)."""
     if session.get_bind().dialect.name == "postgresql":
-        wanted = Notification.dedupe_key == any_(func.string_to_array(_lines_of(keys), "\n"))
+        wanted = Notification.dedupe_key == any_(func.string_to_array(_one_per_line(keys), "\n"))
         return set(session.exec(select(Notification.dedupe_key).where(wanted)))
     found = set()
     for start in range(0, len(keys), 10_000):
