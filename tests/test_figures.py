@@ -134,3 +134,11 @@ def test_todays_overdue_totals_from_the_kept_counts_equal_the_reports_listed(db,
             listed[row.organization.code] = listed.get(row.organization.code, 0) + 1
         assert dict(totals) == listed and listed, filters
         assert [n for _code, n in totals] == sorted((n for _code, n in totals), reverse=True)
+    everything = dict(overdue_page(db, Filters(), today, page_size=None)[1])
+    instrument.retired_at = datetime(2026, 1, 1, tzinfo=UTC)  # a retired instrument's reports are overdue nowhere
+    db.commit()
+    page, totals = overdue_page(db, Filters(), today, page_size=None)
+    listed = {}
+    for row in page.rows:
+        listed[row.organization.code] = listed.get(row.organization.code, 0) + 1
+    assert dict(totals) == listed and sum(listed.values()) < sum(everything.values())

@@ -188,10 +188,12 @@ def overdue_totals(session: Session, filters: Filters, when: Moment, *,
 def _kept_totals(filters: Filters, when: Moment, instrument_ids):
     """The query of today's totals over the kept counts, narrowed as `_query` narrows the reports: summed per
     organization first, then named (half the time of naming every row)."""
-    live = select(Instrument.id).where(is_live(Instrument))
     if filters.instrument:
-        live = live.where(Instrument.key == filters.instrument)
-    narrowed = [OverdueTally.due_on < when.day, OverdueTally.instrument_id.in_(live)]
+        live = OverdueTally.instrument_id.in_(select(Instrument.id).where(is_live(Instrument),
+                                                                          Instrument.key == filters.instrument))
+    else:  # the few retired instruments left out, not each row matched to the live ones (that doubled the cost)
+        live = OverdueTally.instrument_id.not_in(select(Instrument.id).where(Instrument.retired_at.is_not(None)))
+    narrowed = [OverdueTally.due_on < when.day, live]
     if instrument_ids is not None:
         narrowed.append(OverdueTally.instrument_id.in_(instrument_ids))
     if filters.organization_ids is not None:
