@@ -142,3 +142,27 @@ def test_todays_overdue_totals_from_the_kept_counts_equal_the_reports_listed(db,
     for row in page.rows:
         listed[row.organization.code] = listed.get(row.organization.code, 0) + 1
     assert dict(totals) == listed and sum(listed.values()) < sum(everything.values())
+
+
+def test_the_overdue_view_totals_the_top_and_the_dashboard_link_shows_them_all(app, db, synced):
+    """The overdue view's totals list the 20 organizations most overdue, with «и ещё N организаций →» that keeps
+    the filters and shows all; the dashboard's own «и ещё N организаций →» under its chart opens that whole list."""
+    instrument_ids = [db.exec(select(Instrument.id).where(Instrument.key == KEY)).one()]
+    scope = overdue_totals(db, Filters(), Moment.today(TODAY), instrument_ids=instrument_ids)
+    narrowed = overdue_totals(db, Filters(status="not_started"), Moment.today(TODAY), instrument_ids=instrument_ids)
+    assert len(narrowed) > 20, "the roadmap must give more than 20 organizations with overdue reports"
+    client = signed_in(app, make_user(db, "sec@example.kz", "secretary", instruments=[KEY]))
+
+    def listed(body):
+        table = body.split('id="totals"')[1].split("</table>")[0]
+        return [(code, int(n)) for code, n in re.findall(r'>([^<>]+)</a></td><td class="num">(\d+)</td>', table)]
+
+    page = client.get("/overdue?status=not_started").get_data(as_text=True)
+    assert listed(page) == narrowed[:20]
+    link = re.search(r'<a href="([^"]+#totals)">и ещё (\d+) организаций →</a>', page)
+    assert int(link.group(2)) == len(narrowed) - 20 and "status=not_started" in link.group(1)
+    assert listed(client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)) == narrowed
+    dashboard = client.get(f"/instruments/{KEY}/dashboard").get_data(as_text=True)
+    more = re.search(r'<a href="(/overdue\?[^"]*totals=all[^"]*)">и ещё (\d+) организаций →</a>', dashboard)
+    assert int(more.group(2)) == len(scope) - 20
+    assert listed(client.get(more.group(1).replace("&amp;", "&")).get_data(as_text=True)) == scope

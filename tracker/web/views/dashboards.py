@@ -107,7 +107,10 @@ def overdue():
     instruments = [i for i in live_instruments(session) if scope is None or i.id in scope]
     sections = section_numbers(session, typed.instrument) if typed.instrument else []
     asked_status = request.args.get("status")
-    return render_template("dashboards/overdue.html", rows=found.rows, total=found.total, totals=totals,
+    every_total = request.args.get("totals") == "all"  # the dashboard's "and N more organizations" asks for all
+    return render_template("dashboards/overdue.html", rows=found.rows, total=found.total,
+                           totals=totals if every_total else totals[:TOP],
+                           totals_more=0 if every_total else max(len(totals) - TOP, 0),
                            filters=typed, understood=understood, page=found, pages=found.pages,
                            instruments=instruments, sections=sections, organizations=live_organizations(session),
                            today=today, as_of=when.past, statuses=AWAITING,
