@@ -35,6 +35,7 @@ from tracker.statuses import (
     days_late,
     end_of_day,
     status_from_counts,
+    status_of_class,
 )
 
 
@@ -251,7 +252,7 @@ def checkpoint_tally(session: Session, when: Moment, instrument_ids: list[int] |
              .where(is_live(Instrument)))
     tallies = {}
     for instrument_id, section_id, overdue, lead_class, checkpoints, co_answered, co_total in session.exec(query):
-        key = (instrument_id, section_id, status_from_counts(LeadCounts.of_class(lead_class), past_due=bool(overdue)))
+        key = (instrument_id, section_id, status_of_class(lead_class, past_due=bool(overdue)))
         row = tallies.setdefault(key, [0, 0, 0])
         row[0] += checkpoints
         row[1] += co_answered
@@ -286,10 +287,14 @@ def progress(session: Session, when: Moment, instrument_id: int | None = None, *
         row[1] += tally.checkpoints
         row[2] += tally.co_answered
         row[3] += tally.co_total
-    sections = session.exec(select(Section, Instrument).join(Instrument, Instrument.id == Section.instrument_id)
-                            .where(Section.id.in_(per_section)).order_by(Instrument.key, Section.position)).all()
+    # the sections of the instrument (of every live one), those counted kept: not their ids listed, 500 of them
+    # made a statement that was parsed and planned anew on every overall dashboard
+    sections = select(Section, Instrument).join(Instrument, Instrument.id == Section.instrument_id)
+    sections = sections.where(Section.instrument_id == instrument_id if instrument_id is not None
+                              else is_live(Instrument))
     return dict(counts), [SectionProgress(section, instrument, *per_section[section.id])
-                          for section, instrument in sections]
+                          for section, instrument in session.exec(sections.order_by(Instrument.key, Section.position))
+                          if section.id in per_section]
 
 
 @dataclass(frozen=True)

@@ -38,13 +38,16 @@ def quarter_counts(session: Session, quarters: list[Period], instrument_ids: lis
     scope = instrument_ids if instrument_ids is not None else list(session.exec(select(Instrument.id)))
     missing = _missing(session, quarters, scope)
     unstored = _store(session, missing, compute) if missing else []
-    if per_organization:
-        stored = (select(QuarterRate.starts_on, Organization.code, func.sum(QuarterRate.on_time),
-                         func.sum(QuarterRate.total))
-                  .join(Organization, Organization.id == QuarterRate.organization_id)
-                  .where(QuarterRate.starts_on.in_(starts)).group_by(QuarterRate.starts_on, Organization.code))
+    if per_organization:  # summed per organization id, then named: naming 9,000 rates first cost as much again
+        summed = (select(QuarterRate.starts_on, QuarterRate.organization_id,
+                         func.sum(QuarterRate.on_time).label("on_time"), func.sum(QuarterRate.total).label("total"))
+                  .where(QuarterRate.starts_on.in_(starts))
+                  .group_by(QuarterRate.starts_on, QuarterRate.organization_id))
         if instrument_ids is not None:
-            stored = stored.where(QuarterRate.instrument_id.in_(instrument_ids))
+            summed = summed.where(QuarterRate.instrument_id.in_(instrument_ids))
+        summed = summed.subquery()
+        stored = (select(summed.c.starts_on, Organization.code, summed.c.on_time, summed.c.total)
+                  .join(Organization, Organization.id == summed.c.organization_id))
     else:  # each instrument's totals, kept beside its rates: a row per instrument, not per organization
         stored = (select(StoredQuarter.starts_on, func.sum(StoredQuarter.on_time), func.sum(StoredQuarter.total))
                   .where(StoredQuarter.starts_on.in_(starts)).group_by(StoredQuarter.starts_on))

@@ -64,6 +64,8 @@ class QuarterRate(SQLModel, table=True):
     """One organization's reports of an instrument due in a stored quarter, and how many were on time."""
 
     __tablename__ = "quarter_rate"
+    #: a quarter's rates of every instrument (the league tables): its key leads with the instrument
+    __table_args__ = (Index("ix_quarter_rate_quarter", "starts_on", "instrument_id"),)
     instrument_id: int = Field(foreign_key="instrument.id", primary_key=True)
     starts_on: date = Field(primary_key=True)
     organization_id: int = Field(foreign_key="organization.id", primary_key=True)
