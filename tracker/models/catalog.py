@@ -121,12 +121,6 @@ class Section(SQLModel, table=True):
 class Obligation(SQLModel, table=True):
     """One measure of an instrument; the text stays verbatim in the source language."""
 
-    __table_args__ = (
-        # the live obligations of each instrument counted from the index alone (home and the overall dashboard):
-        # the table's rows carry the measures' texts, 6.7 MB read for 15,000 numbers
-        Index("ix_obligation_live_instrument", "instrument_id", postgresql_where=text("retired_at IS NULL"),
-              sqlite_where=text("retired_at IS NULL")),
-    )
     id: int | None = Field(default=None, primary_key=True)
     #: stable key "<instrument>/<number>", e.g. "decent-work-2024-2025/1.3"
     key: str = Field(max_length=160, unique=True)
