@@ -93,3 +93,16 @@ def test_language_switch_in_a_browser(app, db, world, live_server, browser):
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "kk" and "Бақылау нүктелері" in page.content()
     shot(page, "obligation-kk")
+
+
+def test_an_organization_field_fetches_its_choices_when_first_used(app, db, world, live_server, browser):
+    """The overdue view's organization field is offered every organization once it is focused: static/choices.js
+    (a file, under the strict Content-Security-Policy) fetches them into the page's empty list."""
+    make_user(db, "sec@example.kz", "secretary", instruments=["world"])
+    page = sign_in(browser, live_server, "sec@example.kz")
+    page.goto(f"{live_server}/overdue")
+    assert page.locator("#orgs option").count() == 0
+    page.locator("input[name=organization]").focus()
+    page.wait_for_function("document.querySelectorAll('#orgs option').length > 0")
+    offered = page.locator("#orgs option").evaluate_all("options => options.map(o => o.value)")
+    assert "МТСЗН" in offered and len(offered) == len(set(offered))

@@ -129,3 +129,23 @@ def test_people_pages_name_roles_and_instruments_not_codes(app, db, world):
     assert "Секретарь комиссии: Тестовая дорожная карта" in pages["/admin/users"]
     english = visible("/admin/users?lang=en")
     assert "Test roadmap" in english and "Administrator" in english
+
+
+def test_organization_fields_are_offered_their_choices_once_in_the_persons_language(app, db, synced):
+    """The overdue view and the review queue no longer write 600 organizations into each page: their field names
+    /organizations.json, which lists every live organization (a group marked as one) in the person's language,
+    kept by the browser a few minutes."""
+    from .conftest import make_user, signed_in
+
+    client = signed_in(app, make_user(db, "sec@example.kz", "secretary", instruments=["conflict-prevention-2025-2026"]))
+    for url in ("/overdue", "/review"):
+        page = client.get(url).get_data(as_text=True)
+        assert 'data-choices="/organizations.json"' in page and "<datalist" in page
+        assert '<option value="МТСЗН">' not in page
+    response = client.get("/organizations.json")
+    assert "private" in response.headers["Cache-Control"] and "max-age=300" in response.headers["Cache-Control"]
+    choices = {choice["code"]: choice["name"] for choice in response.get_json()}
+    assert choices["МТСЗН"].startswith("Министерство труда")
+    assert choices["МИО"].endswith("(группа)")
+    english = {c["code"]: c["name"] for c in client.get("/organizations.json?lang=en").get_json()}
+    assert english["МТСЗН"].startswith("Ministry of Labour") and english["МИО"].endswith("(group)")

@@ -50,6 +50,7 @@ RULES = {
                                  SIGNED_IN),
     "catalog.obligation": ("GET", "/obligations/conflict-prevention-2025-2026/1", SIGNED_IN),
     "people.organizations": ("GET", "/organizations", SIGNED_IN),
+    "people.organization_choices": ("GET", "/organizations.json", SIGNED_IN),
     "people.organization": ("GET", "/organizations/МТСЗН", SIGNED_IN),
     "people.handover": ("POST", "/organizations/МТСЗН/handover", {"admin"}),
     "audit.index": ("GET", "/audit", {"secretary", "admin"}),

@@ -26,7 +26,6 @@ from flask_login import current_user
 from tracker.as_of import Moment
 from tracker.catalog.lookups import (
     live_instruments,
-    live_organizations,
     organizations_by,
     section_numbers,
 )
@@ -112,7 +111,7 @@ def overdue():
                            totals=totals if every_total else totals[:TOP],
                            totals_more=0 if every_total else max(len(totals) - TOP, 0),
                            filters=typed, understood=understood, page=found, pages=found.pages,
-                           instruments=instruments, sections=sections, organizations=live_organizations(session),
+                           instruments=instruments, sections=sections,
                            today=today, as_of=when.past, statuses=AWAITING,
                            unshown_status=asked_status if asked_status and asked_status not in AWAITING else None)
 

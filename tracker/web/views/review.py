@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker.catalog.lookups import live_instrument, live_instruments, live_organizations
+from tracker.catalog.lookups import live_instrument, live_instruments
 from tracker.catalog.pickers import match_organizations
 from tracker.db import get_session
 from tracker.reporting import indicator_values, review
@@ -48,7 +48,7 @@ def queue():
     form = BulkAcceptForm(formdata=None)
     instruments = [i for i in live_instruments(session) if access.can_manage_instrument(i)]
     return render_template("review/queue.html", page=page, form=form, instruments=instruments,
-                           instrument=instrument, match=match, organizations=live_organizations(session),
+                           instrument=instrument, match=match,
                            organization=request.args.get("organization", ""), today=today_almaty(),
                            values=indicator_values.awaiting_verdict(session, access),
                            verdict=IndicatorVerdictForm(formdata=None))
