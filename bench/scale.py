@@ -14,6 +14,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 
 from sqlalchemy import func, insert, select, text
 from sqlmodel import Session, SQLModel
@@ -40,6 +41,7 @@ from tracker.models import (
 )
 from tracker.people.passwords import hash_password
 from tracker.periods import Period
+from tracker.text import render_markdown
 
 #: every generated account signs in with this password (the benchmark's client uses it)
 PASSWORD = "bench correct horse battery"
@@ -324,6 +326,13 @@ def _indicators(world: _World, instrument: int, key: str, measures: list[tuple[i
             quarter = quarter.next()
 
 
+@cache
+def _note_html(note: str) -> str:
+    """A note as the application stores it beside its text when it is written (rendered and sanitised once): the
+    pages show the stored form (a few distinct notes here, each rendered once)."""
+    return str(render_markdown(note))
+
+
 def _report(world: _World, checkpoint: int, due_on: date, owner: tuple, author: int | None, secretary: int) -> None:
     """One report and its history: past checkpoints mostly answered (on time or late, some returned and
     resubmitted, most accepted); future ones not started. `owner` is (organization, is lead, via group)."""
@@ -355,8 +364,9 @@ def _report(world: _World, checkpoint: int, due_on: date, owner: tuple, author: 
         first_submitted_at=submissions[0] if submissions else None, updated_at=moments[-1] if moments else now)
     previous = "not_started"
     for version, ((status, _day, who), moment) in enumerate(zip(history, moments, strict=True), 1):
+        note = f"Выполнено: этап {version}"
         update = tables[StatusUpdate].add(report_id=report_id, status=status, previous_status=previous,
-                                          report_version=version, note=f"Выполнено: этап {version}",
+                                          report_version=version, note=note, note_html=_note_html(note),
                                           author_id=who, created_at=moment)
         if status == "submitted" and rng.random() < 0.5:
             digest = hashlib.sha256(f"{update}".encode()).hexdigest()
