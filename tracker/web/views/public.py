@@ -39,8 +39,9 @@ SHOWN_INDICATORS = 20
 
 
 def _public_indicators() -> list:
+    # the lists show each indicator's latest value and judgement: its latest period alone is read and judged
     return indicators.worst_first(indicators.indicator_views(get_session(), Moment.today(today_almaty()),
-                                                             public_only=True))
+                                                             public_only=True, latest_only=True))
 
 
 @bp.get("/indicators")
