@@ -103,6 +103,6 @@ def test_an_organization_field_fetches_its_choices_when_first_used(app, db, worl
     page.goto(f"{live_server}/overdue")
     assert page.locator("#orgs option").count() == 0
     page.locator("input[name=organization]").focus()
-    page.wait_for_function("document.querySelectorAll('#orgs option').length > 0")
+    page.locator("#orgs option").first.wait_for(state="attached")  # fetched, not written into the page
     offered = page.locator("#orgs option").evaluate_all("options => options.map(o => o.value)")
     assert "МТСЗН" in offered and len(offered) == len(set(offered))
