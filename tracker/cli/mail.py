@@ -88,7 +88,6 @@ def _deliver(now: datetime, *, everything: bool = False) -> None:
                    "(or `mindet mail deliver` sends them all now).", err=True)
 
 
-
 def _period(text: str | None, now: datetime) -> Period:
     if not text:
         return Period.containing(today_almaty(now), "quarterly")
