@@ -74,11 +74,10 @@ def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path):
 
 def test_postgresql_plans_without_parallel_workers(app, db):
     """Every PostgreSQL connection of the app plans a page's statements without parallel workers (starting one
-    cost more than it saved, on cores other requests need); SQLite has none to start."""
+    cost more than it saved, on cores other requests need)."""
     from sqlalchemy import text
 
     if not app.config["DATABASE_URL"].startswith("postgresql"):
-        assert db.get_bind().dialect.name == "sqlite"
-        return
+        pytest.skip("SQLite has no parallel workers to start")
     with app.extensions["engine"].connect() as connection:
         assert connection.execute(text("SHOW max_parallel_workers_per_gather")).scalar() == "0"

@@ -24,19 +24,24 @@ from tracker.models import (
 from tracker.statuses import ANSWERED, AWAITING, Derived, LeadCounts, status_from_counts
 
 
-def joined_reports(*columns):
-    """SELECT columns FROM reports joined to their checkpoint, obligation, section, instrument and organization."""
-    return (select(*columns).select_from(Report).join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
-            .join(Obligation, Obligation.id == Checkpoint.obligation_id)
-            .join(Section, Section.id == Obligation.section_id)
-            .join(Instrument, Instrument.id == Obligation.instrument_id)
-            .join(Organization, Organization.id == Report.organization_id))
+def joined_reports(*columns, whole_rows: bool = True):
+    """SELECT columns FROM reports joined to their checkpoint, obligation and instrument, and (`whole_rows`) to their
+    section and organization."""
+    query = (select(*columns).select_from(Report).join(Checkpoint, Checkpoint.id == Report.checkpoint_id)
+             .join(Obligation, Obligation.id == Checkpoint.obligation_id)
+             .join(Instrument, Instrument.id == Obligation.instrument_id))
+    if whole_rows:
+        query = (query.join(Section, Section.id == Obligation.section_id)
+                 .join(Organization, Organization.id == Report.organization_id))
+    return query
 
 
-def live_reports(*columns):
-    """joined_reports with none of the rows retired: the shape every list of reports starts from."""
-    return joined_reports(*columns).where(is_live(Report), is_live(Checkpoint), is_live(Obligation),
-                                          is_live(Instrument))
+def live_reports(*columns, whole_rows: bool = True):
+    """joined_reports with none of the rows retired: the shape every list of reports starts from. Without
+    `whole_rows`, only what liveness needs: a count by a list's rule (the review badge on every page a secretary
+    opens spent 3 ms planning the six-table join, three times as long as running it)."""
+    return joined_reports(*columns, whole_rows=whole_rows).where(is_live(Report), is_live(Checkpoint),
+                                                                 is_live(Obligation), is_live(Instrument))
 
 
 @dataclass(frozen=True)
