@@ -245,6 +245,12 @@ def test_values_as_of_a_past_day_are_the_ones_accepted_by_then(app, db, synced):
                         for only in (False, True))
         assert (latest.latest.period, latest.latest.value, latest.judgement) == (
             full.latest.period, full.latest.value, full.judgement)
+        # the tallies' and tops' plain judgements: every indicator's, in the lists' order, as the views judge it
+        views = indicators.worst_first(indicators.indicator_views(db, when))
+        assert [(j.key, j.judgement) for j in indicators.judged(db, when)] == [
+            (v.indicator.key, v.judgement) for v in views]
+        assert [v.indicator.key for v in indicators.views_of(db, when, indicators.judged(db, when)[:2])] == [
+            v.indicator.key for v in views[:2]]
     assert indicators.indicator_views(db, Moment.today(date(2026, 11, 21)), keys=[REGIONAL],
                                       latest_only=True)[0].latest.value == 600
 

@@ -215,7 +215,7 @@ def dashboard(query: s.DashboardQuery):
         if inst is None:
             raise Problem(404, _("Документа «%(key)s» нет.", key=query.instrument))
     when = Moment.for_asked(query.as_of, today)
-    figures = dashboard_bundle(session, when, instrument=inst,
+    figures = dashboard_bundle(session, when, instrument=inst, every_section=True,
                                quarter=Period.parse(query.quarter) if query.quarter else None)
     return s.Dashboard(
         instrument=inst.key if inst else None, today=today, as_of=when.past, quarter=figures.quarter.label,

@@ -30,6 +30,11 @@ def live_instruments(session: Session) -> list[Instrument]:
     return list(session.exec(select(Instrument).where(is_live(Instrument)).order_by(Instrument.key)))
 
 
+def instruments_by(session: Session, ids) -> list[Instrument]:
+    """The instruments with these ids, by key."""
+    return list(session.exec(select(Instrument).where(Instrument.id.in_(list(ids))).order_by(Instrument.key)))
+
+
 def live_commissions(session: Session) -> list[Commission]:
     """Every commission still in organizations.yaml: the republican one first, then regional, then industry."""
     order = case((Commission.level == "republican", 0), (Commission.level == "regional", 1), else_=2)

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from tracker.as_of import Moment
 from tracker.catalog.lookups import checkpoint_with_context, first_valid_from, organizations_by
 from tracker.catalog.obligations import checkpoint_reports
-from tracker.insight.figures import on_time_rates, progress, trend
+from tracker.insight.figures import InstrumentProgress, instrument_progress, on_time_rates, progress, trend
 from tracker.insight.overdue import Filters, overdue_totals
 from tracker.models import Checkpoint, Instrument, Obligation, Organization, Report, Section
 from tracker.periods import Period
@@ -62,24 +62,30 @@ class DashboardBundle:
     when: Moment
     quarter: Period  #: the quarter of the on-time league table
     counts: dict
-    sections: list
+    sections: list  #: progress per section: one instrument's, or every instrument's when asked for
     league: list
     overdue: list[tuple[str, int]]  #: overdue reports per organization, most first
     trend: list[tuple[str, float | None]]  #: the on-time rate of each quarter complete on that day
+    instruments: list[InstrumentProgress]  #: progress per instrument, the least advanced first (all instruments)
 
 
 def dashboard_bundle(session: Session, when: Moment, *, instrument: Instrument | None, quarter: Period | None,
-                     only_league: bool = False) -> DashboardBundle:
-    """Counts by status, progress per section, the league table for `quarter` (default: the last one complete on
-    the day judged), overdue per organization and the on-time trend up to that day (`only_league`: the league
-    table and its quarter alone, for its own page)."""
+                     only_league: bool = False, every_section: bool = False) -> DashboardBundle:
+    """Counts by status, progress per section of one instrument (of all, with `every_section`) or per instrument,
+    the league table for `quarter` (default: the last one complete on the day judged), overdue per organization
+    and the on-time trend up to that day (`only_league`: the league table and its quarter alone, for its own
+    page)."""
     ids = [instrument.id] if instrument else None
     quarter = quarter or when.last_complete_quarter()
     league = on_time_rates(session, when, instrument_ids=ids, start=quarter.starts_on, end=quarter.ends_on)
     if only_league:
-        return DashboardBundle(instrument, when, quarter, {}, [], league, [], [])
-    counts, sections = progress(session, when, instrument.id if instrument else None)
+        return DashboardBundle(instrument, when, quarter, {}, [], league, [], [], [])
+    instruments: list[InstrumentProgress] = []
+    if instrument or every_section:
+        counts, sections = progress(session, when, instrument.id if instrument else None)
+    else:
+        (counts, instruments), sections = instrument_progress(session, when), []
     overdue = overdue_totals(session, Filters(instrument=instrument.key if instrument else None), when)
     first = instrument.valid_from if instrument else first_valid_from(session, default=when.day)
     points = trend(session, when, instrument_ids=ids, first=first)
-    return DashboardBundle(instrument, when, quarter, counts, sections, league, overdue, points)
+    return DashboardBundle(instrument, when, quarter, counts, sections, league, overdue, points, instruments)

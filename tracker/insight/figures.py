@@ -313,17 +313,22 @@ class InstrumentProgress:
         return self.done / self.total if self.total else 0.0
 
 
-def per_instrument(sections: list[SectionProgress]) -> list[InstrumentProgress]:
-    """Sections' progress added up per instrument, the least advanced first (the overall dashboard's view: one
-    bar per instrument, each instrument's own dashboard shows its sections)."""
-    rows: dict[int, list] = {}
-    for p in sections:
-        row = rows.setdefault(p.instrument.id, [p.instrument, 0, 0, 0, 0])
-        row[1] += p.done
-        row[2] += p.total
-        row[3] += p.co_answered
-        row[4] += p.co_total
-    return sorted((InstrumentProgress(*row) for row in rows.values()), key=lambda p: (p.share, p.instrument.key))
+def instrument_progress(session: Session, when: Moment) -> tuple[dict[str, int], list[InstrumentProgress]]:
+    """(checkpoints per state, progress per instrument, the least advanced first) `when`: the overall dashboard's
+    view, one bar per instrument (each instrument's own dashboard shows its sections), added up from the tally
+    without loading the sections (500 of them at national scale, a fifth of the page's time)."""
+    counts: Counter = Counter()
+    rows: dict[int, list[int]] = {}
+    for tally in checkpoint_tally(session, when):
+        counts[tally.status] += tally.checkpoints
+        row = rows.setdefault(tally.instrument_id, [0, 0, 0, 0])
+        row[0] += tally.checkpoints if tally.status == Derived.DONE else 0
+        row[1] += tally.checkpoints
+        row[2] += tally.co_answered
+        row[3] += tally.co_total
+    instruments = session.exec(select(Instrument).where(Instrument.id.in_(list(rows)))) if rows else []
+    return dict(counts), sorted((InstrumentProgress(instrument, *rows[instrument.id]) for instrument in instruments),
+                                key=lambda p: (p.share, p.instrument.key))
 
 
 def instrument_overview(session: Session, when: Moment) -> list[dict]:

@@ -118,6 +118,21 @@ class IndicatorView:
         return self.obligation.section_id if self.obligation else None
 
 
+def _accepted(indicator_ids: list[int], when: Moment, *, latest_only: bool, columns=(IndicatorValue,)):
+    """The query of the values of these indicators accepted by the moment (of their latest period alone, with
+    `latest_only`), in the order they were accepted: the last of each period is the one that stands."""
+    accepted = [IndicatorValue.indicator_id.in_(indicator_ids), IndicatorValue.state == "accepted"]
+    if when.is_past:
+        accepted.append(IndicatorValue.decided_at <= when.at)
+    query = select(*columns).where(*accepted)
+    if latest_only:  # lists and tallies judge the latest period: 300 rows at national scale, not 3,300
+        last = (select(IndicatorValue.indicator_id, func.max(IndicatorValue.period_end).label("period_end"))
+                .where(*accepted).group_by(IndicatorValue.indicator_id).subquery())
+        query = query.join(last, (last.c.indicator_id == IndicatorValue.indicator_id)
+                           & (last.c.period_end == IndicatorValue.period_end))
+    return query.order_by(IndicatorValue.decided_at, IndicatorValue.id)
+
+
 def accepted_as_of(session: Session, indicator_ids: list[int], when: Moment, *,
                    latest_only: bool = False) -> dict[int, list[IndicatorValue]]:
     """Indicator id → the value of each period accepted last by the moment, in period order (`latest_only`: of its
@@ -125,17 +140,8 @@ def accepted_as_of(session: Session, indicator_ids: list[int], when: Moment, *,
     earlier row stays in the history."""
     if not indicator_ids:
         return {}
-    accepted = [IndicatorValue.indicator_id.in_(indicator_ids), IndicatorValue.state == "accepted"]
-    if when.is_past:
-        accepted.append(IndicatorValue.decided_at <= when.at)
-    query = select(IndicatorValue).where(*accepted)
-    if latest_only:  # lists and tallies judge the latest period: 300 rows at national scale, not 3,300
-        last = (select(IndicatorValue.indicator_id, func.max(IndicatorValue.period_end).label("period_end"))
-                .where(*accepted).group_by(IndicatorValue.indicator_id).subquery())
-        query = query.join(last, (last.c.indicator_id == IndicatorValue.indicator_id)
-                           & (last.c.period_end == IndicatorValue.period_end))
     latest: dict[tuple[int, str], IndicatorValue] = {}
-    for row in session.exec(query.order_by(IndicatorValue.decided_at, IndicatorValue.id)):
+    for row in session.exec(_accepted(indicator_ids, when, latest_only=latest_only)):
         latest[(row.indicator_id, row.period)] = row
     by_indicator: dict[int, list[IndicatorValue]] = {}
     for row in sorted(latest.values(), key=lambda r: r.period_end):
@@ -143,16 +149,11 @@ def accepted_as_of(session: Session, indicator_ids: list[int], when: Moment, *,
     return by_indicator
 
 
-def indicator_views(session: Session, when: Moment, *, instrument_ids=None, obligation_id: int | None = None,
-                    keys=None, public_only: bool = False, latest_only: bool = False) -> list[IndicatorView]:
-    """The indicators live at the moment (narrowed as asked), with their values accepted by then judged, in document
-    order (`latest_only`: the latest period's value alone, for lists, tallies and exports that show no more)."""
-    query = (select(Indicator, Instrument, Obligation, Organization)
-             .join(Instrument, Instrument.id == Indicator.instrument_id)
-             .join(Organization, Organization.id == Indicator.reporter_id)
-             .outerjoin(Obligation, Obligation.id == Indicator.obligation_id))
-    # as of a past day: the indicators as they are defined now (a definition added later still shows what was
-    # accepted by then), less those retired by that day
+def _live(query, when: Moment, *, instrument_ids=None, obligation_id: int | None = None, keys=None,
+          public_only: bool = False):
+    """`query` over Indicator (joined to its Instrument and, outer, its Obligation) narrowed to the indicators live
+    at the moment, as asked, in document order. As of a past day: the indicators as they are defined now (a
+    definition added later still shows what was accepted by then), less those retired by that day."""
     at = when.at if when.is_past else None
     query = query.where(*(not_retired(model, at) if at else is_live(model) for model in (Indicator, Instrument)),
                         or_(Indicator.obligation_id.is_(None),
@@ -165,7 +166,19 @@ def indicator_views(session: Session, when: Moment, *, instrument_ids=None, obli
         query = query.where(Indicator.key.in_(list(keys)))
     if public_only:
         query = query.where(Indicator.is_public)
-    rows = session.exec(query.order_by(Instrument.key, Indicator.position)).all()
+    return query.order_by(Instrument.key, Indicator.position)
+
+
+def indicator_views(session: Session, when: Moment, *, instrument_ids=None, obligation_id: int | None = None,
+                    keys=None, public_only: bool = False, latest_only: bool = False) -> list[IndicatorView]:
+    """The indicators live at the moment (narrowed as asked), with their values accepted by then judged, in document
+    order (`latest_only`: the latest period's value alone, for lists, tallies and exports that show no more)."""
+    query = (select(Indicator, Instrument, Obligation, Organization)
+             .join(Instrument, Instrument.id == Indicator.instrument_id)
+             .join(Organization, Organization.id == Indicator.reporter_id)
+             .outerjoin(Obligation, Obligation.id == Indicator.obligation_id))
+    rows = session.exec(_live(query, when, instrument_ids=instrument_ids, obligation_id=obligation_id, keys=keys,
+                              public_only=public_only)).all()
     values = accepted_as_of(session, [row[0].id for row in rows], when, latest_only=latest_only)
     views = []
     for indicator, instrument, obligation, reporter in rows:
@@ -177,6 +190,49 @@ def indicator_views(session: Session, when: Moment, *, instrument_ids=None, obli
                                      judge(indicator, value.value, value.period_end, line), value))
         views.append(view)
     return views
+
+
+@dataclass(frozen=True)
+class Judged:
+    """An indicator's judgement alone: what tallies count and what picks the top of a list."""
+
+    key: str
+    instrument_id: int
+    judgement: str
+
+
+#: what judging an indicator reads of it (tracker/insight/indicators.judge and planned_points)
+_JUDGED_BY = (Indicator.direction, Indicator.tolerance, Indicator.band_low, Indicator.band_high,
+              Indicator.baseline_value, Indicator.baseline_on, Indicator.targets)
+
+
+def judged(session: Session, when: Moment, *, instrument_ids=None, public_only: bool = False) -> list[Judged]:
+    """Every indicator live at the moment (narrowed as asked) with the judgement of its latest accepted value, worst
+    first and in document order within each, read as plain values: the dashboard's and the public index's tallies
+    and top 20 (loading the 300 indicators of a national deployment whole, with their instruments, measures and
+    reporters, took a third of the dashboard's time)."""
+    query = (select(Indicator.id, Indicator.key, Indicator.instrument_id, *_JUDGED_BY)
+             .join(Instrument, Instrument.id == Indicator.instrument_id)
+             .outerjoin(Obligation, Obligation.id == Indicator.obligation_id))
+    rows = session.exec(_live(query, when, instrument_ids=instrument_ids, public_only=public_only)).all()
+    latest: dict[int, tuple[float, date]] = {}
+    if rows:
+        columns = (IndicatorValue.indicator_id, IndicatorValue.value, IndicatorValue.period_end)
+        for indicator_id, value, period_end in session.exec(
+                _accepted([row.id for row in rows], when, latest_only=True, columns=columns)):
+            latest[indicator_id] = (value, period_end)  # the last accepted of the latest period stands
+    found = [Judged(row.key, row.instrument_id, judge(row, *latest[row.id]) if row.id in latest else "no_data")
+             for row in rows]
+    return worst_first(found)
+
+
+def views_of(session: Session, when: Moment, shown: list[Judged]) -> list[IndicatorView]:
+    """The views of these indicators (their latest period), in the order given: the rows of a list's top."""
+    if not shown:
+        return []
+    views = {view.indicator.key: view
+             for view in indicator_views(session, when, keys=[j.key for j in shown], latest_only=True)}
+    return [views[j.key] for j in shown]
 
 
 def worst_first(views: list[IndicatorView]) -> list[IndicatorView]:

@@ -25,6 +25,7 @@ from flask_login import current_user
 
 from tracker.as_of import Moment
 from tracker.catalog.lookups import (
+    instruments_by,
     live_instruments,
     organizations_by,
     section_numbers,
@@ -35,7 +36,6 @@ from tracker.db import get_session
 from tracker.insight import exports, indicators
 from tracker.insight.bundles import dashboard_bundle
 from tracker.insight.charts import bar_chart, line_chart
-from tracker.insight.figures import per_instrument
 from tracker.insight.overdue import COLUMNS as OVERDUE_COLUMNS
 from tracker.insight.overdue import KEY_TYPES as OVERDUE_KEY
 from tracker.insight.overdue import Filters, overdue_keyset_page, overdue_totals
@@ -163,7 +163,7 @@ def _dashboard(instrument: Instrument | None):
                              title=_("Исполнение по разделам"), max_value=1)
         instruments = []
     else:  # one bar per instrument, the least advanced first; each instrument's dashboard shows its sections
-        instruments = per_instrument(figures.sections)
+        instruments = figures.instruments
         progress = bar_chart([(localized(p.instrument, 'title'), p.share, f"{p.done} / {p.total}")
                               for p in instruments[:TOP]], title=_("Исполнение по инструментам"), max_value=1)
     charts = {
@@ -182,14 +182,13 @@ def _dashboard(instrument: Instrument | None):
 
 def _indicators_shown(session, when, instrument: Instrument | None) -> dict:
     """The dashboard's indicators: the top of the list worst first, the tally overall and per instrument."""
-    measured = indicators.worst_first(indicators.indicator_views(
-        session, when, instrument_ids=[instrument.id] if instrument else None, latest_only=True))
-    instruments = {view.instrument.id: view.instrument for view in measured}
-    per_instrument = indicators.rolled_up(measured, lambda view: view.instrument.id)
-    return {"indicators": measured[:TOP], "indicators_more": max(len(measured) - TOP, 0),
-            "indicator_tallies": {"all": indicators.tally(measured),
-                                  "instruments": sorted(((instruments[i], counts) for i, counts in
-                                                         per_instrument.items()), key=lambda pair: pair[0].key)}}
+    judged = indicators.judged(session, when, instrument_ids=[instrument.id] if instrument else None)
+    per_instrument = indicators.rolled_up(judged, lambda j: j.instrument_id)
+    instruments = instruments_by(session, per_instrument) if not instrument and per_instrument else []
+    return {"indicators": indicators.views_of(session, when, judged[:TOP]),
+            "indicators_more": max(len(judged) - TOP, 0),
+            "indicator_tallies": {"all": indicators.tally(judged),
+                                  "instruments": [(i, per_instrument[i.id]) for i in instruments]}}
 
 
 @bp.get("/dashboard/indicators.<fmt>")

@@ -28,10 +28,12 @@ def index():
     session = get_session()
     instruments = public.public_instruments(session)
     progress = public.progress_of_all(session, instruments)
-    measured = _public_indicators()
+    when = Moment.today(today_almaty())
+    judged = indicators.judged(session, when, public_only=True)
     return render_template("public/index.html", instruments=instruments, progress=progress,
-                           indicators=measured[:SHOWN_INDICATORS], indicators_more=len(measured) - SHOWN_INDICATORS,
-                           indicator_tally_counts=indicators.tally(measured))
+                           indicators=indicators.views_of(session, when, judged[:SHOWN_INDICATORS]),
+                           indicators_more=len(judged) - SHOWN_INDICATORS,
+                           indicator_tally_counts=indicators.tally(judged))
 
 
 #: the public index lists the indicators worst first up to here; the rest are a link away
