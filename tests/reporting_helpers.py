@@ -12,7 +12,7 @@ from tracker.models import Checkpoint, Obligation, Organization, OverdueTally, R
 from tracker.people.permissions import access_for
 from tracker.reporting import evidence, workflow
 from tracker.reporting.storage import LocalStore
-from tracker.statuses import AWAITING
+from tracker.statuses import ANSWERED, AWAITING, LeadCounts, Status
 
 from .conftest import NOW, csrf_token
 
@@ -100,3 +100,27 @@ def kept_overdue(session) -> dict[tuple, int]:
     return {(row.organization_id, row.instrument_id, row.due_on): row.reports
             for row in session.exec(select(OverdueTally).where(OverdueTally.reports != 0))}
 
+
+def recounted_checkpoints(session) -> dict[int, tuple]:
+    """Checkpoint id → its counts rebuilt in Python from its live reports (the rule of statuses.LeadCounts)."""
+    statuses: dict[int, tuple[list, list]] = {}
+    for checkpoint_id, is_lead, status in session.exec(
+            select(Report.checkpoint_id, Report.is_lead, Report.status).where(Report.retired_at.is_(None))):
+        statuses.setdefault(checkpoint_id, ([], []))[0 if is_lead else 1].append(status)
+    recounted = {}
+    for checkpoint_id in session.exec(select(Checkpoint.id)):
+        leads, cos = statuses.get(checkpoint_id, ([], []))
+        lead = LeadCounts.of(leads)
+        recounted[checkpoint_id] = (lead.total, lead.done, lead.returned, lead.answered, lead.active,
+                                    sum(s in ANSWERED for s in cos), len(cos), leads.count(Status.ACCEPTED),
+                                    (leads + cos).count(Status.SUBMITTED))
+    return recounted
+
+
+def kept_checkpoints(session) -> dict[int, tuple]:
+    """Checkpoint id → the counts the database kept."""
+    session.expire_all()
+    return {row[0]: tuple(row[1:]) for row in session.exec(select(
+        Checkpoint.id, Checkpoint.lead_total, Checkpoint.lead_done, Checkpoint.lead_returned,
+        Checkpoint.lead_answered, Checkpoint.lead_active, Checkpoint.co_answered, Checkpoint.co_total,
+        Checkpoint.lead_accepted, Checkpoint.submitted))}

@@ -13,46 +13,28 @@ from tracker.catalog.loader import load_catalog
 from tracker.catalog.sync import sync_catalog
 from tracker.insight.figures import checkpoint_states
 from tracker.models import Checkpoint, Organization, Report
-from tracker.statuses import ANSWERED, LeadCounts, Status
+from tracker.statuses import Status
 
 from .conftest import NOW, make_user
 from .depth import by_depth
 from .factories import YAML, measure
-from .reporting_helpers import kept_overdue, post, recounted_overdue, report_of
+from .reporting_helpers import (
+    kept_checkpoints,
+    kept_overdue,
+    post,
+    recounted_checkpoints,
+    recounted_overdue,
+    report_of,
+)
 
 TODAY = NOW.date()
-
-
-def _recounted(session) -> dict[int, tuple]:
-    """Checkpoint id → its counts rebuilt in Python from its live reports (the rule of statuses.LeadCounts)."""
-    statuses: dict[int, tuple[list, list]] = {}
-    for checkpoint_id, is_lead, status in session.exec(
-            select(Report.checkpoint_id, Report.is_lead, Report.status).where(Report.retired_at.is_(None))):
-        statuses.setdefault(checkpoint_id, ([], []))[0 if is_lead else 1].append(status)
-    recounted = {}
-    for checkpoint_id in session.exec(select(Checkpoint.id)):
-        leads, cos = statuses.get(checkpoint_id, ([], []))
-        lead = LeadCounts.of(leads)
-        recounted[checkpoint_id] = (lead.total, lead.done, lead.returned, lead.answered, lead.active,
-                                    sum(s in ANSWERED for s in cos), len(cos), leads.count(Status.ACCEPTED),
-                                    (leads + cos).count(Status.SUBMITTED))
-    return recounted
-
-
-def _kept(session) -> dict[int, tuple]:
-    """Checkpoint id → the counts the database kept."""
-    session.expire_all()
-    return {row[0]: tuple(row[1:]) for row in session.exec(select(
-        Checkpoint.id, Checkpoint.lead_total, Checkpoint.lead_done, Checkpoint.lead_returned,
-        Checkpoint.lead_answered, Checkpoint.lead_active, Checkpoint.co_answered, Checkpoint.co_total,
-        Checkpoint.lead_accepted, Checkpoint.submitted))}
 
 
 def test_a_sync_counts_every_checkpoint_it_creates(db, world):
     """Right after the roadmap is loaded, each checkpoint holds its reports counted (nothing is zero by mistake:
     the world's measures all have lead reports)."""
-    kept = _kept(db)
-    assert kept == _recounted(db)
+    kept = kept_checkpoints(db)
+    assert kept == recounted_checkpoints(db)
     assert all(counts[0] >= 1 for counts in kept.values())
 
 
@@ -69,14 +51,14 @@ def test_the_workflow_and_an_amendment_keep_the_counts(app, db, world, roadmaps_
     quarter = report_of(db, measure("1.4"), "2025-Q1", "МТСЗН").id
     post(app, db, quarter, ministry, "submitted", **evidence)
     post(app, db, quarter, secretary, "accepted")
-    assert _kept(db) == _recounted(db)
+    assert kept_checkpoints(db) == recounted_checkpoints(db)
     amended = YAML.replace('"РОП (по согласованию)", "РОР (по согласованию)"]',
                            '"РОР (по согласованию)", "МЮ"]')
     assert amended != YAML, "the amendment must change the owners of measure 1.1"
     (roadmaps_dir / "world.yaml").write_text(amended, encoding="utf-8")
     sync_catalog(session=db, catalog=load_catalog(roadmaps_dir), now=NOW + timedelta(days=1))
     db.commit()
-    assert _kept(db) == _recounted(db)
+    assert kept_checkpoints(db) == recounted_checkpoints(db)
     # the states of today (kept counts) and the states rebuilt from the reports at the end of today agree
     today = sorted(checkpoint_states(db, Moment.today(TODAY + timedelta(days=2))), key=lambda s: s.checkpoint_id)
     rebuilt = sorted(checkpoint_states(db, Moment.end_of(TODAY + timedelta(days=1))), key=lambda s: s.checkpoint_id)
@@ -124,6 +106,6 @@ def test_any_write_in_any_order_keeps_the_counts(db, world, writes):
         else:  # one statement over many rows, as a bulk load or a migration would write
             db.execute(update(Report).where(Report.id % 3 == pick % 3).values(status=status))
         db.flush()
-        assert _kept(db) == _recounted(db), (kind, status)
+        assert kept_checkpoints(db) == recounted_checkpoints(db), (kind, status)
         assert kept_overdue(db) == recounted_overdue(db), (kind, status)
     db.rollback()

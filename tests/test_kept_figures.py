@@ -29,7 +29,8 @@ from tracker.statuses import EXEMPT, LeadCounts, Status, is_on_time
 
 from .conftest import NOW
 from .depth import by_depth
-from .reporting_helpers import kept_overdue, recounted_overdue
+from .factories import YAML, write_world
+from .reporting_helpers import kept_checkpoints, kept_overdue, recounted_checkpoints, recounted_overdue
 
 TODAY = NOW.date()
 
@@ -226,3 +227,46 @@ def test_figures_computed_while_a_write_is_in_flight_are_served_not_stored(app, 
                               end=quarter.ends_on)
         assert {r.code: (r.on_time, r.total) for r in rates} == _recomputed_rates(session, quarter)
         assert session.exec(select(func.count()).select_from(StoredQuarter)).one() > 0
+
+
+def test_a_bulk_sync_counts_its_new_reports_once_as_row_by_row(app, db, roadmaps_dir, monkeypatch):
+    """A sync that creates an instrument's reports in bulk (PostgreSQL: inserted with the per-row triggers quiet,
+    then counted once, migration 0031) leaves every kept count equal to the count rebuilt from the reports — each
+    checkpoint's, the section tally, the overdue tally — on a first load, and on an amendment that adds a
+    co-executor beside reports already counted; the amendment drops the instrument's stored quarters."""
+    from sqlalchemy import event
+
+    from tracker.catalog import bulk_counts
+    from tracker.catalog.loader import load_catalog
+    from tracker.catalog.sync import sync_catalog
+
+    monkeypatch.setattr(bulk_counts, "BULK_REPORTS", 1)
+    said: list[str] = []
+    event.listen(db.get_bind(), "before_cursor_execute", lambda _c, _cur, statement, *_: said.append(statement))
+
+    def kept_equal_recounted():
+        assert kept_checkpoints(db) == recounted_checkpoints(db)
+        assert _kept_tally(db) == _recounted_tally(db)
+        assert kept_overdue(db) == recounted_overdue(db)
+
+    write_world(roadmaps_dir)
+    sync_catalog(session=db, catalog=load_catalog(roadmaps_dir), now=NOW)
+    db.commit()
+    kept_equal_recounted()
+    quarter = Period.quarter(2025, 4)  # holds the due day of measure 1.1, "В течение 2025 года"
+    on_time_rates(db, Moment.today(TODAY), instrument_ids=None, start=quarter.starts_on, end=quarter.ends_on)
+    db.commit()
+    assert db.exec(select(func.count()).select_from(StoredQuarter)).one() == 1
+    amended = YAML.replace('"РОП (по согласованию)", "РОР (по согласованию)"]', '"РОП (по согласованию)", '
+                           '"РОР (по согласованию)", "МЮ"]')
+    assert amended != YAML, "the amendment must add a co-executor to measure 1.1"
+    (roadmaps_dir / "world.yaml").write_text(amended, encoding="utf-8")
+    summary = sync_catalog(session=db, catalog=load_catalog(roadmaps_dir), now=NOW + timedelta(days=1))
+    db.commit()
+    assert summary.counts["reports"]["created"] > 0
+    kept_equal_recounted()
+    assert db.exec(select(func.count()).select_from(StoredQuarter)).one() == 0
+    _assert_stored_equal_recomputed(db, [TODAY])
+    in_bulk = app.config["DATABASE_URL"].startswith("postgresql")
+    assert any("mindet.bulk_reports" in statement for statement in said) == in_bulk
+

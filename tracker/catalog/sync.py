@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from tracker import audit
 from tracker.catalog import deadlines, versions
+from tracker.catalog.bulk_counts import insert_reports
 from tracker.catalog.loader import Catalog, IndicatorPlan, InstrumentPlan, ObligationPlan
 from tracker.models import (
     KEPT_IN_APP,
@@ -390,7 +391,8 @@ def _sync_owners_checkpoints_reports(session, instrument, live, orgs, members, n
         for cp in by_period.values():
             if cp.retired_at is None:
                 _sync_reports(cp.id, responsible, state.reports[cp.id], now, reports, outcomes)
-    reports.write(session)
+    due_on = {cp.id: cp.due_on for by_period, _responsible in planned for cp in by_period.values()}
+    reports.write(session, insert_rows=lambda rows: insert_reports(session, rows, instrument.id, due_on))
     for outcome in ("created", "updated", "retired", "unchanged"):
         summary.add("reports", outcome, outcomes[outcome])
 
@@ -423,13 +425,15 @@ class _Bulk:
     updated: list[dict] = field(default_factory=list)
     deleted: list[int] = field(default_factory=list)
 
-    def write(self, session) -> None:
-        """Delete, update, then insert, in the sync's transaction."""
+    def write(self, session, insert_rows=None) -> None:
+        """Delete, update, then insert (by `insert_rows(rows)` when given), in the sync's transaction."""
         if self.deleted:
             session.execute(delete(self.model).where(self.model.id.in_(self.deleted)))
         if self.updated:  # ORM bulk UPDATE by primary key, grouped by the columns each row carries
             session.execute(update(self.model), self.updated)
-        if self.created:  # a Core executemany: the ORM's bulk insert costs several times more per row
+        if self.created and insert_rows:
+            insert_rows(self.created)
+        elif self.created:  # a Core executemany: the ORM's bulk insert costs several times more per row
             session.execute(insert(self.model.__table__), self.created)
 
 
