@@ -51,7 +51,7 @@ bench: setup
 	psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS bench_small" -qc "CREATE DATABASE bench_small"
 	$(BIN)/python bench/run.py --scale small --database-url $(BENCH_PG)/bench_small
 	psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS bench_national" -qc "CREATE DATABASE bench_national"
-	$(BIN)/python bench/run.py --scale national --requests 30 --database-url $(BENCH_PG)/bench_national
+	$(BIN)/python bench/run.py --scale national --database-url $(BENCH_PG)/bench_national
 	psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS bench_sync" -qc "CREATE DATABASE bench_sync"
 	$(BIN)/python bench/explain.py --database-url $(BENCH_PG)/bench_national
 	$(BIN)/python bench/jobs.py --database-url $(BENCH_PG)/bench_national --sync-database-url $(BENCH_PG)/bench_sync
