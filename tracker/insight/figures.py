@@ -272,27 +272,33 @@ class SectionProgress:
     co_total: int
 
 
-def progress(session: Session, when: Moment, instrument_id: int | None = None, *,
-             due_before: date | None = None) -> tuple[dict[str, int], list[SectionProgress]]:
-    """(checkpoints per state, progress per section) `when`; `due_before` keeps only the
-    checkpoints due before that day (a digest's "due so far")."""
-    tallies = checkpoint_tally(session, when, None if instrument_id is None else [instrument_id],
-                               due_before=due_before)
+def _summed(tallies: list[Tally], group) -> tuple[dict[str, int], dict[int, list[int]]]:
+    """(checkpoints per state, group → [done, checkpoints, co-executors answered, of how many]) of these tallies;
+    `group(tally)` names its group (a section, an instrument)."""
     counts: Counter = Counter()
-    per_section: dict[int, list[int]] = {}
+    groups: dict[int, list[int]] = {}
     for tally in tallies:
         counts[tally.status] += tally.checkpoints
-        row = per_section.setdefault(tally.section_id, [0, 0, 0, 0])
+        row = groups.setdefault(group(tally), [0, 0, 0, 0])
         row[0] += tally.checkpoints if tally.status == Derived.DONE else 0
         row[1] += tally.checkpoints
         row[2] += tally.co_answered
         row[3] += tally.co_total
+    return dict(counts), groups
+
+
+def progress(session: Session, when: Moment, instrument_id: int | None = None, *,
+             due_before: date | None = None) -> tuple[dict[str, int], list[SectionProgress]]:
+    """(checkpoints per state, progress per section) `when`; `due_before` keeps only the
+    checkpoints due before that day (a digest's "due so far")."""
+    counts, per_section = _summed(checkpoint_tally(session, when, None if instrument_id is None else [instrument_id],
+                                                   due_before=due_before), lambda tally: tally.section_id)
     # the sections of the instrument (of every live one), those counted kept: not their ids listed, 500 of them
     # made a statement that was parsed and planned anew on every overall dashboard
     sections = select(Section, Instrument).join(Instrument, Instrument.id == Section.instrument_id)
     sections = sections.where(Section.instrument_id == instrument_id if instrument_id is not None
                               else is_live(Instrument))
-    return dict(counts), [SectionProgress(section, instrument, *per_section[section.id])
+    return counts, [SectionProgress(section, instrument, *per_section[section.id])
                           for section, instrument in session.exec(sections.order_by(Instrument.key, Section.position))
                           if section.id in per_section]
 
@@ -317,18 +323,10 @@ def instrument_progress(session: Session, when: Moment) -> tuple[dict[str, int],
     """(checkpoints per state, progress per instrument, the least advanced first) `when`: the overall dashboard's
     view, one bar per instrument (each instrument's own dashboard shows its sections), added up from the tally
     without loading the sections (500 of them at national scale, a fifth of the page's time)."""
-    counts: Counter = Counter()
-    rows: dict[int, list[int]] = {}
-    for tally in checkpoint_tally(session, when):
-        counts[tally.status] += tally.checkpoints
-        row = rows.setdefault(tally.instrument_id, [0, 0, 0, 0])
-        row[0] += tally.checkpoints if tally.status == Derived.DONE else 0
-        row[1] += tally.checkpoints
-        row[2] += tally.co_answered
-        row[3] += tally.co_total
+    counts, rows = _summed(checkpoint_tally(session, when), lambda tally: tally.instrument_id)
     instruments = session.exec(select(Instrument).where(Instrument.id.in_(list(rows)))) if rows else []
-    return dict(counts), sorted((InstrumentProgress(instrument, *rows[instrument.id]) for instrument in instruments),
-                                key=lambda p: (p.share, p.instrument.key))
+    return counts, sorted((InstrumentProgress(instrument, *rows[instrument.id]) for instrument in instruments),
+                          key=lambda p: (p.share, p.instrument.key))
 
 
 def instrument_overview(session: Session, when: Moment) -> list[dict]:
