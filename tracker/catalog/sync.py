@@ -391,8 +391,7 @@ def _sync_owners_checkpoints_reports(session, instrument, live, orgs, members, n
         for cp in by_period.values():
             if cp.retired_at is None:
                 _sync_reports(cp.id, responsible, state.reports[cp.id], now, reports, outcomes)
-    due_on = {cp.id: cp.due_on for by_period, _responsible in planned for cp in by_period.values()}
-    reports.write(session, insert_rows=lambda rows: insert_reports(session, rows, instrument.id, due_on))
+    reports.write(session, insert_rows=lambda rows: insert_reports(session, rows, instrument.id))
     for outcome in ("created", "updated", "retired", "unchanged"):
         summary.add("reports", outcome, outcomes[outcome])
 
