@@ -118,13 +118,13 @@ class IndicatorView:
         return self.obligation.section_id if self.obligation else None
 
 
-def _accepted(indicator_ids: list[int], when: Moment, *, latest_only: bool, columns=(IndicatorValue,)):
+def _accepted(indicator_ids: list[int], when: Moment, *, latest_only: bool):
     """The query of the values of these indicators accepted by the moment (of their latest period alone, with
     `latest_only`), in the order they were accepted: the last of each period is the one that stands."""
     accepted = [IndicatorValue.indicator_id.in_(indicator_ids), IndicatorValue.state == "accepted"]
     if when.is_past:
         accepted.append(IndicatorValue.decided_at <= when.at)
-    query = select(*columns).where(*accepted)
+    query = select(IndicatorValue).where(*accepted)
     if latest_only:  # lists and tallies judge the latest period: 300 rows at national scale, not 3,300
         last = (select(IndicatorValue.indicator_id, func.max(IndicatorValue.period_end).label("period_end"))
                 .where(*accepted).group_by(IndicatorValue.indicator_id).subquery())
@@ -208,21 +208,24 @@ _JUDGED_BY = (Indicator.direction, Indicator.tolerance, Indicator.band_low, Indi
 
 def judged(session: Session, when: Moment, *, instrument_ids=None, public_only: bool = False) -> list[Judged]:
     """Every indicator live at the moment (narrowed as asked) with the judgement of its latest accepted value, worst
-    first and in document order within each, read as plain values: the dashboard's and the public index's tallies
-    and top 20 (loading the 300 indicators of a national deployment whole, with their instruments, measures and
-    reporters, took a third of the dashboard's time)."""
-    query = (select(Indicator.id, Indicator.key, Indicator.instrument_id, *_JUDGED_BY)
+    first and in document order within each, read as plain values in one query: the dashboard's and the public
+    index's tallies and top 20 (loading the 300 indicators of a national deployment whole, with their instruments,
+    measures and reporters, took a third of the dashboard's time)."""
+    accepted = [IndicatorValue.state == "accepted"]
+    if when.is_past:
+        accepted.append(IndicatorValue.decided_at <= when.at)
+    # the value that stands: of the latest period accepted by the moment, the last accepted
+    place = func.row_number().over(partition_by=IndicatorValue.indicator_id, order_by=(
+        IndicatorValue.period_end.desc(), IndicatorValue.decided_at.desc(), IndicatorValue.id.desc()))
+    ranked = select(IndicatorValue.indicator_id, IndicatorValue.value, IndicatorValue.period_end,
+                    place.label("place")).where(*accepted).subquery()
+    query = (select(Indicator.key, Indicator.instrument_id, *_JUDGED_BY, ranked.c.value, ranked.c.period_end)
              .join(Instrument, Instrument.id == Indicator.instrument_id)
-             .outerjoin(Obligation, Obligation.id == Indicator.obligation_id))
-    rows = session.exec(_live(query, when, instrument_ids=instrument_ids, public_only=public_only)).all()
-    latest: dict[int, tuple[float, date]] = {}
-    if rows:
-        columns = (IndicatorValue.indicator_id, IndicatorValue.value, IndicatorValue.period_end)
-        for indicator_id, value, period_end in session.exec(
-                _accepted([row.id for row in rows], when, latest_only=True, columns=columns)):
-            latest[indicator_id] = (value, period_end)  # the last accepted of the latest period stands
-    found = [Judged(row.key, row.instrument_id, judge(row, *latest[row.id]) if row.id in latest else "no_data")
-             for row in rows]
+             .outerjoin(Obligation, Obligation.id == Indicator.obligation_id)
+             .outerjoin(ranked, (ranked.c.indicator_id == Indicator.id) & (ranked.c.place == 1)))
+    found = [Judged(row.key, row.instrument_id, "no_data" if row.period_end is None else
+                    judge(row, row.value, row.period_end))
+             for row in session.exec(_live(query, when, instrument_ids=instrument_ids, public_only=public_only))]
     return worst_first(found)
 
 
