@@ -121,6 +121,9 @@ class Section(SQLModel, table=True):
 class Obligation(SQLModel, table=True):
     """One measure of an instrument; the text stays verbatim in the source language."""
 
+    #: home counts each instrument's live obligations from this index alone, not from the wide rows (0032)
+    __table_args__ = (Index("ix_obligation_instrument_live", "instrument_id", "retired_at"),)
+
     id: int | None = Field(default=None, primary_key=True)
     #: stable key "<instrument>/<number>", e.g. "decent-work-2024-2025/1.3"
     key: str = Field(max_length=160, unique=True)
