@@ -61,7 +61,7 @@ bench: setup
 lock:
 	test -x $(BIN)/pip || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet pip-tools==7.6.2
-	$(BIN)/pip-compile --quiet --generate-hashes --extra test --strip-extras --allow-unsafe --no-emit-index-url \
+	$(BIN)/pip-compile --quiet --generate-hashes --extra test --allow-unsafe --no-emit-index-url \
 		--no-emit-find-links -o requirements.lock pyproject.toml
 
 ## audit: the locked packages against PyPI's vulnerability advisories (CI runs it)

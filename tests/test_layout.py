@@ -172,6 +172,6 @@ def test_the_lock_file_pins_what_pyproject_pins():
         wanted[re.sub(r"\[.*\]", "", name).lower().replace("_", "-").replace(".", "-")] = version
     lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
     locked = {name.lower().replace("_", "-").replace(".", "-"): version
-              for name, version in re.findall(r"^([A-Za-z0-9_.\-]+)==(\S+) \\", lock, flags=re.M)}
+              for name, version in re.findall(r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==(\S+) \\", lock, flags=re.M)}
     assert {name: locked.get(name) for name in wanted} == wanted
     assert all("--hash=sha256:" in block for block in re.split(r"\n(?=\S)", lock.split("\n\n", 1)[-1]) if "==" in block)
