@@ -80,11 +80,12 @@ def dashboard_bundle(session: Session, when: Moment, *, instrument: Instrument |
     league = on_time_rates(session, when, instrument_ids=ids, start=quarter.starts_on, end=quarter.ends_on)
     if only_league:
         return DashboardBundle(instrument, when, quarter, {}, [], league, [], [], [])
-    instruments: list[InstrumentProgress] = []
     if instrument or every_section:
         counts, sections = progress(session, when, instrument.id if instrument else None)
+        instruments: list[InstrumentProgress] = []
     else:
-        (counts, instruments), sections = instrument_progress(session, when), []
+        counts, instruments = instrument_progress(session, when)
+        sections = []
     overdue = overdue_totals(session, Filters(instrument=instrument.key if instrument else None), when)
     first = instrument.valid_from if instrument else first_valid_from(session, default=when.day)
     points = trend(session, when, instrument_ids=ids, first=first)

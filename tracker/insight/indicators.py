@@ -118,9 +118,13 @@ class IndicatorView:
         return self.obligation.section_id if self.obligation else None
 
 
-def _accepted(indicator_ids: list[int], when: Moment, *, latest_only: bool):
-    """The query of the values of these indicators accepted by the moment (of their latest period alone, with
-    `latest_only`), in the order they were accepted: the last of each period is the one that stands."""
+def accepted_as_of(session: Session, indicator_ids: list[int], when: Moment, *,
+                   latest_only: bool = False) -> dict[int, list[IndicatorValue]]:
+    """Indicator id → the value of each period accepted last by the moment, in period order (`latest_only`: of its
+    latest period alone). A correction accepted later replaces the earlier value from its own acceptance on; the
+    earlier row stays in the history."""
+    if not indicator_ids:
+        return {}
     accepted = [IndicatorValue.indicator_id.in_(indicator_ids), IndicatorValue.state == "accepted"]
     if when.is_past:
         accepted.append(IndicatorValue.decided_at <= when.at)
@@ -130,18 +134,8 @@ def _accepted(indicator_ids: list[int], when: Moment, *, latest_only: bool):
                 .where(*accepted).group_by(IndicatorValue.indicator_id).subquery())
         query = query.join(last, (last.c.indicator_id == IndicatorValue.indicator_id)
                            & (last.c.period_end == IndicatorValue.period_end))
-    return query.order_by(IndicatorValue.decided_at, IndicatorValue.id)
-
-
-def accepted_as_of(session: Session, indicator_ids: list[int], when: Moment, *,
-                   latest_only: bool = False) -> dict[int, list[IndicatorValue]]:
-    """Indicator id → the value of each period accepted last by the moment, in period order (`latest_only`: of its
-    latest period alone). A correction accepted later replaces the earlier value from its own acceptance on; the
-    earlier row stays in the history."""
-    if not indicator_ids:
-        return {}
     latest: dict[tuple[int, str], IndicatorValue] = {}
-    for row in session.exec(_accepted(indicator_ids, when, latest_only=latest_only)):
+    for row in session.exec(query.order_by(IndicatorValue.decided_at, IndicatorValue.id)):
         latest[(row.indicator_id, row.period)] = row
     by_indicator: dict[int, list[IndicatorValue]] = {}
     for row in sorted(latest.values(), key=lambda r: r.period_end):
