@@ -246,6 +246,31 @@ def test_a_batch_goes_over_one_connection_and_each_message_is_recorded_as_it_is_
     assert [statuses[i] for i in ids] == ["sent", "retrying"] + ["sent"] * 5
 
 
+def test_two_clocks_reading_the_same_due_messages_lease_each_once(app, db, world, smtp_server, monkeypatch):
+    """A second clock that read the same due messages before the first leased them (its read came first, its lease
+    second) leases none of them, and sends nothing: each message goes out once, its attempt counted once."""
+    from sqlmodel import select
+
+    from tracker.models import OutboxMessage
+    from tracker.notify import outbox
+
+    ids = _queue(app, db, 3)
+    real_lease = outbox._lease
+    second_clock = {}
+
+    def first_lease_then_second(session, due, now):
+        # the second clock has read the same rows and leases them now, before the first one's lease
+        second_clock["leased"] = [row.id for row, _ in real_lease(session, due, now)]
+        return real_lease(session, due, now)
+
+    monkeypatch.setattr(outbox, "_lease", first_lease_then_second)
+    summary = outbox.deliver(db, NOW, app.config)
+    assert second_clock["leased"] == ids and summary.sent == 0 and smtp_server.messages == []
+    db.expire_all()
+    rows = db.exec(select(OutboxMessage).where(OutboxMessage.id.in_(ids))).all()
+    assert [(row.status, row.attempts) for row in rows] == [("sending", 1)] * 3
+
+
 def test_an_idle_connection_the_server_dropped_is_opened_again(app, db, world, smtp_server):
     """A connection the server closed between two messages (its idle timeout) is noticed before the next one and
     replaced: nothing is lost, nothing counted as failed."""

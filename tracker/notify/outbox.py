@@ -129,6 +129,8 @@ class DeliverySummary:
 
 #: messages leased together and sent over one connection to the mail server
 BATCH = 50
+#: a message in one of these is sent when its next attempt is due ("sending": its lease ran out)
+DUE_STATUSES = ("pending", "retrying", "sending")
 
 
 def deliver(session: Session, now: datetime, settings: Mapping, limit: int = 500,
@@ -138,9 +140,8 @@ def deliver(session: Session, now: datetime, settings: Mapping, limit: int = 500
     outcome committed the moment it is known. `should_stop` is asked before each message: a stopping clock sends
     none more, and hands back what it had leased."""
     summary = DeliverySummary()
-    query = (select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.next_attempt_at, OutboxMessage.attempts,
-                    OutboxMessage.last_error)
-             .where(OutboxMessage.status.in_(("pending", "retrying", "sending")), OutboxMessage.next_attempt_at <= now))
+    query = (select(OutboxMessage.id, OutboxMessage.attempts, OutboxMessage.last_error)
+             .where(OutboxMessage.status.in_(DUE_STATUSES), OutboxMessage.next_attempt_at <= now))
     if only is not None:
         query = query.where(OutboxMessage.id.in_(only))
     due = session.exec(query.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)).all()
@@ -159,22 +160,21 @@ def deliver(session: Session, now: datetime, settings: Mapping, limit: int = 500
 
 
 def _lease(session: Session, due: list, now: datetime) -> list[tuple[OutboxMessage, bool]]:
-    """Lease these due messages (pending → sending, the attempt counted before the server is contacted) in one
-    transaction; a message another clock changed meanwhile is left out. Returns (row, whether its last attempt
-    was cut off), in order."""
-    leased = []
-    for message_id, status, next_attempt_at, attempts, last_error in due:
-        taken = session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == status,
-                                        OutboxMessage.next_attempt_at == next_attempt_at)
-            .values(status="sending", next_attempt_at=now + LEASE, attempts=OutboxMessage.attempts + 1)
-            .execution_options(synchronize_session=False)).rowcount
-        if taken == 1:
-            leased.append((message_id, bool(attempts) and last_error is None))
+    """Lease these messages (→ sending, the attempt counted before the server is contacted) in one statement, those
+    still due: a message another clock leased, sent or rescheduled since they were read is left out. Returns (row,
+    whether its last attempt was cut off), in order; the rows are copies outside the session, so that committing
+    each outcome does not expire and read back the batch's other messages."""
+    taken = session.execute(
+        update(OutboxMessage).where(OutboxMessage.id.in_([row.id for row in due]),
+                                    OutboxMessage.status.in_(DUE_STATUSES), OutboxMessage.next_attempt_at <= now)
+        .values(status="sending", next_attempt_at=now + LEASE, attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage.id).execution_options(synchronize_session=False)).scalars().all()
     session.commit()
-    rows = {row.id: row for row in session.exec(select(OutboxMessage).where(
-        OutboxMessage.id.in_([message_id for message_id, _ in leased])))}
-    return [(rows[message_id], interrupted) for message_id, interrupted in leased]
+    table = OutboxMessage.__table__  # read as plain rows, not through the session's identity map
+    rows = {found["id"]: OutboxMessage(**found)
+            for found in session.execute(select(table).where(table.c.id.in_(taken))).mappings()}
+    # counted before this lease and no failure written: the last attempt never reached an outcome
+    return [(rows[row.id], bool(row.attempts) and row.last_error is None) for row in due if row.id in rows]
 
 
 def _hand_back(session: Session, rows: list[OutboxMessage], now: datetime) -> None:
@@ -198,13 +198,14 @@ def _attempt(session: Session, row: OutboxMessage, interrupted: bool, now: datet
         values = {"status": "sent", "sent_at": now, "last_error": None}
         if row.kind in SECRET_KINDS:  # the link it carried must not stay readable in the database
             values |= {"body_text": REDACTED, "body_html": REDACTED}
-        session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
+        table = OutboxMessage.__table__  # a plain UPDATE: nothing in the session to keep in step with it
+        session.execute(update(table).where(table.c.id == row.id).values(**values))
         session.commit()
 
     try:
         connection.send(to_email_message(row, now, config), accepted=accepted)
     except mail.MailError as exc:
-        session.refresh(row)
+        row = session.get(OutboxMessage, row.id)  # the leased copy is detached: its current state, to change
         row.last_error = str(exc)[:2000]
         if row.attempts >= config["MAIL_MAX_ATTEMPTS"]:
             row.status = "failed"
