@@ -13,7 +13,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import any_, func, text
@@ -36,6 +35,7 @@ from tracker.models import (
     is_live,
 )
 from tracker.notify import outbox
+from tracker.notify.links import report_link
 from tracker.people.permissions import secretaries_by_instrument
 from tracker.statuses import AWAITING, days_until
 
@@ -333,13 +333,8 @@ class Line:
 def _lines(items: list[Item]) -> dict:
     """The emails' context for these items: their lines in the recipient's language."""
     words = Wording.in_current_language()
-    # one report's link built, the others written on its pattern: a route built per line was 86,000 a tick
-    link = url_for("reports.report", report_id=_SAMPLE_ID, _external=True).replace(str(_SAMPLE_ID), "{}").format
+    link = report_link()
     return {"lines": [Line(item, item.describe(words), link(item.report_id)) for item in items]}
-
-
-#: a report id no link holds otherwise, replaced in the one link built per email
-_SAMPLE_ID = 918_273_645
 
 
 def _where_the_rest_are(items: list[Item]) -> list[tuple[str, object]]:
