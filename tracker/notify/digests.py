@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from flask import current_app
 from flask_babel import gettext as _
+from jinja2 import Environment
 from jinja2.filters import do_truncate
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -252,14 +252,15 @@ class Said(NamedTuple):
 LATE_NAMED, UPCOMING_NAMED = 20, 30
 
 
-def _said(focal: FocalPart | None) -> dict:
-    """The focal part's reports in the words of the language being rendered, with their links."""
+def _said(focal: FocalPart | None, templates: Environment) -> dict:
+    """The focal part's reports in the words of the language being rendered, with their links (titles cut as the
+    `templates`' truncate filter cuts them)."""
     if not focal:
         return {}
     measure, link = _("мера"), report_link()
 
     def said(line: DigestLine) -> Said:
-        title = do_truncate(current_app.jinja_env, line.instrument_title, 60)
+        title = do_truncate(templates, line.instrument_title, 60)
         return Said(f"{measure} {line.number} ({title}) · {line.organization}", line.period,
                     format_day(line.due_on), link(line.report_id))
     return {"returned": [said(line) for line in focal.returned],
@@ -273,7 +274,7 @@ def render_digest(session: Session, user: User, period: Period, today: date, *, 
     content = build_digest(session, user, period, today, parts, access)
     if content is None:
         return None
-    return outbox.render_html_email(app, "digest", user, prepare=lambda: _said(content["focal"]),
+    return outbox.render_html_email(app, "digest", user, prepare=lambda: _said(content["focal"], app.jinja_env),
                                     status_label=status_label, **content)
 
 
