@@ -1,8 +1,7 @@
-"""The figures the database keeps (migrations 0023, 0025, 0026) equal the figures recomputed from the reports: the
+"""The figures the database keeps (migrations 0023, 0025, 0026, 0033) equal the figures recomputed from the reports: the
 section tally and the overdue counts after every kind of write, in any order (hypothesis draws them), and the
 stored on-time figures of complete quarters on a dozen dates, before and after amendments that change the past."""
 
-from collections import Counter
 from datetime import date, timedelta
 
 import pytest
@@ -21,6 +20,7 @@ from tracker.models import (
     QuarterRate,
     Report,
     Section,
+    SectionClassTally,
     SectionTally,
     StoredQuarter,
 )
@@ -66,6 +66,22 @@ def _recounted_tally(session) -> dict[tuple, tuple]:
     return {key: tuple(counts) for key, counts in tally.items()}
 
 
+def _kept_per_class(session) -> dict[tuple, tuple]:
+    """(section, lead class) → the same counts, as kept beside the tally (0033)."""
+    return {(row.section_id, row.lead_class): (row.checkpoints, row.co_answered, row.co_total, row.accepted,
+                                               row.submitted)
+            for row in session.exec(select(SectionClassTally).where(SectionClassTally.checkpoints > 0))}
+
+
+def _summed_per_class(tally: dict[tuple, tuple]) -> dict[tuple, tuple]:
+    summed: dict[tuple, list[int]] = {}
+    for (section_id, _due_on, lead_class), counts in tally.items():
+        row = summed.setdefault((section_id, lead_class), [0] * len(counts))
+        for position, n in enumerate(counts):
+            row[position] += n
+    return {key: tuple(counts) for key, counts in summed.items()}
+
+
 def _kept_tally(session) -> dict[tuple, tuple]:
     session.expire_all()
     return {(row.section_id, row.due_on, row.lead_class): (row.checkpoints, row.co_answered, row.co_total,
@@ -100,6 +116,7 @@ def test_the_section_tally_follows_every_write(seeded, writes):
     states judged checkpoint by checkpoint."""
     session = seeded
     assert _kept_tally(session) == _recounted_tally(session)
+    assert _kept_per_class(session) == _summed_per_class(_recounted_tally(session))
     assert kept_overdue(session) == recounted_overdue(session)
     sections = list(session.exec(select(Section.id)))
     for kind, pick, status in writes:
@@ -128,14 +145,20 @@ def test_the_section_tally_follows_every_write(seeded, writes):
             row.section_id = sections[pick % len(sections)]
         session.flush()
         assert _kept_tally(session) == _recounted_tally(session), kind
+        assert _kept_per_class(session) == _summed_per_class(_recounted_tally(session)), kind
         assert kept_overdue(session) == recounted_overdue(session), kind
     for day in (TODAY, TODAY - timedelta(days=400), TODAY + timedelta(days=400)):
-        kept = Counter()
-        for tally in checkpoint_tally(session, Moment.today(day)):
-            kept[(tally.section_id, tally.status)] += tally.checkpoints
-        states = checkpoint_states(session, Moment.today(day))
-        judged = Counter((state.section_id, state.status) for state in states)
-        assert kept == judged
+        for due_before in (None, day - timedelta(days=90), day + timedelta(days=90)):
+            kept = {(t.section_id, t.status): (t.checkpoints, t.co_answered, t.co_total)
+                    for t in checkpoint_tally(session, Moment.today(day), due_before=due_before)}
+            judged: dict[tuple, list[int]] = {}
+            for state in checkpoint_states(session, Moment.today(day)):
+                if due_before is None or state.due_on < due_before:
+                    row = judged.setdefault((state.section_id, state.status), [0, 0, 0])
+                    row[0] += 1
+                    row[1] += state.co_answered
+                    row[2] += state.co_total
+            assert kept == {key: tuple(counts) for key, counts in judged.items()}, (day, due_before)
     session.rollback()
 
 

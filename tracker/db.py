@@ -78,7 +78,7 @@ def close_session(_exc: BaseException | None = None) -> None:
 
 
 #: the tables whose rows the kept counts' triggers rewrite on every report, checkpoint and obligation change
-KEPT_COUNT_TABLES = ("checkpoint", "section_tally", "overdue_tally")
+KEPT_COUNT_TABLES = ("checkpoint", "section_tally", "section_class_tally", "overdue_tally")
 
 
 def compact_kept_counts(engine: Engine) -> bool:

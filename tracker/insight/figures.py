@@ -20,6 +20,7 @@ from tracker.models import (
     Organization,
     Report,
     Section,
+    SectionClassTally,
     SectionTally,
     is_live,
 )
@@ -216,11 +217,15 @@ class Tally:
     co_total: int
 
 
+#: the kept counts a tally adds up, in the order of a Tally's counts
+_TALLIED = (SectionTally.checkpoints, SectionTally.co_answered, SectionTally.co_total)
+
+
 def checkpoint_tally(session: Session, when: Moment, instrument_ids: list[int] | None = None, *,
                      due_before: date | None = None) -> list[Tally]:
     """checkpoint_states counted per section and state; `due_before` keeps only the checkpoints due before that
-    day. Today's tally reads the rows the database keeps per section, due day and lead class (migration 0023): a
-    few tens of thousands at national scale, not one per checkpoint."""
+    day. Today's tally reads the rows the database keeps per section and lead class (migration 0033) and those per
+    section, due day and lead class (0023) not yet due: a few thousand at national scale, not one per checkpoint."""
     if when.is_past:
         tallies: dict[tuple, list[int]] = {}
         for state in checkpoint_states(session, when, instrument_ids):
@@ -230,33 +235,35 @@ def checkpoint_tally(session: Session, when: Moment, instrument_ids: list[int] |
                 row[1] += state.co_answered
                 row[2] += state.co_total
         return [Tally(*key, *counts) for key, counts in tallies.items()]
-    # summed alone, then joined to the sections of live instruments: joining each of the 38,908 kept rows of a
-    # national deployment before summing them cost twice as much as the sum
-    past_due = (SectionTally.due_on < when.day).label("past_due")
-    summed = (select(SectionTally.section_id, past_due, SectionTally.lead_class,
-                     func.sum(SectionTally.checkpoints).label("checkpoints"),
-                     func.sum(SectionTally.co_answered).label("co_answered"),
-                     func.sum(SectionTally.co_total).label("co_total"))
-              .where(SectionTally.checkpoints > 0)
-              .group_by(SectionTally.section_id, past_due, SectionTally.lead_class))
-    if instrument_ids is not None:
-        summed = summed.where(SectionTally.section_id.in_(select(Section.id)
-                                                          .where(Section.instrument_id.in_(instrument_ids))))
-    if due_before is not None:
-        summed = summed.where(SectionTally.due_on < due_before)
-    summed = summed.subquery()
-    query = (select(Section.instrument_id, summed.c.section_id, summed.c.past_due, summed.c.lead_class,
-                    summed.c.checkpoints, summed.c.co_answered, summed.c.co_total)
-             .join(Section, Section.id == summed.c.section_id)
+    # a section's whole per lead class is kept (0033: 2,000 rows at national scale); what is not yet due by `cut`
+    # is summed from the few rows due from then on and taken away (not 38,908 rows split at today: 13 → 3 ms)
+    cut = min(when.day, due_before) if due_before else when.day
+    later = [SectionTally.due_on >= cut] + ([SectionTally.due_on >= due_before] if due_before else [])
+    not_due = (select(SectionTally.section_id, SectionTally.lead_class,
+                      *(func.sum(column).filter(condition) for condition in later for column in _TALLIED))
+               .where(SectionTally.due_on >= cut)
+               .group_by(SectionTally.section_id, SectionTally.lead_class).subquery())
+    query = (select(Section.instrument_id, SectionClassTally.section_id, SectionClassTally.lead_class,
+                    SectionClassTally.checkpoints, SectionClassTally.co_answered, SectionClassTally.co_total,
+                    *list(not_due.c)[2:])
+             .join(Section, Section.id == SectionClassTally.section_id)
              .join(Instrument, Instrument.id == Section.instrument_id)
-             .where(is_live(Instrument)))
+             .outerjoin(not_due, (not_due.c.section_id == SectionClassTally.section_id)
+                        & (not_due.c.lead_class == SectionClassTally.lead_class))
+             .where(is_live(Instrument), SectionClassTally.checkpoints > 0))
+    if instrument_ids is not None:
+        query = query.where(Section.instrument_id.in_(instrument_ids))
     tallies = {}
-    for instrument_id, section_id, overdue, lead_class, checkpoints, co_answered, co_total in session.exec(query):
-        key = (instrument_id, section_id, status_of_class(lead_class, past_due=bool(overdue)))
-        row = tallies.setdefault(key, [0, 0, 0])
-        row[0] += checkpoints
-        row[1] += co_answered
-        row[2] += co_total
+    for instrument_id, section_id, lead_class, *sums in session.exec(query):
+        whole, from_cut, beyond = sums[:3], [n or 0 for n in sums[3:6]], [n or 0 for n in sums[6:9]] or [0, 0, 0]
+        already_due = [total - later_part for total, later_part in zip(whole, from_cut, strict=True)]
+        not_yet = [later_part - left_out for later_part, left_out in zip(from_cut, beyond, strict=True)]
+        for past_due, counts in ((True, already_due), (False, not_yet)):
+            if counts[0] > 0:  # no checkpoints on this side of the cut: no tally
+                key = (instrument_id, section_id, status_of_class(lead_class, past_due=past_due))
+                row = tallies.setdefault(key, [0, 0, 0])
+                for position, n in enumerate(counts):
+                    row[position] += n
     return [Tally(*key, *counts) for key, counts in tallies.items()]
 
 

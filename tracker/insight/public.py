@@ -23,7 +23,7 @@ from tracker.models import (
     Organization,
     Report,
     Section,
-    SectionTally,
+    SectionClassTally,
     StatusUpdate,
     is_live,
 )
@@ -119,11 +119,12 @@ def progress(session: Session, instrument: Instrument, accepted=None) -> tuple[i
 
 def progress_of_all(session: Session, instruments: list[Instrument]) -> dict[int, tuple[int, int]]:
     """`progress` of every instrument given, in one grouped query whatever their number (the public index), read
-    from the kept tally: a few hundred rows per instrument, not every checkpoint and accepted report."""
+    from the kept tally per section and lead class: twenty rows per instrument, not every checkpoint and accepted
+    report."""
     ids = [instrument.id for instrument in instruments]
     kept = {instrument_id: (accepted, total) for instrument_id, accepted, total in session.exec(
-        select(Section.instrument_id, func.sum(SectionTally.accepted), func.sum(SectionTally.checkpoints))
-        .join(Section, Section.id == SectionTally.section_id)
+        select(Section.instrument_id, func.sum(SectionClassTally.accepted), func.sum(SectionClassTally.checkpoints))
+        .join(Section, Section.id == SectionClassTally.section_id)
         .where(Section.instrument_id.in_(ids)).group_by(Section.instrument_id))}
     return {i: kept.get(i, (0, 0)) for i in ids}
 

@@ -26,7 +26,7 @@ from tracker.models.history import (
     StatusUpdate,
 )
 from tracker.models.indicators import Indicator, IndicatorValue
-from tracker.models.kept import OverdueTally, QuarterRate, SectionTally, StoredQuarter
+from tracker.models.kept import OverdueTally, QuarterRate, SectionClassTally, SectionTally, StoredQuarter
 from tracker.models.meetings import AgendaItem, CommissionRating, Decision, InformationRequest, Meeting
 from tracker.models.people import (
     ORGANIZATION_ROLES,
@@ -49,7 +49,7 @@ __all__ = [
     "CommissionSecretaryship",
     "DeadlineChange", "Evidence", "GroupMembership", "Indicator", "IndicatorValue", "InformationRequest",
     "Instrument", "InstrumentVersion",
-    "Notification", "OverdueTally", "PreparedFile", "QuarterRate", "SectionTally", "StoredQuarter",
+    "Notification", "OverdueTally", "PreparedFile", "QuarterRate", "SectionClassTally", "SectionTally", "StoredQuarter",
     "Obligation", "ObligationOwner", "Organization", "Report", "Section", "StatusUpdate", "User", "UTCDateTime",
     "ORGANIZATION_ROLES", "LoginSession", "LoginThrottle", "is_live", "Membership", "OneTimeToken", "OutboxMessage",
     "RecoveryCode", "Secretaryship",

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from tracker.catalog.obligations import ROW_COLUMNS, ReportRow, live_reports
 from tracker.insight.figures import first_submitted_at
-from tracker.models import Instrument, Report, Section, SectionTally, StatusUpdate, is_live
+from tracker.models import Instrument, Report, Section, SectionClassTally, StatusUpdate, is_live
 from tracker.pagination import KeysetPage, keyset_rows
 from tracker.people.permissions import Access
 from tracker.reporting.storage import EvidenceStore
@@ -117,12 +117,9 @@ def _awaiting_total(session: Session, access: Access, filters: Filters) -> int:
     own organizations; a narrowed queue is counted."""
     if filters != Filters():
         return session.exec(_awaiting(access, filters, func.count(Report.id))).one()
-    # summed per section first, then narrowed to the sections of the person's live instruments: joining each kept
-    # row before summing cost twice as much
-    per_section = (select(SectionTally.section_id, func.sum(SectionTally.submitted).label("submitted"))
-                   .where(SectionTally.submitted > 0).group_by(SectionTally.section_id).subquery())
-    kept = session.exec(select(func.coalesce(func.sum(per_section.c.submitted), 0))
-                        .join(Section, Section.id == per_section.c.section_id)
+    # the kept sums per section and lead class (0033), narrowed to the sections of the person's live instruments
+    kept = session.exec(select(func.coalesce(func.sum(SectionClassTally.submitted), 0))
+                        .join(Section, Section.id == SectionClassTally.section_id)
                         .join(Instrument, Instrument.id == Section.instrument_id)
                         .where(Instrument.id.in_(access.secretary_of), is_live(Instrument))).one()
     if access.organization_ids:
