@@ -405,3 +405,24 @@ def test_items_claimed_by_another_run_meanwhile_are_not_told_twice(app, db, smal
     assert first.emails >= 1 and second.emails == 0
     assert len(db.exec(select(OutboxMessage)).all()) == first.emails
     assert "claimed meanwhile by another run" in caplog.text
+
+
+def test_a_digest_claimed_by_another_run_meanwhile_is_not_queued_and_the_rest_are(app, db, small, monkeypatch):
+    """Digests are written fifty people to a transaction: a person whose digest another run claimed after this run
+    looked gets no second email, and the people around them in the same transaction still get theirs, once."""
+    from tracker.notify import digests
+
+    monkeypatch.setattr(digests, "COMMIT_EVERY", 2)
+    period, day = Period.parse("2025-Q3"), date(2025, 7, 1)
+    # the second person of the first transaction: the first one's digest is already written in it
+    fp = db.exec(select(User).where(User.active, User.digest_frequency == "quarterly").order_by(User.id)).all()[1]
+    # the other run's claim: the same key, written after this run read who already has the period's digest
+    db.add(Notification(kind="digest", dedupe_key=f"digest:{period.label}:user-{fp.id}", recipient_id=fp.id,
+                        claimed_at=_at(day)))
+    db.commit()
+    with app.test_request_context():
+        counts = digests.send_digests(db, period, _at(day), day, app=app)
+    queued = db.exec(select(OutboxMessage.recipient_id).where(OutboxMessage.kind == "digest")).all()
+    claimed = db.exec(select(Notification.recipient_id).where(Notification.period == period.label)).all()
+    assert counts["already sent"] == 1 and counts["queued"] == len(queued) >= 2
+    assert fp.id not in queued and sorted(queued) == sorted(claimed) and len(set(queued)) == len(queued)

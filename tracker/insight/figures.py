@@ -242,7 +242,11 @@ def checkpoint_tally(session: Session, when: Moment, instrument_ids: list[int] |
     not_due = (select(SectionTally.section_id, SectionTally.lead_class,
                       *(func.sum(column).filter(condition) for condition in later for column in _TALLIED))
                .where(SectionTally.due_on >= cut)
-               .group_by(SectionTally.section_id, SectionTally.lead_class).subquery())
+               .group_by(SectionTally.section_id, SectionTally.lead_class))
+    if instrument_ids is not None:  # narrowed before summing: one instrument's digest part reads its rows alone
+        not_due = not_due.where(SectionTally.section_id.in_(select(Section.id)
+                                                             .where(Section.instrument_id.in_(instrument_ids))))
+    not_due = not_due.subquery()
     query = (select(Section.instrument_id, SectionClassTally.section_id, SectionClassTally.lead_class,
                     SectionClassTally.checkpoints, SectionClassTally.co_answered, SectionClassTally.co_total,
                     *list(not_due.c)[2:])
