@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import Babel, format_decimal, format_percent, get_locale
+from flask_babel import Babel, format_decimal, format_percent, get_locale, get_translations
 from flask_login import current_user
 
 from tracker.languages import format_day
@@ -45,9 +45,27 @@ def localized(obj, field: str) -> str | None:
     return getattr(obj, f"{field}_{lang}", None) or getattr(obj, f"{field}_ru")
 
 
+def _translate_templates_from_found_catalogues(app: Flask) -> None:
+    """Templates' phrases are looked up in the catalogue of the language being rendered, found once per language:
+    flask-babel finds it again through the request context for every phrase (10 µs each; a national dashboard
+    says 369 phrases, a digest 70)."""
+    found = {}
+
+    def catalogue():
+        locale = get_locale()
+        if locale not in found:
+            found[locale] = get_translations()
+        return found[locale]
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: catalogue().ugettext(s), ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
+        pgettext=lambda c, s: catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n), newstyle=True)
+
+
 def init_app(app: Flask) -> None:
     """Wire Flask-Babel and expose helpers to templates."""
     Babel(app, locale_selector=select_locale, default_translation_directories="translations")
+    _translate_templates_from_found_catalogues(app)
     app.jinja_env.globals.update(localized=localized, get_locale=get_locale, status_label=status_label,
                                  days_overdue=days_overdue, is_report_overdue=is_report_overdue,
                                  role_label=role_label, level_label=level_label, meeting_status=meeting_status)
