@@ -6,7 +6,13 @@ from datetime import UTC, date, datetime
 from sqlmodel import select
 
 from tracker.as_of import Moment
-from tracker.insight.figures import checkpoint_states, instrument_overview, on_time_rates, progress
+from tracker.insight.figures import (
+    checkpoint_states,
+    instrument_overview,
+    instrument_progress,
+    on_time_rates,
+    progress,
+)
 from tracker.insight.overdue import Filters, overdue_page, overdue_totals
 from tracker.models import Instrument, Organization
 from tracker.notify.digests import build_digest
@@ -116,6 +122,27 @@ def test_the_dashboard_shows_the_top_of_long_lists_and_links_to_the_rest(app, db
         assert "по состоянию на конец дня" in body
         number += 1
     assert shown == [rate.code for rate in league]  # every organization once, in the dashboard's order
+
+
+def test_the_dashboard_shows_the_least_advanced_instruments_and_links_to_every_one(app, db, synced, monkeypatch):
+    """A national dashboard listed all 100 instruments twice (their progress, their indicators): it now shows the
+    least advanced (and the instruments whose indicators lag most) with «и ещё N инструментов →», keeping the day;
+    that page lists every instrument, least advanced first, with the dashboard's figures."""
+    monkeypatch.setattr(dashboards, "TOP", 1)  # the roadmaps have a few instruments, not a hundred
+    day = date(2026, 11, 1)
+    _counts, progress_rows = instrument_progress(db, Moment.end_of(day))
+    assert len(progress_rows) > 2
+    client = signed_in(app, make_user(db, "sec@example.kz", "secretary", instruments=[KEY]))
+    page = client.get(f"/dashboard?as_of={day}").get_data(as_text=True)
+    table = page.split('id="by-instrument"')[1].split("</table>")[0]
+    assert table.count("<tr>") == 1 + 1 and progress_rows[0].instrument.key in table
+    assert f'<a href="/dashboard/instruments?as_of={day}">и ещё {len(progress_rows) - 1} инструментов →</a>' in page
+    whole = client.get(f"/dashboard/instruments?as_of={day}").get_data(as_text=True)
+    assert "по состоянию на конец дня" in whole
+    listed = re.findall(r'<a href="/instruments/([^/"]+)/dashboard\?as_of=2026-11-01">', whole)
+    assert listed == [row.instrument.key for row in progress_rows]
+    for row in progress_rows:
+        assert f"{row.done} из {row.total}" in whole.split(f"/instruments/{row.instrument.key}/dashboard")[1]
 
 
 def test_todays_overdue_totals_from_the_kept_counts_equal_the_reports_listed(db, synced):

@@ -72,6 +72,7 @@ RULES = {
                                       SIGNED_IN),
     "dashboards.overall": ("GET", "/dashboard", SIGNED_IN),
     "dashboards.overall_league": ("GET", "/dashboard/league", SIGNED_IN),
+    "dashboards.overall_instruments": ("GET", "/dashboard/instruments", SIGNED_IN),
     "dashboards.instrument_league": ("GET", "/instruments/conflict-prevention-2025-2026/dashboard/league", SIGNED_IN),
     "dashboards.instrument_dashboard": ("GET", "/instruments/conflict-prevention-2025-2026/dashboard", SIGNED_IN),
     "meeting.report": ("GET", "/instruments/conflict-prevention-2025-2026/execution-report", {"secretary", "admin"}),

@@ -243,6 +243,11 @@ def tally(views) -> dict[str, int]:
     return {judgement: counted[judgement] for judgement in JUDGEMENTS}
 
 
+def lagging_first(tallies: dict) -> list[tuple]:
+    """(group, tally) of these tallies, the groups with most indicators off track first, then at risk."""
+    return sorted(tallies.items(), key=lambda pair: tuple(-pair[1][judgement] for judgement in JUDGEMENTS))
+
+
 def rolled_up(views: list[IndicatorView], key) -> dict:
     """The tally per group: `key(view)` names the group (a section, an instrument, a commission)."""
     groups: dict = {}

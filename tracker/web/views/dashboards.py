@@ -36,6 +36,7 @@ from tracker.db import get_session
 from tracker.insight import exports, indicators
 from tracker.insight.bundles import dashboard_bundle
 from tracker.insight.charts import bar_chart, line_chart
+from tracker.insight.figures import instrument_progress
 from tracker.insight.overdue import COLUMNS as OVERDUE_COLUMNS
 from tracker.insight.overdue import KEY_TYPES as OVERDUE_KEY
 from tracker.insight.overdue import Filters, overdue_keyset_page, overdue_totals
@@ -173,7 +174,8 @@ def _dashboard(instrument: Instrument | None):
         "trend": line_chart(figures.trend, title=_("Своевременность отчётов по кварталам")),
     }
     return render_template("dashboards/dashboard.html", instrument=instrument, counts=figures.counts,
-                           sections=figures.sections, instruments=instruments, progress_more=len(instruments[TOP:]),
+                           sections=figures.sections, instruments=instruments[:TOP],
+                           progress_more=len(instruments[TOP:]),
                            league=league, league_more=len(figures.league) - len(league),
                            names=names, quarter=figures.quarter, charts=charts, points=figures.trend,
                            overdue_totals=figures.overdue, overdue_more=max(len(figures.overdue) - TOP, 0),
@@ -181,14 +183,16 @@ def _dashboard(instrument: Instrument | None):
 
 
 def _indicators_shown(session, when, instrument: Instrument | None) -> dict:
-    """The dashboard's indicators: the top of the list worst first, the tally overall and per instrument."""
+    """The dashboard's indicators: the top of the list worst first, the tally overall and of the instruments whose
+    indicators lag most (every instrument's on its own page)."""
     judged = indicators.judged(session, when, instrument_ids=[instrument.id] if instrument else None)
-    per_instrument = indicators.rolled_up(judged, lambda j: j.instrument_id)
-    instruments = instruments_by(session, per_instrument) if not instrument and per_instrument else []
+    per_instrument = indicators.lagging_first(indicators.rolled_up(judged, lambda j: j.instrument_id))[:TOP]
+    named = {i.id: i for i in instruments_by(session, dict(per_instrument))} if not instrument else {}
     return {"indicators": indicators.views_of(session, when, judged[:TOP]),
             "indicators_more": max(len(judged) - TOP, 0),
             "indicator_tallies": {"all": indicators.tally(judged),
-                                  "instruments": [(i, per_instrument[i.id]) for i in instruments]}}
+                                  "instruments": [(named[i], counts) for i, counts in per_instrument if i in named],
+                                  "more": max(len({j.instrument_id for j in judged}) - TOP, 0)}}
 
 
 @bp.get("/dashboard/indicators.<fmt>")
@@ -228,6 +232,18 @@ def overall_league():
 def instrument_league(key: str):
     """One instrument's whole on-time league table, paged."""
     return _league(instrument_or_404(key))
+
+
+@bp.get("/dashboard/instruments")
+def overall_instruments():
+    """Every instrument's progress and indicators, the least advanced first (the dashboard shows the top)."""
+    session = get_session()
+    today = today_almaty()
+    when = moment_arg(today)
+    _counts, progress = instrument_progress(session, when)
+    per_instrument = indicators.rolled_up(indicators.judged(session, when), lambda j: j.instrument_id)
+    return render_template("dashboards/instruments.html", instruments=progress, indicator_tallies=per_instrument,
+                           today=today, as_of=when.past)
 
 
 @bp.get("/dashboard")
