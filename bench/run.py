@@ -264,6 +264,7 @@ def main() -> None:
             ("overdue.csv", secretary, "/overdue.csv"),
             ("dashboard", secretary, "/dashboard"),
             ("dashboard, past quarter", secretary, "/dashboard?quarter=2025-Q4"),
+            ("every instrument's progress", secretary, "/dashboard/instruments"),
             ("instrument dashboard", secretary, f"/instruments/{key}/dashboard"),
             ("my work (focal point)", focal, "/reports"),
             ("review queue", secretary, "/review"),
