@@ -9,8 +9,8 @@ from tracker import create_app, migrate
 
 from .conftest import NOW, PG_URL, ROADMAPS, WORKER, _postgres_copy, csrf_token
 
-PAGES = ["/", "/overdue", "/overdue?page=2", "/dashboard", "/review", "/audit", "/public/", "/search?q=2.1",
-         "/instruments/bench-general-001", "/instruments/bench-general-001/dashboard",
+PAGES = ["/", "/overdue", "/overdue?page=2", "/dashboard", "/dashboard/instruments", "/review", "/audit", "/public/",
+         "/search?q=2.1", "/instruments/bench-general-001", "/instruments/bench-general-001/dashboard",
          "/obligations/bench-general-001/1.1", "/reports", "/account/calendar"]
 
 
