@@ -186,13 +186,14 @@ def _indicators_shown(session, when, instrument: Instrument | None) -> dict:
     """The dashboard's indicators: the top of the list worst first, the tally overall and of the instruments whose
     indicators lag most (every instrument's on its own page)."""
     judged = indicators.judged(session, when, instrument_ids=[instrument.id] if instrument else None)
-    per_instrument = indicators.lagging_first(indicators.rolled_up(judged, lambda j: j.instrument_id))[:TOP]
-    named = {i.id: i for i in instruments_by(session, dict(per_instrument))} if not instrument else {}
+    per_instrument = indicators.rolled_up(judged, lambda j: j.instrument_id)
+    lagging = indicators.lagging_first(per_instrument)[:TOP]
+    named = {i.id: i for i in instruments_by(session, dict(lagging))} if not instrument else {}
     return {"indicators": indicators.views_of(session, when, judged[:TOP]),
             "indicators_more": max(len(judged) - TOP, 0),
             "indicator_tallies": {"all": indicators.tally(judged),
-                                  "instruments": [(named[i], counts) for i, counts in per_instrument if i in named],
-                                  "more": max(len({j.instrument_id for j in judged}) - TOP, 0)}}
+                                  "instruments": [(named[i], counts) for i, counts in lagging if i in named],
+                                  "more": max(len(per_instrument) - TOP, 0)}}
 
 
 @bp.get("/dashboard/indicators.<fmt>")
