@@ -83,7 +83,7 @@ class Readers:
 def _figures(session, day: date, readers: Readers | None = None, as_of: date | None = None) -> dict:
     """Every figure of every surface, on `day` (or rebuilt as of it)."""
     when = Moment.for_asked(as_of, day)
-    overview = {r["instrument"].key: (r["checkpoints"], r["overdue"]) for r in instrument_overview(session, when)}
+    overview = {r["instrument"].key: (r["checkpoints"], r["overdue"]) for r in instrument_overview(session, when).rows}
     counts, sections = progress(session, when)
     totals = overdue_totals(session, Filters(), when)
     listed, _totals = overdue_page(session, Filters(), when, page_size=None)

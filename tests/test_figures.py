@@ -31,7 +31,7 @@ def test_home_and_dashboard_count_the_same_checkpoints(app, db, synced):
     """The conflict roadmap's checkpoints on the home page are the sum of its dashboard's "checkpoints by status",
     and its overdue checkpoints are the dashboard's overdue: a group lead (МИО: 20 akimats) is one checkpoint."""
     instrument = db.exec(select(Instrument).where(Instrument.key == KEY)).one()
-    row = next(r for r in instrument_overview(db, Moment.today(TODAY)) if r["instrument"].key == KEY)
+    row = next(r for r in instrument_overview(db, Moment.today(TODAY)).rows if r["instrument"].key == KEY)
     counts, sections = progress(db, Moment.today(TODAY), instrument.id)
     assert sum(counts.values()) == row["checkpoints"] == sum(p.total for p in sections)
     assert counts.get("overdue", 0) == row["overdue"]
@@ -127,7 +127,7 @@ def test_the_dashboard_shows_the_top_of_long_lists_and_links_to_the_rest(app, db
 def test_the_dashboard_shows_the_least_advanced_instruments_and_links_to_every_one(app, db, synced, monkeypatch):
     """A national dashboard listed all 100 instruments twice (their progress, their indicators): it now shows the
     least advanced (and the instruments whose indicators lag most) with «и ещё N инструментов →», keeping the day;
-    that page lists every instrument, least advanced first, with the dashboard's figures."""
+    that list, paged, holds every instrument once, least advanced first, with the dashboard's figures."""
     monkeypatch.setattr(dashboards, "TOP", 1)  # the roadmaps have a few instruments, not a hundred
     day = date(2026, 11, 1)
     _counts, progress_rows = instrument_progress(db, Moment.end_of(day))
@@ -137,12 +137,23 @@ def test_the_dashboard_shows_the_least_advanced_instruments_and_links_to_every_o
     table = page.split('id="by-instrument"')[1].split("</table>")[0]
     assert table.count("<tr>") == 1 + 1 and progress_rows[0].instrument.key in table
     assert f'<a href="/dashboard/instruments?as_of={day}">и ещё {len(progress_rows) - 1} инструментов →</a>' in page
-    whole = client.get(f"/dashboard/instruments?as_of={day}").get_data(as_text=True)
-    assert "по состоянию на конец дня" in whole
-    listed = re.findall(r'<a href="/instruments/([^/"]+)/dashboard\?as_of=2026-11-01">', whole)
-    assert listed == [row.instrument.key for row in progress_rows]
-    for row in progress_rows:
-        assert f"{row.done} из {row.total}" in whole.split(f"/instruments/{row.instrument.key}/dashboard")[1]
+    monkeypatch.setattr(dashboards, "INSTRUMENTS_PAGE", 2)  # several pages from the roadmaps' few instruments
+    listed, number, pages = [], 1, 1
+    while number <= pages:
+        body = client.get(f"/dashboard/instruments?as_of={day}&page={number}").get_data(as_text=True)
+        pages = int(re.search(r"Страница \d+ из (\d+)", body).group(1))
+        assert "по состоянию на конец дня" in body and f"инструментов: {len(progress_rows)}" in body
+        on_page = re.findall(r'<a href="/instruments/([^/"]+)/dashboard\?as_of=2026-11-01">', body)
+        assert len(on_page) <= 2
+        for key in on_page:
+            row = next(row for row in progress_rows if row.instrument.key == key)
+            assert f"{row.done} из {row.total}" in body.split(f"/instruments/{key}/dashboard")[1]
+        if number < pages:
+            assert f'href="/dashboard/instruments?as_of={day}&amp;page={number + 1}">дальше →' in body
+        listed += on_page
+        number += 1
+    assert pages == (len(progress_rows) + 1) // 2
+    assert listed == [row.instrument.key for row in progress_rows]  # every instrument once, in the dashboard's order
 
 
 def test_todays_overdue_totals_from_the_kept_counts_equal_the_reports_listed(db, synced):

@@ -13,6 +13,26 @@ def test_instrument_list_shows_counts(client, observer):
     assert '<td class="num">22</td>' in page and '<td class="num">31</td>' in page
 
 
+def test_the_instrument_list_is_paged_and_each_page_counts_its_own_instruments(client, observer, monkeypatch):
+    """A national deployment has a hundred instruments: the list shows a page of them (by key) with "дальше →",
+    each row counted as on one whole list; a page past the end shows the last one."""
+    from tracker.web.views import catalog
+
+    whole = client.get("/").get_data(as_text=True)
+    rows = re.findall(r'<tr>\s*<td><a href="/instruments/([^"]+)">.*?</tr>', whole, re.S)
+    assert len(rows) == 4 and "Страница" not in whole  # the roadmaps' instruments and the example region's
+    monkeypatch.setattr(catalog, "INSTRUMENTS_PAGE", 3)
+    first, second = client.get("/").get_data(as_text=True), client.get("/?page=2").get_data(as_text=True)
+    assert "Страница 1 из 2 · инструментов: 4" in first and '<a href="/?page=2">дальше →</a>' in first
+    assert "Страница 2 из 2" in second and '<a href="/?page=1">← назад</a>' in second and "дальше" not in second
+    paged = [re.findall(r'<tr>\s*<td><a href="/instruments/([^"]+)">.*?</tr>', page, re.S) for page in (first, second)]
+    assert [len(keys) for keys in paged] == [3, 1] and paged[0] + paged[1] == rows
+    for key in rows:  # the same figures on a page as on the whole list
+        row = re.search(rf'<td><a href="/instruments/{key}">.*?</tr>', whole, re.S).group(0)
+        assert row in first + second
+    assert "Страница 2 из 2" in client.get("/?page=9").get_data(as_text=True)
+
+
 def test_instrument_page_shows_sections_obligations_owners_and_next_due(client, observer):
     """Sections in order, each obligation with deadline as written, owners (lead marked) and status."""
     page = client.get("/instruments/conflict-prevention-2025-2026").get_data(as_text=True)
@@ -97,7 +117,8 @@ def test_overview_and_obligation_pages_agree_on_what_is_overdue(db, synced):
     instrument = db.exec(select(Instrument).where(Instrument.key == "decent-work-2024-2025")).one()
 
     def counts():
-        overview = next(r for r in instrument_overview(db, Moment.today(today)) if r["instrument"].id == instrument.id)
+        overview = next(r for r in instrument_overview(db, Moment.today(today)).rows
+                        if r["instrument"].id == instrument.id)
         views = obligation_views(session=db, when=Moment.today(today), instrument=instrument)
         return overview["overdue"], sum(v.overdue_count for v in views)
 

@@ -91,8 +91,9 @@ def _obligation(view) -> dict:
 @api.get("/instruments", tags=[CATALOG], responses={200: s.InstrumentList})
 def instruments(query: s.Paging):
     """Every live instrument with its counts of obligations, checkpoints and overdue checkpoints today."""
-    rows, page = _page_of(instrument_overview(get_session(), Moment.today(today_almaty())), query)
-    return {**page, "items": [_instrument(row) for row in rows]}
+    page = instrument_overview(get_session(), Moment.today(today_almaty()), number=query.page, size=query.per_page)
+    return {"page": page.number, "per_page": page.size, "total": page.total, "pages": page.pages,
+            "items": [_instrument(row) for row in page.rows]}
 
 
 @api.get("/instruments/<key>", tags=[CATALOG], responses={200: s.InstrumentDetail})

@@ -19,7 +19,7 @@ from tracker.meetings import decisions
 from tracker.reporting import information_requests
 from tracker.timeutil import today_almaty
 from tracker.web.access import current_access
-from tracker.web.arguments import instrument_or_404
+from tracker.web.arguments import instrument_or_404, page_arg
 from tracker.web.forms import InformationAnswerForm, InformationRequestForm, OpenEventForm
 from tracker.web.i18n import localized
 from tracker.web.indicator_pages import charts_of
@@ -27,13 +27,18 @@ from tracker.web.inputs import bounded_int
 
 bp = Blueprint("catalog", __name__)
 
+#: instruments on a page of the list everyone starts from
+INSTRUMENTS_PAGE = 25
+
 
 @bp.get("/")
 def instruments():
-    """Every instrument with its counts."""
+    """Every instrument with its counts, a page at a time (a national deployment has a hundred)."""
     today = today_almaty()
-    return render_template("catalog/instruments.html", rows=instrument_overview(get_session(), Moment.today(today)),
-                           today=today)
+    page = instrument_overview(get_session(), Moment.today(today), number=page_arg(), size=INSTRUMENTS_PAGE)
+    if page.rows == [] and page.number > 1:  # past the end (a link kept from when there were more)
+        page = instrument_overview(get_session(), Moment.today(today), number=page.pages, size=INSTRUMENTS_PAGE)
+    return render_template("catalog/instruments.html", page=page, rows=page.rows, today=today)
 
 
 @bp.get("/instruments/<key>")

@@ -149,6 +149,8 @@ def obligations_export(key: str, fmt: str):
 #: what a dashboard shows of a long list (the league table, overdue by organization); the rest is one link away
 TOP = 20
 LEAGUE_PAGE = 50
+#: instruments on a page of every instrument's progress
+INSTRUMENTS_PAGE = 25
 
 
 def _dashboard(instrument: Instrument | None):
@@ -237,13 +239,20 @@ def instrument_league(key: str):
 
 @bp.get("/dashboard/instruments")
 def overall_instruments():
-    """Every instrument's progress and indicators, the least advanced first (the dashboard shows the top)."""
+    """Every instrument's progress and indicators, the least advanced first, paged (the dashboard shows the top)."""
     session = get_session()
     today = today_almaty()
     when = moment_arg(today)
     _counts, progress = instrument_progress(session, when)
-    per_instrument = indicators.rolled_up(indicators.judged(session, when), lambda j: j.instrument_id)
-    return render_template("dashboards/instruments.html", instruments=progress, indicator_tallies=per_instrument,
+    pages = max((len(progress) + INSTRUMENTS_PAGE - 1) // INSTRUMENTS_PAGE, 1)
+    page = min(page_arg(), pages)
+    shown = progress[(page - 1) * INSTRUMENTS_PAGE:page * INSTRUMENTS_PAGE]
+    # the indicators of the page's instruments only: judging all 300 of a national deployment for 25 rows cost more
+    # than the rest of the page
+    judged = indicators.judged(session, when, instrument_ids=[p.instrument.id for p in shown]) if shown else []
+    per_instrument = indicators.rolled_up(judged, lambda j: j.instrument_id)
+    return render_template("dashboards/instruments.html", instruments=shown, indicator_tallies=per_instrument,
+                           first=(page - 1) * INSTRUMENTS_PAGE, page=page, pages=pages, total=len(progress),
                            today=today, as_of=when.past)
 
 
