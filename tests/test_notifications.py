@@ -391,6 +391,27 @@ def test_a_long_list_of_items_is_cut_and_linked_but_every_item_is_claimed(app, d
     assert again.already_sent >= len(escalations)
 
 
+def test_a_long_run_has_the_outbox_measured_anew_and_a_dry_run_still_keeps_nothing(app, db, small, monkeypatch):
+    """A national quarter end queues 2,000 emails into an outbox that was empty when PostgreSQL planned the check of
+    each claim against its email: every LOOKED_UP_TOGETHER people the run has the outbox measured again (made 1
+    here), committing nothing a dry run computed."""
+    from sqlalchemy import text
+
+    from tracker.notify import reminders
+
+    monkeypatch.setattr(reminders, "LOOKED_UP_TOGETHER", 1)
+    day = date(2025, 8, 15)
+    with app.test_request_context():
+        dry = run_reminders(db, _at(day), day, app=app, dry_run=True)
+        assert dry.emails >= 2
+        assert not db.exec(select(OutboxMessage)).all() and not db.exec(select(Notification)).all()
+        done = run_reminders(db, _at(day), day, app=app)
+    assert done.emails == dry.emails == len(db.exec(select(OutboxMessage)).all())
+    if db.get_bind().dialect.name == "postgresql":  # measured after the first person's email at least
+        measured = db.exec(text("SELECT reltuples FROM pg_class WHERE relname = 'outbox_message'")).scalar_one()
+        assert measured >= 1
+
+
 def test_items_claimed_by_another_run_meanwhile_are_not_told_twice(app, db, small, monkeypatch, caplog):
     """Two runs on the same day (the clock and `mindet reminders run`): the second looked before the first
     committed its claims, so it believes them unclaimed. Its insert finds them taken: it queues no email for that

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, g
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -94,3 +94,15 @@ def compact_kept_counts(engine: Engine) -> bool:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql(f"VACUUM (FULL, ANALYZE) {', '.join(KEPT_COUNT_TABLES)}")
     return True
+
+
+def refresh_statistics(session: Session, table: str) -> None:
+    """Have PostgreSQL measure `table` again (nothing elsewhere), in a transaction of its own: its plans that rest on
+    the table's size are made anew. A table that a long run fills from empty keeps the plans made when it was
+    nearly empty (a scan of the whole table where a key would do) until something tells the planner it grew. Only
+    the table's owner may: anyone else is warned by the server, and nothing fails."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.commit()
+    session.execute(text(f"ANALYZE {table}"))
+    session.commit()

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from tracker.catalog.obligations import live_reports
+from tracker.db import refresh_statistics
 from tracker.languages import format_day
 from tracker.models import (
     Checkpoint,
@@ -358,6 +359,11 @@ def run_reminders(session: Session, now: datetime, today: date, *, app, dry_run:
         if should_stop():  # each person's claims are committed with their email: the rest wait for the next tick
             break
         if (done - 1) % LOOKED_UP_TOGETHER == 0:  # the next people's earlier claims, in one query
+            if done > 1 and not dry_run:
+                # each claim is checked against its email in the outbox, which this run fills: measured anew, the
+                # check looks the email up by key instead of scanning an outbox that was empty when it was planned
+                # (9 → 67 µs a claim by the end of a national quarter end: 24 s of the run's 35)
+                refresh_statistics(session, "outbox_message")
             told = already_claimed(session, [dedupe_key(item, someone) for someone, their in
                                              people[done - 1:done - 1 + LOOKED_UP_TOGETHER] for item in their])
         keyed = {dedupe_key(item, user): item for item in items}
