@@ -36,7 +36,7 @@ def instruments():
     """Every instrument with its counts, a page at a time (a national deployment has a hundred)."""
     today = today_almaty()
     page = instrument_overview(get_session(), Moment.today(today), number=page_arg(), size=INSTRUMENTS_PAGE)
-    if page.rows == [] and page.number > 1:  # past the end (a link kept from when there were more)
+    if not page.rows and page.number > 1:  # past the end (a link kept from when there were more)
         page = instrument_overview(get_session(), Moment.today(today), number=page.pages, size=INSTRUMENTS_PAGE)
     return render_template("catalog/instruments.html", page=page, rows=page.rows, today=today)
 
