@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from tracker import create_app
 from tracker.as_of import Moment
 from tracker.catalog.loader import load_catalog
+from tracker.catalog.obligations import obligation_views
 from tracker.catalog.sync import sync_catalog
 from tracker.insight.figures import instrument_overview, on_time_rates, progress
 from tracker.insight.overdue import Filters, overdue_page, overdue_totals
@@ -91,7 +92,12 @@ def _figures(session, day: date, readers: Readers | None = None, as_of: date | N
                            end=as_of or day - timedelta(days=1))
     figures = {"overview": overview, "counts": counts, "sections": [(p.done, p.total) for p in sections],
                "overdue": totals, "league": [(r.code, r.on_time, r.total) for r in league],
-               "overdue rows": [(r.report.id, r.status, r.due_on, r.days) for r in listed.rows]}
+               "overdue rows": [(r.report.id, r.status, r.due_on, r.days) for r in listed.rows],
+               "measures": [(v.obligation.key, v.status, v.next_due_on, v.overdue_count)
+                            for v in obligation_views(session=session, when=when)]}
+    # an instrument's page reads its measures' states alone, not their checkpoints: the same figures
+    assert [(v.obligation.key, v.status, v.next_due_on, v.overdue_count)
+            for v in obligation_views(session=session, when=when, states_only=True)] == figures["measures"]
     if readers is not None:  # what the pages and exports of that day show
         client = readers.client
         found, page_totals = overdue_page(session, Filters(), Moment.today(day), page_size=None)
@@ -107,6 +113,10 @@ def _figures(session, day: date, readers: Readers | None = None, as_of: date | N
             own = client.get(f"/instruments/{key}/dashboard").get_data(as_text=True)
             own = own.split('id="by-status"')[1].split("</section>")[0]
             assert sum(int(re.sub(r"\D", "", n)) for n in re.findall(r"<strong>([^<]+)</strong>", own)) == checkpoints
+        for key in overview:  # each measure of an instrument's page marked late as its checkpoints are
+            page = client.get(f"/instruments/{key}").get_data(as_text=True)
+            late = [m for m in figures["measures"] if m[0].startswith(f"{key}/") and m[3]]
+            assert page.count('<td class="late">') == len(late), key
         mine = readers.focal.get("/reports").get_data(as_text=True)  # МТСЗН's focal point: "my work"
         owed = [r for r in found.rows if r.organization.code == "МТСЗН" and r.status != "returned"]
         assert re.search(r'show=overdue">[^<]*</a> <strong[^>]*>(\d+)</strong>', mine).group(1) == str(len(owed))

@@ -82,7 +82,10 @@ class ObligationView:
     section: Section
     instrument: Instrument
     owners: list[tuple[Organization, ObligationOwner]] = field(default_factory=list)
-    checkpoints: list[tuple[Checkpoint, str]] = field(default_factory=list)  # (checkpoint, status)
+    #: (checkpoint, status) of each live checkpoint; left empty when only the states were asked for
+    checkpoints: list[tuple[Checkpoint, str]] = field(default_factory=list)
+    #: (due day, status) of each live checkpoint, always: what the obligation's own figures are made of
+    due_states: list[tuple[date, str]] = field(default_factory=list)
     #: checkpoints an amendment retired: listed apart, with their reports and history, never hidden
     retired_checkpoints: list[Checkpoint] = field(default_factory=list)
     status: str = "not_started"
@@ -90,19 +93,22 @@ class ObligationView:
     @property
     def next_due_on(self) -> date | None:
         """The earliest due date among checkpoints that are not done."""
-        return min((cp.due_on for cp, s in self.checkpoints if s != "done"), default=None)
+        return min((due for due, s in self.due_states if s != "done"), default=None)
 
     @property
     def overdue_count(self) -> int:
         """How many checkpoints are past due and not done."""
-        return sum(1 for _, s in self.checkpoints if s == "overdue")
+        return sum(1 for _, s in self.due_states if s == "overdue")
 
 
 def obligation_views(*, session: Session, when: Moment, instrument: Instrument | None = None,
-                     keys: list[str] | None = None, include_retired: bool = False) -> list[ObligationView]:
+                     keys: list[str] | None = None, include_retired: bool = False,
+                     states_only: bool = False) -> list[ObligationView]:
     """Obligations (of one instrument, or all) with sections, owners, checkpoints and derived status `when`; at a
     past day's end, as they stood then (tracker/as_of.py): obligations and checkpoints that existed then, due
-    dates before later changes, lead statuses before later updates."""
+    dates before later changes, lead statuses before later updates. `states_only` (today): each checkpoint's due
+    day and state, not the checkpoint itself, for a list of measures (an instrument's 936 checkpoints loaded whole
+    were half of its page's work)."""
     past = then(when.past) if when.is_past else None
     query = (select(Obligation, Section, Instrument).join(Section, Section.id == Obligation.section_id)
              .join(Instrument, Instrument.id == Obligation.instrument_id).where(is_live(Instrument)))
@@ -116,18 +122,23 @@ def obligation_views(*, session: Session, when: Moment, instrument: Instrument |
     views = {ob.id: ObligationView(ob, section, inst) for ob, section, inst in session.exec(query)}
     if not views:
         return []
+    # the rows below are asked for by instrument when there are more than a few obligations (rows of others are
+    # skipped): 150 ids bound one by one cost more to render and send than the statements took to run
     ids = list(views)
-    scope = Obligation.id.in_(ids) if len(ids) < 900 else Obligation.instrument_id.in_(
+    scope = Obligation.id.in_(ids) if len(ids) <= 20 else Obligation.instrument_id.in_(
         {v.instrument.id for v in views.values()})
     for owner, org in session.exec(select(ObligationOwner, Organization).join(Organization)
                                    .join(Obligation, Obligation.id == ObligationOwner.obligation_id)
                                    .where(scope).order_by(ObligationOwner.position)):
         if owner.obligation_id in views:
             views[owner.obligation_id].owners.append((org, owner))
-    _add_checkpoints(session, views, scope, when.day, past)
+    if states_only and past is None:
+        _add_states(session, views, scope, when.day)
+    else:
+        _add_checkpoints(session, views, scope, when.day, past)
     for view in views.values():
         retired_at = view.obligation.retired_at
-        view.status = obligation_status([(cp.due_on, s) for cp, s in view.checkpoints],
+        view.status = obligation_status(view.due_states,
                                         retired=retired_at is not None and (past is None or retired_at < past.at))
     return list(views.values())
 
@@ -152,7 +163,18 @@ def _add_checkpoints(session: Session, views: dict, scope, today: date, past: Th
             view.retired_checkpoints.append(cp)
         else:
             counts = LeadCounts.of(lead[cp.id]) if lead is not None else LeadCounts(*kept)
-            view.checkpoints.append((cp, status_from_counts(counts, past_due=cp.due_on < today)))
+            status = status_from_counts(counts, past_due=cp.due_on < today)
+            view.checkpoints.append((cp, status))
+            view.due_states.append((cp.due_on, status))
+
+
+def _add_states(session: Session, views: dict, scope, today: date) -> None:
+    """Each view's live checkpoints as (due day, state) today, from the counts each checkpoint keeps."""
+    query = (select(Checkpoint.obligation_id, Checkpoint.due_on, *KEPT_LEAD_COUNTS).join(Obligation)
+             .where(scope, is_live(Checkpoint)).order_by(Checkpoint.due_on, Checkpoint.period))
+    for obligation_id, due_on, *kept in session.connection().execute(query).all():
+        if (view := views.get(obligation_id)) is not None:
+            view.due_states.append((due_on, status_from_counts(LeadCounts(*kept), past_due=due_on < today)))
 
 
 def _lead_statuses(session: Session, scope, past: Then) -> dict[int, list[str]]:

@@ -51,7 +51,7 @@ def instrument(key: str):
     today = today_almaty()
     sections = live_sections(session, inst)
     by_section = defaultdict(list)
-    for view in obligation_views(session=session, when=Moment.today(today), instrument=inst):
+    for view in obligation_views(session=session, when=Moment.today(today), instrument=inst, states_only=True):
         by_section[view.section.id].append(view)
     measured = worst_first(indicator_views(session, Moment.today(today), instrument_ids=[inst.id]))
     return render_template("catalog/instrument.html", instrument=inst, sections=sections, by_section=by_section,
