@@ -108,7 +108,7 @@ def obligation_views(*, session: Session, when: Moment, instrument: Instrument |
     past day's end, as they stood then (tracker/as_of.py): obligations and checkpoints that existed then, due
     dates before later changes, lead statuses before later updates. `states_only` (today): each checkpoint's due
     day and state, not the checkpoint itself, for a list of measures (an instrument's 936 checkpoints loaded whole
-    were a fifth of its page's time)."""
+    were an eighth of its page's time)."""
     past = then(when.past) if when.is_past else None
     query = (select(Obligation, Section, Instrument).join(Section, Section.id == Obligation.section_id)
              .join(Instrument, Instrument.id == Obligation.instrument_id).where(is_live(Instrument)))
