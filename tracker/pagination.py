@@ -51,6 +51,13 @@ def paginate(session: Session, query, number: int, size: int) -> Page:
     return Page(rows=list(rows), number=number, size=size, total=total)
 
 
+def page_of(items: list, number: int, size: int) -> Page:
+    """Page `number` of a list already in memory, `size` to a page; past the end, its last page."""
+    pages = max((len(items) + size - 1) // size, 1)
+    number = min(number, pages)
+    return Page(rows=items[(number - 1) * size:number * size], number=number, size=size, total=len(items))
+
+
 @dataclass(frozen=True)
 class KeysetPage:
     """A page reached by keyset: its rows, the keys that lead to the next and the previous page (None at either

@@ -58,12 +58,17 @@ CATALOG, REPORTS, FIGURES = Tag(name="catalog"), Tag(name="reports"), Tag(name="
 WRITE_RESPONSES = {201: s.Written, 400: PROBLEM, 409: PROBLEM, 507: PROBLEM}
 
 
+def _members(page: Page) -> dict:
+    """A page's members of a list answer."""
+    return {"page": page.number, "per_page": page.size, "total": page.total, "pages": page.pages}
+
+
 def _page_of(items: list, paging: s.Paging) -> tuple[list, dict]:
-    """One page of an in-memory list and its page members."""
+    """One page of an in-memory list and its page members (past the end: no rows)."""
     start = (paging.page - 1) * paging.per_page
     page = Page(rows=items[start:start + paging.per_page], number=paging.page, size=paging.per_page,
                 total=len(items))
-    return page.rows, {"page": page.number, "per_page": page.size, "total": page.total, "pages": page.pages}
+    return page.rows, _members(page)
 
 
 def _instrument(row: dict) -> dict:
@@ -92,8 +97,7 @@ def _obligation(view) -> dict:
 def instruments(query: s.Paging):
     """Every live instrument with its counts of obligations, checkpoints and overdue checkpoints today."""
     page = instrument_overview(get_session(), Moment.today(today_almaty()), number=query.page, size=query.per_page)
-    return {"page": page.number, "per_page": page.size, "total": page.total, "pages": page.pages,
-            "items": [_instrument(row) for row in page.rows]}
+    return {**_members(page), "items": [_instrument(row) for row in page.rows]}
 
 
 @api.get("/instruments/<key>", tags=[CATALOG], responses={200: s.InstrumentDetail})

@@ -43,6 +43,7 @@ from tracker.insight.overdue import Filters, overdue_keyset_page, overdue_totals
 from tracker.insight.overdue import export_records as overdue_records
 from tracker.insight.prepared import ask as ask_prepared
 from tracker.models import Instrument
+from tracker.pagination import page_of
 from tracker.statuses import AWAITING
 from tracker.timeutil import now_utc, today_almaty
 from tracker.web.access import current_access
@@ -216,12 +217,9 @@ def _league(instrument: Instrument | None):
     today = today_almaty()
     when = moment_arg(today)
     figures = dashboard_bundle(session, when, instrument=instrument, quarter=asked_quarter(), only_league=True)
-    pages = max((len(figures.league) + LEAGUE_PAGE - 1) // LEAGUE_PAGE, 1)
-    page = min(page_arg(), pages)
-    rows = figures.league[(page - 1) * LEAGUE_PAGE:page * LEAGUE_PAGE]
-    names = {o.code: o for o in organizations_by(session, codes=[r.code for r in rows])}
-    return render_template("dashboards/league.html", instrument=instrument, league=rows, names=names,
-                           first=(page - 1) * LEAGUE_PAGE, page=page, pages=pages, total=len(figures.league),
+    page = page_of(figures.league, page_arg(), LEAGUE_PAGE)
+    names = {o.code: o for o in organizations_by(session, codes=[r.code for r in page.rows])}
+    return render_template("dashboards/league.html", instrument=instrument, page=page, names=names,
                            quarter=figures.quarter, today=today, as_of=when.past)
 
 
@@ -244,15 +242,13 @@ def overall_instruments():
     today = today_almaty()
     when = moment_arg(today)
     _counts, progress = instrument_progress(session, when)
-    pages = max((len(progress) + INSTRUMENTS_PAGE - 1) // INSTRUMENTS_PAGE, 1)
-    page = min(page_arg(), pages)
-    shown = progress[(page - 1) * INSTRUMENTS_PAGE:page * INSTRUMENTS_PAGE]
+    page = page_of(progress, page_arg(), INSTRUMENTS_PAGE)
     # the indicators of the page's instruments only: judging all 300 of a national deployment for 25 rows cost more
     # than the rest of the page
-    judged = indicators.judged(session, when, instrument_ids=[p.instrument.id for p in shown]) if shown else []
-    per_instrument = indicators.rolled_up(judged, lambda j: j.instrument_id)
-    return render_template("dashboards/instruments.html", instruments=shown, indicator_tallies=per_instrument,
-                           first=(page - 1) * INSTRUMENTS_PAGE, page=page, pages=pages, total=len(progress),
+    shown = [p.instrument.id for p in page.rows]
+    judged = indicators.judged(session, when, instrument_ids=shown) if shown else []
+    return render_template("dashboards/instruments.html", page=page,
+                           indicator_tallies=indicators.rolled_up(judged, lambda j: j.instrument_id),
                            today=today, as_of=when.past)
 
 
