@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     #: an overdue workbook of more rows than this is prepared by the clock, with its progress shown, not built
     #: while the web worker waits
     xlsx_background_rows: int = Field(5_000, ge=0)
+    #: the longest a kept page (tracker/kept_pages.py) is served without being rendered again, even if no write
+    #: made through Mindet changed anything since; 0: never keep
+    kept_pages_minutes: int = Field(15, ge=0)
     #: json: one JSON object per line (for a log collector); text: one readable line
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -9,11 +9,15 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from tracker.kept_pages import watch_writes
+
 log = logging.getLogger(__name__)
 
 
-def make_engine(url: str, echo: bool = False) -> Engine:
-    """Create the engine; SQLite gets foreign keys, WAL and a busy timeout on every connection."""
+def make_engine(url: str, echo: bool = False, *, watched: bool = True) -> Engine:
+    """Create the engine; SQLite gets foreign keys, WAL and a busy timeout on every connection; every commit that
+    wrote something shown moves the data generation on (tracker/kept_pages.py), except on the migrations' engine
+    (the generation's table may not be there yet; the code a migration comes with keys kept pages anew)."""
     is_sqlite = url.startswith("sqlite")
     engine = create_engine(
         url,
@@ -23,6 +27,8 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     )
     if is_sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
+    if watched:
+        watch_writes(engine)
     return engine
 
 

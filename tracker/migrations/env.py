@@ -14,7 +14,7 @@ target_metadata = SQLModel.metadata
 def run_migrations() -> None:
     """Run migrations online, with batch mode so that SQLite can alter tables."""
     url = config.attributes["database_url"]
-    engine = make_engine(url)
+    engine = make_engine(url, watched=False)
     try:
         with engine.connect() as connection:
             if connection.dialect.name == "sqlite":

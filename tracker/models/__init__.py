@@ -26,7 +26,15 @@ from tracker.models.history import (
     StatusUpdate,
 )
 from tracker.models.indicators import Indicator, IndicatorValue
-from tracker.models.kept import OverdueTally, QuarterRate, SectionClassTally, SectionTally, StoredQuarter
+from tracker.models.kept import (
+    DataGeneration,
+    KeptPage,
+    OverdueTally,
+    QuarterRate,
+    SectionClassTally,
+    SectionTally,
+    StoredQuarter,
+)
 from tracker.models.meetings import AgendaItem, CommissionRating, Decision, InformationRequest, Meeting
 from tracker.models.people import (
     ORGANIZATION_ROLES,
@@ -47,8 +55,9 @@ __all__ = [
     "AgendaItem", "ApiToken", "Decision", "KEPT_IN_APP", "KEPT_LEAD_COUNTS", "Meeting", "TOKEN_SCOPES",
     "AuditEvent", "CalendarFeed", "CommissionRating", "ClockBeat", "Checkpoint", "Commission",
     "CommissionSecretaryship",
-    "DeadlineChange", "Evidence", "GroupMembership", "Indicator", "IndicatorValue", "InformationRequest",
-    "Instrument", "InstrumentVersion",
+    "DataGeneration", "DeadlineChange", "Evidence", "GroupMembership", "Indicator", "IndicatorValue",
+    "InformationRequest",
+    "Instrument", "InstrumentVersion", "KeptPage",
     "Notification", "OverdueTally", "PreparedFile", "QuarterRate", "SectionClassTally", "SectionTally", "StoredQuarter",
     "Obligation", "ObligationOwner", "Organization", "Report", "Section", "StatusUpdate", "User", "UTCDateTime",
     "ORGANIZATION_ROLES", "LoginSession", "LoginThrottle", "is_live", "Membership", "OneTimeToken", "OutboxMessage",

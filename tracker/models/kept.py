@@ -1,13 +1,14 @@
 """Figures the database keeps so that pages read a few thousand rows, not every report: checkpoints counted per
 section, due day and state (kept by triggers, migrations 0023 and 0025) and per section and state (0033), open
 reports counted per organization, instrument and due day (0026), and the on-time figures of complete quarters,
-stored once computed and dropped by any write that could change them."""
+stored once computed and dropped by any write that could change them; and the pages kept once rendered, under the
+generation of the data they were rendered from (tracker/kept_pages.py)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index
+from sqlalchemy import BigInteger, Index, Text
 from sqlmodel import Field, SQLModel
 
 from tracker.models.base import counter, timestamp
@@ -89,3 +90,23 @@ class QuarterRate(SQLModel, table=True):
     ends_on: date
     on_time: int = 0
     total: int = 0
+
+
+class DataGeneration(SQLModel, table=True):
+    """One row: a number that every committed write of something a page shows adds one to (tracker/kept_pages.py),
+    so that a page kept under it is known to be still true."""
+
+    __tablename__ = "data_generation"
+    id: int = Field(default=1, primary_key=True)
+    generation: int = Field(default=0, sa_type=BigInteger)
+
+
+class KeptPage(SQLModel, table=True):
+    """A page's part that is the same for everyone who may see it, as rendered under one data generation."""
+
+    __tablename__ = "kept_page"
+    #: sha256 of what the part depends on besides the data (page, arguments, language, day, reach)
+    key: str = Field(primary_key=True, max_length=64)
+    generation: int = Field(sa_type=BigInteger)
+    body: str = Field(sa_type=Text)
+    kept_at: datetime = timestamp(index=True)

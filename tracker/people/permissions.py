@@ -38,6 +38,12 @@ class Access:
     #: commissions the person is secretary of (their meetings and decisions)
     commission_ids: frozenset[int] = field(default_factory=frozenset)
 
+    def reach(self) -> tuple:
+        """Everything that decides what the person may see, without who they are: two people with the same reach
+        see the same page (tracker/web/kept.py)."""
+        return (self.is_admin, self.is_observer, sorted(self.organization_ids), sorted(self.secretary_of),
+                sorted(self.commission_ids))
+
     @property
     def is_secretary(self) -> bool:
         """Secretary of at least one instrument."""

@@ -49,6 +49,7 @@ from tracker.timeutil import now_utc, today_almaty
 from tracker.web.access import current_access
 from tracker.web.arguments import asked_quarter, instrument_or_404, keyset_args, moment_arg, page_arg
 from tracker.web.i18n import localized
+from tracker.web.kept import render_kept
 
 bp = Blueprint("dashboards", __name__)
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json",
@@ -155,34 +156,39 @@ INSTRUMENTS_PAGE = 25
 
 
 def _dashboard(instrument: Instrument | None):
-    session = get_session()
     today = today_almaty()
-    when = moment_arg(today)
-    figures = dashboard_bundle(session, when, instrument=instrument, quarter=asked_quarter())
-    league = figures.league[:TOP]
-    names = {o.code: o for o in organizations_by(session, codes=[r.code for r in league])}
-    if instrument:
-        progress = bar_chart([(f"{p.section.number}. {localized(p.section, 'title')}",
-                               p.done / p.total if p.total else 0, f"{p.done} / {p.total}") for p in figures.sections],
-                             title=_("Исполнение по разделам"), max_value=1)
-        instruments = []
-    else:  # one bar per instrument, the least advanced first; each instrument's dashboard shows its sections
-        instruments = figures.instruments
-        progress = bar_chart([(localized(p.instrument, 'title'), p.share, f"{p.done} / {p.total}")
-                              for p in instruments[:TOP]], title=_("Исполнение по инструментам"), max_value=1)
-    charts = {
-        "progress": progress,
-        "overdue": bar_chart([(code, n, str(n)) for code, n in figures.overdue[:TOP]],
-                             title=_("Просрочено по организациям")),
-        "trend": line_chart(figures.trend, title=_("Своевременность отчётов по кварталам")),
-    }
-    return render_template("dashboards/dashboard.html", instrument=instrument, counts=figures.counts,
-                           sections=figures.sections, instruments=instruments[:TOP],
-                           progress_more=len(instruments[TOP:]),
-                           league=league, league_more=len(figures.league) - len(league),
-                           names=names, quarter=figures.quarter, charts=charts, points=figures.trend,
-                           overdue_totals=figures.overdue, overdue_more=max(len(figures.overdue) - TOP, 0),
-                           today=today, as_of=when.past, **_indicators_shown(session, when, instrument))
+    when, quarter = moment_arg(today), asked_quarter()
+
+    def shown() -> dict:
+        session = get_session()
+        figures = dashboard_bundle(session, when, instrument=instrument, quarter=quarter)
+        league = figures.league[:TOP]
+        names = {o.code: o for o in organizations_by(session, codes=[r.code for r in league])}
+        if instrument:
+            progress = bar_chart([(f"{p.section.number}. {localized(p.section, 'title')}",
+                                   p.done / p.total if p.total else 0, f"{p.done} / {p.total}")
+                                  for p in figures.sections], title=_("Исполнение по разделам"), max_value=1)
+            instruments = []
+        else:  # one bar per instrument, the least advanced first; each instrument's dashboard shows its sections
+            instruments = figures.instruments
+            progress = bar_chart([(localized(p.instrument, 'title'), p.share, f"{p.done} / {p.total}")
+                                  for p in instruments[:TOP]], title=_("Исполнение по инструментам"), max_value=1)
+        charts = {
+            "progress": progress,
+            "overdue": bar_chart([(code, n, str(n)) for code, n in figures.overdue[:TOP]],
+                                 title=_("Просрочено по организациям")),
+            "trend": line_chart(figures.trend, title=_("Своевременность отчётов по кварталам")),
+        }
+        return dict(counts=figures.counts, sections=figures.sections, instruments=instruments[:TOP],
+                    progress_more=len(instruments[TOP:]), league=league, league_more=len(figures.league) - len(league),
+                    names=names, quarter=figures.quarter, charts=charts, points=figures.trend,
+                    overdue_totals=figures.overdue, overdue_more=max(len(figures.overdue) - TOP, 0),
+                    **_indicators_shown(session, when, instrument))
+
+    # the same dashboard for everyone with the same reach, until a write changes its data (tracker/kept_pages.py)
+    return render_kept("dashboards/dashboard.html",
+                       ("dashboard", instrument and instrument.id, when.past, quarter, request.args.get("quarter")),
+                       shown, instrument=instrument, today=today, as_of=when.past)
 
 
 def _indicators_shown(session, when, instrument: Instrument | None) -> dict:
@@ -213,14 +219,19 @@ def indicators_export(fmt: str):
 
 
 def _league(instrument: Instrument | None):
-    session = get_session()
     today = today_almaty()
-    when = moment_arg(today)
-    figures = dashboard_bundle(session, when, instrument=instrument, quarter=asked_quarter(), only_league=True)
-    page = page_of(figures.league, page_arg(), LEAGUE_PAGE)
-    names = {o.code: o for o in organizations_by(session, codes=[r.code for r in page.rows])}
-    return render_template("dashboards/league.html", instrument=instrument, page=page, names=names,
-                           quarter=figures.quarter, today=today, as_of=when.past)
+    when, asked, number = moment_arg(today), asked_quarter(), page_arg()
+    quarter = asked or when.last_complete_quarter()
+
+    def shown() -> dict:
+        session = get_session()
+        figures = dashboard_bundle(session, when, instrument=instrument, quarter=quarter, only_league=True)
+        page = page_of(figures.league, number, LEAGUE_PAGE)
+        names = {o.code: o for o in organizations_by(session, codes=[r.code for r in page.rows])}
+        return {"page": page, "names": names}
+
+    return render_kept("dashboards/league.html", ("league", instrument and instrument.id, when.past, quarter, number),
+                       shown, instrument=instrument, quarter=quarter, today=today, as_of=when.past)
 
 
 @bp.get("/dashboard/league")
@@ -238,18 +249,21 @@ def instrument_league(key: str):
 @bp.get("/dashboard/instruments")
 def overall_instruments():
     """Every instrument's progress and indicators, the least advanced first, paged (the dashboard shows the top)."""
-    session = get_session()
     today = today_almaty()
-    when = moment_arg(today)
-    _counts, progress = instrument_progress(session, when)
-    page = page_of(progress, page_arg(), INSTRUMENTS_PAGE)
-    # the indicators of the page's instruments only: judging all 300 of a national deployment for 25 rows cost more
-    # than the rest of the page
-    shown = [p.instrument.id for p in page.rows]
-    judged = indicators.judged(session, when, instrument_ids=shown) if shown else []
-    return render_template("dashboards/instruments.html", page=page,
-                           indicator_tallies=indicators.rolled_up(judged, lambda j: j.instrument_id),
-                           today=today, as_of=when.past)
+    when, number = moment_arg(today), page_arg()
+
+    def shown() -> dict:
+        session = get_session()
+        _counts, progress = instrument_progress(session, when)
+        page = page_of(progress, number, INSTRUMENTS_PAGE)
+        # the indicators of the page's instruments only: judging all 300 of a national deployment for 25 rows cost
+        # more than the rest of the page
+        listed = [p.instrument.id for p in page.rows]
+        judged = indicators.judged(session, when, instrument_ids=listed) if listed else []
+        return {"page": page, "indicator_tallies": indicators.rolled_up(judged, lambda j: j.instrument_id)}
+
+    return render_kept("dashboards/instruments.html", ("instruments", when.past, number), shown, today=today,
+                       as_of=when.past)
 
 
 @bp.get("/dashboard")

@@ -18,6 +18,7 @@ from tracker.stores import evidence_store
 from tracker.timeutil import today_almaty
 from tracker.web.arguments import asked_quarter
 from tracker.web.indicator_pages import chart_of
+from tracker.web.kept import render_kept
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
@@ -25,15 +26,16 @@ bp = Blueprint("public", __name__, url_prefix="/public")
 @bp.get("/")
 def index():
     """Public instruments with their published progress."""
-    session = get_session()
-    instruments = public.public_instruments(session)
-    progress = public.progress_of_all(session, instruments)
-    when = Moment.today(today_almaty())
-    judged = indicators.judged(session, when, public_only=True)
-    return render_template("public/index.html", instruments=instruments, progress=progress,
-                           indicators=indicators.views_of(session, when, judged[:SHOWN_INDICATORS]),
-                           indicators_more=len(judged) - SHOWN_INDICATORS,
-                           indicator_tally_counts=indicators.tally(judged))
+    def shown() -> dict:
+        session = get_session()
+        instruments = public.public_instruments(session)
+        when = Moment.today(today_almaty())
+        judged = indicators.judged(session, when, public_only=True)
+        return dict(instruments=instruments, progress=public.progress_of_all(session, instruments),
+                    indicators=indicators.views_of(session, when, judged[:SHOWN_INDICATORS]),
+                    indicators_more=len(judged) - SHOWN_INDICATORS, indicator_tally_counts=indicators.tally(judged))
+
+    return render_kept("public/index.html", ("public",), shown)
 
 
 #: the public index lists the indicators worst first up to here; the rest are a link away
