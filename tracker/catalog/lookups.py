@@ -82,6 +82,13 @@ def checkpoint_with_context(session: Session, checkpoint_id: int):
         .where(Checkpoint.id == checkpoint_id, is_live(Instrument))).first()
 
 
+def obligation_with_context(session: Session, key: str):
+    """(obligation, instrument, section) for a key, retired or not, when the instrument is live."""
+    return session.exec(
+        select(Obligation, Instrument, Section).join(Instrument, Instrument.id == Obligation.instrument_id)
+        .join(Section, Section.id == Obligation.section_id).where(Obligation.key == key, is_live(Instrument))).first()
+
+
 def organization_by_code(session: Session, code: str) -> Organization | None:
     """The organization with this code."""
     return session.exec(select(Organization).where(Organization.code == code)).first()

@@ -1,6 +1,6 @@
 """A page whose `content` block is the same for everyone with the same reach: rendered once per data generation and
-kept (tracker/kept_pages.py); the frame around it (the person's name, the sign-out form, messages) is rendered on
-every request."""
+kept (tracker/kept_pages.py), each reader's form token put in; the frame around it (the person's name, the sign-out
+form, messages) is rendered on every request."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from functools import cache
 from flask import current_app, render_template
 from flask_babel import get_locale
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from tracker.config import PROJECT_ROOT
@@ -21,8 +22,9 @@ from tracker.web.access import current_access
 
 PACKAGE, TEMPLATES = PROJECT_ROOT / "tracker", PROJECT_ROOT / "templates"
 
-#: the marks base.html puts around the content block of a page rendered to be kept
-_STARTS, _ENDS = "<!--kept-->", "<!--/kept-->"
+#: the marks base.html puts around the content block of a page rendered to be kept, and the mark kept in place of
+#: the person's form token
+_STARTS, _ENDS, _TOKEN = "<!--kept-->", "<!--/kept-->", "mindet-kept-form-token"
 
 
 def render_kept(template: str, parts: tuple, compute: Callable[[], dict], **frame) -> str:
@@ -37,15 +39,15 @@ def render_kept(template: str, parts: tuple, compute: Callable[[], dict], **fram
         # part cut out between the marks base.html puts around it when asked
         page = render_template(template, keep_content=True, **frame, **compute())
         body = page[page.index(_STARTS) + len(_STARTS):page.rindex(_ENDS)]
-        if 'name="csrf_token"' in body:  # a form of one person's session must never be handed to another
-            raise ValueError(f"{template}: a kept content block holds a CSRF token")
-        return body
+        # a form's token is the person's own: kept as a mark, each reader's put in its place
+        return body.replace(generate_csrf(), _TOKEN) if "csrf_token" in body else body
 
-    body = kept(get_session(), (_code(), template, parts, str(get_locale()), today_almaty().isoformat(), _reach()),
-                content,
-                minutes=current_app.config["KEPT_PAGES_MINUTES"])
+    key = (_code(), _settings(), template, parts, str(get_locale()), today_almaty().isoformat(), _reach())
+    body = kept(get_session(), key, content, minutes=current_app.config["KEPT_PAGES_MINUTES"])
     if page is not None:
         return page.replace(_STARTS, "", 1).replace(_ENDS, "", 1)
+    if _TOKEN in body:
+        body = body.replace(_TOKEN, generate_csrf())
     return render_template(template, kept_content=Markup(body), **frame)  # noqa: S704 — as Jinja rendered it
 
 
@@ -57,6 +59,11 @@ def _code() -> str:
     for path in sorted([*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.mo"), *TEMPLATES.rglob("*.html")]):
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def _settings() -> str:
+    """A digest of the app's settings (a restart with other settings renders anew; 0.1 ms)."""
+    return hashlib.sha256(repr(sorted(current_app.config.items(), key=lambda item: item[0])).encode()).hexdigest()
 
 
 def _reach() -> tuple | None:

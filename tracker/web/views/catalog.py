@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from tracker.as_of import Moment
 from tracker.catalog import versions
-from tracker.catalog.lookups import live_instrument, live_sections
+from tracker.catalog.lookups import live_instrument, live_sections, obligation_with_context
 from tracker.catalog.obligations import answered_counts, obligation_views
 from tracker.catalog.search import LIMIT
 from tracker.catalog.search import search as find_measures
@@ -24,6 +24,7 @@ from tracker.web.forms import InformationAnswerForm, InformationRequestForm, Ope
 from tracker.web.i18n import localized
 from tracker.web.indicator_pages import charts_of
 from tracker.web.inputs import bounded_int
+from tracker.web.kept import render_kept
 
 bp = Blueprint("catalog", __name__)
 
@@ -34,57 +35,65 @@ INSTRUMENTS_PAGE = 25
 @bp.get("/")
 def instruments():
     """Every instrument with its counts, a page at a time (a national deployment has a hundred)."""
-    today = today_almaty()
-    page = instrument_overview(get_session(), Moment.today(today), number=page_arg(), size=INSTRUMENTS_PAGE)
-    if not page.rows and page.number > 1:  # past the end (a link kept from when there were more)
-        page = instrument_overview(get_session(), Moment.today(today), number=page.pages, size=INSTRUMENTS_PAGE)
-    return render_template("catalog/instruments.html", page=page, rows=page.rows, today=today)
+    today, number = today_almaty(), page_arg()
+
+    def shown() -> dict:
+        page = instrument_overview(get_session(), Moment.today(today), number=number, size=INSTRUMENTS_PAGE)
+        if not page.rows and page.number > 1:  # past the end (a link kept from when there were more)
+            page = instrument_overview(get_session(), Moment.today(today), number=page.pages, size=INSTRUMENTS_PAGE)
+        return {"page": page, "rows": page.rows}
+
+    return render_kept("catalog/instruments.html", ("instruments", number, INSTRUMENTS_PAGE), shown, today=today)
 
 
 @bp.get("/instruments/<key>")
 def instrument(key: str):
     """An instrument: header, then its sections with their obligations, owners and next due date."""
-    session = get_session()
-    inst = live_instrument(session, key)
+    inst = live_instrument(get_session(), key)
     if inst is None:
         abort(404)
     today = today_almaty()
-    sections = live_sections(session, inst)
-    by_section = defaultdict(list)
-    for view in obligation_views(session=session, when=Moment.today(today), instrument=inst, states_only=True):
-        by_section[view.section.id].append(view)
-    measured = worst_first(indicator_views(session, Moment.today(today), instrument_ids=[inst.id]))
-    return render_template("catalog/instrument.html", instrument=inst, sections=sections, by_section=by_section,
-                           today=today, indicators=measured, indicator_tally_counts=tally(measured),
-                           section_tallies=rolled_up(measured, lambda v: v.section_id))
+
+    def shown() -> dict:
+        session = get_session()
+        by_section = defaultdict(list)
+        for view in obligation_views(session=session, when=Moment.today(today), instrument=inst, states_only=True):
+            by_section[view.section.id].append(view)
+        measured = worst_first(indicator_views(session, Moment.today(today), instrument_ids=[inst.id]))
+        return dict(sections=live_sections(session, inst), by_section=by_section, indicators=measured,
+                    indicator_tally_counts=tally(measured), section_tallies=rolled_up(measured, lambda v: v.section_id))
+
+    return render_kept("catalog/instrument.html", ("instrument", inst.id), shown, instrument=inst, today=today)
 
 
 @bp.get("/obligations/<path:key>")
 def obligation(key: str):
     """An obligation: verbatim text, result, owners, and every checkpoint with its reports."""
-    session = get_session()
-    today = today_almaty()
-    views = obligation_views(session=session, when=Moment.today(today), keys=[key], include_retired=True)
-    if not views:
+    found = obligation_with_context(get_session(), key)
+    if found is None:
         abort(404)
-    view = views[0]
-    reported = answered_counts(session, [cp.id for cp, _ in view.checkpoints])
-    done = {cp.id: cp.due_on for cp, status in view.checkpoints if status == "done"}
-    access = current_access()
-    asking = None
-    if view.obligation.retired_at is None and information_requests.may_ask(session, access, view.instrument):
-        asking = InformationRequestForm(formdata=None)
-        asking.organization.choices = [(o.id, f"{o.code} — {localized(o, 'name')}")
-                                       for o in information_requests.owners_of(session, view.obligation)]
-    measured = indicator_views(session, Moment.today(today), obligation_id=view.obligation.id)
-    return render_template("catalog/obligation.html", view=view, ob=view.obligation, reported=reported,
-                           indicators=measured, charts=charts_of(measured),
-                           today=today, event_form=OpenEventForm(formdata=None), late=lead_lateness(session, done),
-                           decisions=decisions.touching(session, view.obligation.id),
-                           requests=information_requests.requests_of(session, view.obligation.id),
-                           asking=asking, answering=InformationAnswerForm(formdata=None))
+    ob, inst, section = found
+    today = today_almaty()
 
+    def shown() -> dict:
+        session = get_session()
+        view = obligation_views(session=session, when=Moment.today(today), keys=[key], include_retired=True)[0]
+        reported = answered_counts(session, [cp.id for cp, _ in view.checkpoints])
+        done = {cp.id: cp.due_on for cp, status in view.checkpoints if status == "done"}
+        asking = None
+        if ob.retired_at is None and information_requests.may_ask(session, current_access(), inst):
+            asking = InformationRequestForm(formdata=None)
+            asking.organization.choices = [(o.id, f"{o.code} — {localized(o, 'name')}")
+                                           for o in information_requests.owners_of(session, ob)]
+        measured = indicator_views(session, Moment.today(today), obligation_id=ob.id)
+        return dict(view=view, reported=reported, indicators=measured, charts=charts_of(measured),
+                    event_form=OpenEventForm(formdata=None), late=lead_lateness(session, done),
+                    decisions=decisions.touching(session, ob.id),
+                    requests=information_requests.requests_of(session, ob.id), asking=asking,
+                    answering=InformationAnswerForm(formdata=None))
 
+    return render_kept("catalog/obligation.html", ("obligation", ob.id), shown, ob=ob, instrument=inst, section=section,
+                       today=today)
 
 
 @bp.get("/instruments/<key>/versions")
@@ -123,5 +132,5 @@ def compare_versions(key: str):
 def search():
     """Measures by number, words of their text or owner, across the instruments."""
     query = request.args.get("q", "")
-    return render_template("catalog/search.html", query=query, hits=find_measures(get_session(), query),
-                           limit=LIMIT)
+    return render_kept("catalog/search.html", ("search", query),
+                       lambda: {"hits": find_measures(get_session(), query)}, query=query, limit=LIMIT)

@@ -13,7 +13,6 @@ from flask import (
     abort,
     current_app,
     redirect,
-    render_template,
     request,
     send_file,
     stream_with_context,
@@ -98,25 +97,29 @@ def _overdue_scope():
 @bp.get("/overdue")
 def overdue():
     """Every overdue report of the secretary's instruments: filters, lateness first, totals, pages, printable."""
-    session = get_session()
-    scope = _overdue_scope()
-    typed = Filters.from_args(request.args)
-    understood = typed.understood(session)
     today = today_almaty()
-    when = moment_arg(today)
-    found, totals = overdue_keyset_page(session, understood.filters, when, instrument_ids=scope,
-                                        **keyset_args(OVERDUE_KEY))
-    instruments = [i for i in live_instruments(session) if scope is None or i.id in scope]
-    sections = section_numbers(session, typed.instrument) if typed.instrument else []
-    asked_status = request.args.get("status")
-    every_total = request.args.get("totals") == "all"  # the dashboard's "and N more organizations" asks for all
-    return render_template("dashboards/overdue.html", rows=found.rows, total=found.total,
-                           totals=totals if every_total else totals[:TOP],
-                           totals_more=0 if every_total else max(len(totals) - TOP, 0),
-                           filters=typed, understood=understood, page=found, pages=found.pages,
-                           instruments=instruments, sections=sections,
-                           today=today, as_of=when.past, statuses=AWAITING,
-                           unshown_status=asked_status if asked_status and asked_status not in AWAITING else None)
+
+    def shown() -> dict:
+        session = get_session()
+        scope = _overdue_scope()
+        typed = Filters.from_args(request.args)
+        understood = typed.understood(session)
+        when = moment_arg(today)
+        found, totals = overdue_keyset_page(session, understood.filters, when, instrument_ids=scope,
+                                            **keyset_args(OVERDUE_KEY))
+        instruments = [i for i in live_instruments(session) if scope is None or i.id in scope]
+        asked_status = request.args.get("status")
+        every_total = request.args.get("totals") == "all"  # the dashboard's "and N more organizations" asks all
+        return dict(rows=found.rows, total=found.total, totals=totals if every_total else totals[:TOP],
+                    totals_more=0 if every_total else max(len(totals) - TOP, 0),
+                    filters=typed, understood=understood, page=found, pages=found.pages, instruments=instruments,
+                    sections=section_numbers(session, typed.instrument) if typed.instrument else [],
+                    as_of=when.past, statuses=AWAITING,
+                    unshown_status=asked_status if asked_status and asked_status not in AWAITING else None)
+
+    # every argument is part of the key: the page's links repeat them
+    return render_kept("dashboards/overdue.html", ("overdue", sorted(request.args.items(multi=True)), TOP), shown,
+                       today=today)
 
 
 @bp.get("/overdue.<fmt>")
@@ -186,9 +189,8 @@ def _dashboard(instrument: Instrument | None):
                     **_indicators_shown(session, when, instrument))
 
     # the same dashboard for everyone with the same reach, until a write changes its data (tracker/kept_pages.py)
-    return render_kept("dashboards/dashboard.html",
-                       ("dashboard", instrument and instrument.id, when.past, quarter, request.args.get("quarter")),
-                       shown, instrument=instrument, today=today, as_of=when.past)
+    parts = ("dashboard", instrument and instrument.id, when.past, quarter, request.args.get("quarter"), TOP)
+    return render_kept("dashboards/dashboard.html", parts, shown, instrument=instrument, today=today, as_of=when.past)
 
 
 def _indicators_shown(session, when, instrument: Instrument | None) -> dict:
@@ -230,8 +232,9 @@ def _league(instrument: Instrument | None):
         names = {o.code: o for o in organizations_by(session, codes=[r.code for r in page.rows])}
         return {"page": page, "names": names}
 
-    return render_kept("dashboards/league.html", ("league", instrument and instrument.id, when.past, quarter, number),
-                       shown, instrument=instrument, quarter=quarter, today=today, as_of=when.past)
+    parts = ("league", instrument and instrument.id, when.past, quarter, number, LEAGUE_PAGE)
+    return render_kept("dashboards/league.html", parts, shown, instrument=instrument, quarter=quarter, today=today,
+                       as_of=when.past)
 
 
 @bp.get("/dashboard/league")
@@ -262,8 +265,8 @@ def overall_instruments():
         judged = indicators.judged(session, when, instrument_ids=listed) if listed else []
         return {"page": page, "indicator_tallies": indicators.rolled_up(judged, lambda j: j.instrument_id)}
 
-    return render_kept("dashboards/instruments.html", ("instruments", when.past, number), shown, today=today,
-                       as_of=when.past)
+    return render_kept("dashboards/instruments.html", ("instruments", when.past, number, INSTRUMENTS_PAGE), shown,
+                       today=today, as_of=when.past)
 
 
 @bp.get("/dashboard")

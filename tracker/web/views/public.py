@@ -35,7 +35,7 @@ def index():
                     indicators=indicators.views_of(session, when, judged[:SHOWN_INDICATORS]),
                     indicators_more=len(judged) - SHOWN_INDICATORS, indicator_tally_counts=indicators.tally(judged))
 
-    return render_kept("public/index.html", ("public",), shown)
+    return render_kept("public/index.html", ("public", SHOWN_INDICATORS), shown)
 
 
 #: the public index lists the indicators worst first up to here; the rest are a link away

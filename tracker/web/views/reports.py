@@ -55,6 +55,7 @@ from tracker.web.access import current_access, require
 from tracker.web.arguments import flash_errors
 from tracker.web.forms import BulkUpdateForm, CarryForwardForm, OpenEventForm, ReportUpdateForm, RescheduleForm, options
 from tracker.web.inputs import bounded_int
+from tracker.web.kept import render_kept
 
 bp = Blueprint("reports", __name__)
 
@@ -69,22 +70,25 @@ def _checkpoint_or_404(checkpoint_id: int):
 @bp.get("/checkpoints/<int:checkpoint_id>")
 def checkpoint(checkpoint_id: int):
     """A checkpoint: due dates and slippage, the lead executor's report, co-executors' reports, the timeline."""
-    session = get_session()
+    cp, ob, inst, section = _checkpoint_or_404(checkpoint_id)
     today = today_almaty()
-    found = checkpoint_bundle(session, checkpoint_id, today)
-    require(found is not None)
-    cp, inst, rows = found.checkpoint, found.instrument, found.rows
-    access = current_access()
-    readable = {r.id for r, _org in rows if access.can_read_report(r.organization_id, inst.id)}
-    events = timeline(session, cp, [r for r, _org in rows if r.id in readable])
-    form = RescheduleForm(formdata=None, due_on=cp.due_on) \
-        if access.can_manage_instrument(inst) and cp.retired_at is None else None
-    late = late_by(session, {r.id: cp.due_on for r, _org in rows if r.status in ANSWERED})
-    return render_template("reports/checkpoint.html", cp=cp, ob=found.obligation, instrument=inst,
-                           section=found.section, rows=rows, status=found.status, answered=found.answered,
-                           readable=readable, late=late, events=events, form=form, today=today, groups=found.groups,
-                           decisions=[(d, m) for d, m in decisions.touching(session, found.obligation.id)
-                                      if cp.id in (d.checkpoint_id, d.opened_checkpoint_id)])
+
+    def shown() -> dict:
+        session = get_session()
+        found = checkpoint_bundle(session, checkpoint_id, today)
+        access = current_access()
+        rows = found.rows
+        readable = {r.id for r, _org in rows if access.can_read_report(r.organization_id, inst.id)}
+        form = RescheduleForm(formdata=None, due_on=cp.due_on) \
+            if access.can_manage_instrument(inst) and cp.retired_at is None else None
+        return dict(rows=rows, status=found.status, answered=found.answered, readable=readable,
+                    late=late_by(session, {r.id: cp.due_on for r, _org in rows if r.status in ANSWERED}),
+                    events=timeline(session, cp, [r for r, _org in rows if r.id in readable]), form=form,
+                    groups=found.groups, decisions=[(d, m) for d, m in decisions.touching(session, ob.id)
+                                                    if cp.id in (d.checkpoint_id, d.opened_checkpoint_id)])
+
+    return render_kept("reports/checkpoint.html", ("checkpoint", cp.id), shown, cp=cp, ob=ob, instrument=inst,
+                       section=section, today=today)
 
 
 @bp.post("/checkpoints/<int:checkpoint_id>/reschedule")
@@ -287,24 +291,29 @@ def mine():
     """My work: my organizations' returned reports, overdue ones, this quarter's, the next deadlines and the accepted
     ones, each group counted whole and its first rows listed (?show=<group>&page=N: the whole group, page by page);
     one click to report, or several at once."""
-    session = get_session()
-    organizations = current_access().organization_ids
     today = today_almaty()
     quarter = Period.containing(today, "quarterly")
-    day = MyWorkDay(today, quarter.ends_on)
-    shown = request.args.get("show")
-    if shown in MY_WORK_GROUPS:
-        number = page_number(request.args.get("page"))
-        found = my_work(session, organizations, day, shown=shown, offset=(number - 1) * MY_WORK_PAGE,
-                        limit=MY_WORK_PAGE)
-        page = Page(rows=[], number=number, size=MY_WORK_PAGE, total=found.counts[shown])
-    else:
-        found, page, shown = my_work(session, organizations, day, limit=MY_WORK_SHOWN), None, None
-    counts, groups = found.counts, found.rows
-    done = groups.pop("done", [])
-    late = late_by(session, {row.report.id: row.checkpoint.due_on for row in done})
-    return render_template("reports/mine.html", groups=groups, counts=counts, shown=shown, page=page,
-                           quarter=quarter, done=done, late=late, form=BulkUpdateForm(formdata=None), today=today)
+    asked = request.args.get("show")
+    shown, number = (asked, page_number(request.args.get("page"))) if asked in MY_WORK_GROUPS else (None, None)
+
+    def listed() -> dict:
+        session = get_session()
+        organizations = current_access().organization_ids
+        day = MyWorkDay(today, quarter.ends_on)
+        if shown:
+            found = my_work(session, organizations, day, shown=shown, offset=(number - 1) * MY_WORK_PAGE,
+                            limit=MY_WORK_PAGE)
+            page = Page(rows=[], number=number, size=MY_WORK_PAGE, total=found.counts[shown])
+        else:
+            found, page = my_work(session, organizations, day, limit=MY_WORK_SHOWN), None
+        counts, groups = found.counts, found.rows
+        done = groups.pop("done", [])
+        return dict(groups=groups, counts=counts, page=page, done=done, form=BulkUpdateForm(formdata=None),
+                    late=late_by(session, {row.report.id: row.checkpoint.due_on for row in done}))
+
+    # the same for everyone who reports for the same organizations
+    return render_kept("reports/mine.html", ("mine", shown, number, MY_WORK_SHOWN, MY_WORK_PAGE), listed,
+                       shown=shown, quarter=quarter, today=today)
 
 
 #: at most this many reports are updated by one bulk action (a page of the whole group)

@@ -16,6 +16,7 @@ from tracker.timeutil import now_utc, today_almaty
 from tracker.web.access import current_access, require
 from tracker.web.arguments import keyset_args
 from tracker.web.forms import BulkAcceptForm, IndicatorVerdictForm
+from tracker.web.kept import render_kept
 
 bp = Blueprint("review", __name__)
 
@@ -40,18 +41,21 @@ def _queue_count():
 @bp.get("/review")
 def queue():
     """Reports awaiting my verdict, oldest submission first, with what was submitted; tick several to accept."""
-    session = get_session()
     access = current_access()
     require(access.can_review())
-    filters, instrument, match = _filters(session, access)
-    page = review.awaiting_verdict(session, access, filters, **keyset_args(review.KEY_TYPES))
-    form = BulkAcceptForm(formdata=None)
-    instruments = [i for i in live_instruments(session) if access.can_manage_instrument(i)]
-    return render_template("review/queue.html", page=page, form=form, instruments=instruments,
-                           instrument=instrument, match=match,
-                           organization=request.args.get("organization", ""), today=today_almaty(),
-                           values=indicator_values.awaiting_verdict(session, access),
-                           verdict=IndicatorVerdictForm(formdata=None))
+
+    def shown() -> dict:
+        session = get_session()
+        filters, instrument, match = _filters(session, access)
+        return dict(page=review.awaiting_verdict(session, access, filters, **keyset_args(review.KEY_TYPES)),
+                    form=BulkAcceptForm(formdata=None),
+                    instruments=[i for i in live_instruments(session) if access.can_manage_instrument(i)],
+                    instrument=instrument, match=match, organization=request.args.get("organization", ""),
+                    values=indicator_values.awaiting_verdict(session, access),
+                    verdict=IndicatorVerdictForm(formdata=None))
+
+    return render_kept("review/queue.html", ("review", sorted(request.args.items(multi=True)), review.PAGE_SIZE), shown,
+                       today=today_almaty())
 
 
 @bp.post("/review/accept")
