@@ -43,7 +43,7 @@ test-deep: setup
 security: setup
 	SCAN_MINUTES=$(or $(SCAN_MINUTES),10) security/run
 
-## bench: the benchmark (not in make test): pages at small (SQLite, PostgreSQL) and national scale (PostgreSQL), then the batch jobs (sync, clock, digests); bench/RESULTS.md
+## bench: the benchmark (not in make test): pages at small (SQLite, PostgreSQL) and national scale (PostgreSQL, kept and rendered on every request), then the batch jobs (sync, clock, digests); bench/RESULTS.md
 BENCH_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432
 bench: setup
 	rm -rf bench/results/previous && mkdir -p bench/results/previous && cp bench/results/*.json bench/results/previous/ 2>/dev/null || true
@@ -52,6 +52,7 @@ bench: setup
 	$(BIN)/python bench/run.py --scale small --database-url $(BENCH_PG)/bench_small
 	psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS bench_national" -qc "CREATE DATABASE bench_national"
 	$(BIN)/python bench/run.py --scale national --database-url $(BENCH_PG)/bench_national
+	$(BIN)/python bench/run.py --scale national --database-url $(BENCH_PG)/bench_national --rendered
 	psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS bench_sync" -qc "CREATE DATABASE bench_sync"
 	$(BIN)/python bench/explain.py --database-url $(BENCH_PG)/bench_national
 	$(BIN)/python bench/jobs.py --database-url $(BENCH_PG)/bench_national --sync-database-url $(BENCH_PG)/bench_sync

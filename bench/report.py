@@ -20,7 +20,7 @@ def _load(folder: Path) -> dict[tuple[str, str], dict]:
         if path.name.startswith(("jobs-", "explain")):
             continue
         run = json.loads(path.read_text())
-        runs[(run["database"], run["scale"])] = run
+        runs[(run["database"], run["scale"] + (", rendered on every request" if run.get("rendered") else ""))] = run
     return runs
 
 
@@ -90,7 +90,8 @@ def main() -> None:
     lines = ["# Benchmark results", "",
              "Made by `make bench` (bench/run.py, then this file's bench/report.py). What the figures mean, what was "
              "changed to reach them and which targets are missed: bench/ANALYSIS.md.", ""]
-    for (database, scale), run in sorted(runs.items(), key=lambda item: (item[0][0], item[0][1] != "small")):
+    for (database, scale), run in sorted(runs.items(), key=lambda item: (item[0][0], item[0][1] != "small",
+                                                                         item[0][1])):
         lines += [f"## {database}, {scale}", "",
                   f"{run['date']}, commit {run['commit']}, {run['machine']}; gunicorn {run.get('workers', 2)} "
                   f"workers, concurrency {run['concurrency']}; {run['reports']:,} reports; data generated in "
@@ -98,7 +99,11 @@ def main() -> None:
                   run.get("seed_seconds") is not None else
                   f"{run['date']}, commit {run['commit']}, {run['machine']}; {run['reports']:,} reports; "
                   f"peak RSS of a web worker {run['worker_peak_rss_mb']} MB.", ""]
-        lines += _table(run, runs.get((database, "small")) if scale != "small" else None)
+        if run.get("rendered"):
+            lines += ["Every page rendered on every request (`TRACKER_KEPT_PAGES_MINUTES=0`): what a page costs when "
+                      "nothing of it is kept, as for its first reader after a write. The SQL statements are the "
+                      "rendering's.", ""]
+        lines += _table(run, runs.get((database, "small")) if scale == "national" else None)
         lines.append("")
         if run.get("prepared_workbooks"):
             lines += _workbooks(run["prepared_workbooks"])

@@ -222,6 +222,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=60, help="requests per page (default 60)")
     parser.add_argument("--budget", type=float, default=20, help="seconds at most per page (default 20)")
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--rendered", action="store_true",
+                        help="render every page on every request (TRACKER_KEPT_PAGES_MINUTES=0): what a page costs "
+                             "when nothing of it is kept, as right after a write")
     options = parser.parse_args()
 
     instance = Path(tempfile.mkdtemp(prefix="mindet-bench-"))
@@ -229,6 +232,8 @@ def main() -> None:
                    "TRACKER_LOGIN_RATE_LIMIT": "100000 per minute", "TRACKER_MAIL_BACKEND": "memory"}
     if options.database_url:
         environment["TRACKER_DATABASE_URL"] = options.database_url
+    if options.rendered:
+        environment["TRACKER_KEPT_PAGES_MINUTES"] = "0"
     database = "postgresql" if (options.database_url or "").startswith("postgresql") else "sqlite"
     print(f"preparing {options.scale} data on {database} …", flush=True)  # noqa: T201
     picked = _prepare(environment, options.scale)
@@ -294,12 +299,13 @@ def main() -> None:
     finally:
         web.terminate()
         web.wait(30)
-    output = ROOT / "bench" / "results" / f"{database}-{options.scale}.json"
+    output = ROOT / "bench" / "results" / f"{database}-{options.scale}{'-rendered' if options.rendered else ''}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=ROOT, check=False).stdout.strip()
     output.write_text(json.dumps({
-        "database": database, "scale": options.scale, "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "database": database, "scale": options.scale, "rendered": options.rendered,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": commit,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "concurrency": options.concurrency, "workers": len(workers), "seed_seconds": picked["seed_seconds"],
