@@ -105,7 +105,7 @@ def main() -> None:
                       "rendering's.", ""]
         lines += _table(run, runs.get((database, "small")) if scale == "national" else None)
         lines.append("")
-        if run.get("prepared_workbooks"):
+        if run.get("prepared_workbooks") and not run.get("rendered"):  # not pages: measured in the kept run
             lines += _workbooks(run["prepared_workbooks"])
         before = previous.get((database, scale))
         if before:

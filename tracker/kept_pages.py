@@ -26,9 +26,10 @@ from sqlmodel import Session
 from tracker.models import DataGeneration, KeptPage
 from tracker.timeutil import now_utc
 
-#: tables whose writes change nothing a page shows: who is signed in, what is sent, what is logged, what the clock
-#: did, files being prepared, and what is itself kept from other tables (their writes follow a counted write, or
-#: are a reader storing what it computed)
+#: tables whose writes change nothing a kept page shows: who is signed in, what is sent, what is logged, what the
+#: clock did, files being prepared, and what is itself kept from other tables (their writes follow a counted write,
+#: or are a reader storing what it computed). A page that shows one of them (the audit trail, the delivery log,
+#: the clock's health) is never kept.
 UNSHOWN_TABLES = frozenset({
     "login_session", "login_throttle", "one_time_token", "recovery_code", "api_token", "calendar_feed",
     "outbox_message", "audit_event", "clock_beat", "prepared_file",
