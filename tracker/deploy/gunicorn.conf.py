@@ -34,10 +34,12 @@ loglevel = os.environ.get("TRACKER_LOG_LEVEL", "info").lower()
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
-def post_worker_init(_worker):
-    """A worker with its app loaded keeps what it loaded out of the garbage collector's full collections."""
-    from tracker.runtime import freeze_what_started
+def post_worker_init(worker):
+    """A worker with its app loaded compiles its templates and reads its translations, then keeps all it loaded out
+    of the garbage collector's full collections."""
+    from tracker.runtime import freeze_what_started, warm
 
+    warm(worker.wsgi)
     freeze_what_started()
 
 
