@@ -95,6 +95,21 @@ with app.app_context():
 """
 
 
+#: run inside the app: a write of something pages show, committed once a second until stopped (a busy day: some
+#: focal point somewhere updates a report), so that kept pages are rendered again after each
+_WRITER = """
+import time
+from sqlalchemy import text
+from tracker import create_app
+engine = create_app().extensions["engine"]
+write = text("UPDATE organization SET name_ru = name_ru WHERE id = (SELECT min(id) FROM organization)")
+while True:
+    with engine.begin() as connection:
+        connection.execute(write)
+    time.sleep(1)
+"""
+
+
 class Client:
     """A signed-in (or anonymous) browser-like client: its own cookies and CSRF token."""
 
@@ -203,6 +218,26 @@ def _prepared_workbooks(clients: list[Client], environment: dict) -> dict | None
             "last_downloaded_seconds": round(time.perf_counter() - started, 2), "bytes_each": sizes}
 
 
+def _while_writing(environment: dict, pages: list, options) -> list[dict]:
+    """Pages measured (four times as many requests) while another process commits a write of something they show
+    once a second."""
+    writer = subprocess.Popen([sys.executable, "-c", _WRITER], env=environment, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    results = []
+    try:
+        time.sleep(2)  # the writer's app started and its first write made
+        for name, clients, path in pages:
+            measured = _measure(clients, path, 4 * options.requests, 3 * options.budget)
+            measured["page"] = name
+            results.append(measured)
+            print(f"{name:28} p50 {measured['p50_ms']:8.1f} ms  p95 {measured['p95_ms']:8.1f} ms  "  # noqa: T201
+                  f"p99 {measured['p99_ms']:8.1f} ms  {measured['rps']:7.1f}/s", flush=True)
+    finally:
+        writer.terminate()
+        writer.wait(30)
+    return results
+
+
 def _rss_mb(pid: int) -> float:
     """Peak resident memory of a process (VmHWM), in MB."""
     status = Path(f"/proc/{pid}/status").read_text()
@@ -293,6 +328,11 @@ def main() -> None:
             print(f"{name:28} p50 {measured['p50_ms']:8.1f} ms  p95 {measured['p95_ms']:8.1f} ms  "  # noqa: T201
                   f"{measured['rps']:7.1f}/s  {measured['bytes']:>9} B", flush=True)
         # not a page: measured once, in the run that keeps pages (a second run would be handed the files it made)
+        if not options.rendered:  # kept pages while a write lands every second: each is rendered again after it
+            results += _while_writing(environment, [
+                ("dashboard, a write every second", secretary, "/dashboard"),
+                ("overdue, page 1, a write every second", secretary, "/overdue"),
+                ("my work, a write every second", focal, "/reports")], options)
         workbooks = None if options.rendered else _prepared_workbooks(secretary, environment)
         if workbooks:
             print(f"4 workbooks prepared in the background: {workbooks}", flush=True)  # noqa: T201
