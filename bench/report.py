@@ -44,6 +44,9 @@ def _table(run: dict, small: dict | None) -> list[str]:
 
 def _workbooks(made: dict) -> list[str]:
     rows = made["rows_each"]
+    if not rows:  # a run on a database that had made these files within the hour: Mindet handed them back
+        return ["**Overdue workbooks prepared in the background**: not measured (the database had prepared the same "
+                "files for the same person within the hour, and handed them back).", ""]
     return [f"**Overdue workbooks prepared in the background** (above `TRACKER_XLSX_BACKGROUND_ROWS`): {made['files']} "
             f"people asked at once (the slowest answer, the file's page: {made['ask_ms_max']} ms); "
             f"`mindet exports prepare` built {len(rows)} files of {rows[0]:,} rows one after another in "
