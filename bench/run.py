@@ -218,6 +218,12 @@ def _prepared_workbooks(clients: list[Client], environment: dict) -> dict | None
             "last_downloaded_seconds": round(time.perf_counter() - started, 2), "bytes_each": sizes}
 
 
+def _print(measured: dict) -> None:
+    """One line of progress: a page measured."""
+    print(f"{measured['page']:28} p50 {measured['p50_ms']:8.1f} ms  p95 {measured['p95_ms']:8.1f} ms  "  # noqa: T201
+          f"p99 {measured['p99_ms']:8.1f} ms  {measured['rps']:7.1f}/s  {measured['bytes']:>9} B", flush=True)
+
+
 def _while_writing(environment: dict, pages: list, options) -> list[dict]:
     """Pages measured (four times as many requests) while another process commits a write of something they show
     once a second."""
@@ -230,8 +236,7 @@ def _while_writing(environment: dict, pages: list, options) -> list[dict]:
             measured = _measure(clients, path, 4 * options.requests, 3 * options.budget)
             measured["page"] = name
             results.append(measured)
-            print(f"{name:28} p50 {measured['p50_ms']:8.1f} ms  p95 {measured['p95_ms']:8.1f} ms  "  # noqa: T201
-                  f"p99 {measured['p99_ms']:8.1f} ms  {measured['rps']:7.1f}/s", flush=True)
+            _print(measured)
     finally:
         writer.terminate()
         writer.wait(30)
@@ -325,8 +330,7 @@ def main() -> None:
             measured = _measure(clients, path, options.requests, options.budget, headers[0]() if headers else None)
             measured["page"] = name
             results.append(measured)
-            print(f"{name:28} p50 {measured['p50_ms']:8.1f} ms  p95 {measured['p95_ms']:8.1f} ms  "  # noqa: T201
-                  f"{measured['rps']:7.1f}/s  {measured['bytes']:>9} B", flush=True)
+            _print(measured)
         # not a page: measured once, in the run that keeps pages (a second run would be handed the files it made)
         if not options.rendered:  # kept pages while a write lands every second: each is rendered again after it
             results += _while_writing(environment, [

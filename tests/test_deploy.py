@@ -44,7 +44,9 @@ loaded = len(gc.get_objects())
 compiled_before = len(app.jinja_env.cache)
 settings["post_worker_init"](SimpleNamespace(wsgi=app))  # gunicorn's worker, with the app it loaded
 pages = app.jinja_env.list_templates(filter_func=lambda name: name.endswith(".html"))
-print(loaded, len(gc.get_objects()), gc.get_freeze_count(), compiled_before, len(app.jinja_env.cache), len(pages))
+from tracker.web.kept import code_digest
+print(loaded, len(gc.get_objects()), gc.get_freeze_count(), compiled_before, len(app.jinja_env.cache), len(pages),
+      code_digest.cache_info().currsize)
 """
 
 
@@ -56,9 +58,9 @@ def test_a_web_worker_compiles_its_templates_and_keeps_its_loaded_app_out_of_ful
     started = subprocess.run([sys.executable, "-c", _WORKER_STARTS], capture_output=True, text=True, timeout=120,
                              cwd=ROOT, env={**os.environ, "CONFIG": str(DEPLOY / "gunicorn.conf.py")})
     assert started.returncode == 0, started.stderr[-2000:]
-    loaded, still_walked, frozen, compiled_before, compiled, pages = map(int, started.stdout.split())
+    loaded, still_walked, frozen, compiled_before, compiled, pages, digested = map(int, started.stdout.split())
     assert loaded > 50_000 and frozen >= loaded * 0.9 and still_walked < loaded / 100
-    assert compiled_before == 0 and compiled == pages > 50
+    assert compiled_before == 0 and compiled == pages > 50 and digested == 1
 
 
 @pytest.mark.skipif(SYSTEMD_ANALYZE is None and not os.environ.get("CI"), reason="systemd-analyze is not installed")

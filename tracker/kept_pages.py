@@ -99,7 +99,7 @@ def has_unsaved_writes(session: Session) -> bool:
 
 def kept(session: Session, parts: tuple, render: Callable[[], str], *, minutes: int) -> str:
     """The part of a page that `parts` (everything it depends on besides the data) names: as kept, if it was kept
-    under today's data generation less than `minutes` ago; otherwise rendered and kept for the next reader."""
+    under the current data generation less than `minutes` ago; otherwise rendered and kept for the next reader."""
     if minutes <= 0 or has_unsaved_writes(session):
         return render()
     key = hashlib.sha256(repr(parts).encode()).hexdigest()

@@ -24,14 +24,18 @@ def freeze_what_started() -> None:
 
 
 def warm(app) -> None:
-    """Compile every template and read every language's translations now, in a web worker that has not answered yet:
-    Jinja compiles a template and Babel reads a catalogue on first use, so the first person to open each page on
-    each worker waited 20–60 ms more (a worker is replaced every 2,000 requests). In the benchmark, the four workers
+    """Compile every template, read every language's translations and digest the code kept pages are keyed by
+    (tracker/web/kept.py) now, in a web worker that has not answered yet: Jinja compiles a template and Babel reads
+    a catalogue on first use, so the first person to open each page on each worker waited 20–60 ms more (a worker
+    is replaced every 2,000 requests). In the benchmark, the four workers
     the warm-up request missed answered a page's slowest requests: the obligation page 44 ms at p50, 86 ms at p95."""
     from flask_babel import get_translations
+
+    from tracker.web.kept import code_digest
 
     for name in app.jinja_env.list_templates(filter_func=lambda name: name.endswith(".html")):
         app.jinja_env.get_template(name)
     for language in app.config["LANGUAGES"]:
         with app.test_request_context(f"/?lang={language}"):
             get_translations()
+    code_digest()

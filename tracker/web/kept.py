@@ -42,7 +42,7 @@ def render_kept(template: str, parts: tuple, compute: Callable[[], dict], **fram
         # a form's token is the person's own: kept as a mark, each reader's put in its place
         return body.replace(generate_csrf(), _TOKEN) if "csrf_token" in body else body
 
-    key = (_code(), _settings(), template, parts, str(get_locale()), today_almaty().isoformat(), _reach())
+    key = (code_digest(), _settings(), template, parts, str(get_locale()), today_almaty().isoformat(), _reach())
     body = kept(get_session(), key, content, minutes=current_app.config["KEPT_PAGES_MINUTES"])
     if page is not None:
         return page.replace(_STARTS, "", 1).replace(_ENDS, "", 1)
@@ -52,7 +52,7 @@ def render_kept(template: str, parts: tuple, compute: Callable[[], dict], **fram
 
 
 @cache
-def _code() -> str:
+def code_digest() -> str:
     """A digest of the code, templates and translations: a page kept by one version of Mindet is never shown by
     another (an upgrade, or two nodes of different versions during a rolling one)."""
     digest = hashlib.sha256()
